@@ -1,1 +1,10 @@
-export {};
+/**
+ * Common types, permissions, configuration schema and the pure gate evaluation
+ * shared by the Promotion plugins.
+ *
+ * @packageDocumentation
+ */
+export * from './types';
+export * from './permissions';
+export * from './config';
+export * from './gate';

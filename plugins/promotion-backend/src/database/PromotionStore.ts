@@ -1,0 +1,214 @@
+import {
+  AuditEvent,
+  AuditEventType,
+  ChainVerification,
+  ChecklistCompletion,
+  ChecklistKind,
+  Decision,
+  DecisionKind,
+  Deployment,
+  DeploymentStatus,
+  Dossier,
+  FlowFacts,
+  GateCondition,
+  Page,
+  PromotionRequest,
+  PromotionRequestStatus,
+  Rollback,
+  SignOff,
+  StandingApproval,
+} from '@promotion/plugin-promotion-common';
+
+/**
+ * What every change carries into the audit trail: who did it and why.
+ * The store appends the audit event in the same transaction as the change.
+ */
+export interface AuditContext {
+  /** User entity ref, or `service:<subject>` for a pipeline. */
+  actor: string;
+  /** Overrides the clock (tests, the expiry task). */
+  now?: Date;
+}
+
+/** The audit event the store appended; handed to the auditor service after commit. */
+export interface Recorded<T> {
+  value: T;
+  events: AuditEvent[];
+}
+
+export interface RecordDeploymentInput {
+  entityRef: string;
+  environmentId: string;
+  version: string;
+  status: DeploymentStatus;
+  link?: string;
+  idempotencyKey?: string;
+  /** The gate's unmet conditions when the deployment was reported; non-empty means a violation. */
+  unmetConditions: GateCondition[];
+}
+
+export interface CompleteChecklistItemInput {
+  entityRef: string;
+  environmentId: string;
+  kind: ChecklistKind;
+  itemId: string;
+  /** Undefined for flow-scoped items. */
+  version?: string;
+  evidenceLink?: string;
+  note?: string;
+}
+
+export interface UndoChecklistItemInput {
+  entityRef: string;
+  environmentId: string;
+  kind: ChecklistKind;
+  itemId: string;
+  version?: string;
+  reason?: string;
+}
+
+export interface CreateSignOffInput {
+  entityRef: string;
+  environmentId: string;
+  version: string;
+  comment: string;
+}
+
+export interface CreateRequestInput {
+  entityRef: string;
+  environmentId: string;
+  version: string;
+  dossier: Dossier;
+  expiresAt: Date;
+}
+
+export interface EditRequestInput {
+  requestId: string;
+  /** The revision the editor saw; a different current revision is a ConflictError. */
+  expectedRevision?: number;
+  dossier: Dossier;
+}
+
+export interface DecideInput {
+  requestId: string;
+  decision: DecisionKind;
+  comment: string;
+  /** The dossier hash the approver saw; a different current hash is a ConflictError. */
+  dossierHash?: string;
+  /** Approvals needed to approve the request (policy quorum). */
+  minApprovers: number;
+  /** When the quorum is reached on an environment with `once` approval, grant a standing approval. */
+  grantsStandingApproval: boolean;
+}
+
+export interface RecordRollbackInput {
+  entityRef: string;
+  environmentId: string;
+  fromVersion: string;
+  toVersion?: string;
+  reason: string;
+  incidentLink?: string;
+}
+
+export interface ListEventsOptions {
+  entityRef?: string;
+  from?: Date;
+  to?: Date;
+  /** Opaque cursor from a previous page. */
+  cursor?: string;
+  /** 1..500, default 50. */
+  limit?: number;
+  /** Newest first (UI history) or oldest first (export). Default `desc`. */
+  order?: 'asc' | 'desc';
+}
+
+export interface ListRequestsOptions {
+  status?: PromotionRequestStatus[];
+  entityRef?: string;
+  environmentId?: string;
+}
+
+/**
+ * Storage of everything Promotion records. Every write method runs in one
+ * database transaction that also appends the hash-chained audit event(s).
+ * Races are settled with guarded updates: the loser gets a ConflictError.
+ *
+ * Errors: NotFoundError for unknown ids, ConflictError for lost races and
+ * illegal state transitions (deciding a request that is no longer pending,
+ * the same person deciding twice on the same dossier, a duplicate
+ * idempotency key with different content).
+ */
+export interface PromotionStore {
+  /** Everything the gate looks at for one flow (indexed by entity_ref). */
+  getFlowFacts(entityRef: string): Promise<FlowFacts>;
+
+  recordDeployment(
+    input: RecordDeploymentInput,
+    ctx: AuditContext,
+  ): Promise<Recorded<Deployment> & { replayed: boolean }>;
+  getDeployment(id: string): Promise<Deployment | undefined>;
+  /** Deployments reported in a time range (verification report), oldest first. */
+  listDeployments(options: {
+    from?: Date;
+    to?: Date;
+    environmentIds?: string[];
+  }): Promise<Deployment[]>;
+
+  completeChecklistItem(
+    input: CompleteChecklistItemInput,
+    ctx: AuditContext,
+  ): Promise<Recorded<ChecklistCompletion>>;
+  undoChecklistItem(
+    input: UndoChecklistItemInput,
+    ctx: AuditContext,
+  ): Promise<Recorded<ChecklistCompletion>>;
+
+  createSignOff(
+    input: CreateSignOffInput,
+    ctx: AuditContext,
+  ): Promise<Recorded<SignOff>>;
+
+  createRequest(
+    input: CreateRequestInput,
+    ctx: AuditContext,
+  ): Promise<Recorded<PromotionRequest>>;
+  getRequest(id: string): Promise<PromotionRequest | undefined>;
+  listRequests(options: ListRequestsOptions): Promise<PromotionRequest[]>;
+  /** Replaces the dossier, bumps the revision, voids earlier decisions. Only while pending. */
+  editRequest(
+    input: EditRequestInput,
+    ctx: AuditContext,
+  ): Promise<Recorded<PromotionRequest>>;
+  withdrawRequest(
+    requestId: string,
+    ctx: AuditContext & { reason?: string },
+  ): Promise<Recorded<PromotionRequest>>;
+  /**
+   * Records a decision on a pending request. A reject ends the request; an
+   * approve that reaches the quorum approves it (and grants the standing
+   * approval when asked). Returns the request as it is after the decision.
+   */
+  decide(
+    input: DecideInput,
+    ctx: AuditContext,
+  ): Promise<Recorded<{ request: PromotionRequest; decision: Decision }>>;
+  /** Expires pending requests whose expiresAt is before `now`. */
+  expireRequests(ctx: AuditContext): Promise<Recorded<PromotionRequest[]>>;
+
+  revokeStandingApproval(
+    input: { entityRef: string; environmentId: string; reason: string },
+    ctx: AuditContext,
+  ): Promise<Recorded<StandingApproval[]>>;
+
+  /** Marks the version's deployments in that environment rolled back and revokes the standing approval. */
+  recordRollback(
+    input: RecordRollbackInput,
+    ctx: AuditContext,
+  ): Promise<Recorded<{ rollback: Rollback; revoked: StandingApproval[] }>>;
+
+  listEvents(options: ListEventsOptions): Promise<Page<AuditEvent>>;
+  /** Walks the whole chain in order, in pages, recomputing every hash. */
+  verifyChain(): Promise<ChainVerification>;
+}
+
+export type { AuditEventType };
