@@ -8,3 +8,4 @@ export * from './types';
 export * from './permissions';
 export * from './config';
 export * from './gate';
+export * from './api';
