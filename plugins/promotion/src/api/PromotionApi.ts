@@ -1,0 +1,139 @@
+import { createApiRef } from '@backstage/core-plugin-api';
+import type {
+  AuditEvent,
+  ChainVerification,
+  ChecklistCompletion,
+  ChecklistKind,
+  CompleteChecklistItemRequest,
+  CreatePromotionRequestRequest,
+  DecisionRequest,
+  Deployment,
+  EditPromotionRequestRequest,
+  FlowPermissions,
+  FlowState,
+  GateResult,
+  InboxResponse,
+  Page,
+  PromotionRequest,
+  RecordDeploymentRequest,
+  RevokeRequest,
+  Rollback,
+  RollbackRequest,
+  SignOff,
+  SignOffRequest,
+  StandingApproval,
+  VerificationReport,
+} from '@promotion/plugin-promotion-common';
+
+/**
+ * Where a checklist item lives: which flow, environment and item, and whether
+ * it is a validation or a post-deployment checklist item.
+ *
+ * @public
+ */
+export interface ChecklistItemLocation {
+  entityRef: string;
+  environmentId: string;
+  kind: ChecklistKind;
+  itemId: string;
+}
+
+/** @public */
+export interface PageOptions {
+  cursor?: string;
+  limit?: number;
+}
+
+/** A time range, ISO 8601 timestamps. @public */
+export interface TimeRange {
+  from?: string;
+  to?: string;
+}
+
+/** @public */
+export type AuditExportFormat = 'csv' | 'ndjson';
+
+/**
+ * The Promotion backend, as the frontend sees it. One method per route of the
+ * REST contract in `@promotion/plugin-promotion-common` (`api.ts`).
+ *
+ * @public
+ */
+export interface PromotionApi {
+  /** The ladder, the gate for the next step, pending requests and rollbacks of one flow. */
+  getFlow(entityRef: string): Promise<FlowState>;
+  /** What the signed-in user may do on one flow, with the reason in words when not. */
+  getFlowPermissions(entityRef: string): Promise<FlowPermissions>;
+  /** The gate for one version into one environment, as the pipelines ask it. */
+  getGate(
+    entityRef: string,
+    options: { environment: string; version: string },
+  ): Promise<GateResult>;
+  /** The audit events of one flow, newest first, one page at a time. */
+  getFlowEvents(
+    entityRef: string,
+    options?: PageOptions,
+  ): Promise<Page<AuditEvent>>;
+  recordDeployment(
+    entityRef: string,
+    deployment: RecordDeploymentRequest,
+  ): Promise<{ deployment: Deployment; replayed: boolean }>;
+  completeChecklistItem(
+    item: ChecklistItemLocation,
+    completion: CompleteChecklistItemRequest,
+  ): Promise<ChecklistCompletion>;
+  undoChecklistItem(
+    item: ChecklistItemLocation,
+    options: { version?: string },
+  ): Promise<void>;
+  signOff(
+    entityRef: string,
+    environmentId: string,
+    signOff: SignOffRequest,
+  ): Promise<SignOff>;
+  revokeStandingApproval(
+    entityRef: string,
+    environmentId: string,
+    revoke: RevokeRequest,
+  ): Promise<StandingApproval[]>;
+  recordRollback(
+    entityRef: string,
+    rollback: RollbackRequest,
+  ): Promise<Rollback>;
+  createRequest(
+    entityRef: string,
+    request: CreatePromotionRequestRequest,
+  ): Promise<PromotionRequest>;
+  getRequest(requestId: string): Promise<PromotionRequest>;
+  /** Edits the dossier; approvals given on the earlier dossier no longer count. */
+  editRequest(
+    requestId: string,
+    edit: EditPromotionRequestRequest,
+  ): Promise<PromotionRequest>;
+  withdrawRequest(
+    requestId: string,
+    options?: { reason?: string },
+  ): Promise<PromotionRequest>;
+  decide(
+    requestId: string,
+    decision: DecisionRequest,
+  ): Promise<PromotionRequest>;
+  /** Every request waiting for the signed-in approver, across all flows. */
+  getInbox(): Promise<InboxResponse>;
+  /** The whole audit trail, one page at a time. */
+  getAuditEvents(options?: TimeRange & PageOptions): Promise<Page<AuditEvent>>;
+  /** The audit trail as a file. */
+  exportAuditEvents(
+    options: TimeRange & { format: AuditExportFormat },
+  ): Promise<Blob>;
+  /** Walks the hash chain of the audit trail. */
+  verifyAuditChain(): Promise<ChainVerification>;
+  getVerificationReport(range: TimeRange): Promise<VerificationReport>;
+  /** The verification report as CSV. */
+  downloadVerificationReport(range: TimeRange): Promise<Blob>;
+}
+
+/** @public */
+export const promotionApiRef = createApiRef<PromotionApi>({
+  id: 'plugin.promotion.service',
+});
