@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Browser tests: starts the portal with the README's start command on a fresh
+# database, waits until it answers, runs the Playwright tests in Debian's
+# chromium, and stops the portal. Argument: where to write the JSON results.
+set -euo pipefail
+# shellcheck source=scripts/env.sh
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+cd "$REPO_ROOT"
+RESULT_FILE=${1:-"$REPO_ROOT/.ci-results/playwright.json"}
+mkdir -p "$(dirname "$RESULT_FILE")"
+
+export PROMOTION_E2E_DATA_DIR
+PROMOTION_E2E_DATA_DIR="$(mktemp -d /tmp/promotion-e2e-XXXXXX)"
+LOG="$REPO_ROOT/.ci-results/portal.log"
+
+for port in 3000 7007; do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    echo "ERROR: port $port is already in use; stop the running portal first" >&2
+    exit 1
+  fi
+done
+
+echo "==> Starting the portal (log: $LOG, database: $PROMOTION_E2E_DATA_DIR)"
+setsid bash scripts/start.sh \
+  --config "$REPO_ROOT/app-config.yaml" \
+  --config "$REPO_ROOT/e2e/app-config.e2e.yaml" >"$LOG" 2>&1 &
+PORTAL_PID=$!
+stop_portal() {
+  kill -TERM -- "-$PORTAL_PID" 2>/dev/null || true
+  for _ in $(seq 1 20); do
+    kill -0 -- "-$PORTAL_PID" 2>/dev/null || break
+    sleep 0.5
+  done
+  kill -KILL -- "-$PORTAL_PID" 2>/dev/null || true
+  rm -rf "$PROMOTION_E2E_DATA_DIR"
+}
+trap stop_portal EXIT
+
+ready=""
+for _ in $(seq 1 240); do
+  if curl -fsS http://localhost:7007/api/promotion/health >/dev/null 2>&1 &&
+    curl -fsS http://localhost:3000 >/dev/null 2>&1; then
+    ready=yes
+    break
+  fi
+  if ! kill -0 "$PORTAL_PID" 2>/dev/null; then
+    echo "ERROR: the portal exited; last lines of its log:" >&2
+    tail -n 40 "$LOG" >&2
+    exit 1
+  fi
+  sleep 1
+done
+if [ -z "$ready" ]; then
+  echo "ERROR: the portal did not answer within 240 s; last lines of its log:" >&2
+  tail -n 40 "$LOG" >&2
+  exit 1
+fi
+echo "==> Portal is up"
+
+PLAYWRIGHT_JSON_OUTPUT_NAME="$RESULT_FILE" yarn playwright test \
+  -c e2e/playwright.config.ts --reporter=list,json

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Installs everything and starts the example portal: frontend on
+# http://localhost:3000, backend on http://localhost:7007, on an embedded
+# SQLite database in data/sqlite (kept across restarts).
+# Extra arguments go to `backstage-cli repo start` (e.g. --config files).
+set -euo pipefail
+# shellcheck source=scripts/env.sh
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+cd "$REPO_ROOT"
+bash scripts/setup.sh
+mkdir -p data/sqlite
+exec yarn start "$@"
