@@ -10,8 +10,8 @@ describe('App', () => {
           data: {
             app: { title: 'Test' },
             backend: { baseUrl: 'http://localhost:7007' },
-            techdocs: {
-              storageUrl: 'http://localhost:7007/api/techdocs/static/docs',
+            demoSignIn: {
+              users: [{ name: 'alice', title: 'Alice Ng' }],
             },
           },
           context: 'test',
@@ -21,8 +21,11 @@ describe('App', () => {
 
     const rendered = render(<App />);
 
+    // Not signed in yet: the local sign-in page lists the example users.
     await waitFor(() => {
-      expect(rendered.baseElement).toBeInTheDocument();
+      expect(
+        rendered.getByRole('button', { name: 'Sign in as Alice Ng' }),
+      ).toBeInTheDocument();
     });
   });
 });
