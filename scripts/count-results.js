@@ -44,7 +44,9 @@ if (pw) {
   passed += s.expected + s.flaky;
   failed += s.unexpected + s.skipped;
   lines.push(
-    `playwright: ${s.expected + s.flaky} passed, ${s.unexpected} failed, ${s.skipped} skipped`,
+    `playwright: ${s.expected + s.flaky} passed, ${s.unexpected} failed, ${
+      s.skipped
+    } skipped`,
   );
 } else {
   failed += 1;

@@ -89,7 +89,9 @@ export class PromotionExamplePolicy implements PermissionPolicy {
     if (permission.name === promotionAuditReadPermission.name) {
       return {
         result:
-          isApprover || isAuditor ? AuthorizeResult.ALLOW : AuthorizeResult.DENY,
+          isApprover || isAuditor
+            ? AuthorizeResult.ALLOW
+            : AuthorizeResult.DENY,
       };
     }
     if (permission.name === promotionRollbackPermission.name && isApprover) {
