@@ -1,0 +1,182 @@
+export interface Config {
+  /**
+   * Promotion: the release ladder every opted-in flow climbs, and the rules
+   * of its gate. An entity opts in with the `promotion.io/policy` annotation,
+   * whose value names one of the `policies`.
+   */
+  promotion?: {
+    /**
+     * How long a pending promotion request waits for its approvals before it
+     * expires. A duration object such as `{ days: 14 }` or an ISO 8601
+     * duration such as `P14D`. Defaults to 14 days.
+     */
+    requestExpiry?:
+      | {
+          years?: number;
+          months?: number;
+          weeks?: number;
+          days?: number;
+          hours?: number;
+          minutes?: number;
+          seconds?: number;
+          milliseconds?: number;
+        }
+      | string;
+
+    /**
+     * The named policies, keyed by the name entities give in their
+     * `promotion.io/policy` annotation. Names use letters, digits, `-`, `_`
+     * and `.`, starting with a letter or digit.
+     */
+    policies?: {
+      [name: string]: {
+        /**
+         * A human-readable name for the policy.
+         * @visibility frontend
+         */
+        title?: string;
+
+        /**
+         * The ladder: the environments in the order a version climbs them,
+         * Dev first. At least one. The first environment has no gate
+         * conditions but its own approval rule.
+         */
+        environments: Array<{
+          /**
+           * The environment id pipelines use when they record a deployment
+           * or ask the gate (`production`). Letters, digits, `-`, `_` and
+           * `.`, starting with a letter or digit; unique within the policy.
+           * @visibility frontend
+           */
+          id: string;
+
+          /**
+           * The environment's name as people read it (`Production`).
+           * Defaults to the id.
+           * @visibility frontend
+           */
+          title?: string;
+
+          /**
+           * The validation checklist: items to complete on this environment
+           * before a version can move to the next one.
+           */
+          checklist?: Array<{
+            /**
+             * The item id, unique within the environment's checklist.
+             */
+            id: string;
+            /**
+             * What must be true, as people read it (`Smoke tests passed`).
+             */
+            title: string;
+            /**
+             * `version` (the default): completed again for every version.
+             * `flow`: completed once for the flow as a whole.
+             */
+            scope?: 'version' | 'flow';
+            /**
+             * Longer guidance shown with the item.
+             */
+            description?: string;
+            /**
+             * Whether completing the item needs an evidence link.
+             * Defaults to false.
+             */
+            evidenceRequired?: boolean;
+          }>;
+
+          /**
+           * The owner's or customer's sign-off of this environment's
+           * results, with a written comment.
+           */
+          signOff?: {
+            /**
+             * Whether a version needs this environment's sign-off before it
+             * can move to the next environment. Defaults to false.
+             */
+            required: boolean;
+          };
+
+          /**
+           * The approval needed to enter this environment. Defaults to no
+           * approval.
+           */
+          approval?: {
+            /**
+             * `none`: no approval. `once`: one approval per flow, which
+             * stands until it is revoked (for example by a rollback).
+             * `every`: every version needs its own approval.
+             */
+            mode: 'none' | 'once' | 'every';
+            /**
+             * Who may approve: catalog entity refs of users and groups,
+             * such as `group:default/approvers` or `user:default/jane`
+             * (`user:jane` means the default namespace). Needed for `once`
+             * and `every`.
+             */
+            approvers?: string[];
+            /**
+             * How many distinct approvers must approve a request.
+             * Defaults to 1.
+             */
+            minApprovers?: number;
+            /**
+             * Whether a requester may approve their own request.
+             * Defaults to false.
+             */
+            allowSelfApproval?: boolean;
+          };
+
+          /**
+           * Checks to complete after a version is deployed to this
+           * environment.
+           */
+          postDeployment?: {
+            /**
+             * The post-deployment checklist.
+             */
+            checklist: Array<{
+              /**
+               * The item id, unique within the environment's
+               * post-deployment checklist.
+               */
+              id: string;
+              /**
+               * What must be done, as people read it
+               * (`Application logs monitored for errors`).
+               */
+              title: string;
+              /**
+               * Longer guidance shown with the item.
+               */
+              description?: string;
+              /**
+               * How long after the deployment the item may be completed at
+               * the earliest: a duration object such as `{ minutes: 15 }`
+               * or an ISO 8601 duration such as `PT15M`. Defaults to none.
+               */
+              minimumWait?:
+                | {
+                    years?: number;
+                    months?: number;
+                    weeks?: number;
+                    days?: number;
+                    hours?: number;
+                    minutes?: number;
+                    seconds?: number;
+                    milliseconds?: number;
+                  }
+                | string;
+              /**
+               * Whether completing the item needs an evidence link.
+               * Defaults to false.
+               */
+              evidenceRequired?: boolean;
+            }>;
+          };
+        }>;
+      };
+    };
+  };
+}

@@ -1,0 +1,555 @@
+import { z } from 'zod';
+import {
+  durationToSeconds,
+  getPolicyForEntity,
+  normaliseApproverRef,
+  promotionConfigSchema,
+  readPromotionConfig,
+} from './config';
+import { seedsPromotionConfig } from './__fixtures__/promotionConfig';
+
+/** A deep copy of the seeds fixture, changed by `change`. */
+function seedsWith(change: (config: any) => void): unknown {
+  const config = JSON.parse(JSON.stringify(seedsPromotionConfig));
+  change(config);
+  return config;
+}
+
+/** The problems `readPromotionConfig` reports, one per line. */
+function problemsOf(raw: unknown): string[] {
+  try {
+    readPromotionConfig(raw);
+  } catch (error) {
+    const [heading, ...problems] = (error as Error).message.split('\n');
+    expect(heading).toBe('Invalid Promotion configuration:');
+    return problems;
+  }
+  throw new Error('expected the configuration to be rejected');
+}
+
+describe('readPromotionConfig', () => {
+  it('reads the seeds-based configuration and applies the defaults', () => {
+    const config = readPromotionConfig(seedsPromotionConfig);
+
+    expect(config.requestExpirySeconds).toBe(14 * 24 * 3600);
+    expect(Object.keys(config.policies)).toEqual(['standard', 'regulated']);
+
+    const standard = config.policies.standard;
+    expect(standard.name).toBe('standard');
+    expect(standard.title).toBe('Standard release ladder');
+    expect(standard.environments.map(e => [e.id, e.title])).toEqual([
+      ['dev', 'Dev'],
+      ['test', 'Test'],
+      ['production', 'Production'],
+      ['dr', 'DR'],
+    ]);
+
+    const [dev, test, production, dr] = standard.environments;
+    expect(dev.checklist.map(item => item.id)).toEqual([
+      'code-reviewed',
+      'tests-passing',
+      'no-open-blockers',
+      'release-notes-prepared',
+      'estimate-approved',
+    ]);
+    expect(dev.checklist[0]).toEqual({
+      id: 'code-reviewed',
+      title: 'Code reviewed and merged to main branch',
+      scope: 'version',
+      evidenceRequired: false,
+    });
+    expect(dev.checklist[3].evidenceRequired).toBe(true);
+    expect(dev.checklist[4].description).toMatch(/non-routine/);
+    expect(dev.signOff).toEqual({ required: false });
+    expect(dev.approval).toEqual({
+      mode: 'none',
+      approvers: [],
+      minApprovers: 1,
+      allowSelfApproval: false,
+    });
+    expect(dev.postDeployment).toEqual([]);
+
+    expect(test.checklist).toHaveLength(9);
+    expect(test.checklist[0].scope).toBe('flow');
+    expect(test.checklist[1].scope).toBe('version');
+    expect(test.signOff).toEqual({ required: true });
+
+    expect(production.approval).toEqual({
+      mode: 'once',
+      approvers: ['group:default/approvers'],
+      minApprovers: 1,
+      allowSelfApproval: false,
+    });
+    expect(
+      production.postDeployment.map(item => [item.id, item.minimumWaitSeconds]),
+    ).toEqual([
+      ['monitor-logs', 900],
+      ['critical-paths', 0],
+      ['uptime-green', 0],
+      ['release-notes-delivered', 0],
+      ['time-logged', 0],
+      ['tickets-closed', 0],
+    ]);
+    expect(production.postDeployment[3].evidenceRequired).toBe(true);
+
+    expect(dr).toEqual({
+      id: 'dr',
+      title: 'DR',
+      checklist: [],
+      signOff: { required: false },
+      approval: {
+        mode: 'none',
+        approvers: [],
+        minApprovers: 1,
+        allowSelfApproval: false,
+      },
+      postDeployment: [],
+    });
+
+    const regulatedProduction = config.policies.regulated.environments[2];
+    expect(regulatedProduction.approval).toEqual({
+      mode: 'every',
+      approvers: ['group:default/approvers', 'user:default/director'],
+      minApprovers: 2,
+      allowSelfApproval: false,
+    });
+    expect(regulatedProduction.postDeployment[0].minimumWaitSeconds).toBe(900);
+  });
+
+  it('reads a missing promotion key as no policies', () => {
+    expect(readPromotionConfig(undefined)).toEqual({
+      policies: {},
+      requestExpirySeconds: 14 * 24 * 3600,
+    });
+  });
+
+  it('uses the environment id as its title when it has none', () => {
+    const config = readPromotionConfig({
+      policies: { minimal: { environments: [{ id: 'dev' }] } },
+    });
+    expect(config.policies.minimal.title).toBeUndefined();
+    expect(config.policies.minimal.environments[0].title).toBe('dev');
+  });
+
+  it('reads the request expiry as an ISO 8601 string', () => {
+    expect(
+      readPromotionConfig({ requestExpiry: 'P1DT12H' }).requestExpirySeconds,
+    ).toBe(36 * 3600);
+  });
+
+  it('normalises approver refs and drops duplicates', () => {
+    const config = readPromotionConfig({
+      policies: {
+        p: {
+          environments: [
+            {
+              id: 'production',
+              approval: {
+                mode: 'every',
+                approvers: ['user:Jane', 'user:default/jane', 'group:ops/SRE'],
+                allowSelfApproval: true,
+              },
+            },
+          ],
+        },
+      },
+    });
+    expect(config.policies.p.environments[0].approval).toEqual({
+      mode: 'every',
+      approvers: ['user:default/jane', 'group:ops/sre'],
+      minApprovers: 1,
+      allowSelfApproval: true,
+    });
+  });
+
+  it('accepts minApprovers above the number of approvers when a group is among them', () => {
+    expect(() =>
+      readPromotionConfig(
+        seedsWith(c => {
+          c.policies.regulated.environments[2].approval.minApprovers = 5;
+        }),
+      ),
+    ).not.toThrow();
+  });
+
+  describe('names the config path of every problem', () => {
+    it('rejects a duplicate environment id', () => {
+      expect(
+        problemsOf(
+          seedsWith(c => {
+            c.policies.standard.environments[3].id = 'production';
+          }),
+        ),
+      ).toEqual([
+        'promotion.policies.standard.environments[3].id: duplicate environment id "production"',
+      ]);
+    });
+
+    it('rejects environment ids that differ only in case', () => {
+      expect(
+        problemsOf(
+          seedsWith(c => {
+            c.policies.standard.environments[3].id = 'Production';
+          }),
+        ),
+      ).toEqual([
+        'promotion.policies.standard.environments[3].id: duplicate environment id "Production"',
+      ]);
+    });
+
+    it('rejects a duplicate checklist item id within an environment', () => {
+      expect(
+        problemsOf(
+          seedsWith(c => {
+            c.policies.standard.environments[1].checklist[2].id = 'smoke-tests';
+          }),
+        ),
+      ).toEqual([
+        'promotion.policies.standard.environments[1].checklist[2].id: duplicate checklist item id "smoke-tests"',
+      ]);
+    });
+
+    it('allows the same item id in different environments', () => {
+      // `tests-passing` is a Dev item; a Test item may use the same id.
+      expect(() =>
+        readPromotionConfig(
+          seedsWith(c => {
+            c.policies.standard.environments[1].checklist[2].id =
+              'tests-passing';
+          }),
+        ),
+      ).not.toThrow();
+    });
+
+    it('rejects a duplicate post-deployment item id', () => {
+      expect(
+        problemsOf(
+          seedsWith(c => {
+            c.policies.standard.environments[2].postDeployment.checklist[5].id =
+              'time-logged';
+          }),
+        ),
+      ).toEqual([
+        'promotion.policies.standard.environments[2].postDeployment.checklist[5].id: duplicate post-deployment item id "time-logged"',
+      ]);
+    });
+
+    it('rejects a malformed environment id', () => {
+      expect(
+        problemsOf(
+          seedsWith(c => {
+            c.policies.standard.environments[2].id = 'pro duction';
+          }),
+        ),
+      ).toEqual([
+        expect.stringMatching(
+          /^promotion\.policies\.standard\.environments\[2\]\.id: invalid environment id "pro duction"/,
+        ),
+      ]);
+    });
+
+    it('rejects a malformed checklist item id', () => {
+      expect(
+        problemsOf(
+          seedsWith(c => {
+            c.policies.standard.environments[0].checklist[1].id = '-tests';
+          }),
+        ),
+      ).toEqual([
+        expect.stringMatching(
+          /^promotion\.policies\.standard\.environments\[0\]\.checklist\[1\]\.id: invalid checklist item id "-tests"/,
+        ),
+      ]);
+    });
+
+    it('rejects a malformed post-deployment item id', () => {
+      expect(
+        problemsOf(
+          seedsWith(c => {
+            c.policies.standard.environments[2].postDeployment.checklist[0].id =
+              'monitor/logs';
+          }),
+        ),
+      ).toEqual([
+        expect.stringMatching(
+          /^promotion\.policies\.standard\.environments\[2\]\.postDeployment\.checklist\[0\]\.id: invalid post-deployment item id "monitor\/logs"/,
+        ),
+      ]);
+    });
+
+    it('rejects a malformed policy name', () => {
+      expect(
+        problemsOf({
+          policies: { 'my policy': { environments: [{ id: 'dev' }] } },
+        }),
+      ).toEqual([
+        expect.stringMatching(
+          /^promotion\.policies\.my policy: invalid policy name "my policy"/,
+        ),
+      ]);
+    });
+
+    it('rejects a policy without environments', () => {
+      expect(problemsOf({ policies: { empty: { environments: [] } } })).toEqual(
+        [
+          'promotion.policies.empty.environments: must list at least one environment',
+        ],
+      );
+      expect(problemsOf({ policies: { empty: {} } })).toEqual([
+        'promotion.policies.empty.environments: must be a list of environments',
+      ]);
+    });
+
+    it('rejects approval modes once and every without approvers', () => {
+      expect(
+        problemsOf(
+          seedsWith(c => {
+            c.policies.standard.environments[2].approval.approvers = [];
+            delete c.policies.regulated.environments[2].approval.approvers;
+            c.policies.regulated.environments[2].approval.minApprovers = 1;
+          }),
+        ),
+      ).toEqual([
+        'promotion.policies.standard.environments[2].approval.approvers: approval mode "once" needs at least one approver',
+        'promotion.policies.regulated.environments[2].approval.approvers: approval mode "every" needs at least one approver',
+      ]);
+    });
+
+    it('rejects minApprovers above the number of approving users', () => {
+      expect(
+        problemsOf(
+          seedsWith(c => {
+            c.policies.regulated.environments[2].approval.approvers = [
+              'user:director',
+              'user:default/director',
+              'user:default/cfo',
+            ];
+            c.policies.regulated.environments[2].approval.minApprovers = 3;
+          }),
+        ),
+      ).toEqual([
+        'promotion.policies.regulated.environments[2].approval.minApprovers: needs 3 distinct approvers but only 2 users are configured',
+      ]);
+    });
+
+    it('rejects minApprovers below 1', () => {
+      expect(
+        problemsOf(
+          seedsWith(c => {
+            c.policies.regulated.environments[2].approval.minApprovers = 0;
+          }),
+        ),
+      ).toEqual([
+        'promotion.policies.regulated.environments[2].approval.minApprovers: must be at least 1',
+      ]);
+    });
+
+    it('rejects a fractional minApprovers', () => {
+      expect(
+        problemsOf(
+          seedsWith(c => {
+            c.policies.regulated.environments[2].approval.minApprovers = 1.5;
+          }),
+        ),
+      ).toEqual([
+        'promotion.policies.regulated.environments[2].approval.minApprovers: must be a whole number',
+      ]);
+    });
+
+    it('rejects an unknown approval mode', () => {
+      expect(
+        problemsOf(
+          seedsWith(c => {
+            c.policies.standard.environments[2].approval.mode = 'twice';
+          }),
+        ),
+      ).toEqual([
+        expect.stringMatching(
+          /^promotion\.policies\.standard\.environments\[2\]\.approval\.mode: /,
+        ),
+      ]);
+    });
+
+    it('rejects approvers that are not user or group refs', () => {
+      expect(
+        problemsOf(
+          seedsWith(c => {
+            c.policies.standard.environments[2].approval.approvers = [
+              'group:default/approvers',
+              'jane',
+              'component:default/payments',
+            ];
+          }),
+        ),
+      ).toEqual([
+        expect.stringMatching(
+          /^promotion\.policies\.standard\.environments\[2\]\.approval\.approvers\[1\]: invalid approver "jane"/,
+        ),
+        expect.stringMatching(
+          /^promotion\.policies\.standard\.environments\[2\]\.approval\.approvers\[2\]: invalid approver "component:default\/payments"/,
+        ),
+      ]);
+    });
+
+    it('rejects a negative minimum wait, as an object or a string', () => {
+      expect(
+        problemsOf(
+          seedsWith(c => {
+            c.policies.standard.environments[2].postDeployment.checklist[0].minimumWait =
+              { minutes: -15 };
+            c.policies.regulated.environments[2].postDeployment.checklist[0].minimumWait =
+              '-PT15M';
+          }),
+        ),
+      ).toEqual([
+        'promotion.policies.standard.environments[2].postDeployment.checklist[0].minimumWait: must not be negative',
+        'promotion.policies.regulated.environments[2].postDeployment.checklist[0].minimumWait: must not be negative',
+      ]);
+    });
+
+    it('rejects a duration string that is not ISO 8601', () => {
+      expect(problemsOf({ requestExpiry: 'two weeks' })).toEqual([
+        'promotion.requestExpiry: "two weeks" is not an ISO 8601 duration',
+      ]);
+    });
+
+    it('rejects a duration object with an unknown unit', () => {
+      expect(problemsOf({ requestExpiry: { fortnights: 1 } })).toEqual([
+        'promotion.requestExpiry.fortnights: unknown key',
+      ]);
+      expect(problemsOf({ requestExpiry: 14 })).toEqual([
+        expect.stringMatching(/^promotion\.requestExpiry: must be a duration/),
+      ]);
+    });
+
+    it('rejects a zero request expiry', () => {
+      expect(problemsOf({ requestExpiry: { days: 0 } })).toEqual([
+        'promotion.requestExpiry: must be longer than zero',
+      ]);
+    });
+
+    it('rejects unknown keys, so a misspelt rule is not silently ignored', () => {
+      expect(
+        problemsOf(
+          seedsWith(c => {
+            c.policies.standard.environments[1].signoff = { required: true };
+          }),
+        ),
+      ).toEqual([
+        'promotion.policies.standard.environments[1].signoff: unknown key',
+      ]);
+    });
+
+    it('rejects a wrongly typed value', () => {
+      expect(
+        problemsOf(
+          seedsWith(c => {
+            c.policies.standard.environments[1].signOff.required = 'yes';
+          }),
+        ),
+      ).toEqual([
+        expect.stringMatching(
+          /^promotion\.policies\.standard\.environments\[1\]\.signOff\.required: /,
+        ),
+      ]);
+    });
+
+    it('lists every problem, one per line', () => {
+      expect(
+        problemsOf(
+          seedsWith(c => {
+            c.policies.standard.environments[3].id = 'dev';
+            c.policies.standard.environments[0].checklist[4].id = 'bad id';
+            c.policies.regulated.environments[2].approval.minApprovers = 0;
+          }),
+        ),
+      ).toEqual([
+        expect.stringMatching(
+          /^promotion\.policies\.standard\.environments\[0\]\.checklist\[4\]\.id: invalid checklist item id/,
+        ),
+        'promotion.policies.standard.environments[3].id: duplicate environment id "dev"',
+        'promotion.policies.regulated.environments[2].approval.minApprovers: must be at least 1',
+      ]);
+    });
+  });
+});
+
+describe('promotionConfigSchema', () => {
+  it('can be turned into JSON schema for the documentation', () => {
+    const jsonSchema = z.toJSONSchema(promotionConfigSchema, { io: 'input' });
+    expect(jsonSchema).toMatchObject({
+      type: 'object',
+      properties: {
+        requestExpiry: expect.anything(),
+        policies: expect.anything(),
+      },
+    });
+  });
+});
+
+describe('durationToSeconds', () => {
+  it.each([
+    [{ days: 14 }, 14 * 86400],
+    [{ minutes: 15 }, 900],
+    [{ weeks: 1, hours: 2, milliseconds: 500 }, 7 * 86400 + 7200.5],
+    [{ years: 1, months: 1 }, 395 * 86400],
+    [{}, 0],
+    ['P14D', 14 * 86400],
+    ['PT15M', 900],
+    ['P1Y2M3W4DT5H6M7.5S', (365 + 60 + 21 + 4) * 86400 + 5 * 3600 + 367.5],
+    ['PT0,5S', 0.5],
+    ['-PT1M', -60],
+  ])('converts %j', (duration, seconds) => {
+    expect(durationToSeconds(duration)).toBeCloseTo(seconds, 6);
+  });
+
+  it.each(['P', 'PT', '14D', 'P1H', 'P1DT'])('rejects %j', duration => {
+    expect(() => durationToSeconds(duration)).toThrow(
+      `"${duration}" is not an ISO 8601 duration`,
+    );
+  });
+});
+
+describe('normaliseApproverRef', () => {
+  it('puts refs without a namespace into the default namespace', () => {
+    expect(normaliseApproverRef('user:jane')).toBe('user:default/jane');
+    expect(normaliseApproverRef('Group:Ops/SRE')).toBe('group:ops/sre');
+  });
+});
+
+describe('getPolicyForEntity', () => {
+  const config = readPromotionConfig(seedsPromotionConfig);
+  const entity = (annotations?: Record<string, string>) => ({
+    metadata: { annotations },
+  });
+
+  it('finds the policy named by the annotation', () => {
+    expect(
+      getPolicyForEntity(
+        config,
+        entity({ 'promotion.io/policy': 'regulated' }),
+      ),
+    ).toEqual({ policyName: 'regulated', policy: config.policies.regulated });
+  });
+
+  it('reports a missing annotation', () => {
+    expect(getPolicyForEntity(config, entity())).toEqual({
+      problem: 'missing-annotation',
+    });
+    expect(
+      getPolicyForEntity(config, entity({ 'promotion.io/policy': ' ' })),
+    ).toEqual({ problem: 'missing-annotation' });
+  });
+
+  it('reports a policy that is not configured', () => {
+    expect(
+      getPolicyForEntity(config, entity({ 'promotion.io/policy': 'strict' })),
+    ).toEqual({ policyName: 'strict', problem: 'unknown-policy' });
+    expect(
+      getPolicyForEntity(
+        config,
+        entity({ 'promotion.io/policy': 'constructor' }),
+      ),
+    ).toEqual({ policyName: 'constructor', problem: 'unknown-policy' });
+  });
+});

@@ -1,0 +1,449 @@
+import { z } from 'zod';
+import {
+  ApprovalRule,
+  ChecklistItemDefinition,
+  EnvironmentDefinition,
+  PostDeploymentItemDefinition,
+  PROMOTION_POLICY_ANNOTATION,
+  PromotionConfig,
+  PromotionPolicy,
+} from './types';
+
+/*
+ * The `promotion` key of app-config: its zod schema, and `readPromotionConfig`
+ * which validates it and turns it into a normalised `PromotionConfig`.
+ *
+ * The schema checks each value on its own (types, id and entity ref formats,
+ * numbers); the refinements check values against each other (duplicate ids,
+ * approvers against `minApprovers`). Nothing in the schema transforms values,
+ * so it can also be turned into documentation (`z.toJSONSchema`); the defaults
+ * are applied afterwards, by `readPromotionConfig`.
+ */
+
+/** Environment, checklist item and policy ids. */
+export const PROMOTION_ID_PATTERN = /^[a-z0-9][a-z0-9-_.]*$/i;
+
+/** `user:ns/name`, `group:ns/name`, `user:name` or `group:name`. */
+const APPROVER_REF_PATTERN = /^(user|group):(?:([^\s:/]+)\/)?([^\s:/]+)$/i;
+
+/**
+ * An ISO 8601 duration: `P14D`, `PT15M`, `P1Y2M3W4DT5H6M7.5S`; a leading `-`
+ * makes it negative (and then invalid as a wait).
+ */
+const ISO_DURATION_PATTERN =
+  /^(-)?P(?!$)(?:(\d+(?:[.,]\d+)?)Y)?(?:(\d+(?:[.,]\d+)?)M)?(?:(\d+(?:[.,]\d+)?)W)?(?:(\d+(?:[.,]\d+)?)D)?(?:T(?=\d)(?:(\d+(?:[.,]\d+)?)H)?(?:(\d+(?:[.,]\d+)?)M)?(?:(\d+(?:[.,]\d+)?)S)?)?$/i;
+
+const DEFAULT_REQUEST_EXPIRY_SECONDS = 14 * 24 * 60 * 60;
+
+/**
+ * Seconds per unit. Years and months have no fixed length; like most
+ * duration libraries without a calendar, we count 365 and 30 days.
+ */
+const SECONDS_PER_UNIT = {
+  years: 365 * 86400,
+  months: 30 * 86400,
+  weeks: 7 * 86400,
+  days: 86400,
+  hours: 3600,
+  minutes: 60,
+  seconds: 1,
+  milliseconds: 0.001,
+} as const;
+
+type DurationUnit = keyof typeof SECONDS_PER_UNIT;
+
+/** A Backstage `HumanDuration` object: `{ days: 14 }`, `{ minutes: 15 }`. */
+export type HumanDurationConfig = Partial<Record<DurationUnit, number>>;
+
+/** A duration as written in app-config: a `HumanDuration` object or an ISO 8601 string. */
+export type DurationConfig = HumanDurationConfig | string;
+
+/**
+ * Converts a duration written in app-config to seconds.
+ *
+ * @throws Error when a string is not an ISO 8601 duration.
+ */
+export function durationToSeconds(duration: DurationConfig): number {
+  if (typeof duration === 'string') {
+    const match = ISO_DURATION_PATTERN.exec(duration.trim());
+    if (!match) {
+      throw new Error(`"${duration}" is not an ISO 8601 duration`);
+    }
+    const [, sign, years, months, weeks, days, hours, minutes, seconds] = match;
+    const parts: Array<[string | undefined, number]> = [
+      [years, SECONDS_PER_UNIT.years],
+      [months, SECONDS_PER_UNIT.months],
+      [weeks, SECONDS_PER_UNIT.weeks],
+      [days, SECONDS_PER_UNIT.days],
+      [hours, SECONDS_PER_UNIT.hours],
+      [minutes, SECONDS_PER_UNIT.minutes],
+      [seconds, SECONDS_PER_UNIT.seconds],
+    ];
+    const total = parts.reduce(
+      (sum, [value, factor]) =>
+        value === undefined
+          ? sum
+          : sum + Number(value.replace(',', '.')) * factor,
+      0,
+    );
+    return sign ? -total : total;
+  }
+  return (Object.keys(SECONDS_PER_UNIT) as DurationUnit[]).reduce(
+    (sum, unit) => sum + (duration[unit] ?? 0) * SECONDS_PER_UNIT[unit],
+    0,
+  );
+}
+
+// ---------------------------------------------------------------------------
+// The schema
+// ---------------------------------------------------------------------------
+
+const idSchema = (what: string) =>
+  z
+    .string({ error: `must be a string (the ${what} id)` })
+    .regex(PROMOTION_ID_PATTERN, {
+      error: issue =>
+        `invalid ${what} id ${JSON.stringify(
+          issue.input,
+        )}: use letters, digits, "-", "_" and ".", starting with a letter or digit`,
+    });
+
+const humanDurationSchema = z.strictObject(
+  Object.fromEntries(
+    Object.keys(SECONDS_PER_UNIT).map(unit => [unit, z.number().optional()]),
+  ) as Record<DurationUnit, z.ZodOptional<z.ZodNumber>>,
+);
+
+const durationSchema = z.union(
+  [
+    humanDurationSchema,
+    z.string().regex(ISO_DURATION_PATTERN, {
+      error: issue =>
+        `${JSON.stringify(issue.input)} is not an ISO 8601 duration`,
+    }),
+  ],
+  {
+    error:
+      'must be a duration: an object such as { minutes: 15 } or an ISO 8601 string such as "PT15M"',
+  },
+);
+
+/** Runs a refinement only on a value that passed its own checks. */
+const isWellFormed = (payload: { issues: unknown[] }) =>
+  payload.issues.length === 0;
+
+const checklistItemSchema = z.strictObject({
+  id: idSchema('checklist item'),
+  title: z.string().min(1, { error: 'must not be empty' }),
+  scope: z.enum(['version', 'flow']).optional(),
+  description: z.string().optional(),
+  evidenceRequired: z.boolean().optional(),
+});
+
+const postDeploymentItemSchema = z.strictObject({
+  id: idSchema('post-deployment item'),
+  title: z.string().min(1, { error: 'must not be empty' }),
+  description: z.string().optional(),
+  minimumWait: durationSchema
+    .refine(wait => durationToSeconds(wait) >= 0, {
+      error: 'must not be negative',
+      when: isWellFormed,
+    })
+    .optional(),
+  evidenceRequired: z.boolean().optional(),
+});
+
+const approverRefSchema = z.string().regex(APPROVER_REF_PATTERN, {
+  error: issue =>
+    `invalid approver ${JSON.stringify(
+      issue.input,
+    )}: use a user or group entity ref such as "user:default/jane" or "group:default/approvers"`,
+});
+
+const approvalSchema = z
+  .strictObject({
+    mode: z.enum(['none', 'once', 'every']),
+    approvers: z.array(approverRefSchema).optional(),
+    minApprovers: z
+      .number()
+      .int({ error: 'must be a whole number' })
+      .min(1, { error: 'must be at least 1' })
+      .optional(),
+    allowSelfApproval: z.boolean().optional(),
+  })
+  .superRefine((approval, ctx) => {
+    const approvers = approval.approvers ?? [];
+    if (approval.mode !== 'none' && approvers.length === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['approvers'],
+        message: `approval mode "${approval.mode}" needs at least one approver`,
+        input: approval.approvers,
+      });
+    }
+    const minApprovers = approval.minApprovers ?? 1;
+    const refs = approvers
+      .filter(ref => APPROVER_REF_PATTERN.test(ref))
+      .map(normaliseApproverRef);
+    // A group may hold any number of people: only count when all are users.
+    const distinctUsers = new Set(refs);
+    if (
+      approval.mode !== 'none' &&
+      refs.length > 0 &&
+      refs.length === approvers.length &&
+      refs.every(ref => ref.startsWith('user:')) &&
+      minApprovers > distinctUsers.size
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['minApprovers'],
+        message: `needs ${minApprovers} distinct approvers but only ${
+          distinctUsers.size
+        } user${distinctUsers.size === 1 ? ' is' : 's are'} configured`,
+        input: approval.minApprovers,
+      });
+    }
+  });
+
+const environmentSchema = z
+  .strictObject({
+    id: idSchema('environment'),
+    title: z.string().optional(),
+    checklist: z.array(checklistItemSchema).optional(),
+    signOff: z.strictObject({ required: z.boolean() }).optional(),
+    approval: approvalSchema.optional(),
+    postDeployment: z
+      .strictObject({ checklist: z.array(postDeploymentItemSchema) })
+      .optional(),
+  })
+  .superRefine((environment, ctx) => {
+    reportDuplicates(
+      environment.checklist ?? [],
+      ['checklist'],
+      'checklist item',
+      ctx,
+    );
+    reportDuplicates(
+      environment.postDeployment?.checklist ?? [],
+      ['postDeployment', 'checklist'],
+      'post-deployment item',
+      ctx,
+    );
+  });
+
+const policySchema = z.strictObject({
+  title: z.string().optional(),
+  environments: z
+    .array(environmentSchema, {
+      error: 'must be a list of environments',
+    })
+    .min(1, { error: 'must list at least one environment' })
+    .superRefine((environments, ctx) =>
+      reportDuplicates(environments, [], 'environment', ctx),
+    ),
+});
+
+/**
+ * The raw value of the `promotion` key of app-config, as written by the
+ * platform team. `readPromotionConfig` validates it and applies defaults.
+ */
+export const promotionConfigSchema = z.object({
+  requestExpiry: durationSchema
+    .refine(expiry => durationToSeconds(expiry) > 0, {
+      error: 'must be longer than zero',
+      when: isWellFormed,
+    })
+    .optional(),
+  policies: z
+    .record(
+      z.string().regex(PROMOTION_ID_PATTERN, {
+        error: issue =>
+          `invalid policy name ${JSON.stringify(
+            issue.input,
+          )}: use letters, digits, "-", "_" and ".", starting with a letter or digit`,
+      }),
+      policySchema,
+    )
+    .optional(),
+});
+
+/** The raw `promotion` config value, before defaults. */
+export type PromotionConfigInput = z.input<typeof promotionConfigSchema>;
+
+function reportDuplicates(
+  items: Array<{ id: string }>,
+  basePath: Array<string | number>,
+  what: string,
+  ctx: z.RefinementCtx,
+) {
+  const seen = new Set<string>();
+  items.forEach((item, index) => {
+    if (typeof item?.id !== 'string') {
+      return;
+    }
+    const key = item.id.toLocaleLowerCase('en-US');
+    if (seen.has(key)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [...basePath, index, 'id'],
+        message: `duplicate ${what} id ${JSON.stringify(item.id)}`,
+        input: item.id,
+      });
+    }
+    seen.add(key);
+  });
+}
+
+// ---------------------------------------------------------------------------
+// Reading and normalising
+// ---------------------------------------------------------------------------
+
+/**
+ * Normalises an approver entity ref: `user:jane` → `user:default/jane`,
+ * lower case like the catalog's `stringifyEntityRef`.
+ */
+export function normaliseApproverRef(ref: string): string {
+  const match = APPROVER_REF_PATTERN.exec(ref.trim());
+  if (!match) {
+    throw new Error(`Invalid approver entity ref "${ref}"`);
+  }
+  const [, kind, namespace, name] = match;
+  return `${kind}:${namespace ?? 'default'}/${name}`.toLocaleLowerCase('en-US');
+}
+
+/** `promotion.policies.standard.environments[2].id` */
+function formatPath(path: ReadonlyArray<PropertyKey>): string {
+  return path.reduce<string>(
+    (text, key) =>
+      typeof key === 'number' ? `${text}[${key}]` : `${text}.${String(key)}`,
+    'promotion',
+  );
+}
+
+function formatIssue(issue: z.core.$ZodIssue): string[] {
+  if (issue.code === 'invalid_key') {
+    return [
+      `${formatPath(issue.path)}: ${issue.issues
+        .map(keyIssue => keyIssue.message)
+        .join('; ')}`,
+    ];
+  }
+  if (issue.code === 'unrecognized_keys') {
+    return issue.keys.map(
+      key => `${formatPath([...issue.path, key])}: unknown key`,
+    );
+  }
+  return [`${formatPath(issue.path)}: ${issue.message}`];
+}
+
+/**
+ * Validates the raw value of the `promotion` config key and returns it with
+ * defaults applied, approver refs normalised and durations in seconds.
+ *
+ * @param raw - `config.getOptional('promotion')`; undefined means no policies.
+ * @throws Error listing every problem, one per line, each starting with the
+ *   config path of the bad key.
+ */
+export function readPromotionConfig(raw: unknown): PromotionConfig {
+  const result = promotionConfigSchema.safeParse(raw ?? {});
+  if (!result.success) {
+    const problems = result.error.issues.flatMap(formatIssue);
+    throw new Error(`Invalid Promotion configuration:\n${problems.join('\n')}`);
+  }
+  const input = result.data;
+
+  const policies: Record<string, PromotionPolicy> = {};
+  for (const [name, policy] of Object.entries(input.policies ?? {})) {
+    policies[name] = {
+      name,
+      ...(policy.title !== undefined && { title: policy.title }),
+      environments: policy.environments.map(
+        (environment): EnvironmentDefinition => ({
+          id: environment.id,
+          title: environment.title ?? environment.id,
+          checklist: (environment.checklist ?? []).map(
+            (item): ChecklistItemDefinition => ({
+              id: item.id,
+              title: item.title,
+              scope: item.scope ?? 'version',
+              ...(item.description !== undefined && {
+                description: item.description,
+              }),
+              evidenceRequired: item.evidenceRequired ?? false,
+            }),
+          ),
+          signOff: { required: environment.signOff?.required ?? false },
+          approval: normaliseApproval(environment.approval),
+          postDeployment: (environment.postDeployment?.checklist ?? []).map(
+            (item): PostDeploymentItemDefinition => ({
+              id: item.id,
+              title: item.title,
+              ...(item.description !== undefined && {
+                description: item.description,
+              }),
+              minimumWaitSeconds:
+                item.minimumWait === undefined
+                  ? 0
+                  : durationToSeconds(item.minimumWait),
+              evidenceRequired: item.evidenceRequired ?? false,
+            }),
+          ),
+        }),
+      ),
+    };
+  }
+
+  return {
+    policies,
+    requestExpirySeconds:
+      input.requestExpiry === undefined
+        ? DEFAULT_REQUEST_EXPIRY_SECONDS
+        : durationToSeconds(input.requestExpiry),
+  };
+}
+
+function normaliseApproval(
+  approval: z.output<typeof approvalSchema> | undefined,
+): ApprovalRule {
+  return {
+    mode: approval?.mode ?? 'none',
+    approvers: [
+      ...new Set((approval?.approvers ?? []).map(normaliseApproverRef)),
+    ],
+    minApprovers: approval?.minApprovers ?? 1,
+    allowSelfApproval: approval?.allowSelfApproval ?? false,
+  };
+}
+
+/** Which policy an entity follows, or why it follows none. */
+export interface PolicyLookup {
+  /** The annotation's value, when there is one. */
+  policyName?: string;
+  policy?: PromotionPolicy;
+  problem?: 'missing-annotation' | 'unknown-policy';
+}
+
+/**
+ * Finds the policy an entity opted in to with the
+ * `promotion.io/policy` annotation.
+ */
+export function getPolicyForEntity(
+  config: PromotionConfig,
+  entity: { metadata: { annotations?: Record<string, string> } },
+): PolicyLookup {
+  const policyName =
+    entity.metadata.annotations?.[PROMOTION_POLICY_ANNOTATION]?.trim();
+  if (!policyName) {
+    return { problem: 'missing-annotation' };
+  }
+  const policy = Object.prototype.hasOwnProperty.call(
+    config.policies,
+    policyName,
+  )
+    ? config.policies[policyName]
+    : undefined;
+  if (!policy) {
+    return { policyName, problem: 'unknown-policy' };
+  }
+  return { policyName, policy };
+}

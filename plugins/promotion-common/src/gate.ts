@@ -1,0 +1,479 @@
+import {
+  ApprovalRule,
+  ChecklistCompletion,
+  Decision,
+  Deployment,
+  EnvironmentDefinition,
+  FlowFacts,
+  GateCondition,
+  GateResult,
+  PostDeploymentItemDefinition,
+  PromotionPolicy,
+  PromotionRequest,
+  StandingApproval,
+} from './types';
+
+/*
+ * The gate (PRODUCT.md, "The rules (the gate)"): pure functions over the
+ * recorded facts of one flow. No I/O, no clock unless `now` is left out.
+ */
+
+/** Arguments of `evaluateGate`. */
+export interface EvaluateGateArgs {
+  /** The flow. Facts recorded for other flows are ignored. */
+  entityRef: string;
+  policy: PromotionPolicy;
+  facts: FlowFacts;
+  /** E: the environment the version would enter. */
+  environmentId: string;
+  /** V: the version that would enter it. */
+  version: string;
+  /** Pending requests that expired before `now` no longer count. Defaults to the current time. */
+  now?: Date;
+}
+
+/** Where a flow's newest version could go next. */
+export interface NextStep {
+  environmentId: string;
+  version: string;
+}
+
+/**
+ * Evaluates the gate for version V of a flow into environment E. The gate is
+ * open when no condition is unmet. Conditions come in ladder order, and for
+ * each environment: (1) deployment of V, (2) validation checklist,
+ * (3) sign-off, (4) post-deployment checklist; E's approval rule comes last.
+ */
+export function evaluateGate(args: EvaluateGateArgs): GateResult {
+  const { entityRef, policy, environmentId, version } = args;
+  const now = args.now ?? new Date();
+  const facts = factsOfFlow(args.facts, entityRef);
+  const result = (
+    unmetConditions: GateCondition[],
+    approvedBy?: GateResult['approvedBy'],
+  ): GateResult => ({
+    entityRef,
+    environmentId,
+    version,
+    open: unmetConditions.length === 0,
+    unmetConditions,
+    ...(approvedBy && { approvedBy }),
+  });
+
+  const index = policy.environments.findIndex(e => e.id === environmentId);
+  if (index < 0) {
+    return result([
+      {
+        code: 'unknown-environment',
+        message: `Environment "${environmentId}" is not on the ladder of the ${policyLabel(
+          policy,
+        )} policy.`,
+        environmentId,
+      },
+    ]);
+  }
+  const target = policy.environments[index];
+
+  const unmet: GateCondition[] = [];
+  policy.environments.slice(0, index).forEach((earlier, earlierIndex) => {
+    // (1) V deployed successfully, and not rolled back, to every earlier environment.
+    const deploymentCondition = deploymentConditionFor(facts, earlier, version);
+    if (deploymentCondition) {
+      unmet.push(deploymentCondition);
+    }
+    if (earlierIndex === index - 1) {
+      // (2)–(4) only look at the previous environment.
+      unmet.push(...previousEnvironmentConditions(facts, earlier, version));
+    }
+  });
+
+  // (5) E's own approval rule.
+  const approval = approvalConditionFor(facts, target, version, now);
+  if (approval.condition) {
+    unmet.push(approval.condition);
+  }
+  return result(unmet, approval.approvedBy);
+}
+
+/**
+ * The version standing in an environment: the newest successful deployment,
+ * by `reportedAt`, that was not rolled back.
+ */
+export function currentVersionIn(
+  facts: FlowFacts,
+  environmentId: string,
+): Deployment | undefined {
+  let current: Deployment | undefined;
+  for (const deployment of facts.deployments) {
+    if (
+      deployment.environmentId === environmentId &&
+      isStanding(deployment) &&
+      (!current || time(deployment.reportedAt) >= time(current.reportedAt))
+    ) {
+      current = deployment;
+    }
+  }
+  return current;
+}
+
+/**
+ * What's next for a flow: walking up the ladder, the first environment whose
+ * current version has not reached the environment above it; the step is to
+ * take that version one rung up. Nothing is next when every version has
+ * climbed as far as the ladder goes, or when nothing was deployed yet.
+ *
+ * "Reached" means deployed there successfully and not rolled back, at any
+ * time: a version that went up and was since replaced there by a newer one is
+ * not offered again. Nor is an older version offered where a newer deployment
+ * already stands, so the UI never suggests a downgrade.
+ *
+ * Examples (Dev / Test / Production): 1.5 / 1.4 / 1.4 → 1.5 into Test;
+ * 1.5 / 1.5 / 1.4 → 1.5 into Production; 1.5 / 1.5 / 1.5 → nothing.
+ */
+export function nextStepFor(
+  policy: PromotionPolicy,
+  facts: FlowFacts,
+): NextStep | undefined {
+  const { environments } = policy;
+  for (let i = 0; i < environments.length - 1; i++) {
+    const here = currentVersionIn(facts, environments[i].id);
+    if (!here) {
+      continue;
+    }
+    const above = environments[i + 1];
+    const reachedAbove = facts.deployments.some(
+      d =>
+        d.environmentId === above.id &&
+        d.version === here.version &&
+        isStanding(d),
+    );
+    const newerAbove = currentVersionIn(facts, above.id);
+    if (
+      !reachedAbove &&
+      (!newerAbove || time(newerAbove.reportedAt) <= time(here.reportedAt))
+    ) {
+      return { environmentId: above.id, version: here.version };
+    }
+  }
+  return undefined;
+}
+
+/** When a post-deployment item may be completed: the deployment time plus its minimum wait. */
+export function postDeploymentItemAvailableAt(
+  deployment: Pick<Deployment, 'reportedAt'>,
+  item: Pick<PostDeploymentItemDefinition, 'minimumWaitSeconds'>,
+): Date {
+  return new Date(
+    Date.parse(deployment.reportedAt) + item.minimumWaitSeconds * 1000,
+  );
+}
+
+/**
+ * The decisions on a request that still count: not voided, and given on the
+ * dossier as it is now.
+ */
+export function countingDecisions(request: PromotionRequest): Decision[] {
+  return request.decisions.filter(
+    d => !d.voidedAt && d.dossierHash === request.dossierHash,
+  );
+}
+
+/**
+ * The distinct approvers whose approvals count towards the request's quorum.
+ * The requester's own approval counts only where the rule allows it.
+ */
+export function countingApprovers(
+  request: PromotionRequest,
+  rule: Pick<ApprovalRule, 'allowSelfApproval'>,
+): string[] {
+  const approvers = countingDecisions(request)
+    .filter(d => d.decision === 'approve')
+    .filter(d => rule.allowSelfApproval || d.decidedBy !== request.requestedBy)
+    .map(d => d.decidedBy);
+  return [...new Set(approvers)];
+}
+
+// ---------------------------------------------------------------------------
+// The conditions
+// ---------------------------------------------------------------------------
+
+function deploymentConditionFor(
+  facts: FlowFacts,
+  environment: EnvironmentDefinition,
+  version: string,
+): GateCondition | undefined {
+  const successful = facts.deployments.filter(
+    d =>
+      d.environmentId === environment.id &&
+      d.version === version &&
+      d.status === 'succeeded',
+  );
+  if (successful.some(isStanding)) {
+    return undefined;
+  }
+  if (successful.length === 0) {
+    return {
+      code: 'previous-deployment-missing',
+      message: `Version ${version} has not been deployed successfully to ${environment.title}.`,
+      environmentId: environment.id,
+    };
+  }
+  const lastRollback = successful
+    .map(d => d.rolledBackAt as string)
+    .reduce((a, b) => (time(b) > time(a) ? b : a));
+  return {
+    code: 'version-rolled-back',
+    message: `Version ${version} was rolled back from ${
+      environment.title
+    } on ${formatTime(
+      lastRollback,
+    )}: it must be deployed there successfully again.`,
+    environmentId: environment.id,
+  };
+}
+
+function previousEnvironmentConditions(
+  facts: FlowFacts,
+  previous: EnvironmentDefinition,
+  version: string,
+): GateCondition[] {
+  const conditions: GateCondition[] = [];
+
+  // (2) The validation checklist, for V and for the flow.
+  const missingItems = previous.checklist.filter(
+    item =>
+      !facts.checklistCompletions.some(c =>
+        completes(c, previous.id, 'validation', item.id, item.scope, version),
+      ),
+  );
+  if (missingItems.length > 0) {
+    conditions.push({
+      code: 'checklist-incomplete',
+      message: `${
+        previous.title
+      } checklist is incomplete for version ${version}: ${titles(
+        missingItems,
+      )}.`,
+      environmentId: previous.id,
+      itemIds: missingItems.map(item => item.id),
+    });
+  }
+
+  // (3) The sign-off, where the policy requires one.
+  if (
+    previous.signOff.required &&
+    !facts.signOffs.some(
+      s => s.environmentId === previous.id && s.version === version,
+    )
+  ) {
+    conditions.push({
+      code: 'sign-off-missing',
+      message: `The owner has not signed off ${previous.title} for version ${version}.`,
+      environmentId: previous.id,
+    });
+  }
+
+  // (4) The post-deployment checklist, for V.
+  const missingPostDeployment = previous.postDeployment.filter(
+    item =>
+      !facts.checklistCompletions.some(c =>
+        completes(
+          c,
+          previous.id,
+          'post-deployment',
+          item.id,
+          'version',
+          version,
+        ),
+      ),
+  );
+  if (missingPostDeployment.length > 0) {
+    conditions.push({
+      code: 'post-deployment-incomplete',
+      message: `${
+        previous.title
+      } post-deployment checklist is incomplete for version ${version}: ${titles(
+        missingPostDeployment,
+      )}.`,
+      environmentId: previous.id,
+      itemIds: missingPostDeployment.map(item => item.id),
+    });
+  }
+  return conditions;
+}
+
+function approvalConditionFor(
+  facts: FlowFacts,
+  target: EnvironmentDefinition,
+  version: string,
+  now: Date,
+): { condition?: GateCondition; approvedBy?: GateResult['approvedBy'] } {
+  const rule = target.approval;
+  if (rule.mode === 'none') {
+    return { approvedBy: 'none' };
+  }
+  const requests = facts.requests.filter(r => r.environmentId === target.id);
+
+  if (rule.mode === 'once') {
+    const standing = facts.standingApprovals.filter(
+      a => a.environmentId === target.id,
+    );
+    if (standing.some(a => !a.revokedAt)) {
+      return { approvedBy: 'standing-approval' };
+    }
+    // A standing approval covers the flow, not one version: a pending request
+    // for another version would grant it too, so it counts as well.
+    const pending =
+      newestPending(requests, now, version) ?? newestPending(requests, now);
+    if (pending) {
+      return { condition: pendingCondition(target, pending, rule) };
+    }
+    const lastRevoked = standing.reduce<StandingApproval | undefined>(
+      (last, a) =>
+        !last || time(a.revokedAt!) > time(last.revokedAt!) ? a : last,
+      undefined,
+    );
+    if (lastRevoked) {
+      return {
+        condition: {
+          code: 'approval-revoked',
+          message: `The standing approval for ${
+            target.title
+          } was revoked on ${formatTime(lastRevoked.revokedAt!)}${
+            lastRevoked.revokedBy ? ` by ${lastRevoked.revokedBy}` : ''
+          }${
+            lastRevoked.revokeReason ? ` (${lastRevoked.revokeReason})` : ''
+          }: request promotion again and wait for an approver.`,
+          environmentId: target.id,
+        },
+      };
+    }
+    return {
+      condition: {
+        code: 'approval-required',
+        message: `${target.title} needs a one-time approval: request promotion and wait for an approver.`,
+        environmentId: target.id,
+      },
+    };
+  }
+
+  // mode 'every': an approved request for exactly V.
+  const forVersion = requests.filter(r => r.version === version);
+  if (forVersion.some(r => r.status === 'approved')) {
+    return { approvedBy: 'request' };
+  }
+  const pending = newestPending(forVersion, now);
+  if (pending) {
+    return { condition: pendingCondition(target, pending, rule) };
+  }
+  const rejected = forVersion.some(r => r.status === 'rejected');
+  return {
+    condition: {
+      code: 'approval-required',
+      message: `${target.title} needs an approval for version ${version}: ${
+        rejected
+          ? 'the last request was rejected; request promotion again'
+          : 'request promotion'
+      } and wait for an approver.`,
+      environmentId: target.id,
+    },
+  };
+}
+
+function pendingCondition(
+  target: EnvironmentDefinition,
+  request: PromotionRequest,
+  rule: ApprovalRule,
+): GateCondition {
+  const given = countingApprovers(request, rule).length;
+  return {
+    code: 'approval-pending',
+    message: `Waiting for approval: ${given} of ${rule.minApprovers} approval${
+      rule.minApprovers === 1 ? '' : 's'
+    } on request ${request.id} for version ${request.version} into ${
+      target.title
+    }.`,
+    environmentId: target.id,
+    requestId: request.id,
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------
+
+function factsOfFlow(facts: FlowFacts, entityRef: string): FlowFacts {
+  const ref = entityRef.toLocaleLowerCase('en-US');
+  const ofFlow = <T extends { entityRef: string }>(items: T[]) =>
+    items.filter(item => item.entityRef.toLocaleLowerCase('en-US') === ref);
+  return {
+    deployments: ofFlow(facts.deployments),
+    checklistCompletions: ofFlow(facts.checklistCompletions),
+    signOffs: ofFlow(facts.signOffs),
+    standingApprovals: ofFlow(facts.standingApprovals),
+    requests: ofFlow(facts.requests),
+  };
+}
+
+function isStanding(deployment: Deployment): boolean {
+  return deployment.status === 'succeeded' && !deployment.rolledBackAt;
+}
+
+function completes(
+  completion: ChecklistCompletion,
+  environmentId: string,
+  kind: ChecklistCompletion['kind'],
+  itemId: string,
+  scope: 'version' | 'flow',
+  version: string,
+): boolean {
+  return (
+    completion.environmentId === environmentId &&
+    completion.kind === kind &&
+    completion.itemId === itemId &&
+    // Flow-scoped completions carry no version (null when read from a database).
+    (scope === 'flow'
+      ? completion.version === undefined || completion.version === null
+      : completion.version === version)
+  );
+}
+
+function newestPending(
+  requests: PromotionRequest[],
+  now: Date,
+  version?: string,
+): PromotionRequest | undefined {
+  return requests
+    .filter(
+      r =>
+        r.status === 'pending' &&
+        (version === undefined || r.version === version) &&
+        !(time(r.expiresAt) <= now.getTime()),
+    )
+    .reduce<PromotionRequest | undefined>(
+      (newest, r) =>
+        !newest || time(r.createdAt) >= time(newest.createdAt) ? r : newest,
+      undefined,
+    );
+}
+
+function titles(items: Array<{ title: string }>): string {
+  return items.map(item => item.title).join(', ');
+}
+
+function policyLabel(policy: PromotionPolicy): string {
+  return policy.title ? `${policy.title} (${policy.name})` : `"${policy.name}"`;
+}
+
+function time(timestamp: string): number {
+  return Date.parse(timestamp);
+}
+
+/** `2025-03-01 10:00 UTC` */
+function formatTime(timestamp: string): string {
+  const date = new Date(timestamp);
+  if (Number.isNaN(date.getTime())) {
+    return timestamp;
+  }
+  return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
