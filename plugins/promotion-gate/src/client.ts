@@ -1,0 +1,241 @@
+/**
+ * A small client for the Promotion pipeline routes, on Node's own fetch.
+ * Every failure becomes a GateCliError with a message a pipeline log can show.
+ */
+
+export interface GateCondition {
+  code: string;
+  message: string;
+  environmentId?: string;
+  requestId?: string;
+}
+
+export interface GateResult {
+  entityRef: string;
+  environmentId: string;
+  version: string;
+  open: boolean;
+  unmetConditions: GateCondition[];
+  approvedBy?: string;
+}
+
+export interface PromotionRequestSummary {
+  id: string;
+  status: string;
+  version: string;
+  environmentId: string;
+  decisions?: Array<{ decision: string; decidedBy: string; comment: string }>;
+}
+
+export interface Deployment {
+  id: string;
+  version: string;
+  environmentId: string;
+  status: string;
+  violation: boolean;
+  unmetConditions: GateCondition[];
+}
+
+export interface Rollback {
+  id: string;
+  environmentId: string;
+  fromVersion: string;
+  toVersion?: string;
+}
+
+/** An error the CLI reports and exits with code 2 for. */
+export class GateCliError extends Error {
+  readonly status?: number;
+  constructor(message: string, status?: number) {
+    super(message);
+    this.name = 'GateCliError';
+    this.status = status;
+  }
+}
+
+export interface FlowRef {
+  kind: string;
+  namespace: string;
+  name: string;
+}
+
+/**
+ * Parses `component:default/name`, `component:name`, `default/name` or `name`
+ * (kind defaults to component, namespace to default).
+ */
+export function parseFlowRef(value: string): FlowRef {
+  const match = /^(?:([^:/\s]+):)?(?:([^:/\s]+)\/)?([^:/\s]+)$/.exec(
+    value.trim(),
+  );
+  if (!match) {
+    throw new GateCliError(
+      `--flow "${value}" is not an entity ref; use kind:namespace/name, e.g. component:default/payments-export`,
+    );
+  }
+  return {
+    kind: (match[1] ?? 'component').toLocaleLowerCase('en-US'),
+    namespace: (match[2] ?? 'default').toLocaleLowerCase('en-US'),
+    name: match[3],
+  };
+}
+
+export function formatFlowRef(flow: FlowRef): string {
+  return `${flow.kind}:${flow.namespace}/${flow.name}`;
+}
+
+export interface GateClientOptions {
+  /** The Backstage backend's base URL, e.g. https://backstage.example.com */
+  url: string;
+  token: string;
+  fetch?: typeof fetch;
+}
+
+export class GateClient {
+  readonly #baseUrl: string;
+  readonly #token: string;
+  readonly #fetch: typeof fetch;
+
+  constructor(options: GateClientOptions) {
+    let url: URL;
+    try {
+      url = new URL(options.url);
+    } catch {
+      throw new GateCliError(
+        `--url "${options.url}" is not a URL; pass the Backstage backend's base URL, e.g. https://backstage.example.com`,
+      );
+    }
+    if (!options.token) {
+      throw new GateCliError(
+        'No token: pass --token or set PROMOTION_TOKEN to the pipeline token configured in backend.auth.externalAccess',
+      );
+    }
+    this.#baseUrl = `${url.toString().replace(/\/+$/, '')}/api/promotion`;
+    this.#token = options.token;
+    this.#fetch = options.fetch ?? fetch;
+  }
+
+  flowPath(flow: FlowRef): string {
+    return `/flows/${encodeURIComponent(flow.namespace)}/${encodeURIComponent(
+      flow.kind,
+    )}/${encodeURIComponent(flow.name)}`;
+  }
+
+  checkGate(
+    flow: FlowRef,
+    environment: string,
+    version: string,
+  ): Promise<GateResult> {
+    const query = new URLSearchParams({ environment, version });
+    return this.#request('GET', `${this.flowPath(flow)}/gate?${query}`, flow);
+  }
+
+  getRequest(id: string): Promise<PromotionRequestSummary> {
+    return this.#request('GET', `/requests/${encodeURIComponent(id)}`);
+  }
+
+  reportDeployment(
+    flow: FlowRef,
+    body: {
+      environment: string;
+      version: string;
+      status: 'succeeded' | 'failed';
+      link?: string;
+      idempotencyKey?: string;
+    },
+  ): Promise<{ deployment: Deployment; replayed: boolean }> {
+    return this.#request(
+      'POST',
+      `${this.flowPath(flow)}/deployments`,
+      flow,
+      body,
+    );
+  }
+
+  recordRollback(
+    flow: FlowRef,
+    body: {
+      environment: string;
+      reason: string;
+      fromVersion?: string;
+      toVersion?: string;
+      incidentLink?: string;
+    },
+  ): Promise<Rollback> {
+    return this.#request(
+      'POST',
+      `${this.flowPath(flow)}/rollbacks`,
+      flow,
+      body,
+    );
+  }
+
+  async #request<T>(
+    method: string,
+    path: string,
+    flow?: FlowRef,
+    body?: unknown,
+  ): Promise<T> {
+    const url = `${this.#baseUrl}${path}`;
+    let res: Response;
+    try {
+      res = await this.#fetch(url, {
+        method,
+        headers: {
+          Authorization: `Bearer ${this.#token}`,
+          Accept: 'application/json',
+          ...(body ? { 'Content-Type': 'application/json' } : {}),
+        },
+        body: body ? JSON.stringify(body) : undefined,
+      });
+    } catch (error) {
+      const cause = (error as { cause?: { code?: string; message?: string } })
+        .cause;
+      throw new GateCliError(
+        `Cannot reach the Promotion backend at ${this.#baseUrl} (${
+          cause?.code ?? cause?.message ?? (error as Error).message
+        }); check --url / PROMOTION_URL`,
+      );
+    }
+    const text = await res.text();
+    let json: any;
+    try {
+      json = text ? JSON.parse(text) : undefined;
+    } catch {
+      json = undefined;
+    }
+    if (res.ok) {
+      return json as T;
+    }
+    const serverMessage: string | undefined = json?.error?.message;
+    switch (res.status) {
+      case 401:
+        throw new GateCliError(
+          'The backend rejected the token (401 Unauthorized): check --token / PROMOTION_TOKEN against backend.auth.externalAccess',
+          401,
+        );
+      case 403:
+        throw new GateCliError(
+          `The token is not allowed to do this (403 Forbidden)${
+            serverMessage ? `: ${serverMessage}` : ''
+          }`,
+          403,
+        );
+      case 404:
+        throw new GateCliError(
+          flow
+            ? `Unknown flow ${formatFlowRef(flow)} (404)${
+                serverMessage ? `: ${serverMessage}` : ''
+              }`
+            : `Not found (404)${serverMessage ? `: ${serverMessage}` : ''}`,
+          404,
+        );
+      default:
+        throw new GateCliError(
+          `${method} ${path} failed with ${res.status} ${res.statusText}${
+            serverMessage ? `: ${serverMessage}` : ''
+          }`,
+          res.status,
+        );
+    }
+  }
+}

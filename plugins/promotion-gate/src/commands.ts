@@ -1,0 +1,202 @@
+import {
+  formatFlowRef,
+  FlowRef,
+  GateClient,
+  GateCliError,
+  GateResult,
+} from './client';
+
+/** Exit codes: 0 open / done, 1 closed (or rejected, or timed out), 2 error. */
+export const EXIT_OPEN = 0;
+export const EXIT_CLOSED = 1;
+export const EXIT_ERROR = 2;
+
+export interface Output {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+export function describeGate(result: GateResult): string[] {
+  const target = `${result.entityRef} version ${result.version} -> ${result.environmentId}`;
+  if (result.open) {
+    return [`Gate OPEN: ${target}`];
+  }
+  return [
+    `Gate CLOSED: ${target}`,
+    ...result.unmetConditions.map(c => `  - ${c.message}`),
+  ];
+}
+
+export async function check(
+  client: GateClient,
+  flow: FlowRef,
+  environment: string,
+  version: string,
+  io: Output,
+  json = false,
+): Promise<number> {
+  const result = await client.checkGate(flow, environment, version);
+  if (json) {
+    io.out(JSON.stringify(result, null, 2));
+  } else {
+    describeGate(result).forEach(line => io.out(line));
+  }
+  return result.open ? EXIT_OPEN : EXIT_CLOSED;
+}
+
+/** Parses 90, 90s, 15m, 2h into milliseconds. */
+export function parseDuration(value: string, option: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value.trim());
+  if (!match) {
+    throw new GateCliError(
+      `${option} "${value}" is not a duration; use e.g. 30s, 15m or 2h`,
+    );
+  }
+  const n = Number(match[1]);
+  const unit = match[2] ?? 's';
+  const factor = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[unit]!;
+  return n * factor;
+}
+
+export interface WaitOptions {
+  timeoutMs: number;
+  intervalMs: number;
+  sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
+}
+
+/**
+ * Polls the gate until it opens (0), the awaited promotion request ends
+ * without approval (1), or the timeout passes (1). Transient failures
+ * (unreachable backend, 5xx) are retried until the timeout; a wrong token,
+ * unknown flow or bad input ends at once (2).
+ */
+export async function wait(
+  client: GateClient,
+  flow: FlowRef,
+  environment: string,
+  version: string,
+  io: Output,
+  options: WaitOptions,
+): Promise<number> {
+  const sleep =
+    options.sleep ?? ((ms: number) => new Promise(r => setTimeout(r, ms)));
+  const now = options.now ?? Date.now;
+  const start = now();
+  let slept = 0;
+  // Real time, or the time slept when the clock is faked (tests).
+  const elapsed = () => Math.max(now() - start, slept);
+  let lastConditions = '';
+  let awaitedRequest: string | undefined;
+  for (;;) {
+    let result: GateResult | undefined;
+    try {
+      result = await client.checkGate(flow, environment, version);
+    } catch (error) {
+      const status = (error as GateCliError).status;
+      if (status !== undefined && status < 500) {
+        throw error;
+      }
+      io.err(`${(error as Error).message}; retrying`);
+    }
+    if (result) {
+      if (result.open) {
+        describeGate(result).forEach(line => io.out(line));
+        return EXIT_OPEN;
+      }
+      const summary = result.unmetConditions.map(c => c.message).join(' | ');
+      if (summary !== lastConditions) {
+        describeGate(result).forEach(line => io.out(line));
+        lastConditions = summary;
+      }
+      const pending = result.unmetConditions.find(
+        c => c.code === 'approval-pending' && c.requestId,
+      );
+      if (pending) {
+        awaitedRequest = pending.requestId;
+      } else if (awaitedRequest) {
+        const request = await client.getRequest(awaitedRequest);
+        if (request.status !== 'pending' && request.status !== 'approved') {
+          const rejection = request.decisions?.find(
+            d => d.decision === 'reject',
+          );
+          io.out(
+            `Promotion request ${request.id} was ${request.status}${
+              rejection
+                ? ` by ${rejection.decidedBy}: ${rejection.comment}`
+                : ''
+            }`,
+          );
+          return EXIT_CLOSED;
+        }
+      }
+    }
+    if (elapsed() + options.intervalMs > options.timeoutMs) {
+      io.out(
+        `Timed out: the gate for ${formatFlowRef(
+          flow,
+        )} version ${version} -> ${environment} is still closed`,
+      );
+      return EXIT_CLOSED;
+    }
+    await sleep(options.intervalMs);
+    slept += options.intervalMs;
+  }
+}
+
+export async function report(
+  client: GateClient,
+  flow: FlowRef,
+  body: {
+    environment: string;
+    version: string;
+    status: 'succeeded' | 'failed';
+    link?: string;
+    idempotencyKey?: string;
+  },
+  io: Output,
+): Promise<number> {
+  const { deployment, replayed } = await client.reportDeployment(flow, body);
+  io.out(
+    `${replayed ? 'Already recorded' : 'Recorded'} deployment ${
+      deployment.id
+    }: ${formatFlowRef(flow)} version ${deployment.version} -> ${
+      deployment.environmentId
+    } (${deployment.status})`,
+  );
+  if (deployment.violation) {
+    io.err(
+      'WARNING: the gate was closed; this deployment is recorded as a violation:',
+    );
+    deployment.unmetConditions.forEach(c => io.err(`  - ${c.message}`));
+  }
+  return EXIT_OPEN;
+}
+
+export async function rollback(
+  client: GateClient,
+  flow: FlowRef,
+  body: {
+    environment: string;
+    reason: string;
+    fromVersion?: string;
+    toVersion?: string;
+    incidentLink?: string;
+  },
+  io: Output,
+): Promise<number> {
+  const result = await client.recordRollback(flow, body);
+  io.out(
+    `Recorded rollback ${result.id}: ${formatFlowRef(flow)} ${
+      result.environmentId
+    } ${result.fromVersion}${
+      result.toVersion ? ` -> ${result.toVersion}` : ''
+    }; the standing approval of ${result.environmentId} is revoked`,
+  );
+  if (!body.incidentLink) {
+    io.err(
+      'Please file an incident report and attach it to the rollback (--incident-link) if users were affected.',
+    );
+  }
+  return EXIT_OPEN;
+}

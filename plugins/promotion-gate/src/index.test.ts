@@ -1,0 +1,412 @@
+import { setupServer } from 'msw/node';
+import { http, HttpResponse } from 'msw';
+import { run } from './index';
+
+const BASE = 'http://backstage.test/api/promotion';
+const FLOW = `${BASE}/flows/default/component/payments-export`;
+const server = setupServer();
+
+beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
+afterEach(() => server.resetHandlers());
+afterAll(() => server.close());
+
+function capture() {
+  const out: string[] = [];
+  const err: string[] = [];
+  return {
+    io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l) },
+    out,
+    err,
+  };
+}
+
+const env = {
+  PROMOTION_URL: 'http://backstage.test',
+  PROMOTION_TOKEN: 'secret',
+};
+const gateArgs = [
+  '--flow',
+  'component:default/payments-export',
+  '--environment',
+  'production',
+  '--version',
+  '1.4.0',
+];
+
+function closed(
+  conditions: Array<{ code: string; message: string; requestId?: string }>,
+) {
+  return {
+    entityRef: 'component:default/payments-export',
+    environmentId: 'production',
+    version: '1.4.0',
+    open: false,
+    unmetConditions: conditions,
+  };
+}
+
+describe('promotion-gate', () => {
+  it('check exits 0 when the gate is open and sends the token and query', async () => {
+    let seen: Request | undefined;
+    server.use(
+      http.get(`${FLOW}/gate`, ({ request }) => {
+        seen = request;
+        return HttpResponse.json({ ...closed([]), open: true });
+      }),
+    );
+    const { io, out } = capture();
+    await expect(
+      run(['node', 'promotion-gate', 'check', ...gateArgs], { env, io }),
+    ).resolves.toBe(0);
+    expect(seen!.headers.get('authorization')).toBe('Bearer secret');
+    expect(new URL(seen!.url).searchParams.get('environment')).toBe(
+      'production',
+    );
+    expect(new URL(seen!.url).searchParams.get('version')).toBe('1.4.0');
+    expect(out[0]).toMatch(/^Gate OPEN/);
+  });
+
+  it('check exits 1 when closed and prints every open condition', async () => {
+    server.use(
+      http.get(`${FLOW}/gate`, () =>
+        HttpResponse.json(
+          closed([
+            {
+              code: 'approval-required',
+              message: 'Production needs approval.',
+            },
+            { code: 'sign-off-missing', message: 'No sign-off.' },
+          ]),
+        ),
+      ),
+    );
+    const { io, out } = capture();
+    await expect(
+      run(['node', 'promotion-gate', 'check', ...gateArgs], { env, io }),
+    ).resolves.toBe(1);
+    expect(out).toEqual([
+      expect.stringMatching(/^Gate CLOSED/),
+      '  - Production needs approval.',
+      '  - No sign-off.',
+    ]);
+  });
+
+  it('exits 2 with a clear message for a wrong token', async () => {
+    server.use(
+      http.get(`${FLOW}/gate`, () =>
+        HttpResponse.json(
+          { error: { name: 'AuthenticationError', message: 'Illegal token' } },
+          { status: 401 },
+        ),
+      ),
+    );
+    const { io, err } = capture();
+    await expect(
+      run(['node', 'promotion-gate', 'check', ...gateArgs], { env, io }),
+    ).resolves.toBe(2);
+    expect(err.join('\n')).toMatch(/rejected the token \(401/);
+  });
+
+  it('exits 2 naming the flow when it is unknown', async () => {
+    server.use(
+      http.get(`${FLOW}/gate`, () =>
+        HttpResponse.json(
+          {
+            error: {
+              name: 'NotFoundError',
+              message: 'No entity named component:default/payments-export',
+            },
+          },
+          { status: 404 },
+        ),
+      ),
+    );
+    const { io, err } = capture();
+    await expect(
+      run(['node', 'promotion-gate', 'check', ...gateArgs], { env, io }),
+    ).resolves.toBe(2);
+    expect(err.join('\n')).toMatch(
+      /Unknown flow component:default\/payments-export/,
+    );
+  });
+
+  it('exits 2 with the backend message for an unknown environment', async () => {
+    server.use(
+      http.get(`${FLOW}/gate`, () =>
+        HttpResponse.json(
+          {
+            error: {
+              name: 'InputError',
+              message: 'environment: unknown environment "prod"',
+            },
+          },
+          { status: 400 },
+        ),
+      ),
+    );
+    const { io, err } = capture();
+    await expect(
+      run(['node', 'promotion-gate', 'check', ...gateArgs], { env, io }),
+    ).resolves.toBe(2);
+    expect(err.join('\n')).toMatch(/400.*unknown environment "prod"/);
+  });
+
+  it('exits 2 when the backend is unreachable', async () => {
+    server.use(http.get('http://127.0.0.1:9/*', () => HttpResponse.error()));
+    const { io, err } = capture();
+    const code = await run(['node', 'promotion-gate', 'check', ...gateArgs], {
+      env: { ...env, PROMOTION_URL: 'http://127.0.0.1:9' },
+      io,
+    });
+    expect(code).toBe(2);
+    expect(err.join('\n')).toMatch(
+      /Cannot reach the Promotion backend at http:\/\/127\.0\.0\.1:9/,
+    );
+  });
+
+  it('exits 2 when the token or URL is missing', async () => {
+    const { io, err } = capture();
+    await expect(
+      run(['node', 'promotion-gate', 'check', ...gateArgs], {
+        env: { PROMOTION_URL: 'http://backstage.test' },
+        io,
+      }),
+    ).resolves.toBe(2);
+    expect(err.join('\n')).toMatch(/--token/);
+  });
+
+  it('wait polls until the gate opens', async () => {
+    let calls = 0;
+    server.use(
+      http.get(`${FLOW}/gate`, () => {
+        calls += 1;
+        return calls < 3
+          ? HttpResponse.json(
+              closed([
+                {
+                  code: 'approval-pending',
+                  message: 'Waiting for approval.',
+                  requestId: 'r1',
+                },
+              ]),
+            )
+          : HttpResponse.json({ ...closed([]), open: true });
+      }),
+    );
+    const { io, out } = capture();
+    const sleeps: number[] = [];
+    const code = await run(
+      [
+        'node',
+        'promotion-gate',
+        'wait',
+        ...gateArgs,
+        '--interval',
+        '5s',
+        '--timeout',
+        '1h',
+      ],
+      {
+        env,
+        io,
+        sleep: async ms => {
+          sleeps.push(ms);
+        },
+      },
+    );
+    expect(code).toBe(0);
+    expect(calls).toBe(3);
+    expect(sleeps).toEqual([5000, 5000]);
+    expect(out.at(-1)).toMatch(/^Gate OPEN/);
+  });
+
+  it('wait exits 1 when the awaited request is rejected', async () => {
+    let calls = 0;
+    server.use(
+      http.get(`${FLOW}/gate`, () => {
+        calls += 1;
+        return calls === 1
+          ? HttpResponse.json(
+              closed([
+                {
+                  code: 'approval-pending',
+                  message: 'Waiting for approval.',
+                  requestId: 'r1',
+                },
+              ]),
+            )
+          : HttpResponse.json(
+              closed([
+                { code: 'approval-required', message: 'Needs approval.' },
+              ]),
+            );
+      }),
+      http.get(`${BASE}/requests/r1`, () =>
+        HttpResponse.json({
+          id: 'r1',
+          status: 'rejected',
+          version: '1.4.0',
+          environmentId: 'production',
+          decisions: [
+            {
+              decision: 'reject',
+              decidedBy: 'user:default/dana',
+              comment: 'Release notes missing',
+            },
+          ],
+        }),
+      ),
+    );
+    const { io, out } = capture();
+    const code = await run(
+      ['node', 'promotion-gate', 'wait', ...gateArgs, '--interval', '1s'],
+      { env, io, sleep: async () => {} },
+    );
+    expect(code).toBe(1);
+    expect(out.at(-1)).toBe(
+      'Promotion request r1 was rejected by user:default/dana: Release notes missing',
+    );
+  });
+
+  it('wait exits 1 after the timeout', async () => {
+    server.use(
+      http.get(`${FLOW}/gate`, () =>
+        HttpResponse.json(
+          closed([{ code: 'approval-required', message: 'Needs approval.' }]),
+        ),
+      ),
+    );
+    const { io, out } = capture();
+    let t = 0;
+    const code = await run(
+      [
+        'node',
+        'promotion-gate',
+        'wait',
+        ...gateArgs,
+        '--interval',
+        '10s',
+        '--timeout',
+        '30s',
+      ],
+      {
+        env,
+        io,
+        sleep: async ms => {
+          t += ms;
+        },
+      },
+    );
+    expect(code).toBe(1);
+    expect(out.at(-1)).toMatch(/^Timed out/);
+    expect(t).toBeLessThanOrEqual(30_000);
+  });
+
+  it('report posts the deployment and warns about a violation', async () => {
+    let body: any;
+    server.use(
+      http.post(`${FLOW}/deployments`, async ({ request }) => {
+        body = await request.json();
+        return HttpResponse.json(
+          {
+            replayed: false,
+            deployment: {
+              id: 'd1',
+              version: '1.4.0',
+              environmentId: 'production',
+              status: 'succeeded',
+              violation: true,
+              unmetConditions: [
+                {
+                  code: 'approval-required',
+                  message: 'Production needs approval.',
+                },
+              ],
+            },
+          },
+          { status: 201 },
+        );
+      }),
+    );
+    const { io, out, err } = capture();
+    const code = await run(
+      [
+        'node',
+        'promotion-gate',
+        'report',
+        ...gateArgs,
+        '--status',
+        'succeeded',
+        '--idempotency-key',
+        'run-42',
+        '--link',
+        'https://ci.example.com/run/42',
+      ],
+      { env, io },
+    );
+    expect(code).toBe(0);
+    expect(body).toEqual({
+      environment: 'production',
+      version: '1.4.0',
+      status: 'succeeded',
+      idempotencyKey: 'run-42',
+      link: 'https://ci.example.com/run/42',
+    });
+    expect(out[0]).toMatch(/^Recorded deployment d1/);
+    expect(err.join('\n')).toMatch(/violation[\s\S]*Production needs approval/);
+  });
+
+  it('report refuses an unknown status before calling the backend', async () => {
+    const { io, err } = capture();
+    await expect(
+      run(
+        ['node', 'promotion-gate', 'report', ...gateArgs, '--status', 'maybe'],
+        { env, io },
+      ),
+    ).resolves.toBe(2);
+    expect(err.join('\n')).toMatch(/--status/);
+  });
+
+  it('rollback posts the rollback and asks for an incident report', async () => {
+    let body: any;
+    server.use(
+      http.post(`${FLOW}/rollbacks`, async ({ request }) => {
+        body = await request.json();
+        return HttpResponse.json(
+          {
+            id: 'rb1',
+            environmentId: 'production',
+            fromVersion: '2.0.0',
+            toVersion: '1.4.0',
+          },
+          { status: 201 },
+        );
+      }),
+    );
+    const { io, out, err } = capture();
+    const code = await run(
+      [
+        'node',
+        'promotion-gate',
+        'rollback',
+        '--flow',
+        'payments-export',
+        '--environment',
+        'production',
+        '--reason',
+        'Errors after deploy',
+        '--to-version',
+        '1.4.0',
+      ],
+      { env, io },
+    );
+    expect(code).toBe(0);
+    expect(body).toEqual({
+      environment: 'production',
+      reason: 'Errors after deploy',
+      toVersion: '1.4.0',
+    });
+    expect(out[0]).toMatch(/Recorded rollback rb1/);
+    expect(err.join('\n')).toMatch(/incident report/);
+  });
+});
