@@ -120,6 +120,16 @@ export interface ListEventsOptions {
   limit?: number;
   /** Newest first (UI history) or oldest first (export). Default `desc`. */
   order?: 'asc' | 'desc';
+  /** Also count all events matching the filters (one more query). Default false. */
+  includeTotalCount?: boolean;
+}
+
+export interface ListRollbacksOptions {
+  entityRef?: string;
+  environmentId?: string;
+  /** Inclusive bounds on `recordedAt`. */
+  from?: Date;
+  to?: Date;
 }
 
 export interface ListRequestsOptions {
@@ -147,17 +157,19 @@ export interface PromotionStore {
     ctx: AuditContext,
   ): Promise<Recorded<Deployment> & { replayed: boolean }>;
   getDeployment(id: string): Promise<Deployment | undefined>;
-  /** Deployments reported in a time range (verification report), oldest first. */
+  /** Deployments reported in a time range (inclusive bounds; verification report), oldest first. */
   listDeployments(options: {
     from?: Date;
     to?: Date;
     environmentIds?: string[];
   }): Promise<Deployment[]>;
 
+  /** A ConflictError when the item is already completed (and not undone) for that version or the flow. */
   completeChecklistItem(
     input: CompleteChecklistItemInput,
     ctx: AuditContext,
   ): Promise<Recorded<ChecklistCompletion>>;
+  /** Keeps the completion as history, no longer counted; a NotFoundError when the item is not completed. Returns the completion that was undone. */
   undoChecklistItem(
     input: UndoChecklistItemInput,
     ctx: AuditContext,
@@ -168,6 +180,7 @@ export interface PromotionStore {
     ctx: AuditContext,
   ): Promise<Recorded<SignOff>>;
 
+  /** A ConflictError when a request for the same version and environment is already pending. */
   createRequest(
     input: CreateRequestInput,
     ctx: AuditContext,
@@ -195,6 +208,7 @@ export interface PromotionStore {
   /** Expires pending requests whose expiresAt is before `now`. */
   expireRequests(ctx: AuditContext): Promise<Recorded<PromotionRequest[]>>;
 
+  /** Revokes the active standing approvals of the flow for the environment; returns none (and records nothing) when there is none. */
   revokeStandingApproval(
     input: { entityRef: string; environmentId: string; reason: string },
     ctx: AuditContext,
@@ -206,6 +220,14 @@ export interface PromotionStore {
     ctx: AuditContext,
   ): Promise<Recorded<{ rollback: Rollback; revoked: StandingApproval[] }>>;
 
+  /** Rollbacks, oldest first. */
+  listRollbacks(options: ListRollbacksOptions): Promise<Rollback[]>;
+
+  /**
+   * One page of the audit trail, in seq order (keyset pagination: the cursor
+   * is the last seq of the previous page). `from` and `to` are inclusive
+   * bounds on `occurredAt`.
+   */
   listEvents(options: ListEventsOptions): Promise<Page<AuditEvent>>;
   /** Walks the whole chain in order, in pages, recomputing every hash. */
   verifyChain(): Promise<ChainVerification>;

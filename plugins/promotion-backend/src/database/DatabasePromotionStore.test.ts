@@ -1,0 +1,1494 @@
+import { TestDatabaseId } from '@backstage/backend-test-utils';
+import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
+import {
+  AuditEvent,
+  Dossier,
+  GateCondition,
+} from '@promotion/plugin-promotion-common';
+import { Knex } from 'knex';
+import { randomUUID } from 'node:crypto';
+import {
+  computeEventHash,
+  dossierHash,
+  GENESIS_HASH,
+} from '../audit/hashChain';
+import { createTestDatabases } from './__testUtils__/testDatabases';
+import { DatabasePromotionStore } from './DatabasePromotionStore';
+import { AuditContext, DecideInput } from './PromotionStore';
+import { TABLES } from './tables';
+
+jest.setTimeout(60_000);
+
+const databases = createTestDatabases();
+
+const FLOW = 'component:default/payments-sftp';
+const OTHER_FLOW = 'component:default/billing';
+const ALICE = 'user:default/alice';
+const BOB = 'user:default/bob';
+const CAROL = 'user:default/carol';
+const PIPELINE = 'service:external:ci';
+
+/** A fixed clock with milliseconds, to check they survive the round trip. */
+const T0 = new Date('2026-11-21T10:00:00.123Z');
+const at = (minutes: number) => new Date(T0.getTime() + minutes * 60_000);
+const as = (actor: string, minutes = 0): AuditContext => ({
+  actor,
+  now: at(minutes),
+});
+
+const dossier: Dossier = {
+  whatChanged: 'New SFTP client library',
+  why: 'The vendor deprecates the old one',
+  testResults: 'All end-to-end tests green',
+  releaseNotes: 'Faster uploads',
+};
+
+const unmet: GateCondition[] = [
+  {
+    code: 'approval-required',
+    message: 'Production needs an approval',
+    environmentId: 'production',
+  },
+];
+
+function settle<T>(results: PromiseSettledResult<T>[]) {
+  const fulfilled = results.filter(r => r.status === 'fulfilled');
+  const rejected = results.filter(
+    (r): r is PromiseRejectedResult => r.status === 'rejected',
+  );
+  return { fulfilled, rejected };
+}
+
+describe.each(databases.eachSupportedId())(
+  'DatabasePromotionStore on %s',
+  (databaseId: TestDatabaseId) => {
+    let knex: Knex;
+    let store: DatabasePromotionStore;
+
+    beforeEach(async () => {
+      knex = await databases.init(databaseId);
+      store = await DatabasePromotionStore.create({
+        database: { getClient: async () => knex, migrations: { skip: false } },
+      });
+    });
+
+    afterEach(async () => {
+      await knex.destroy();
+    });
+
+    async function allEvents(): Promise<AuditEvent[]> {
+      return (await store.listEvents({ order: 'asc', limit: 500 })).items;
+    }
+
+    async function createRequest(
+      version = '1.0.0',
+      environmentId = 'production',
+      minutes = 0,
+    ) {
+      const { value } = await store.createRequest(
+        {
+          entityRef: FLOW,
+          environmentId,
+          version,
+          dossier,
+          expiresAt: at(minutes + 60),
+        },
+        as(ALICE, minutes),
+      );
+      return value;
+    }
+
+    function approve(
+      requestId: string,
+      overrides: Partial<DecideInput> = {},
+    ): DecideInput {
+      return {
+        requestId,
+        decision: 'approve',
+        comment: 'Looks good',
+        minApprovers: 1,
+        grantsStandingApproval: false,
+        ...overrides,
+      };
+    }
+
+    describe('create', () => {
+      it('runs the migrations unless told to skip them', async () => {
+        expect(await knex.schema.hasTable(TABLES.auditEvents)).toBe(true);
+        const head = await knex(TABLES.auditChainHead).select();
+        expect(head).toEqual([
+          expect.objectContaining({ id: 1, hash: GENESIS_HASH }),
+        ]);
+        expect(Number(head[0].seq)).toBe(0);
+
+        const fresh = await databases.init(databaseId);
+        try {
+          await DatabasePromotionStore.create({
+            database: {
+              getClient: async () => fresh,
+              migrations: { skip: true },
+            },
+          });
+          await DatabasePromotionStore.create({
+            database: { getClient: async () => fresh },
+            skipMigrations: true,
+          });
+          expect(await fresh.schema.hasTable(TABLES.auditEvents)).toBe(false);
+        } finally {
+          await fresh.destroy();
+        }
+      });
+    });
+
+    describe('deployments', () => {
+      it('records a deployment with its audit event', async () => {
+        const result = await store.recordDeployment(
+          {
+            entityRef: FLOW,
+            environmentId: 'dev',
+            version: '1.0.0',
+            status: 'succeeded',
+            link: 'https://ci.example.com/runs/1',
+            idempotencyKey: 'run-1',
+            unmetConditions: [],
+          },
+          as(PIPELINE),
+        );
+
+        expect(result.replayed).toBe(false);
+        expect(result.value).toEqual({
+          id: expect.any(String),
+          entityRef: FLOW,
+          environmentId: 'dev',
+          version: '1.0.0',
+          status: 'succeeded',
+          link: 'https://ci.example.com/runs/1',
+          idempotencyKey: 'run-1',
+          reportedBy: PIPELINE,
+          reportedAt: T0.toISOString(),
+          violation: false,
+          unmetConditions: [],
+        });
+        expect(result.events).toEqual([
+          expect.objectContaining({
+            seq: 1,
+            type: 'deployment.recorded',
+            entityRef: FLOW,
+            environmentId: 'dev',
+            version: '1.0.0',
+            actor: PIPELINE,
+            occurredAt: T0.toISOString(),
+            previousHash: GENESIS_HASH,
+            payload: expect.objectContaining({
+              deploymentId: result.value.id,
+              status: 'succeeded',
+              violation: false,
+            }),
+          }),
+        ]);
+        expect(await store.getDeployment(result.value.id)).toEqual(
+          result.value,
+        );
+        expect(await allEvents()).toEqual(result.events);
+        expect((await store.getFlowFacts(FLOW)).deployments).toEqual([
+          result.value,
+        ]);
+      });
+
+      it('flags a deployment reported while the gate was closed', async () => {
+        const { value, events } = await store.recordDeployment(
+          {
+            entityRef: FLOW,
+            environmentId: 'production',
+            version: '1.0.0',
+            status: 'succeeded',
+            unmetConditions: unmet,
+          },
+          as(PIPELINE),
+        );
+        expect(value.violation).toBe(true);
+        expect(value.unmetConditions).toEqual(unmet);
+        expect(events[0].summary).toMatch(/gate was closed/);
+        expect(await store.getDeployment(value.id)).toEqual(value);
+      });
+
+      it('returns undefined for an unknown deployment', async () => {
+        expect(await store.getDeployment(randomUUID())).toBeUndefined();
+      });
+
+      it('replays a deployment with the same idempotency key and content', async () => {
+        const input = {
+          entityRef: FLOW,
+          environmentId: 'test',
+          version: '1.0.0',
+          status: 'succeeded' as const,
+          idempotencyKey: 'run-7',
+          unmetConditions: [],
+        };
+        const first = await store.recordDeployment(input, as(PIPELINE));
+        const again = await store.recordDeployment(
+          { ...input, unmetConditions: unmet },
+          as(PIPELINE, 5),
+        );
+
+        expect(again).toEqual({
+          value: first.value,
+          events: [],
+          replayed: true,
+        });
+        expect(await allEvents()).toHaveLength(1);
+
+        await expect(
+          store.recordDeployment(
+            { ...input, status: 'failed' },
+            as(PIPELINE, 6),
+          ),
+        ).rejects.toThrow(ConflictError);
+        await expect(
+          store.recordDeployment(
+            { ...input, version: '1.0.1' },
+            as(PIPELINE, 6),
+          ),
+        ).rejects.toThrow(ConflictError);
+        await expect(
+          store.recordDeployment(
+            { ...input, link: 'https://elsewhere' },
+            as(PIPELINE, 6),
+          ),
+        ).rejects.toThrow(ConflictError);
+
+        // The key is per flow; no key means no deduplication.
+        const other = await store.recordDeployment(
+          { ...input, entityRef: OTHER_FLOW },
+          as(PIPELINE),
+        );
+        expect(other.replayed).toBe(false);
+        const { idempotencyKey: _, ...withoutKey } = input;
+        await store.recordDeployment(withoutKey, as(PIPELINE));
+        await store.recordDeployment(withoutKey, as(PIPELINE));
+        expect((await store.getFlowFacts(FLOW)).deployments).toHaveLength(3);
+        expect(await allEvents()).toHaveLength(4);
+      });
+
+      it('records concurrent reports with the same key once', async () => {
+        const input = {
+          entityRef: FLOW,
+          environmentId: 'test',
+          version: '1.0.0',
+          status: 'succeeded' as const,
+          idempotencyKey: 'run-8',
+          unmetConditions: [],
+        };
+        const results = await Promise.all([
+          store.recordDeployment(input, as(PIPELINE)),
+          store.recordDeployment(input, as(PIPELINE)),
+          store.recordDeployment(input, as(PIPELINE)),
+        ]);
+        expect(results.filter(r => !r.replayed)).toHaveLength(1);
+        expect(new Set(results.map(r => r.value.id)).size).toBe(1);
+        expect((await store.getFlowFacts(FLOW)).deployments).toHaveLength(1);
+        expect(await allEvents()).toHaveLength(1);
+      });
+
+      it('lists deployments in a time range, oldest first', async () => {
+        const record = (environmentId: string, minutes: number) =>
+          store.recordDeployment(
+            {
+              entityRef: minutes % 2 ? FLOW : OTHER_FLOW,
+              environmentId,
+              version: `1.0.${minutes}`,
+              status: 'succeeded',
+              unmetConditions: [],
+            },
+            as(PIPELINE, minutes),
+          );
+        await record('production', 3);
+        await record('dev', 1);
+        await record('production', 2);
+        await record('test', 4);
+        await record('production', 5);
+
+        const versions = (list: { version: string }[]) =>
+          list.map(d => d.version);
+        expect(versions(await store.listDeployments({}))).toEqual([
+          '1.0.1',
+          '1.0.2',
+          '1.0.3',
+          '1.0.4',
+          '1.0.5',
+        ]);
+        expect(
+          versions(await store.listDeployments({ from: at(2), to: at(4) })),
+        ).toEqual(['1.0.2', '1.0.3', '1.0.4']);
+        expect(
+          versions(
+            await store.listDeployments({
+              from: at(3),
+              environmentIds: ['production'],
+            }),
+          ),
+        ).toEqual(['1.0.3', '1.0.5']);
+      });
+    });
+
+    describe('checklists and sign-offs', () => {
+      it('completes version- and flow-scoped items', async () => {
+        const versionItem = await store.completeChecklistItem(
+          {
+            entityRef: FLOW,
+            environmentId: 'test',
+            kind: 'validation',
+            itemId: 'smoke-tests',
+            version: '1.0.0',
+            evidenceLink: 'https://ci.example.com/smoke',
+            note: 'all green',
+          },
+          as(ALICE),
+        );
+        const flowItem = await store.completeChecklistItem(
+          {
+            entityRef: FLOW,
+            environmentId: 'test',
+            kind: 'validation',
+            itemId: 'smoke-tests',
+          },
+          as(BOB, 1),
+        );
+
+        expect(versionItem.value).toEqual({
+          id: expect.any(String),
+          entityRef: FLOW,
+          environmentId: 'test',
+          kind: 'validation',
+          itemId: 'smoke-tests',
+          version: '1.0.0',
+          completedBy: ALICE,
+          completedAt: T0.toISOString(),
+          evidenceLink: 'https://ci.example.com/smoke',
+          note: 'all green',
+        });
+        expect(flowItem.value.version).toBeUndefined();
+        expect(flowItem.value).not.toHaveProperty('evidenceLink', null);
+        expect(flowItem.events[0]).toMatchObject({
+          type: 'checklist.completed',
+          version: undefined,
+          actor: BOB,
+          payload: { scope: 'flow', itemId: 'smoke-tests' },
+        });
+        expect(versionItem.events[0].payload).toMatchObject({
+          scope: 'version',
+          evidenceLink: 'https://ci.example.com/smoke',
+        });
+        expect((await store.getFlowFacts(FLOW)).checklistCompletions).toEqual([
+          versionItem.value,
+          flowItem.value,
+        ]);
+      });
+
+      it('refuses to complete an item twice', async () => {
+        const input = {
+          entityRef: FLOW,
+          environmentId: 'dev',
+          kind: 'post-deployment' as const,
+          itemId: 'logs-monitored',
+          version: '1.0.0',
+        };
+        await store.completeChecklistItem(input, as(ALICE));
+        await expect(
+          store.completeChecklistItem(input, as(BOB)),
+        ).rejects.toThrow(ConflictError);
+        // Another version, kind or environment is another item.
+        await store.completeChecklistItem(
+          { ...input, version: '1.0.1' },
+          as(BOB),
+        );
+        await store.completeChecklistItem(
+          { ...input, kind: 'validation' },
+          as(BOB),
+        );
+        await store.completeChecklistItem(
+          { ...input, environmentId: 'test' },
+          as(BOB),
+        );
+        expect(
+          (await store.getFlowFacts(FLOW)).checklistCompletions,
+        ).toHaveLength(4);
+        expect(await allEvents()).toHaveLength(4);
+        await expect(
+          store.completeChecklistItem({ ...input, version: '' }, as(BOB)),
+        ).rejects.toThrow(InputError);
+      });
+
+      it('lets exactly one of two concurrent completions win', async () => {
+        const input = {
+          entityRef: FLOW,
+          environmentId: 'test',
+          kind: 'validation' as const,
+          itemId: 'e2e-tests',
+        };
+        const { fulfilled, rejected } = settle(
+          await Promise.allSettled([
+            store.completeChecklistItem(input, as(ALICE)),
+            store.completeChecklistItem(input, as(BOB)),
+          ]),
+        );
+        expect(fulfilled).toHaveLength(1);
+        expect(rejected).toHaveLength(1);
+        expect(rejected[0].reason).toBeInstanceOf(ConflictError);
+        expect(
+          (await store.getFlowFacts(FLOW)).checklistCompletions,
+        ).toHaveLength(1);
+        expect(await allEvents()).toHaveLength(1);
+      });
+
+      it('undoes an item, keeping it as history', async () => {
+        const input = {
+          entityRef: FLOW,
+          environmentId: 'test',
+          kind: 'validation' as const,
+          itemId: 'smoke-tests',
+        };
+        const completed = await store.completeChecklistItem(input, as(ALICE));
+        const undone = await store.undoChecklistItem(
+          { ...input, reason: 'ran against the wrong build' },
+          as(BOB, 1),
+        );
+
+        expect(undone.value).toEqual(completed.value);
+        expect(undone.events[0]).toMatchObject({
+          seq: 2,
+          type: 'checklist.undone',
+          actor: BOB,
+          summary: expect.stringContaining('ran against the wrong build'),
+          payload: { completionId: completed.value.id },
+        });
+        expect((await store.getFlowFacts(FLOW)).checklistCompletions).toEqual(
+          [],
+        );
+        await expect(
+          store.undoChecklistItem(input, as(BOB, 2)),
+        ).rejects.toThrow(NotFoundError);
+
+        // It can be completed again, and undone again.
+        const again = await store.completeChecklistItem(input, as(ALICE, 3));
+        expect((await store.getFlowFacts(FLOW)).checklistCompletions).toEqual([
+          again.value,
+        ]);
+        await store.undoChecklistItem(input, as(ALICE, 4));
+
+        const history = await knex(TABLES.checklistCompletions).orderBy(
+          'completed_at',
+        );
+        expect(history).toHaveLength(2);
+        expect(history[0]).toMatchObject({
+          id: completed.value.id,
+          undone_by: BOB,
+          undo_reason: 'ran against the wrong build',
+          undone_key: completed.value.id,
+        });
+        expect(history[0].undone_at).not.toBeNull();
+        expect(history[1]).toMatchObject({
+          id: again.value.id,
+          undone_by: ALICE,
+        });
+      });
+
+      it('records sign-offs', async () => {
+        const { value, events } = await store.createSignOff(
+          {
+            entityRef: FLOW,
+            environmentId: 'test',
+            version: '1.0.0',
+            comment: 'Customer validated the test results',
+          },
+          as(CAROL),
+        );
+        expect(value).toEqual({
+          id: expect.any(String),
+          entityRef: FLOW,
+          environmentId: 'test',
+          version: '1.0.0',
+          signedOffBy: CAROL,
+          signedOffAt: T0.toISOString(),
+          comment: 'Customer validated the test results',
+        });
+        expect(events[0]).toMatchObject({
+          type: 'sign-off.given',
+          summary: 'Customer validated the test results',
+          payload: { signOffId: value.id },
+        });
+        expect((await store.getFlowFacts(FLOW)).signOffs).toEqual([value]);
+        expect((await store.getFlowFacts(OTHER_FLOW)).signOffs).toEqual([]);
+      });
+    });
+
+    describe('promotion requests', () => {
+      it('creates, reads and lists requests', async () => {
+        const { value, events } = await store.createRequest(
+          {
+            entityRef: FLOW,
+            environmentId: 'production',
+            version: '1.0.0',
+            dossier,
+            expiresAt: at(60),
+          },
+          as(ALICE),
+        );
+        expect(value).toEqual({
+          id: expect.any(String),
+          entityRef: FLOW,
+          environmentId: 'production',
+          version: '1.0.0',
+          status: 'pending',
+          dossier,
+          dossierHash: dossierHash(dossier),
+          revision: 1,
+          requestedBy: ALICE,
+          createdAt: T0.toISOString(),
+          updatedAt: T0.toISOString(),
+          expiresAt: at(60).toISOString(),
+          decisions: [],
+        });
+        expect(events[0]).toMatchObject({
+          type: 'request.created',
+          payload: { requestId: value.id, dossier, revision: 1 },
+        });
+        expect(await store.getRequest(value.id)).toEqual(value);
+        expect(await store.getRequest(randomUUID())).toBeUndefined();
+
+        const test = await createRequest('1.0.0', 'test', 1);
+        const other = (
+          await store.createRequest(
+            {
+              entityRef: OTHER_FLOW,
+              environmentId: 'production',
+              version: '2.0.0',
+              dossier,
+              expiresAt: at(60),
+            },
+            as(BOB, 2),
+          )
+        ).value;
+        await store.withdrawRequest(other.id, as(BOB, 3));
+
+        const ids = (list: { id: string }[]) => list.map(r => r.id);
+        expect(ids(await store.listRequests({}))).toEqual([
+          value.id,
+          test.id,
+          other.id,
+        ]);
+        expect(ids(await store.listRequests({ status: ['pending'] }))).toEqual([
+          value.id,
+          test.id,
+        ]);
+        expect(
+          ids(await store.listRequests({ status: ['withdrawn', 'approved'] })),
+        ).toEqual([other.id]);
+        expect(ids(await store.listRequests({ entityRef: FLOW }))).toEqual([
+          value.id,
+          test.id,
+        ]);
+        expect(
+          ids(
+            await store.listRequests({
+              entityRef: FLOW,
+              environmentId: 'test',
+            }),
+          ),
+        ).toEqual([test.id]);
+        expect(ids((await store.getFlowFacts(FLOW)).requests)).toEqual([
+          value.id,
+          test.id,
+        ]);
+      });
+
+      it('allows one pending request per version and environment', async () => {
+        const first = await createRequest('1.0.0');
+        await expect(createRequest('1.0.0')).rejects.toThrow(ConflictError);
+        await createRequest('1.0.1');
+        await createRequest('1.0.0', 'test');
+
+        await store.withdrawRequest(first.id, as(ALICE, 1));
+        const second = await createRequest('1.0.0', 'production', 2);
+        expect(second.status).toBe('pending');
+
+        const { fulfilled, rejected } = settle(
+          await Promise.allSettled([
+            createRequest('3.0.0'),
+            createRequest('3.0.0'),
+          ]),
+        );
+        expect(fulfilled).toHaveLength(1);
+        expect(rejected[0].reason).toBeInstanceOf(ConflictError);
+      });
+
+      it('edits the dossier, bumping the revision and voiding decisions', async () => {
+        const request = await createRequest();
+        await store.decide(
+          approve(request.id, { minApprovers: 2 }),
+          as(BOB, 1),
+        );
+        const edited = { ...dossier, releaseNotes: 'Faster and safer uploads' };
+        const { value, events } = await store.editRequest(
+          { requestId: request.id, expectedRevision: 1, dossier: edited },
+          as(ALICE, 2),
+        );
+
+        expect(value).toMatchObject({
+          status: 'pending',
+          revision: 2,
+          dossier: edited,
+          dossierHash: dossierHash(edited),
+          updatedAt: at(2).toISOString(),
+        });
+        expect(value.decisions).toEqual([
+          expect.objectContaining({
+            decidedBy: BOB,
+            dossierHash: dossierHash(dossier),
+            voidedAt: at(2).toISOString(),
+          }),
+        ]);
+        expect(events[0]).toMatchObject({
+          type: 'request.edited',
+          payload: {
+            revision: 2,
+            dossierHash: dossierHash(edited),
+            previousDossierHash: dossierHash(dossier),
+            voidedDecisions: 1,
+          },
+        });
+
+        await expect(
+          store.editRequest(
+            { requestId: request.id, expectedRevision: 1, dossier },
+            as(ALICE, 3),
+          ),
+        ).rejects.toThrow(ConflictError);
+        await expect(
+          store.editRequest({ requestId: randomUUID(), dossier }, as(ALICE, 3)),
+        ).rejects.toThrow(NotFoundError);
+        await store.withdrawRequest(request.id, as(ALICE, 4));
+        await expect(
+          store.editRequest({ requestId: request.id, dossier }, as(ALICE, 5)),
+        ).rejects.toThrow(ConflictError);
+      });
+
+      it('withdraws a pending request only', async () => {
+        const request = await createRequest();
+        const { value, events } = await store.withdrawRequest(request.id, {
+          ...as(ALICE, 1),
+          reason: 'superseded by 1.0.1',
+        });
+        expect(value).toMatchObject({
+          status: 'withdrawn',
+          decidedAt: at(1).toISOString(),
+        });
+        expect(events[0]).toMatchObject({
+          type: 'request.withdrawn',
+          summary: expect.stringContaining('superseded by 1.0.1'),
+        });
+        await expect(
+          store.withdrawRequest(request.id, as(ALICE, 2)),
+        ).rejects.toThrow(ConflictError);
+        await expect(
+          store.withdrawRequest(randomUUID(), as(ALICE, 2)),
+        ).rejects.toThrow(NotFoundError);
+      });
+    });
+
+    describe('decisions', () => {
+      it('approves when the quorum of distinct approvers is reached', async () => {
+        const request = await createRequest();
+
+        const first = await store.decide(
+          approve(request.id, { minApprovers: 2 }),
+          as(BOB, 1),
+        );
+        expect(first.value.request.status).toBe('pending');
+        expect(first.value.decision).toEqual({
+          id: expect.any(String),
+          requestId: request.id,
+          decision: 'approve',
+          decidedBy: BOB,
+          decidedAt: at(1).toISOString(),
+          comment: 'Looks good',
+          dossierHash: dossierHash(dossier),
+        });
+        expect(first.events.map(e => e.type)).toEqual(['decision.recorded']);
+
+        await expect(
+          store.decide(approve(request.id, { minApprovers: 2 }), as(BOB, 2)),
+        ).rejects.toThrow(ConflictError);
+        await expect(
+          store.decide(
+            approve(request.id, { decision: 'reject', minApprovers: 2 }),
+            as(BOB, 2),
+          ),
+        ).rejects.toThrow(ConflictError);
+
+        const second = await store.decide(
+          approve(request.id, {
+            minApprovers: 2,
+            grantsStandingApproval: true,
+            dossierHash: request.dossierHash,
+          }),
+          as(CAROL, 3),
+        );
+        expect(second.value.request).toMatchObject({
+          status: 'approved',
+          decidedAt: at(3).toISOString(),
+        });
+        expect(second.value.request.decisions.map(d => d.decidedBy)).toEqual([
+          BOB,
+          CAROL,
+        ]);
+        expect(second.events.map(e => e.type)).toEqual([
+          'decision.recorded',
+          'request.approved',
+          'standing-approval.granted',
+        ]);
+        expect(second.events[1].payload).toMatchObject({
+          approvers: [BOB, CAROL],
+        });
+
+        const facts = await store.getFlowFacts(FLOW);
+        expect(facts.standingApprovals).toEqual([
+          {
+            id: expect.any(String),
+            entityRef: FLOW,
+            environmentId: 'production',
+            requestId: request.id,
+            grantedAt: at(3).toISOString(),
+            grantedBy: [BOB, CAROL],
+          },
+        ]);
+        expect(facts.requests[0]).toEqual(second.value.request);
+
+        await expect(
+          store.decide(approve(request.id), as(ALICE, 4)),
+        ).rejects.toThrow(ConflictError);
+      });
+
+      it('does not grant a standing approval unless asked', async () => {
+        const request = await createRequest();
+        const { value, events } = await store.decide(
+          approve(request.id),
+          as(BOB, 1),
+        );
+        expect(value.request.status).toBe('approved');
+        expect(events.map(e => e.type)).toEqual([
+          'decision.recorded',
+          'request.approved',
+        ]);
+        expect((await store.getFlowFacts(FLOW)).standingApprovals).toEqual([]);
+      });
+
+      it('ends the request on a single reject', async () => {
+        const request = await createRequest();
+        await store.decide(approve(request.id, { minApprovers: 2 }), as(BOB));
+        const { value, events } = await store.decide(
+          approve(request.id, {
+            decision: 'reject',
+            comment: 'Release notes are missing the migration',
+            minApprovers: 2,
+          }),
+          as(CAROL, 1),
+        );
+        expect(value.request).toMatchObject({
+          status: 'rejected',
+          decidedAt: at(1).toISOString(),
+        });
+        expect(value.decision).toMatchObject({
+          decision: 'reject',
+          comment: 'Release notes are missing the migration',
+        });
+        expect(events.map(e => e.type)).toEqual([
+          'decision.recorded',
+          'request.rejected',
+        ]);
+        expect(events[1].summary).toContain(
+          'Release notes are missing the migration',
+        );
+        await expect(
+          store.decide(approve(request.id), as(ALICE, 2)),
+        ).rejects.toThrow(ConflictError);
+      });
+
+      it('binds approvals to the dossier they were given on', async () => {
+        const request = await createRequest();
+        await store.decide(approve(request.id, { minApprovers: 2 }), as(BOB));
+        const edited = { ...dossier, testResults: 'Re-run: green' };
+        await store.editRequest(
+          { requestId: request.id, dossier: edited },
+          as(ALICE, 1),
+        );
+
+        // The approver read the old dossier.
+        await expect(
+          store.decide(
+            approve(request.id, {
+              minApprovers: 2,
+              dossierHash: dossierHash(dossier),
+            }),
+            as(CAROL, 2),
+          ),
+        ).rejects.toThrow(ConflictError);
+
+        // Bob's approval was voided: Carol's alone is not a quorum of two.
+        const carol = await store.decide(
+          approve(request.id, {
+            minApprovers: 2,
+            dossierHash: dossierHash(edited),
+          }),
+          as(CAROL, 3),
+        );
+        expect(carol.value.request.status).toBe('pending');
+        expect(carol.value.decision.dossierHash).toBe(dossierHash(edited));
+
+        // On the new revision Bob may decide again, and that makes two.
+        const bob = await store.decide(
+          approve(request.id, { minApprovers: 2 }),
+          as(BOB, 4),
+        );
+        expect(bob.value.request.status).toBe('approved');
+        expect(bob.events[1].payload).toMatchObject({
+          approvers: [CAROL, BOB],
+        });
+      });
+
+      it('refuses decisions on unknown requests', async () => {
+        await expect(
+          store.decide(approve(randomUUID()), as(BOB)),
+        ).rejects.toThrow(NotFoundError);
+      });
+
+      it('expires pending requests past their expiry', async () => {
+        const old = await createRequest('1.0.0', 'production', 0);
+        const recent = await createRequest('1.0.1', 'production', 30);
+        const approved = await createRequest('1.0.2', 'production', 0);
+        await store.decide(approve(approved.id), as(BOB, 1));
+
+        const { value, events } = await store.expireRequests(
+          as('service:promotion', 61),
+        );
+        expect(value.map(r => r.id)).toEqual([old.id]);
+        expect(value[0]).toMatchObject({
+          status: 'expired',
+          decidedAt: at(61).toISOString(),
+        });
+        expect(events).toEqual([
+          expect.objectContaining({
+            type: 'request.expired',
+            actor: 'service:promotion',
+            payload: { requestId: old.id, expiresAt: old.expiresAt },
+          }),
+        ]);
+        expect((await store.getRequest(recent.id))?.status).toBe('pending');
+        expect((await store.getRequest(approved.id))?.status).toBe('approved');
+
+        expect(await store.expireRequests(as('service:promotion', 62))).toEqual(
+          { value: [], events: [] },
+        );
+        const later = await store.expireRequests(as('service:promotion', 91));
+        expect(later.value.map(r => r.id)).toEqual([recent.id]);
+      });
+    });
+
+    describe('races', () => {
+      it('approve vs withdraw: one wins, the other gets a ConflictError', async () => {
+        const request = await createRequest();
+        const { fulfilled, rejected } = settle(
+          await Promise.allSettled([
+            store.decide(approve(request.id), as(BOB, 1)),
+            store.withdrawRequest(request.id, as(ALICE, 1)),
+          ]),
+        );
+        expect(fulfilled).toHaveLength(1);
+        expect(rejected).toHaveLength(1);
+        expect(rejected[0].reason).toBeInstanceOf(ConflictError);
+
+        const final = await store.getRequest(request.id);
+        expect(['approved', 'withdrawn']).toContain(final?.status);
+        expect(final?.decisions).toHaveLength(
+          final?.status === 'approved' ? 1 : 0,
+        );
+      });
+
+      it('two approvals by the same person: one counts', async () => {
+        const request = await createRequest();
+        const { fulfilled, rejected } = settle(
+          await Promise.allSettled([
+            store.decide(approve(request.id, { minApprovers: 2 }), as(BOB, 1)),
+            store.decide(approve(request.id, { minApprovers: 2 }), as(BOB, 1)),
+          ]),
+        );
+        expect(fulfilled).toHaveLength(1);
+        expect(rejected[0].reason).toBeInstanceOf(ConflictError);
+        const final = await store.getRequest(request.id);
+        expect(final?.status).toBe('pending');
+        expect(final?.decisions).toHaveLength(1);
+      });
+
+      it('two approvers at once: both count towards the quorum', async () => {
+        const request = await createRequest();
+        const results = await Promise.all([
+          store.decide(approve(request.id, { minApprovers: 2 }), as(BOB, 1)),
+          store.decide(approve(request.id, { minApprovers: 2 }), as(CAROL, 1)),
+        ]);
+        const final = await store.getRequest(request.id);
+        expect(final?.status).toBe('approved');
+        expect(
+          results
+            .flatMap(r => r.events)
+            .filter(e => e.type === 'request.approved'),
+        ).toHaveLength(1);
+      });
+
+      it('edit vs final decision: one wins, the other gets a ConflictError', async () => {
+        const request = await createRequest();
+        const { fulfilled, rejected } = settle(
+          await Promise.allSettled<unknown>([
+            store.editRequest(
+              {
+                requestId: request.id,
+                expectedRevision: 1,
+                dossier: { ...dossier, why: 'Also a security fix' },
+              },
+              as(ALICE, 1),
+            ),
+            store.decide(
+              approve(request.id, { dossierHash: request.dossierHash }),
+              as(BOB, 1),
+            ),
+          ]),
+        );
+        expect(fulfilled).toHaveLength(1);
+        expect(rejected[0].reason).toBeInstanceOf(ConflictError);
+        const final = await store.getRequest(request.id);
+        expect(
+          final?.status === 'approved'
+            ? final.revision === 1
+            : final?.status === 'pending' && final.revision === 2,
+        ).toBe(true);
+      });
+
+      it('appends concurrent events without gaps or forks', async () => {
+        await Promise.all(
+          Array.from({ length: 12 }, (_, i) =>
+            i % 3 === 0
+              ? store.createSignOff(
+                  {
+                    entityRef: FLOW,
+                    environmentId: 'test',
+                    version: `1.0.${i}`,
+                    comment: 'ok',
+                  },
+                  as(CAROL),
+                )
+              : store.recordDeployment(
+                  {
+                    entityRef: i % 2 ? FLOW : OTHER_FLOW,
+                    environmentId: 'dev',
+                    version: `1.0.${i}`,
+                    status: 'succeeded',
+                    unmetConditions: [],
+                  },
+                  as(PIPELINE),
+                ),
+          ),
+        );
+        const events = await allEvents();
+        expect(events.map(e => e.seq)).toEqual(
+          Array.from({ length: 12 }, (_, i) => i + 1),
+        );
+        expect(await store.verifyChain()).toMatchObject({
+          intact: true,
+          eventsChecked: 12,
+        });
+      });
+    });
+
+    describe('standing approvals and rollbacks', () => {
+      async function grantStandingApproval(environmentId = 'production') {
+        const request = await createRequest('1.0.0', environmentId);
+        const { value } = await store.decide(
+          approve(request.id, { grantsStandingApproval: true }),
+          as(BOB, 1),
+        );
+        return value.request;
+      }
+
+      it('revokes the active standing approval', async () => {
+        const request = await grantStandingApproval();
+        await grantStandingApproval('test');
+
+        const { value, events } = await store.revokeStandingApproval(
+          {
+            entityRef: FLOW,
+            environmentId: 'production',
+            reason: 'Incident INC-42',
+          },
+          as(BOB, 2),
+        );
+        expect(value).toEqual([
+          {
+            id: expect.any(String),
+            entityRef: FLOW,
+            environmentId: 'production',
+            requestId: request.id,
+            grantedAt: at(1).toISOString(),
+            grantedBy: [BOB],
+            revokedAt: at(2).toISOString(),
+            revokedBy: BOB,
+            revokeReason: 'Incident INC-42',
+          },
+        ]);
+        expect(events).toEqual([
+          expect.objectContaining({
+            type: 'standing-approval.revoked',
+            environmentId: 'production',
+            summary: expect.stringContaining('Incident INC-42'),
+            payload: expect.objectContaining({
+              standingApprovalId: value[0].id,
+            }),
+          }),
+        ]);
+        const approvals = (await store.getFlowFacts(FLOW)).standingApprovals;
+        expect(approvals.find(a => a.environmentId === 'production')).toEqual(
+          value[0],
+        );
+        expect(
+          approvals.find(a => a.environmentId === 'test')?.revokedAt,
+        ).toBeUndefined();
+
+        expect(
+          await store.revokeStandingApproval(
+            { entityRef: FLOW, environmentId: 'production', reason: 'again' },
+            as(BOB, 3),
+          ),
+        ).toEqual({ value: [], events: [] });
+      });
+
+      it('records a rollback, marking deployments and revoking the approval', async () => {
+        await grantStandingApproval();
+        const record = (environmentId: string, version: string) =>
+          store.recordDeployment(
+            {
+              entityRef: FLOW,
+              environmentId,
+              version,
+              status: 'succeeded',
+              unmetConditions: [],
+            },
+            as(PIPELINE, 2),
+          );
+        const previous = await record('production', '0.9.0');
+        const bad = await record('production', '1.0.0');
+        const badAgain = await record('production', '1.0.0');
+        const inTest = await record('test', '1.0.0');
+
+        const { value, events } = await store.recordRollback(
+          {
+            entityRef: FLOW,
+            environmentId: 'production',
+            fromVersion: '1.0.0',
+            toVersion: '0.9.0',
+            reason: 'Uploads fail for large files',
+            incidentLink: 'https://incidents.example.com/42',
+          },
+          as(ALICE, 3),
+        );
+
+        expect(value.rollback).toEqual({
+          id: expect.any(String),
+          entityRef: FLOW,
+          environmentId: 'production',
+          fromVersion: '1.0.0',
+          toVersion: '0.9.0',
+          reason: 'Uploads fail for large files',
+          incidentLink: 'https://incidents.example.com/42',
+          recordedBy: ALICE,
+          recordedAt: at(3).toISOString(),
+        });
+        expect(value.revoked).toHaveLength(1);
+        expect(value.revoked[0]).toMatchObject({
+          revokedBy: ALICE,
+          revokedAt: at(3).toISOString(),
+        });
+        expect(events.map(e => e.type)).toEqual([
+          'rollback.recorded',
+          'standing-approval.revoked',
+        ]);
+        expect(events[0].payload).toMatchObject({
+          rollbackId: value.rollback.id,
+          deploymentIds: [bad.value.id, badAgain.value.id].sort(),
+        });
+
+        const deployments = new Map(
+          (await store.getFlowFacts(FLOW)).deployments.map(d => [d.id, d]),
+        );
+        for (const d of [bad, badAgain]) {
+          expect(deployments.get(d.value.id)).toMatchObject({
+            rolledBackAt: at(3).toISOString(),
+            rollbackId: value.rollback.id,
+          });
+        }
+        for (const d of [previous, inTest]) {
+          expect(deployments.get(d.value.id)?.rolledBackAt).toBeUndefined();
+          expect(deployments.get(d.value.id)?.rollbackId).toBeUndefined();
+        }
+
+        expect(await store.listRollbacks({ entityRef: FLOW })).toEqual([
+          value.rollback,
+        ]);
+        expect(
+          await store.listRollbacks({ entityRef: FLOW, environmentId: 'test' }),
+        ).toEqual([]);
+        expect(await store.listRollbacks({ from: at(4) })).toEqual([]);
+        expect(
+          await store.listRollbacks({ from: at(3), to: at(3) }),
+        ).toHaveLength(1);
+
+        // Nothing left to revoke the second time.
+        const second = await store.recordRollback(
+          {
+            entityRef: FLOW,
+            environmentId: 'production',
+            fromVersion: '1.0.0',
+            reason: 'again',
+          },
+          as(ALICE, 4),
+        );
+        expect(second.value.revoked).toEqual([]);
+        expect(second.value.rollback.toVersion).toBeUndefined();
+        expect(second.events[0].payload.deploymentIds).toEqual([]);
+      });
+    });
+
+    describe('the audit trail', () => {
+      async function recordEvents() {
+        // Seven events over two flows, one minute apart.
+        for (let i = 0; i < 7; i++) {
+          await store.recordDeployment(
+            {
+              entityRef: i % 3 === 0 ? OTHER_FLOW : FLOW,
+              environmentId: 'dev',
+              version: `1.0.${i}`,
+              status: 'succeeded',
+              unmetConditions: [],
+            },
+            as(PIPELINE, i),
+          );
+        }
+      }
+
+      it('pages through events newest first and oldest first', async () => {
+        await recordEvents();
+
+        const seqs = (page: { items: AuditEvent[] }) =>
+          page.items.map(e => e.seq);
+        const first = await store.listEvents({
+          limit: 3,
+          includeTotalCount: true,
+        });
+        expect(seqs(first)).toEqual([7, 6, 5]);
+        expect(first.totalCount).toBe(7);
+        const second = await store.listEvents({
+          limit: 3,
+          cursor: first.nextCursor,
+        });
+        expect(seqs(second)).toEqual([4, 3, 2]);
+        const third = await store.listEvents({
+          limit: 3,
+          cursor: second.nextCursor,
+        });
+        expect(seqs(third)).toEqual([1]);
+        expect(third.nextCursor).toBeUndefined();
+
+        const asc = await store.listEvents({ order: 'asc', limit: 4 });
+        expect(seqs(asc)).toEqual([1, 2, 3, 4]);
+        const ascRest = await store.listEvents({
+          order: 'asc',
+          limit: 4,
+          cursor: asc.nextCursor,
+        });
+        expect(seqs(ascRest)).toEqual([5, 6, 7]);
+        expect(ascRest.nextCursor).toBeUndefined();
+        expect(ascRest.totalCount).toBeUndefined();
+
+        const exact = await store.listEvents({ limit: 7 });
+        expect(exact.items).toHaveLength(7);
+        expect(exact.nextCursor).toBeUndefined();
+        expect((await store.listEvents({})).items).toHaveLength(7);
+      });
+
+      it('filters events by flow and time range', async () => {
+        await recordEvents();
+
+        const flow = await store.listEvents({
+          entityRef: FLOW,
+          limit: 2,
+          includeTotalCount: true,
+        });
+        expect(flow.items.map(e => e.seq)).toEqual([6, 5]);
+        expect(flow.totalCount).toBe(4);
+        const flowRest = await store.listEvents({
+          entityRef: FLOW,
+          limit: 2,
+          cursor: flow.nextCursor,
+        });
+        expect(flowRest.items.map(e => e.seq)).toEqual([3, 2]);
+        expect(flowRest.nextCursor).toBeUndefined();
+
+        const range = await store.listEvents({
+          from: at(2),
+          to: at(4),
+          order: 'asc',
+          includeTotalCount: true,
+        });
+        expect(range.items.map(e => e.occurredAt)).toEqual([
+          at(2).toISOString(),
+          at(3).toISOString(),
+          at(4).toISOString(),
+        ]);
+        expect(range.totalCount).toBe(3);
+        expect(
+          (
+            await store.listEvents({
+              entityRef: OTHER_FLOW,
+              from: at(1),
+            })
+          ).items.map(e => e.seq),
+        ).toEqual([7, 4]);
+      });
+
+      it('rejects invalid page sizes and cursors', async () => {
+        for (const limit of [0, 501, 2.5, -1]) {
+          await expect(store.listEvents({ limit })).rejects.toThrow(InputError);
+        }
+        await expect(store.listEvents({ limit: 500 })).resolves.toEqual({
+          items: [],
+        });
+        await expect(
+          store.listEvents({ cursor: 'not-a-cursor' }),
+        ).rejects.toThrow(InputError);
+      });
+
+      it('returns events exactly as stored and hashed', async () => {
+        await recordEvents();
+        const events = await allEvents();
+        let previousHash = GENESIS_HASH;
+        for (const event of events) {
+          expect(event.previousHash).toBe(previousHash);
+          expect(computeEventHash(event)).toBe(event.hash);
+          previousHash = event.hash;
+        }
+        const head = await knex(TABLES.auditChainHead).first();
+        expect(Number(head.seq)).toBe(7);
+        expect(head.hash).toBe(previousHash);
+      });
+
+      it('verifies an intact chain', async () => {
+        expect(await store.verifyChain()).toEqual({
+          intact: true,
+          eventsChecked: 0,
+          verifiedAt: expect.any(String),
+        });
+        await recordEvents();
+        const request = await createRequest();
+        await store.decide(
+          approve(request.id, { grantsStandingApproval: true }),
+          as(BOB),
+        );
+        expect(await store.verifyChain()).toEqual({
+          intact: true,
+          eventsChecked: 11,
+          verifiedAt: expect.any(String),
+        });
+      });
+
+      it('detects an edited event', async () => {
+        await recordEvents();
+        await knex(TABLES.auditEvents)
+          .where({ seq: 4 })
+          .update({ summary: 'Nothing to see here' });
+        expect(await store.verifyChain()).toEqual({
+          intact: false,
+          eventsChecked: 3,
+          firstBrokenSeq: 4,
+          problem: expect.stringMatching(/Event 4 was altered/),
+          verifiedAt: expect.any(String),
+        });
+      });
+
+      it('detects an edited event whose hash was recomputed', async () => {
+        await recordEvents();
+        const [event] = (
+          await store.listEvents({ order: 'asc', limit: 3 })
+        ).items.slice(2);
+        const forged = { ...event, actor: 'user:default/mallory' };
+        await knex(TABLES.auditEvents)
+          .where({ seq: 3 })
+          .update({ actor: forged.actor, hash: computeEventHash(forged) });
+        expect(await store.verifyChain()).toMatchObject({
+          intact: false,
+          firstBrokenSeq: 4,
+          problem: expect.stringMatching(/does not link/),
+        });
+      });
+
+      it('detects a deleted event', async () => {
+        await recordEvents();
+        await knex(TABLES.auditEvents).where({ seq: 5 }).delete();
+        expect(await store.verifyChain()).toMatchObject({
+          intact: false,
+          eventsChecked: 4,
+          firstBrokenSeq: 5,
+          problem: expect.stringMatching(/Event 5 is missing/),
+        });
+      });
+
+      it('detects deleted last events', async () => {
+        await recordEvents();
+        await knex(TABLES.auditEvents).where('seq', '>=', 6).delete();
+        expect(await store.verifyChain()).toMatchObject({
+          intact: false,
+          eventsChecked: 5,
+          firstBrokenSeq: 6,
+          problem: expect.stringMatching(
+            /ends at event 5, but 7 event\(s\) were recorded/,
+          ),
+        });
+      });
+
+      it('detects an edited last event whose hash was recomputed', async () => {
+        await recordEvents();
+        const [last] = (await store.listEvents({ limit: 1 })).items;
+        const forged = { ...last, summary: 'Nothing to see here' };
+        await knex(TABLES.auditEvents)
+          .where({ seq: 7 })
+          .update({ summary: forged.summary, hash: computeEventHash(forged) });
+        expect(await store.verifyChain()).toMatchObject({
+          intact: false,
+          eventsChecked: 7,
+          firstBrokenSeq: 7,
+          problem: expect.stringMatching(/does not match the last event/),
+        });
+      });
+
+      it('detects an event appended behind the store', async () => {
+        await recordEvents();
+        const [last] = (await store.listEvents({ limit: 1 })).items;
+        const fields = {
+          ...last,
+          seq: 8,
+          id: randomUUID(),
+          summary: 'Forged approval',
+          previousHash: last.hash,
+        };
+        await knex(TABLES.auditEvents).insert({
+          id: fields.id,
+          seq: 8,
+          type: fields.type,
+          entity_ref: fields.entityRef,
+          environment_id: fields.environmentId ?? null,
+          version: fields.version ?? null,
+          actor: fields.actor,
+          occurred_at: new Date(fields.occurredAt),
+          summary: fields.summary,
+          payload: JSON.stringify(fields.payload),
+          previous_hash: fields.previousHash,
+          hash: computeEventHash(fields),
+        });
+        expect(await store.verifyChain()).toMatchObject({
+          intact: false,
+          eventsChecked: 8,
+          firstBrokenSeq: 8,
+          problem: expect.stringMatching(/chain head \(event 7\)/),
+        });
+      });
+
+      it('detects a payload that is no longer JSON', async () => {
+        await recordEvents();
+        await knex(TABLES.auditEvents)
+          .where({ seq: 2 })
+          .update({ payload: '{broken' });
+        expect(await store.verifyChain()).toMatchObject({
+          intact: false,
+          firstBrokenSeq: 2,
+          problem: expect.stringMatching(/cannot be read/),
+        });
+      });
+
+      it('verifies chains longer than one batch', async () => {
+        // Builds 2,100 valid events directly, to cross two batch boundaries.
+        const rows = [];
+        let previousHash = GENESIS_HASH;
+        for (let seq = 1; seq <= 2100; seq++) {
+          const fields = {
+            seq,
+            id: randomUUID(),
+            type: 'sign-off.given' as const,
+            entityRef: FLOW,
+            environmentId: 'test',
+            version: undefined,
+            actor: CAROL,
+            occurredAt: at(seq).toISOString(),
+            summary: `ok ${seq}`,
+            payload: { n: seq },
+            previousHash,
+          };
+          const hash = computeEventHash(fields);
+          rows.push({
+            id: fields.id,
+            seq,
+            type: fields.type,
+            entity_ref: FLOW,
+            environment_id: 'test',
+            version: null,
+            actor: CAROL,
+            occurred_at: at(seq),
+            summary: fields.summary,
+            payload: JSON.stringify(fields.payload),
+            previous_hash: previousHash,
+            hash,
+          });
+          previousHash = hash;
+        }
+        await knex.batchInsert(TABLES.auditEvents, rows, 100);
+        await knex(TABLES.auditChainHead)
+          .where({ id: 1 })
+          .update({ seq: 2100, hash: previousHash });
+
+        expect(await store.verifyChain()).toMatchObject({
+          intact: true,
+          eventsChecked: 2100,
+        });
+
+        // The store continues the chain.
+        await store.createSignOff(
+          {
+            entityRef: FLOW,
+            environmentId: 'test',
+            version: '1.0.0',
+            comment: 'ok',
+          },
+          as(CAROL, 3000),
+        );
+        expect(await store.verifyChain()).toMatchObject({
+          intact: true,
+          eventsChecked: 2101,
+        });
+
+        await knex(TABLES.auditEvents)
+          .where({ seq: 1500 })
+          .update({ summary: 'changed' });
+        expect(await store.verifyChain()).toMatchObject({
+          intact: false,
+          eventsChecked: 1499,
+          firstBrokenSeq: 1500,
+        });
+      });
+    });
+  },
+);

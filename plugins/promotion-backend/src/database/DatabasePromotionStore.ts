@@ -1,0 +1,1367 @@
+import {
+  DatabaseService,
+  resolvePackagePath,
+} from '@backstage/backend-plugin-api';
+import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
+import {
+  AuditEvent,
+  AuditEventType,
+  ChainVerification,
+  ChecklistCompletion,
+  Decision,
+  Deployment,
+  FlowFacts,
+  Page,
+  PromotionRequest,
+  PromotionRequestStatus,
+  Rollback,
+  SignOff,
+  StandingApproval,
+} from '@promotion/plugin-promotion-common';
+import { randomUUID } from 'node:crypto';
+import { Knex } from 'knex';
+import {
+  computeEventHash,
+  dossierHash,
+  GENESIS_HASH,
+} from '../audit/hashChain';
+import {
+  mapAuditEventRow,
+  mapChecklistCompletionRow,
+  mapDecisionRow,
+  mapDeploymentRow,
+  mapRequestRow,
+  mapRollbackRow,
+  mapSignOffRow,
+  mapStandingApprovalRow,
+  versionToDb,
+} from './mappers';
+import {
+  AuditContext,
+  CompleteChecklistItemInput,
+  CreateRequestInput,
+  CreateSignOffInput,
+  DecideInput,
+  EditRequestInput,
+  ListEventsOptions,
+  ListRequestsOptions,
+  ListRollbacksOptions,
+  PromotionStore,
+  RecordDeploymentInput,
+  Recorded,
+  RecordRollbackInput,
+  UndoChecklistItemInput,
+} from './PromotionStore';
+import {
+  DbAuditChainHeadRow,
+  DbAuditEventRow,
+  DbChecklistCompletionRow,
+  DbDecisionRow,
+  DbDeploymentRow,
+  DbRequestRow,
+  DbRollbackRow,
+  DbSignOffRow,
+  DbStandingApprovalRow,
+  TABLES,
+} from './tables';
+
+const migrationsDir = resolvePackagePath(
+  '@promotion/plugin-promotion-backend',
+  'migrations',
+);
+
+const DEFAULT_PAGE_SIZE = 50;
+const MAX_PAGE_SIZE = 500;
+/** Events read per query while verifying the chain. */
+const VERIFY_BATCH_SIZE = 1000;
+/** Keeps `IN (...)` lists well below every database's parameter limit. */
+const IN_CHUNK_SIZE = 500;
+
+/** An audit event before the chain gives it a seq, an id and hashes. */
+interface NewAuditEvent {
+  type: AuditEventType;
+  entityRef: string;
+  environmentId?: string;
+  version?: string;
+  summary: string;
+  payload: Record<string, unknown>;
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return (
+    code === '23505' || // PostgreSQL unique_violation
+    code === 'ER_DUP_ENTRY' || // MySQL / MariaDB
+    code === 'SQLITE_CONSTRAINT_UNIQUE' ||
+    code === 'SQLITE_CONSTRAINT_PRIMARYKEY'
+  );
+}
+
+function chunks<T>(items: T[], size: number): T[][] {
+  const result: T[][] = [];
+  for (let i = 0; i < items.length; i += size) {
+    result.push(items.slice(i, i + size));
+  }
+  return result;
+}
+
+function encodeCursor(seq: number): string {
+  return Buffer.from(`seq:${seq}`, 'utf8').toString('base64url');
+}
+
+function decodeCursor(cursor: string): number {
+  const match = /^seq:(\d+)$/.exec(
+    Buffer.from(cursor, 'base64url').toString('utf8'),
+  );
+  if (!match) {
+    throw new InputError(`Invalid cursor '${cursor}'`);
+  }
+  return Number(match[1]);
+}
+
+/** Removes undefined members and Dates, as the payload will read back from its JSON text. */
+function jsonRoundTrip(
+  payload: Record<string, unknown>,
+): Record<string, unknown> {
+  return JSON.parse(JSON.stringify(payload));
+}
+
+/**
+ * The knex implementation of {@link PromotionStore}, portable across
+ * PostgreSQL, SQLite and MySQL.
+ *
+ * Concurrency: every write is one transaction. A transaction that changes a
+ * promotion request starts with a guarded update of that request row
+ * (`where id = ? and status = 'pending' and revision = ?`) so that it holds
+ * the row lock before it reads anything else; the loser of a race updates
+ * no row and gets a ConflictError. Audit events are appended last, under the
+ * lock of the single chain-head row, so appends are serialised and the chain
+ * has no gaps and no forks.
+ */
+export class DatabasePromotionStore implements PromotionStore {
+  static async create(options: {
+    database: DatabaseService;
+    skipMigrations?: boolean;
+  }): Promise<DatabasePromotionStore> {
+    const { database, skipMigrations } = options;
+    const client = await database.getClient();
+    if (!database.migrations?.skip && !skipMigrations) {
+      await client.migrate.latest({ directory: migrationsDir });
+    }
+    return new DatabasePromotionStore(client);
+  }
+
+  private constructor(private readonly db: Knex) {}
+
+  // -------------------------------------------------------------------------
+  // Flow facts
+  // -------------------------------------------------------------------------
+
+  async getFlowFacts(entityRef: string): Promise<FlowFacts> {
+    const [deployments, completions, signOffs, approvals, requests] =
+      await Promise.all([
+        this.db<DbDeploymentRow>(TABLES.deployments)
+          .where({ entity_ref: entityRef })
+          .orderBy([
+            { column: 'reported_at', order: 'asc' },
+            { column: 'id', order: 'asc' },
+          ]),
+        this.db<DbChecklistCompletionRow>(TABLES.checklistCompletions)
+          .where({ entity_ref: entityRef, undone_key: '' })
+          .orderBy([
+            { column: 'completed_at', order: 'asc' },
+            { column: 'id', order: 'asc' },
+          ]),
+        this.db<DbSignOffRow>(TABLES.signOffs)
+          .where({ entity_ref: entityRef })
+          .orderBy([
+            { column: 'signed_off_at', order: 'asc' },
+            { column: 'id', order: 'asc' },
+          ]),
+        this.db<DbStandingApprovalRow>(TABLES.standingApprovals)
+          .where({ entity_ref: entityRef })
+          .orderBy([
+            { column: 'granted_at', order: 'asc' },
+            { column: 'id', order: 'asc' },
+          ]),
+        this.db<DbRequestRow>(TABLES.requests)
+          .where({ entity_ref: entityRef })
+          .orderBy([
+            { column: 'created_at', order: 'asc' },
+            { column: 'id', order: 'asc' },
+          ]),
+      ]);
+    return {
+      deployments: deployments.map(mapDeploymentRow),
+      checklistCompletions: completions.map(mapChecklistCompletionRow),
+      signOffs: signOffs.map(mapSignOffRow),
+      standingApprovals: approvals.map(mapStandingApprovalRow),
+      requests: await this.withDecisions(this.db, requests),
+    };
+  }
+
+  // -------------------------------------------------------------------------
+  // Deployments
+  // -------------------------------------------------------------------------
+
+  async recordDeployment(
+    input: RecordDeploymentInput,
+    ctx: AuditContext,
+  ): Promise<Recorded<Deployment> & { replayed: boolean }> {
+    if (input.idempotencyKey !== undefined) {
+      const replay = await this.findReplay(input);
+      if (replay) {
+        return replay;
+      }
+    }
+
+    const now = ctx.now ?? new Date();
+    const row: DbDeploymentRow = {
+      id: randomUUID(),
+      entity_ref: input.entityRef,
+      environment_id: input.environmentId,
+      version: input.version,
+      status: input.status,
+      link: input.link ?? null,
+      idempotency_key: input.idempotencyKey ?? null,
+      reported_by: ctx.actor,
+      reported_at: now,
+      violation: input.unmetConditions.length > 0,
+      unmet_conditions: JSON.stringify(input.unmetConditions),
+      rolled_back_at: null,
+      rollback_id: null,
+    };
+    const deployment = mapDeploymentRow(row);
+
+    try {
+      return await this.db.transaction(async tx => {
+        await tx(TABLES.deployments).insert(row);
+        const events = await this.appendEvents(tx, ctx, now, [
+          {
+            type: 'deployment.recorded',
+            entityRef: input.entityRef,
+            environmentId: input.environmentId,
+            version: input.version,
+            summary: deployment.violation
+              ? `Deployment of ${input.version} to ${input.environmentId} ${input.status}, reported while the gate was closed`
+              : `Deployment of ${input.version} to ${input.environmentId} ${input.status}`,
+            payload: {
+              deploymentId: row.id,
+              status: input.status,
+              link: input.link,
+              idempotencyKey: input.idempotencyKey,
+              violation: deployment.violation,
+              unmetConditions: input.unmetConditions,
+            },
+          },
+        ]);
+        return { value: deployment, events, replayed: false };
+      });
+    } catch (error) {
+      // Two reports with the same key raced: the other one won the insert.
+      if (input.idempotencyKey !== undefined && isUniqueViolation(error)) {
+        const replay = await this.findReplay(input);
+        if (replay) {
+          return replay;
+        }
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * The deployment already recorded with the input's idempotency key, if
+   * any, as a replay; a ConflictError when it was recorded with different
+   * content.
+   */
+  private async findReplay(
+    input: RecordDeploymentInput,
+  ): Promise<(Recorded<Deployment> & { replayed: boolean }) | undefined> {
+    const existing = await this.db<DbDeploymentRow>(TABLES.deployments)
+      .where({
+        entity_ref: input.entityRef,
+        idempotency_key: input.idempotencyKey!,
+      })
+      .first();
+    if (!existing) {
+      return undefined;
+    }
+    const deployment = mapDeploymentRow(existing);
+    const sameContent =
+      deployment.environmentId === input.environmentId &&
+      deployment.version === input.version &&
+      deployment.status === input.status &&
+      deployment.link === input.link;
+    if (!sameContent) {
+      throw new ConflictError(
+        `Idempotency key '${input.idempotencyKey}' was already used for a different deployment of ${input.entityRef} (${deployment.version} to ${deployment.environmentId}, ${deployment.status})`,
+      );
+    }
+    return { value: deployment, events: [], replayed: true };
+  }
+
+  async getDeployment(id: string): Promise<Deployment | undefined> {
+    const row = await this.db<DbDeploymentRow>(TABLES.deployments)
+      .where({ id })
+      .first();
+    return row ? mapDeploymentRow(row) : undefined;
+  }
+
+  async listDeployments(options: {
+    from?: Date;
+    to?: Date;
+    environmentIds?: string[];
+  }): Promise<Deployment[]> {
+    const query = this.db<DbDeploymentRow>(TABLES.deployments);
+    if (options.from) {
+      query.where('reported_at', '>=', options.from);
+    }
+    if (options.to) {
+      query.where('reported_at', '<=', options.to);
+    }
+    if (options.environmentIds) {
+      query.whereIn('environment_id', options.environmentIds);
+    }
+    const rows = await query.orderBy([
+      { column: 'reported_at', order: 'asc' },
+      { column: 'id', order: 'asc' },
+    ]);
+    return rows.map(mapDeploymentRow);
+  }
+
+  // -------------------------------------------------------------------------
+  // Checklists and sign-offs
+  // -------------------------------------------------------------------------
+
+  async completeChecklistItem(
+    input: CompleteChecklistItemInput,
+    ctx: AuditContext,
+  ): Promise<Recorded<ChecklistCompletion>> {
+    if (input.version === '') {
+      throw new InputError('A version-scoped checklist item needs a version');
+    }
+    const now = ctx.now ?? new Date();
+    const row: DbChecklistCompletionRow = {
+      id: randomUUID(),
+      entity_ref: input.entityRef,
+      environment_id: input.environmentId,
+      kind: input.kind,
+      item_id: input.itemId,
+      version: versionToDb(input.version),
+      completed_by: ctx.actor,
+      completed_at: now,
+      evidence_link: input.evidenceLink ?? null,
+      note: input.note ?? null,
+      undone_at: null,
+      undone_by: null,
+      undo_reason: null,
+      undone_key: '',
+    };
+    const completion = mapChecklistCompletionRow(row);
+    const alreadyCompleted = () =>
+      new ConflictError(
+        `Checklist item '${input.itemId}' is already completed on ${
+          input.environmentId
+        } for ${input.version ?? 'the flow'}`,
+      );
+
+    try {
+      return await this.db.transaction(async tx => {
+        const existing = await tx<DbChecklistCompletionRow>(
+          TABLES.checklistCompletions,
+        )
+          .where(this.activeCompletionKey(input))
+          .first();
+        if (existing) {
+          throw alreadyCompleted();
+        }
+        await tx(TABLES.checklistCompletions).insert(row);
+        const events = await this.appendEvents(tx, ctx, now, [
+          {
+            type: 'checklist.completed',
+            entityRef: input.entityRef,
+            environmentId: input.environmentId,
+            version: input.version,
+            summary: `Completed ${input.kind} item '${input.itemId}' on ${
+              input.environmentId
+            } for ${input.version ?? 'the flow'}`,
+            payload: {
+              completionId: row.id,
+              kind: input.kind,
+              itemId: input.itemId,
+              scope: input.version === undefined ? 'flow' : 'version',
+              evidenceLink: input.evidenceLink,
+              note: input.note,
+            },
+          },
+        ]);
+        return { value: completion, events };
+      });
+    } catch (error) {
+      if (isUniqueViolation(error)) {
+        throw alreadyCompleted();
+      }
+      throw error;
+    }
+  }
+
+  async undoChecklistItem(
+    input: UndoChecklistItemInput,
+    ctx: AuditContext,
+  ): Promise<Recorded<ChecklistCompletion>> {
+    const now = ctx.now ?? new Date();
+    return await this.db.transaction(async tx => {
+      const existing = await tx<DbChecklistCompletionRow>(
+        TABLES.checklistCompletions,
+      )
+        .where(this.activeCompletionKey(input))
+        .first();
+      if (!existing) {
+        throw new NotFoundError(
+          `Checklist item '${input.itemId}' is not completed on ${
+            input.environmentId
+          } for ${input.version ?? 'the flow'}`,
+        );
+      }
+      const updated = await tx<DbChecklistCompletionRow>(
+        TABLES.checklistCompletions,
+      )
+        .where({ id: existing.id, undone_key: '' })
+        .update({
+          undone_at: now,
+          undone_by: ctx.actor,
+          undo_reason: input.reason ?? null,
+          undone_key: existing.id,
+        });
+      if (updated !== 1) {
+        throw new ConflictError(
+          `Checklist item '${input.itemId}' was undone concurrently`,
+        );
+      }
+      const completion = mapChecklistCompletionRow(existing);
+      const events = await this.appendEvents(tx, ctx, now, [
+        {
+          type: 'checklist.undone',
+          entityRef: input.entityRef,
+          environmentId: input.environmentId,
+          version: input.version,
+          summary: `Undid ${input.kind} item '${input.itemId}' on ${
+            input.environmentId
+          } for ${input.version ?? 'the flow'}${
+            input.reason ? `: ${input.reason}` : ''
+          }`,
+          payload: {
+            completionId: existing.id,
+            kind: input.kind,
+            itemId: input.itemId,
+            reason: input.reason,
+          },
+        },
+      ]);
+      return { value: completion, events };
+    });
+  }
+
+  private activeCompletionKey(input: UndoChecklistItemInput) {
+    return {
+      entity_ref: input.entityRef,
+      environment_id: input.environmentId,
+      kind: input.kind,
+      item_id: input.itemId,
+      version: versionToDb(input.version),
+      undone_key: '',
+    };
+  }
+
+  async createSignOff(
+    input: CreateSignOffInput,
+    ctx: AuditContext,
+  ): Promise<Recorded<SignOff>> {
+    const now = ctx.now ?? new Date();
+    const row: DbSignOffRow = {
+      id: randomUUID(),
+      entity_ref: input.entityRef,
+      environment_id: input.environmentId,
+      version: input.version,
+      signed_off_by: ctx.actor,
+      signed_off_at: now,
+      comment: input.comment,
+    };
+    return await this.db.transaction(async tx => {
+      await tx(TABLES.signOffs).insert(row);
+      const events = await this.appendEvents(tx, ctx, now, [
+        {
+          type: 'sign-off.given',
+          entityRef: input.entityRef,
+          environmentId: input.environmentId,
+          version: input.version,
+          summary: input.comment,
+          payload: { signOffId: row.id },
+        },
+      ]);
+      return { value: mapSignOffRow(row), events };
+    });
+  }
+
+  // -------------------------------------------------------------------------
+  // Promotion requests and decisions
+  // -------------------------------------------------------------------------
+
+  async createRequest(
+    input: CreateRequestInput,
+    ctx: AuditContext,
+  ): Promise<Recorded<PromotionRequest>> {
+    const now = ctx.now ?? new Date();
+    const row: DbRequestRow = {
+      id: randomUUID(),
+      entity_ref: input.entityRef,
+      environment_id: input.environmentId,
+      version: input.version,
+      status: 'pending',
+      dossier: JSON.stringify(input.dossier),
+      dossier_hash: dossierHash(input.dossier),
+      revision: 1,
+      requested_by: ctx.actor,
+      created_at: now,
+      updated_at: now,
+      expires_at: input.expiresAt,
+      decided_at: null,
+      pending_key: '',
+    };
+    const alreadyPending = () =>
+      new ConflictError(
+        `A promotion request for ${input.version} of ${input.entityRef} into ${input.environmentId} is already pending`,
+      );
+    try {
+      return await this.db.transaction(async tx => {
+        const pending = await tx<DbRequestRow>(TABLES.requests)
+          .where({
+            entity_ref: input.entityRef,
+            environment_id: input.environmentId,
+            version: input.version,
+            pending_key: '',
+          })
+          .first();
+        if (pending) {
+          throw alreadyPending();
+        }
+        await tx(TABLES.requests).insert(row);
+        const events = await this.appendEvents(tx, ctx, now, [
+          {
+            type: 'request.created',
+            entityRef: input.entityRef,
+            environmentId: input.environmentId,
+            version: input.version,
+            summary: `Requested promotion of ${input.version} into ${input.environmentId}: ${input.dossier.why}`,
+            payload: {
+              requestId: row.id,
+              revision: 1,
+              dossier: input.dossier,
+              dossierHash: row.dossier_hash,
+              expiresAt: input.expiresAt.toISOString(),
+            },
+          },
+        ]);
+        return { value: mapRequestRow(row, []), events };
+      });
+    } catch (error) {
+      if (isUniqueViolation(error)) {
+        throw alreadyPending();
+      }
+      throw error;
+    }
+  }
+
+  async getRequest(id: string): Promise<PromotionRequest | undefined> {
+    const row = await this.db<DbRequestRow>(TABLES.requests)
+      .where({ id })
+      .first();
+    if (!row) {
+      return undefined;
+    }
+    const [request] = await this.withDecisions(this.db, [row]);
+    return request;
+  }
+
+  async listRequests(
+    options: ListRequestsOptions,
+  ): Promise<PromotionRequest[]> {
+    const query = this.db<DbRequestRow>(TABLES.requests);
+    if (options.status) {
+      query.whereIn('status', options.status);
+    }
+    if (options.entityRef) {
+      query.where('entity_ref', options.entityRef);
+    }
+    if (options.environmentId) {
+      query.where('environment_id', options.environmentId);
+    }
+    const rows = await query.orderBy([
+      { column: 'created_at', order: 'asc' },
+      { column: 'id', order: 'asc' },
+    ]);
+    return this.withDecisions(this.db, rows);
+  }
+
+  async editRequest(
+    input: EditRequestInput,
+    ctx: AuditContext,
+  ): Promise<Recorded<PromotionRequest>> {
+    const now = ctx.now ?? new Date();
+    const current = await this.getPendingRequestRow(input.requestId);
+    const revision = Number(current.revision);
+    if (
+      input.expectedRevision !== undefined &&
+      input.expectedRevision !== revision
+    ) {
+      throw new ConflictError(
+        `Promotion request ${input.requestId} is at revision ${revision}, not ${input.expectedRevision}: it was edited meanwhile`,
+      );
+    }
+    const newHash = dossierHash(input.dossier);
+
+    return await this.db.transaction(async tx => {
+      const updated = await tx<DbRequestRow>(TABLES.requests)
+        .where({ id: current.id, status: 'pending', revision })
+        .update({
+          dossier: JSON.stringify(input.dossier),
+          dossier_hash: newHash,
+          revision: revision + 1,
+          updated_at: now,
+        });
+      if (updated !== 1) {
+        throw this.lostRace(current.id);
+      }
+      const voided = await tx<DbDecisionRow>(TABLES.decisions)
+        .where({ request_id: current.id })
+        .whereNull('voided_at')
+        .update({ voided_at: now });
+      const request = await this.readRequest(tx, current.id);
+      const events = await this.appendEvents(tx, ctx, now, [
+        {
+          type: 'request.edited',
+          entityRef: request.entityRef,
+          environmentId: request.environmentId,
+          version: request.version,
+          summary: `Edited the dossier of the promotion request for ${
+            request.version
+          } into ${request.environmentId}${
+            voided > 0 ? `; ${voided} earlier decision(s) no longer count` : ''
+          }`,
+          payload: {
+            requestId: request.id,
+            revision: request.revision,
+            dossier: input.dossier,
+            dossierHash: newHash,
+            previousDossierHash: current.dossier_hash,
+            voidedDecisions: voided,
+          },
+        },
+      ]);
+      return { value: request, events };
+    });
+  }
+
+  async withdrawRequest(
+    requestId: string,
+    ctx: AuditContext & { reason?: string },
+  ): Promise<Recorded<PromotionRequest>> {
+    const now = ctx.now ?? new Date();
+    const current = await this.getPendingRequestRow(requestId);
+    return await this.db.transaction(async tx => {
+      await this.leavePending(tx, current, 'withdrawn', now);
+      const request = await this.readRequest(tx, requestId);
+      const events = await this.appendEvents(tx, ctx, now, [
+        {
+          type: 'request.withdrawn',
+          entityRef: request.entityRef,
+          environmentId: request.environmentId,
+          version: request.version,
+          summary: ctx.reason
+            ? `Withdrew the promotion request: ${ctx.reason}`
+            : 'Withdrew the promotion request',
+          payload: { requestId, reason: ctx.reason },
+        },
+      ]);
+      return { value: request, events };
+    });
+  }
+
+  async decide(
+    input: DecideInput,
+    ctx: AuditContext,
+  ): Promise<Recorded<{ request: PromotionRequest; decision: Decision }>> {
+    const now = ctx.now ?? new Date();
+    const current = await this.getPendingRequestRow(input.requestId);
+    const revision = Number(current.revision);
+    if (
+      input.dossierHash !== undefined &&
+      input.dossierHash !== current.dossier_hash
+    ) {
+      throw new ConflictError(
+        `The dossier of promotion request ${input.requestId} changed since it was read; read it again before deciding`,
+      );
+    }
+    const decisionRow: DbDecisionRow = {
+      id: randomUUID(),
+      request_id: current.id,
+      request_revision: revision,
+      dossier_hash: current.dossier_hash,
+      decision: input.decision,
+      decided_by: ctx.actor,
+      decided_at: now,
+      comment: input.comment,
+      voided_at: null,
+    };
+    const alreadyDecided = () =>
+      new ConflictError(
+        `${ctx.actor} has already decided on revision ${revision} of promotion request ${input.requestId}`,
+      );
+    const about = {
+      entityRef: current.entity_ref,
+      environmentId: current.environment_id,
+      version: current.version,
+    };
+
+    try {
+      return await this.db.transaction(async tx => {
+        // Lock the request row first: it settles the race with edits,
+        // withdrawals and other decisions, and every read below sees them.
+        if (input.decision === 'reject') {
+          await this.leavePending(tx, current, 'rejected', now);
+        } else {
+          const touched = await tx<DbRequestRow>(TABLES.requests)
+            .where({ id: current.id, status: 'pending', revision })
+            .update({ updated_at: now });
+          if (touched !== 1) {
+            throw this.lostRace(current.id);
+          }
+        }
+
+        const earlier = await tx<DbDecisionRow>(TABLES.decisions)
+          .where({
+            request_id: current.id,
+            request_revision: revision,
+            decided_by: ctx.actor,
+          })
+          .first();
+        if (earlier) {
+          throw alreadyDecided();
+        }
+        await tx(TABLES.decisions).insert(decisionRow);
+
+        const newEvents: NewAuditEvent[] = [
+          {
+            type: 'decision.recorded',
+            ...about,
+            summary: `${
+              input.decision === 'approve' ? 'Approved' : 'Rejected'
+            }: ${input.comment}`,
+            payload: {
+              requestId: current.id,
+              decisionId: decisionRow.id,
+              decision: input.decision,
+              revision,
+              dossierHash: current.dossier_hash,
+            },
+          },
+        ];
+
+        if (input.decision === 'reject') {
+          newEvents.push({
+            type: 'request.rejected',
+            ...about,
+            summary: `Promotion of ${current.version} into ${current.environment_id} rejected by ${ctx.actor}: ${input.comment}`,
+            payload: { requestId: current.id, decisionId: decisionRow.id },
+          });
+        } else {
+          const approvals = await tx<DbDecisionRow>(TABLES.decisions)
+            .where({
+              request_id: current.id,
+              request_revision: revision,
+              dossier_hash: current.dossier_hash,
+              decision: 'approve',
+            })
+            .whereNull('voided_at')
+            .orderBy([
+              { column: 'decided_at', order: 'asc' },
+              { column: 'id', order: 'asc' },
+            ]);
+          const approvers = [...new Set(approvals.map(a => a.decided_by))];
+          if (approvers.length >= input.minApprovers) {
+            await this.leavePending(tx, current, 'approved', now);
+            newEvents.push({
+              type: 'request.approved',
+              ...about,
+              summary: `Promotion of ${current.version} into ${
+                current.environment_id
+              } approved by ${approvers.join(', ')}`,
+              payload: {
+                requestId: current.id,
+                approvers,
+                minApprovers: input.minApprovers,
+                dossierHash: current.dossier_hash,
+              },
+            });
+            if (input.grantsStandingApproval) {
+              const standing: DbStandingApprovalRow = {
+                id: randomUUID(),
+                entity_ref: current.entity_ref,
+                environment_id: current.environment_id,
+                request_id: current.id,
+                granted_at: now,
+                granted_by: JSON.stringify(approvers),
+                revoked_at: null,
+                revoked_by: null,
+                revoke_reason: null,
+              };
+              await tx(TABLES.standingApprovals).insert(standing);
+              newEvents.push({
+                type: 'standing-approval.granted',
+                entityRef: current.entity_ref,
+                environmentId: current.environment_id,
+                version: current.version,
+                summary: `Standing approval of ${current.entity_ref} into ${
+                  current.environment_id
+                } granted by ${approvers.join(', ')}`,
+                payload: {
+                  standingApprovalId: standing.id,
+                  requestId: current.id,
+                  grantedBy: approvers,
+                },
+              });
+            }
+          }
+        }
+
+        const request = await this.readRequest(tx, current.id);
+        const events = await this.appendEvents(tx, ctx, now, newEvents);
+        return {
+          value: { request, decision: mapDecisionRow(decisionRow) },
+          events,
+        };
+      });
+    } catch (error) {
+      if (isUniqueViolation(error)) {
+        throw alreadyDecided();
+      }
+      throw error;
+    }
+  }
+
+  async expireRequests(
+    ctx: AuditContext,
+  ): Promise<Recorded<PromotionRequest[]>> {
+    const now = ctx.now ?? new Date();
+    const due = await this.db<DbRequestRow>(TABLES.requests)
+      .where({ status: 'pending' })
+      .where('expires_at', '<', now)
+      .orderBy([
+        { column: 'expires_at', order: 'asc' },
+        { column: 'id', order: 'asc' },
+      ]);
+    if (due.length === 0) {
+      return { value: [], events: [] };
+    }
+    return await this.db.transaction(async tx => {
+      const expired: DbRequestRow[] = [];
+      for (const row of due) {
+        // Another replica, a decision or an edit may have got there first.
+        const updated = await tx<DbRequestRow>(TABLES.requests)
+          .where({ id: row.id, status: 'pending', revision: row.revision })
+          .update({
+            status: 'expired',
+            pending_key: row.id,
+            decided_at: now,
+            updated_at: now,
+          });
+        if (updated === 1) {
+          expired.push(row);
+        }
+      }
+      if (expired.length === 0) {
+        return { value: [], events: [] };
+      }
+      const requests = await this.withDecisions(
+        tx,
+        await tx<DbRequestRow>(TABLES.requests)
+          .whereIn(
+            'id',
+            expired.map(r => r.id),
+          )
+          .orderBy([
+            { column: 'expires_at', order: 'asc' },
+            { column: 'id', order: 'asc' },
+          ]),
+      );
+      const events = await this.appendEvents(
+        tx,
+        ctx,
+        now,
+        requests.map(request => ({
+          type: 'request.expired' as const,
+          entityRef: request.entityRef,
+          environmentId: request.environmentId,
+          version: request.version,
+          summary: `The promotion request for ${request.version} into ${request.environmentId} expired without a decision`,
+          payload: { requestId: request.id, expiresAt: request.expiresAt },
+        })),
+      );
+      return { value: requests, events };
+    });
+  }
+
+  /** The request row, which must exist and be pending. */
+  private async getPendingRequestRow(id: string): Promise<DbRequestRow> {
+    const row = await this.db<DbRequestRow>(TABLES.requests)
+      .where({ id })
+      .first();
+    if (!row) {
+      throw new NotFoundError(`No promotion request with id ${id}`);
+    }
+    if (row.status !== 'pending') {
+      throw new ConflictError(
+        `Promotion request ${id} is ${row.status}, no longer pending`,
+      );
+    }
+    return row;
+  }
+
+  /** Moves a pending request, as it was read, to a final status; a ConflictError if it changed meanwhile. */
+  private async leavePending(
+    tx: Knex.Transaction,
+    current: DbRequestRow,
+    status: Exclude<PromotionRequestStatus, 'pending'>,
+    now: Date,
+  ): Promise<void> {
+    const updated = await tx<DbRequestRow>(TABLES.requests)
+      .where({
+        id: current.id,
+        status: 'pending',
+        revision: Number(current.revision),
+      })
+      .update({
+        status,
+        pending_key: current.id,
+        decided_at: now,
+        updated_at: now,
+      });
+    if (updated !== 1) {
+      throw this.lostRace(current.id);
+    }
+  }
+
+  private lostRace(requestId: string): ConflictError {
+    return new ConflictError(
+      `Promotion request ${requestId} was changed concurrently (edited, decided, withdrawn or expired); read it again`,
+    );
+  }
+
+  private async readRequest(
+    db: Knex | Knex.Transaction,
+    id: string,
+  ): Promise<PromotionRequest> {
+    const row = await db<DbRequestRow>(TABLES.requests).where({ id }).first();
+    if (!row) {
+      throw new NotFoundError(`No promotion request with id ${id}`);
+    }
+    const [request] = await this.withDecisions(db, [row]);
+    return request;
+  }
+
+  private async withDecisions(
+    db: Knex | Knex.Transaction,
+    rows: DbRequestRow[],
+  ): Promise<PromotionRequest[]> {
+    const byRequest = new Map<string, DbDecisionRow[]>();
+    for (const ids of chunks(
+      rows.map(r => r.id),
+      IN_CHUNK_SIZE,
+    )) {
+      const decisions = await db<DbDecisionRow>(TABLES.decisions)
+        .whereIn('request_id', ids)
+        .orderBy([
+          { column: 'decided_at', order: 'asc' },
+          { column: 'id', order: 'asc' },
+        ]);
+      for (const decision of decisions) {
+        const list = byRequest.get(decision.request_id) ?? [];
+        list.push(decision);
+        byRequest.set(decision.request_id, list);
+      }
+    }
+    return rows.map(row => mapRequestRow(row, byRequest.get(row.id) ?? []));
+  }
+
+  // -------------------------------------------------------------------------
+  // Standing approvals and rollbacks
+  // -------------------------------------------------------------------------
+
+  async revokeStandingApproval(
+    input: { entityRef: string; environmentId: string; reason: string },
+    ctx: AuditContext,
+  ): Promise<Recorded<StandingApproval[]>> {
+    const now = ctx.now ?? new Date();
+    return await this.db.transaction(async tx => {
+      const revoked = await this.revokeActive(tx, input, ctx, now);
+      const events = await this.appendEvents(
+        tx,
+        ctx,
+        now,
+        this.revocationEvents(revoked, input.reason),
+      );
+      return { value: revoked, events };
+    });
+  }
+
+  async recordRollback(
+    input: RecordRollbackInput,
+    ctx: AuditContext,
+  ): Promise<Recorded<{ rollback: Rollback; revoked: StandingApproval[] }>> {
+    const now = ctx.now ?? new Date();
+    const row: DbRollbackRow = {
+      id: randomUUID(),
+      entity_ref: input.entityRef,
+      environment_id: input.environmentId,
+      from_version: input.fromVersion,
+      to_version: input.toVersion ?? null,
+      reason: input.reason,
+      incident_link: input.incidentLink ?? null,
+      recorded_by: ctx.actor,
+      recorded_at: now,
+    };
+    return await this.db.transaction(async tx => {
+      await tx(TABLES.rollbacks).insert(row);
+      const rolledBack = await tx<DbDeploymentRow>(TABLES.deployments)
+        .where({
+          entity_ref: input.entityRef,
+          environment_id: input.environmentId,
+          version: input.fromVersion,
+        })
+        .whereNull('rolled_back_at')
+        .orderBy('id')
+        .pluck('id');
+      for (const ids of chunks(rolledBack, IN_CHUNK_SIZE)) {
+        await tx<DbDeploymentRow>(TABLES.deployments)
+          .whereIn('id', ids)
+          .whereNull('rolled_back_at')
+          .update({ rolled_back_at: now, rollback_id: row.id });
+      }
+      const revoked = await this.revokeActive(
+        tx,
+        {
+          entityRef: input.entityRef,
+          environmentId: input.environmentId,
+          reason: `Rollback of ${input.fromVersion}: ${input.reason}`,
+        },
+        ctx,
+        now,
+      );
+      const events = await this.appendEvents(tx, ctx, now, [
+        {
+          type: 'rollback.recorded',
+          entityRef: input.entityRef,
+          environmentId: input.environmentId,
+          version: input.fromVersion,
+          summary: `Rolled back ${input.fromVersion} on ${input.environmentId}${
+            input.toVersion ? ` to ${input.toVersion}` : ''
+          }: ${input.reason}`,
+          payload: {
+            rollbackId: row.id,
+            fromVersion: input.fromVersion,
+            toVersion: input.toVersion,
+            incidentLink: input.incidentLink,
+            deploymentIds: rolledBack,
+          },
+        },
+        ...this.revocationEvents(
+          revoked,
+          `Rollback of ${input.fromVersion}: ${input.reason}`,
+        ),
+      ]);
+      return { value: { rollback: mapRollbackRow(row), revoked }, events };
+    });
+  }
+
+  async listRollbacks(options: ListRollbacksOptions): Promise<Rollback[]> {
+    const query = this.db<DbRollbackRow>(TABLES.rollbacks);
+    if (options.entityRef) {
+      query.where('entity_ref', options.entityRef);
+    }
+    if (options.environmentId) {
+      query.where('environment_id', options.environmentId);
+    }
+    if (options.from) {
+      query.where('recorded_at', '>=', options.from);
+    }
+    if (options.to) {
+      query.where('recorded_at', '<=', options.to);
+    }
+    const rows = await query.orderBy([
+      { column: 'recorded_at', order: 'asc' },
+      { column: 'id', order: 'asc' },
+    ]);
+    return rows.map(mapRollbackRow);
+  }
+
+  private async revokeActive(
+    tx: Knex.Transaction,
+    input: { entityRef: string; environmentId: string; reason: string },
+    ctx: AuditContext,
+    now: Date,
+  ): Promise<StandingApproval[]> {
+    const active = await tx<DbStandingApprovalRow>(TABLES.standingApprovals)
+      .where({
+        entity_ref: input.entityRef,
+        environment_id: input.environmentId,
+      })
+      .whereNull('revoked_at')
+      .orderBy([
+        { column: 'granted_at', order: 'asc' },
+        { column: 'id', order: 'asc' },
+      ]);
+    const revoked: StandingApproval[] = [];
+    for (const row of active) {
+      const updated = await tx<DbStandingApprovalRow>(TABLES.standingApprovals)
+        .where({ id: row.id })
+        .whereNull('revoked_at')
+        .update({
+          revoked_at: now,
+          revoked_by: ctx.actor,
+          revoke_reason: input.reason,
+        });
+      // Zero rows: a concurrent revocation got there first, and records it.
+      if (updated === 1) {
+        revoked.push(
+          mapStandingApprovalRow({
+            ...row,
+            revoked_at: now,
+            revoked_by: ctx.actor,
+            revoke_reason: input.reason,
+          }),
+        );
+      }
+    }
+    return revoked;
+  }
+
+  private revocationEvents(
+    revoked: StandingApproval[],
+    reason: string,
+  ): NewAuditEvent[] {
+    return revoked.map(approval => ({
+      type: 'standing-approval.revoked',
+      entityRef: approval.entityRef,
+      environmentId: approval.environmentId,
+      summary: `Standing approval of ${approval.entityRef} into ${approval.environmentId} revoked: ${reason}`,
+      payload: {
+        standingApprovalId: approval.id,
+        requestId: approval.requestId,
+        reason,
+      },
+    }));
+  }
+
+  // -------------------------------------------------------------------------
+  // The audit trail
+  // -------------------------------------------------------------------------
+
+  /**
+   * Appends events to the chain inside the caller's transaction. The first
+   * statement is an update of the chain-head row: it takes that row's lock
+   * (PostgreSQL, MySQL) or the database write lock (SQLite), so concurrent
+   * appends wait here and each sees the head the previous one left.
+   */
+  private async appendEvents(
+    tx: Knex.Transaction,
+    ctx: AuditContext,
+    now: Date,
+    newEvents: NewAuditEvent[],
+  ): Promise<AuditEvent[]> {
+    if (newEvents.length === 0) {
+      return [];
+    }
+    const locked = await tx<DbAuditChainHeadRow>(TABLES.auditChainHead)
+      .where({ id: 1 })
+      .update({ seq: tx.raw('seq + ?', [newEvents.length]) });
+    if (locked !== 1) {
+      throw new Error(
+        `The audit chain head row is missing from ${TABLES.auditChainHead}; run the migrations`,
+      );
+    }
+    const head = await tx<DbAuditChainHeadRow>(TABLES.auditChainHead)
+      .where({ id: 1 })
+      .first();
+    let seq = Number(head!.seq) - newEvents.length;
+    let previousHash = head!.hash;
+    const occurredAt = now.toISOString();
+
+    const events: AuditEvent[] = [];
+    const rows: DbAuditEventRow[] = [];
+    for (const newEvent of newEvents) {
+      seq += 1;
+      const fields = {
+        seq,
+        id: randomUUID(),
+        type: newEvent.type,
+        entityRef: newEvent.entityRef,
+        environmentId: newEvent.environmentId,
+        version: newEvent.version,
+        actor: ctx.actor,
+        occurredAt,
+        summary: newEvent.summary,
+        payload: jsonRoundTrip(newEvent.payload),
+        previousHash,
+      };
+      const event: AuditEvent = { ...fields, hash: computeEventHash(fields) };
+      events.push(event);
+      rows.push({
+        id: event.id,
+        seq: event.seq,
+        type: event.type,
+        entity_ref: event.entityRef,
+        environment_id: event.environmentId ?? null,
+        version: event.version ?? null,
+        actor: event.actor,
+        occurred_at: now,
+        summary: event.summary,
+        payload: JSON.stringify(event.payload),
+        previous_hash: event.previousHash,
+        hash: event.hash,
+      });
+      previousHash = event.hash;
+    }
+    await tx(TABLES.auditEvents).insert(rows);
+    await tx<DbAuditChainHeadRow>(TABLES.auditChainHead)
+      .where({ id: 1 })
+      .update({ hash: previousHash });
+    return events;
+  }
+
+  async listEvents(options: ListEventsOptions): Promise<Page<AuditEvent>> {
+    const limit = options.limit ?? DEFAULT_PAGE_SIZE;
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
+      throw new InputError(
+        `limit must be an integer from 1 to ${MAX_PAGE_SIZE}, got ${limit}`,
+      );
+    }
+    const order = options.order ?? 'desc';
+
+    const filtered = () => {
+      const query = this.db<DbAuditEventRow>(TABLES.auditEvents);
+      if (options.entityRef) {
+        query.where('entity_ref', options.entityRef);
+      }
+      if (options.from) {
+        query.where('occurred_at', '>=', options.from);
+      }
+      if (options.to) {
+        query.where('occurred_at', '<=', options.to);
+      }
+      return query;
+    };
+
+    const query = filtered();
+    if (options.cursor) {
+      const after = decodeCursor(options.cursor);
+      query.where('seq', order === 'desc' ? '<' : '>', after);
+    }
+    const rows = await query.orderBy('seq', order).limit(limit + 1);
+    const items = rows.slice(0, limit).map(mapAuditEventRow);
+    const page: Page<AuditEvent> = { items };
+    if (rows.length > limit) {
+      page.nextCursor = encodeCursor(items[items.length - 1].seq);
+    }
+    if (options.includeTotalCount) {
+      const [{ count }] = await filtered().count({ count: '*' });
+      page.totalCount = Number(count);
+    }
+    return page;
+  }
+
+  async verifyChain(): Promise<ChainVerification> {
+    const verifiedAt = new Date().toISOString();
+    let eventsChecked = 0;
+    let expectedSeq = 1;
+    let previousHash = GENESIS_HASH;
+    const broken = (seq: number, problem: string): ChainVerification => ({
+      intact: false,
+      eventsChecked,
+      firstBrokenSeq: seq,
+      problem,
+      verifiedAt,
+    });
+
+    for (;;) {
+      const rows = await this.db<DbAuditEventRow>(TABLES.auditEvents)
+        .where('seq', '>=', expectedSeq)
+        .orderBy('seq', 'asc')
+        .limit(VERIFY_BATCH_SIZE);
+      for (const row of rows) {
+        const seq = Number(row.seq);
+        if (seq !== expectedSeq) {
+          return broken(
+            expectedSeq,
+            `Event ${expectedSeq} is missing: the chain jumps from event ${
+              expectedSeq - 1
+            } to event ${seq}, so an event was deleted.`,
+          );
+        }
+        let event: AuditEvent;
+        try {
+          event = mapAuditEventRow(row);
+        } catch (error) {
+          return broken(
+            seq,
+            `Event ${seq} cannot be read (${error}), so it was altered.`,
+          );
+        }
+        if (event.previousHash !== previousHash) {
+          return broken(
+            seq,
+            `Event ${seq} does not link to the event before it: its previous hash is ${
+              event.previousHash
+            }, but the hash of event ${seq - 1} is ${previousHash}.`,
+          );
+        }
+        if (computeEventHash(event) !== event.hash) {
+          return broken(
+            seq,
+            `Event ${seq} was altered after it was recorded: its content no longer matches its hash.`,
+          );
+        }
+        previousHash = event.hash;
+        eventsChecked += 1;
+        expectedSeq += 1;
+      }
+      if (rows.length < VERIFY_BATCH_SIZE) {
+        break;
+      }
+    }
+
+    const head = await this.db<DbAuditChainHeadRow>(TABLES.auditChainHead)
+      .where({ id: 1 })
+      .first();
+    const lastSeq = expectedSeq - 1;
+    if (!head) {
+      return broken(
+        expectedSeq,
+        'The chain head is missing, so the end of the chain cannot be checked.',
+      );
+    }
+    const headSeq = Number(head.seq);
+    if (headSeq > lastSeq) {
+      return broken(
+        lastSeq + 1,
+        `The chain ends at event ${lastSeq}, but ${headSeq} event(s) were recorded: the last event(s) were deleted.`,
+      );
+    }
+    if (headSeq < lastSeq || head.hash !== previousHash) {
+      return broken(
+        lastSeq,
+        `The chain head (event ${headSeq}) does not match the last event (event ${lastSeq}): the chain head or the last event was altered.`,
+      );
+    }
+    return { intact: true, eventsChecked, verifiedAt };
+  }
+}

@@ -1,0 +1,2 @@
+export * from './PromotionStore';
+export { DatabasePromotionStore } from './DatabasePromotionStore';

@@ -1,0 +1,141 @@
+import { resolvePackagePath } from '@backstage/backend-plugin-api';
+import { TestDatabaseId } from '@backstage/backend-test-utils';
+import { Knex } from 'knex';
+import { GENESIS_HASH } from '../audit/hashChain';
+import { createTestDatabases } from './__testUtils__/testDatabases';
+import { DatabasePromotionStore } from './DatabasePromotionStore';
+import { TABLES } from './tables';
+
+jest.setTimeout(60_000);
+
+const migrationsDir = resolvePackagePath(
+  '@promotion/plugin-promotion-backend',
+  'migrations',
+);
+
+const databases = createTestDatabases();
+
+const FLOW = 'component:default/payments-sftp';
+const actor = {
+  actor: 'user:default/alice',
+  now: new Date('2026-11-21T10:00:00.000Z'),
+};
+
+async function migrateUpOne(knex: Knex) {
+  await knex.migrate.up({ directory: migrationsDir });
+}
+
+async function migrateDownOne(knex: Knex) {
+  await knex.migrate.down({ directory: migrationsDir });
+}
+
+async function storeOn(knex: Knex) {
+  return DatabasePromotionStore.create({
+    database: { getClient: async () => knex },
+    skipMigrations: true,
+  });
+}
+
+async function existingTables(knex: Knex): Promise<string[]> {
+  const result: string[] = [];
+  for (const table of Object.values(TABLES)) {
+    if (await knex.schema.hasTable(table)) {
+      result.push(table);
+    }
+  }
+  return result;
+}
+
+describe.each(databases.eachSupportedId())(
+  'migrations on %s',
+  (databaseId: TestDatabaseId) => {
+    let knex: Knex;
+
+    beforeEach(async () => {
+      knex = await databases.init(databaseId);
+    });
+
+    afterEach(async () => {
+      await knex.destroy();
+    });
+
+    it('20261121000000_init creates every table, and its down removes them all', async () => {
+      expect(await existingTables(knex)).toEqual([]);
+
+      await migrateUpOne(knex);
+      expect(await existingTables(knex)).toEqual(Object.values(TABLES));
+      expect(await knex(TABLES.auditChainHead)).toEqual([
+        expect.objectContaining({ id: 1, hash: GENESIS_HASH }),
+      ]);
+
+      await migrateDownOne(knex);
+      expect(await existingTables(knex)).toEqual([]);
+      const [completed] = await knex.migrate.list({ directory: migrationsDir });
+      expect(completed).toEqual([]);
+    });
+
+    it('keeps data across a repeated migrate.latest, and starts empty after down and up', async () => {
+      await knex.migrate.latest({ directory: migrationsDir });
+      const store = await storeOn(knex);
+      const { value: deployment } = await store.recordDeployment(
+        {
+          entityRef: FLOW,
+          environmentId: 'dev',
+          version: '1.0.0',
+          status: 'succeeded',
+          idempotencyKey: 'run-1',
+          unmetConditions: [],
+        },
+        actor,
+      );
+      await store.completeChecklistItem(
+        {
+          entityRef: FLOW,
+          environmentId: 'dev',
+          kind: 'validation',
+          itemId: 'code-reviewed',
+        },
+        actor,
+      );
+
+      // A restart runs migrate.latest again: nothing to do, nothing lost.
+      await DatabasePromotionStore.create({
+        database: { getClient: async () => knex },
+      });
+      expect(await store.getDeployment(deployment.id)).toEqual(deployment);
+      expect(
+        (await store.getFlowFacts(FLOW)).checklistCompletions,
+      ).toHaveLength(1);
+      expect(await store.verifyChain()).toMatchObject({
+        intact: true,
+        eventsChecked: 2,
+      });
+
+      // Down to zero and up again: a fresh, working schema.
+      await knex.migrate.rollback({ directory: migrationsDir }, true);
+      expect(await existingTables(knex)).toEqual([]);
+      await knex.migrate.latest({ directory: migrationsDir });
+      expect(await store.getDeployment(deployment.id)).toBeUndefined();
+      expect(await store.verifyChain()).toMatchObject({
+        intact: true,
+        eventsChecked: 0,
+      });
+      const again = await store.recordDeployment(
+        {
+          entityRef: FLOW,
+          environmentId: 'dev',
+          version: '1.0.0',
+          status: 'succeeded',
+          idempotencyKey: 'run-1',
+          unmetConditions: [],
+        },
+        actor,
+      );
+      expect(again.replayed).toBe(false);
+      expect(again.events[0]).toMatchObject({
+        seq: 1,
+        previousHash: GENESIS_HASH,
+      });
+    });
+  },
+);

@@ -1,0 +1,145 @@
+/*
+ * Raw rows as the database returns them, one type per table (migrations/).
+ * Timestamps come back as a Date (PostgreSQL, MySQL), a number of
+ * milliseconds or a string (SQLite); ids and seq of bigint columns may come
+ * back as strings (PostgreSQL); booleans as 0/1 (SQLite, MySQL).
+ */
+
+export const TABLES = {
+  deployments: 'promotion_deployments',
+  checklistCompletions: 'promotion_checklist_completions',
+  signOffs: 'promotion_sign_offs',
+  requests: 'promotion_requests',
+  decisions: 'promotion_decisions',
+  standingApprovals: 'promotion_standing_approvals',
+  rollbacks: 'promotion_rollbacks',
+  auditEvents: 'promotion_audit_events',
+  auditChainHead: 'promotion_audit_chain_head',
+} as const;
+
+/** What a timestamp column returns, depending on the database. */
+export type DbTimestamp = Date | string | number;
+
+export interface DbDeploymentRow {
+  id: string;
+  entity_ref: string;
+  environment_id: string;
+  version: string;
+  status: string;
+  link: string | null;
+  idempotency_key: string | null;
+  reported_by: string;
+  reported_at: DbTimestamp;
+  violation: boolean | number;
+  /** JSON array of GateCondition. */
+  unmet_conditions: string;
+  rolled_back_at: DbTimestamp | null;
+  rollback_id: string | null;
+}
+
+export interface DbChecklistCompletionRow {
+  id: string;
+  entity_ref: string;
+  environment_id: string;
+  kind: string;
+  item_id: string;
+  /** '' for flow-scoped items. */
+  version: string;
+  completed_by: string;
+  completed_at: DbTimestamp;
+  evidence_link: string | null;
+  note: string | null;
+  undone_at: DbTimestamp | null;
+  undone_by: string | null;
+  undo_reason: string | null;
+  /** '' while active, the row id once undone. */
+  undone_key: string;
+}
+
+export interface DbSignOffRow {
+  id: string;
+  entity_ref: string;
+  environment_id: string;
+  version: string;
+  signed_off_by: string;
+  signed_off_at: DbTimestamp;
+  comment: string;
+}
+
+export interface DbRequestRow {
+  id: string;
+  entity_ref: string;
+  environment_id: string;
+  version: string;
+  status: string;
+  /** JSON Dossier. */
+  dossier: string;
+  dossier_hash: string;
+  revision: number | string;
+  requested_by: string;
+  created_at: DbTimestamp;
+  updated_at: DbTimestamp;
+  expires_at: DbTimestamp;
+  decided_at: DbTimestamp | null;
+  /** '' while pending, the row id afterwards. */
+  pending_key: string;
+}
+
+export interface DbDecisionRow {
+  id: string;
+  request_id: string;
+  request_revision: number | string;
+  dossier_hash: string;
+  decision: string;
+  decided_by: string;
+  decided_at: DbTimestamp;
+  comment: string;
+  voided_at: DbTimestamp | null;
+}
+
+export interface DbStandingApprovalRow {
+  id: string;
+  entity_ref: string;
+  environment_id: string;
+  request_id: string | null;
+  granted_at: DbTimestamp;
+  /** JSON array of user entity refs. */
+  granted_by: string;
+  revoked_at: DbTimestamp | null;
+  revoked_by: string | null;
+  revoke_reason: string | null;
+}
+
+export interface DbRollbackRow {
+  id: string;
+  entity_ref: string;
+  environment_id: string;
+  from_version: string;
+  to_version: string | null;
+  reason: string;
+  incident_link: string | null;
+  recorded_by: string;
+  recorded_at: DbTimestamp;
+}
+
+export interface DbAuditEventRow {
+  id: string;
+  seq: number | string;
+  type: string;
+  entity_ref: string;
+  environment_id: string | null;
+  version: string | null;
+  actor: string;
+  occurred_at: DbTimestamp;
+  summary: string;
+  /** JSON object. */
+  payload: string;
+  previous_hash: string;
+  hash: string;
+}
+
+export interface DbAuditChainHeadRow {
+  id: number;
+  seq: number | string;
+  hash: string;
+}
