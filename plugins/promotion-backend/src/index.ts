@@ -1,1 +1,1 @@
-export {};
+export { promotionPlugin as default } from './plugin';

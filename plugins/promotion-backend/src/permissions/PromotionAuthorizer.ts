@@ -1,0 +1,125 @@
+import {
+  BackstageCredentials,
+  PermissionsService,
+} from '@backstage/backend-plugin-api';
+import { NotAllowedError } from '@backstage/errors';
+import {
+  AuthorizeResult,
+  BasicPermission,
+  ResourcePermission,
+} from '@backstage/plugin-permission-common';
+import {
+  promotionApprovePermission,
+  promotionAuditReadPermission,
+  promotionChecklistCompletePermission,
+  promotionDeploymentRecordPermission,
+  promotionReadPermission,
+  promotionRequestPermission,
+  promotionRevokePermission,
+  promotionRollbackPermission,
+  promotionSignOffPermission,
+} from '@promotion/plugin-promotion-common';
+
+/** A permission that is checked against the flow's catalog entity. */
+export type FlowPermission = ResourcePermission<'catalog-entity'>;
+
+/** What each permission lets a person do, in words, for error messages and the UI. */
+const ACTIONS: Record<string, string> = {
+  [promotionReadPermission.name]: 'see this flow',
+  [promotionDeploymentRecordPermission.name]: 'record deployments of this flow',
+  [promotionChecklistCompletePermission.name]:
+    'complete checklist items of this flow',
+  [promotionSignOffPermission.name]: 'sign off environments of this flow',
+  [promotionRequestPermission.name]:
+    'request, edit or withdraw promotions of this flow',
+  [promotionApprovePermission.name]:
+    'approve or reject promotions of this flow',
+  [promotionRevokePermission.name]: 'revoke standing approvals of this flow',
+  [promotionRollbackPermission.name]: 'record rollbacks of this flow',
+  [promotionAuditReadPermission.name]:
+    'read the audit trail and the verification report',
+};
+
+/** The sentence given when the permission policy denies a permission. */
+export function deniedReason(permission: { name: string }): string {
+  const action = ACTIONS[permission.name] ?? `use ${permission.name}`;
+  return `The permission policy does not allow you to ${action} (${permission.name})`;
+}
+
+/**
+ * Asks the permission framework before anything happens. Flow permissions are
+ * checked against the flow's entity ref, so conditional decisions such as
+ * IS_ENTITY_OWNER are resolved by the catalog.
+ */
+export class PromotionAuthorizer {
+  readonly #permissions: PermissionsService;
+
+  constructor(permissions: PermissionsService) {
+    this.#permissions = permissions;
+  }
+
+  /** Throws NotAllowedError unless the caller holds the permission on the flow. */
+  async authorizeFlow(
+    permission: FlowPermission,
+    entityRef: string,
+    credentials: BackstageCredentials,
+  ): Promise<void> {
+    const [decision] = await this.#permissions.authorize(
+      [{ permission, resourceRef: entityRef }],
+      { credentials },
+    );
+    if (decision.result !== AuthorizeResult.ALLOW) {
+      throw new NotAllowedError(deniedReason(permission));
+    }
+  }
+
+  /** Throws NotAllowedError unless the caller may read the whole audit trail. */
+  async authorizeAuditRead(credentials: BackstageCredentials): Promise<void> {
+    await this.authorizeBasic(promotionAuditReadPermission, credentials);
+  }
+
+  async authorizeBasic(
+    permission: BasicPermission,
+    credentials: BackstageCredentials,
+  ): Promise<void> {
+    const [decision] = await this.#permissions.authorize([{ permission }], {
+      credentials,
+    });
+    if (decision.result !== AuthorizeResult.ALLOW) {
+      throw new NotAllowedError(deniedReason(permission));
+    }
+  }
+
+  /**
+   * Whether the caller holds each of the given flow permissions, in one round
+   * trip to the permission framework.
+   */
+  async decideFlow<K extends string>(
+    permissions: Record<K, FlowPermission>,
+    entityRef: string,
+    credentials: BackstageCredentials,
+  ): Promise<Record<K, boolean>> {
+    const keys = Object.keys(permissions) as K[];
+    const decisions = await this.#permissions.authorize(
+      keys.map(key => ({
+        permission: permissions[key],
+        resourceRef: entityRef,
+      })),
+      { credentials },
+    );
+    const result = {} as Record<K, boolean>;
+    keys.forEach((key, index) => {
+      result[key] = decisions[index].result === AuthorizeResult.ALLOW;
+    });
+    return result;
+  }
+
+  /** Whether the caller may read the audit trail, without throwing. */
+  async mayReadAudit(credentials: BackstageCredentials): Promise<boolean> {
+    const [decision] = await this.#permissions.authorize(
+      [{ permission: promotionAuditReadPermission }],
+      { credentials },
+    );
+    return decision.result === AuthorizeResult.ALLOW;
+  }
+}

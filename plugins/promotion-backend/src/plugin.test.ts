@@ -1,0 +1,287 @@
+import request from 'supertest';
+import {
+  noneHeader,
+  PROMOTION_CONFIG,
+  serviceHeader,
+  startPromotionBackend,
+  userHeader,
+  USERS,
+} from './service/__testUtils__/promotionTestBackend';
+
+jest.setTimeout(60_000);
+
+const BASE = '/api/promotion';
+const FLOW = `${BASE}/flows/default/component/payments-sftp`;
+
+describe('promotionPlugin', () => {
+  describe('started with the standard configuration', () => {
+    let server: Parameters<typeof request>[0];
+
+    beforeAll(async () => {
+      ({ server } = await startPromotionBackend());
+    });
+
+    it('serves /health without credentials', async () => {
+      const res = await request(server)
+        .get(`${BASE}/health`)
+        .set('Authorization', noneHeader());
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual({ status: 'ok' });
+    });
+
+    it('serves the OpenAPI 3.1 document without credentials', async () => {
+      const res = await request(server)
+        .get(`${BASE}/openapi.json`)
+        .set('Authorization', noneHeader());
+      expect(res.status).toBe(200);
+      expect(res.body.openapi).toBe('3.1.0');
+      expect(Object.keys(res.body.paths)).toEqual(
+        expect.arrayContaining([
+          '/health',
+          '/flows/{namespace}/{kind}/{name}',
+          '/flows/{namespace}/{kind}/{name}/gate',
+          '/flows/{namespace}/{kind}/{name}/deployments',
+          '/flows/{namespace}/{kind}/{name}/environments/{environment}/checklist/{itemId}',
+          '/requests/{id}/decisions',
+          '/inbox',
+          '/audit/export',
+          '/reports/verification',
+        ]),
+      );
+      expect(res.body.components.securitySchemes.bearerAuth).toMatchObject({
+        type: 'http',
+        scheme: 'bearer',
+      });
+      // The request body is the very schema the router validates with.
+      expect(res.body.components.schemas.RecordDeploymentRequest).toMatchObject(
+        {
+          type: 'object',
+          required: ['environment', 'version', 'status'],
+          properties: {
+            status: { enum: ['succeeded', 'failed'] },
+            version: { minLength: 1, maxLength: 128 },
+          },
+        },
+      );
+      const gate = res.body.paths['/flows/{namespace}/{kind}/{name}/gate'].get;
+      expect(gate.parameters).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({
+            name: 'version',
+            in: 'query',
+            required: true,
+          }),
+        ]),
+      );
+      expect(gate.responses['200'].content['application/json'].schema).toEqual({
+        $ref: '#/components/schemas/GateResult',
+      });
+    });
+
+    it('refuses callers without credentials', async () => {
+      for (const path of [FLOW, `${BASE}/inbox`, `${BASE}/audit/verify`]) {
+        const res = await request(server)
+          .get(path)
+          .set('Authorization', noneHeader());
+        expect(res.status).toBe(401);
+      }
+      const res = await request(server)
+        .post(`${FLOW}/deployments`)
+        .set('Authorization', noneHeader())
+        .send({ environment: 'dev', version: '1', status: 'succeeded' });
+      expect(res.status).toBe(401);
+    });
+
+    it('lets pipelines use the pipeline routes only', async () => {
+      let res = await request(server)
+        .get(`${FLOW}/gate?environment=dev&version=1.0.0`)
+        .set('Authorization', serviceHeader());
+      expect(res.status).toBe(200);
+      res = await request(server)
+        .post(`${FLOW}/requests`)
+        .set('Authorization', serviceHeader())
+        .send({});
+      expect(res.status).toBe(403);
+      res = await request(server)
+        .get(`${BASE}/inbox`)
+        .set('Authorization', serviceHeader());
+      expect(res.status).toBe(403);
+    });
+
+    it('answers bad input with 400 naming the field, never 500', async () => {
+      const post = (body: unknown) =>
+        request(server)
+          .post(`${FLOW}/deployments`)
+          .set('Authorization', serviceHeader())
+          .send(body as object);
+
+      let res = await post({ environment: 'dev', status: 'bogus' });
+      expect(res.status).toBe(400);
+      expect(res.body.error.name).toBe('InputError');
+      expect(res.body.error.message).toContain('body.version: Required');
+      expect(res.body.error.message).toContain('body.status: Invalid option');
+
+      res = await post({
+        environment: 'dev',
+        version: 'x'.repeat(129),
+        status: 'succeeded',
+      });
+      expect(res.status).toBe(400);
+      expect(res.body.error.message).toContain('body.version');
+
+      res = await post({
+        environment: 'dev',
+        version: '1',
+        status: 'succeeded',
+        link: 'ftp://files.example.com/run/1',
+      });
+      expect(res.status).toBe(400);
+      expect(res.body.error.message).toContain('body.link');
+
+      res = await post({
+        environment: 'nowhere',
+        version: '1',
+        status: 'succeeded',
+      });
+      expect(res.status).toBe(400);
+      expect(res.body.error.message).toContain('unknown environment "nowhere"');
+
+      res = await request(server)
+        .post(`${FLOW}/deployments`)
+        .set('Authorization', serviceHeader())
+        .set('Content-Type', 'application/json')
+        .send('{"environment":');
+      expect(res.status).toBe(400);
+
+      res = await request(server)
+        .get(`${FLOW}/gate?environment=dev`)
+        .set('Authorization', serviceHeader());
+      expect(res.status).toBe(400);
+      expect(res.body.error.message).toBe('query.version: Required');
+
+      res = await request(server)
+        .get(`${FLOW}/events?limit=0`)
+        .set('Authorization', userHeader(USERS.alice));
+      expect(res.status).toBe(400);
+      expect(res.body.error.message).toContain('query.limit');
+
+      res = await request(server)
+        .get(`${BASE}/requests/not-an-id`)
+        .set('Authorization', userHeader(USERS.alice));
+      expect(res.status).toBe(400);
+      expect(res.body.error.message).toContain('path.id');
+
+      res = await request(server)
+        .post(`${FLOW}/requests`)
+        .set('Authorization', userHeader(USERS.alice))
+        .send({ environment: 'prod', version: '1', dossier: { why: 'x' } });
+      expect(res.status).toBe(400);
+      expect(res.body.error.message).toContain(
+        'body.dossier.whatChanged: Required',
+      );
+    });
+
+    it('finds flows through the catalog and their policy annotation', async () => {
+      const get = (name: string) =>
+        request(server)
+          .get(`${BASE}/flows/default/component/${name}`)
+          .set('Authorization', userHeader(USERS.alice));
+
+      let res = await get('does-not-exist');
+      expect(res.status).toBe(404);
+      expect(res.body.error.name).toBe('NotFoundError');
+
+      res = await get('no-annotation');
+      expect(res.status).toBe(404);
+      expect(res.body.error.message).toContain(
+        'add the annotation promotion.io/policy',
+      );
+
+      res = await get('odd-policy');
+      expect(res.status).toBe(400);
+      expect(res.body.error.message).toContain('"nonexistent"');
+
+      res = await get('payments-sftp');
+      expect(res.status).toBe(200);
+      expect(res.body.policy.name).toBe('standard');
+
+      res = await request(server)
+        .get(`${BASE}/requests/00000000-0000-4000-8000-000000000000`)
+        .set('Authorization', userHeader(USERS.alice));
+      expect(res.status).toBe(404);
+    });
+
+    it('authorizes every change with the permission framework', async () => {
+      let res = await request(server)
+        .post(`${FLOW}/deployments`)
+        .set('Authorization', userHeader(USERS.gary))
+        .send({ environment: 'dev', version: '1.0.0', status: 'succeeded' });
+      expect(res.status).toBe(403);
+      expect(res.body.error.message).toContain('record deployments');
+
+      res = await request(server)
+        .get(FLOW)
+        .set('Authorization', userHeader(USERS.gary));
+      expect(res.status).toBe(200);
+
+      res = await request(server)
+        .get(`${FLOW}/permissions`)
+        .set('Authorization', userHeader(USERS.gary));
+      expect(res.status).toBe(200);
+      expect(res.body.recordDeployment).toEqual({
+        allowed: false,
+        reason: expect.stringContaining('does not allow you'),
+      });
+      expect(res.body.readAudit.allowed).toBe(false);
+
+      res = await request(server)
+        .get(`${FLOW}/permissions`)
+        .set('Authorization', userHeader(USERS.alice));
+      expect(res.body.recordDeployment).toEqual({ allowed: true });
+      expect(res.body.approve).toEqual({
+        allowed: false,
+        reason: expect.stringContaining('not an approver for Production'),
+      });
+
+      res = await request(server)
+        .get(`${FLOW}/permissions`)
+        .set('Authorization', userHeader(USERS.dave));
+      expect(res.body.approve).toEqual({ allowed: true });
+      expect(res.body.readAudit).toEqual({ allowed: true });
+    });
+  });
+
+  it('keeps working when notifications cannot be delivered', async () => {
+    const { server } = await startPromotionBackend({
+      failNotifications: true,
+    });
+    await request(server)
+      .post(`${FLOW}/deployments`)
+      .set('Authorization', serviceHeader())
+      .send({ environment: 'dev', version: '1.0.0', status: 'succeeded' })
+      .expect(201);
+    const res = await request(server)
+      .post(`${FLOW}/requests`)
+      .set('Authorization', userHeader(USERS.alice))
+      .send({
+        environment: 'prod',
+        version: '1.0.0',
+        dossier: { whatChanged: 'A', why: 'B' },
+      });
+    expect(res.status).toBe(201);
+    expect(res.body.dossier).toEqual({
+      whatChanged: 'A',
+      why: 'B',
+      testResults: '',
+      releaseNotes: '',
+    });
+  });
+
+  it('fails to start with a message naming the bad configuration key', async () => {
+    const config = JSON.parse(JSON.stringify(PROMOTION_CONFIG));
+    config.policies.standard.environments[2].approval.mode = 'sometimes';
+    await expect(startPromotionBackend({ config })).rejects.toThrow(
+      /promotion\.policies\.standard\.environments\[2\]\.approval\.mode/,
+    );
+  });
+});

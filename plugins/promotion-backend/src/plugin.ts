@@ -1,0 +1,99 @@
+import {
+  coreServices,
+  createBackendPlugin,
+} from '@backstage/backend-plugin-api';
+import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { notificationService } from '@backstage/plugin-notifications-node';
+import { signalsServiceRef } from '@backstage/plugin-signals-node';
+import {
+  promotionPermissions,
+  readPromotionConfig,
+} from '@promotion/plugin-promotion-common';
+import { DatabasePromotionStore } from './database/DatabasePromotionStore';
+import { PromotionNotifier } from './notifications/PromotionNotifier';
+import { PromotionService } from './service/PromotionService';
+import { createRouter } from './service/router';
+
+/**
+ * Promotion: release governance for the catalog's flows.
+ *
+ * @public
+ */
+export const promotionPlugin = createBackendPlugin({
+  pluginId: 'promotion',
+  register(env) {
+    env.registerInit({
+      deps: {
+        auditor: coreServices.auditor,
+        auth: coreServices.auth,
+        catalog: catalogServiceRef,
+        config: coreServices.rootConfig,
+        database: coreServices.database,
+        httpAuth: coreServices.httpAuth,
+        httpRouter: coreServices.httpRouter,
+        logger: coreServices.logger,
+        notifications: notificationService,
+        permissions: coreServices.permissions,
+        permissionsRegistry: coreServices.permissionsRegistry,
+        scheduler: coreServices.scheduler,
+        signals: signalsServiceRef,
+        userInfo: coreServices.userInfo,
+      },
+      async init({
+        auditor,
+        auth,
+        catalog,
+        config,
+        database,
+        httpAuth,
+        httpRouter,
+        logger,
+        notifications,
+        permissions,
+        permissionsRegistry,
+        scheduler,
+        signals,
+        userInfo,
+      }) {
+        // A bad configuration stops the start-up with a message naming the key.
+        const promotionConfig = readPromotionConfig(
+          config.getOptional('promotion') ?? {},
+        );
+        permissionsRegistry.addPermissions(promotionPermissions);
+
+        const store = await DatabasePromotionStore.create({ database });
+        const service = PromotionService.create({
+          store,
+          config: promotionConfig,
+          catalog,
+          auth,
+          permissions,
+          userInfo,
+          auditor,
+          notifier: new PromotionNotifier({ notifications, signals, logger }),
+          logger,
+        });
+
+        await scheduler.scheduleTask({
+          id: 'promotion-expire-requests',
+          frequency: { minutes: 5 },
+          timeout: { minutes: 1 },
+          scope: 'global',
+          fn: async () => {
+            const expired = await service.expireRequests();
+            if (expired > 0) {
+              logger.info(`Expired ${expired} promotion request(s)`);
+            }
+          },
+        });
+
+        httpRouter.use(await createRouter({ httpAuth, service }));
+        httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
+        httpRouter.addAuthPolicy({
+          path: '/openapi.json',
+          allow: 'unauthenticated',
+        });
+      },
+    });
+  },
+});

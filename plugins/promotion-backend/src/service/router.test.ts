@@ -1,0 +1,698 @@
+import { TestDatabases } from '@backstage/backend-test-utils';
+import {
+  AuditEvent,
+  Deployment,
+  FlowState,
+  GateResult,
+  PromotionRequest,
+  VerificationReport,
+} from '@promotion/plugin-promotion-common';
+import request from 'supertest';
+import {
+  Recordings,
+  serviceHeader,
+  startPromotionBackend,
+  userHeader,
+  USERS,
+} from './__testUtils__/promotionTestBackend';
+
+jest.setTimeout(60_000);
+
+const BASE = '/api/promotion';
+const flowPath = (name: string) => `${BASE}/flows/default/component/${name}`;
+
+const dossier = (releaseNotes = 'Adds SFTP retries') => ({
+  whatChanged: 'Retries failed transfers',
+  why: 'Transfers to the bank time out',
+  testResults: 'All green on Test',
+  releaseNotes,
+});
+
+const databases = TestDatabases.create({ ids: ['POSTGRES_15', 'SQLITE_3'] });
+
+describe.each(databases.eachSupportedId())(
+  'Promotion API on %p',
+  databaseId => {
+    let server: Parameters<typeof request>[0];
+    let recordings: Recordings;
+
+    beforeAll(async () => {
+      const knex = await databases.init(databaseId);
+      ({ server, recordings } = await startPromotionBackend({ knex }));
+    });
+
+    const api = (as: string = USERS.alice) => {
+      const header = as === 'service' ? serviceHeader() : userHeader(as);
+      return {
+        get: (path: string) =>
+          request(server).get(path).set('Authorization', header),
+        post: (path: string, body: object = {}) =>
+          request(server).post(path).set('Authorization', header).send(body),
+        patch: (path: string, body: object) =>
+          request(server).patch(path).set('Authorization', header).send(body),
+        delete: (path: string) =>
+          request(server).delete(path).set('Authorization', header),
+      };
+    };
+    const pipeline = () => api('service');
+
+    const deploy = async (
+      flow: string,
+      environment: string,
+      version: string,
+      extra: object = {},
+    ): Promise<Deployment> => {
+      const res = await pipeline().post(`${flowPath(flow)}/deployments`, {
+        environment,
+        version,
+        status: 'succeeded',
+        ...extra,
+      });
+      expect(res.status).toBe(201);
+      return res.body.deployment;
+    };
+    const gate = async (
+      flow: string,
+      environment: string,
+      version: string,
+    ): Promise<GateResult> => {
+      const res = await pipeline().get(
+        `${flowPath(flow)}/gate?environment=${environment}&version=${version}`,
+      );
+      expect(res.status).toBe(200);
+      return res.body;
+    };
+    const check = async (
+      flow: string,
+      environment: string,
+      itemId: string,
+      body: object,
+      as: string = USERS.alice,
+    ) =>
+      api(as).post(
+        `${flowPath(flow)}/environments/${environment}/checklist/${itemId}`,
+        body,
+      );
+    const codes = (result: GateResult) =>
+      result.unmetConditions.map(c => c.code);
+
+    it('takes a flow up the ladder: checklists, sign-off, one-time approval, standing approval, rollback', async () => {
+      const flow = 'payments-sftp';
+
+      // Dev has no gate: the pipeline deploys 1.0.0.
+      const dev1 = await deploy(flow, 'dev', '1.0.0');
+      expect(dev1).toMatchObject({
+        entityRef: 'component:default/payments-sftp',
+        violation: false,
+        unmetConditions: [],
+        reportedBy: 'service:external:test-service',
+      });
+
+      // Test is closed until the Dev checklist is complete.
+      let result = await gate(flow, 'test', '1.0.0');
+      expect(result.open).toBe(false);
+      expect(codes(result)).toEqual(['checklist-incomplete']);
+      expect(result.unmetConditions[0].message).toContain(
+        'Code reviewed and merged',
+      );
+
+      // Version-scoped items need the version, flow-scoped items refuse one.
+      let res = await check(flow, 'dev', 'code-reviewed', {});
+      expect(res.status).toBe(400);
+      expect(res.body.error.message).toContain('body.version: Required');
+      res = await check(flow, 'dev', 'release-notes', { version: '1.0.0' });
+      expect(res.status).toBe(400);
+      expect(res.body.error.message).toContain('body.version: must be absent');
+      res = await check(flow, 'dev', 'no-such-item', { version: '1.0.0' });
+      expect(res.status).toBe(400);
+      expect(res.body.error.message).toContain('no-such-item');
+
+      res = await check(flow, 'dev', 'code-reviewed', {
+        version: '1.0.0',
+        evidenceLink: 'https://git.example.com/pr/42',
+      });
+      expect(res.status).toBe(201);
+      expect(res.body).toMatchObject({
+        itemId: 'code-reviewed',
+        version: '1.0.0',
+        completedBy: USERS.alice,
+      });
+      res = await check(flow, 'dev', 'release-notes', { note: 'In the wiki' });
+      expect(res.status).toBe(201);
+      expect(res.body.version).toBeUndefined();
+
+      result = await gate(flow, 'test', '1.0.0');
+      expect(result).toMatchObject({ open: true, unmetConditions: [] });
+      await deploy(flow, 'test', '1.0.0');
+
+      // Production: the Test checklist, the sign-off and the approval are missing.
+      result = await gate(flow, 'prod', '1.0.0');
+      expect(codes(result)).toEqual([
+        'checklist-incomplete',
+        'sign-off-missing',
+        'approval-required',
+      ]);
+
+      res = await check(flow, 'test', 'e2e', { version: '1.0.0' });
+      expect(res.status).toBe(400);
+      expect(res.body.error.message).toContain('body.evidenceLink');
+      res = await check(flow, 'test', 'e2e', {
+        version: '1.0.0',
+        evidenceLink: 'ftp://ci.example.com/run/1',
+      });
+      expect(res.status).toBe(400);
+      expect(res.body.error.message).toContain('body.evidenceLink');
+      res = await check(flow, 'test', 'e2e', {
+        version: '1.0.0',
+        evidenceLink: 'https://ci.example.com/run/1',
+      });
+      expect(res.status).toBe(201);
+
+      res = await api(USERS.carol).post(
+        `${flowPath(flow)}/environments/test/sign-offs`,
+        { version: '1.0.0' },
+      );
+      expect(res.status).toBe(400);
+      expect(res.body.error.message).toContain('body.comment: Required');
+      res = await api(USERS.carol).post(
+        `${flowPath(flow)}/environments/test/sign-offs`,
+        { version: '1.0.0', comment: 'Results confirmed with the bank' },
+      );
+      expect(res.status).toBe(201);
+      expect(res.body.signedOffBy).toBe(USERS.carol);
+
+      // Only the approval is left.
+      result = await gate(flow, 'prod', '1.0.0');
+      expect(codes(result)).toEqual(['approval-required']);
+
+      // The developer requests it; the directors are told.
+      const sentBefore = recordings.notifications.length;
+      res = await api(USERS.alice).post(`${flowPath(flow)}/requests`, {
+        environment: 'prod',
+        version: '1.0.0',
+        dossier: dossier(),
+      });
+      expect(res.status).toBe(201);
+      const promotion: PromotionRequest = res.body;
+      expect(promotion).toMatchObject({
+        status: 'pending',
+        requestedBy: USERS.alice,
+      });
+      expect(
+        Date.parse(promotion.expiresAt) - Date.parse(promotion.createdAt),
+      ).toBeGreaterThan(13 * 24 * 3600 * 1000);
+      expect(recordings.notifications.slice(sentBefore)).toEqual([
+        expect.objectContaining({
+          recipients: expect.objectContaining({
+            type: 'entity',
+            entityRef: ['group:default/directors'],
+          }),
+        }),
+      ]);
+      expect(recordings.signals).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ channel: 'promotion:inbox' }),
+          expect.objectContaining({
+            channel: 'promotion:component:default/payments-sftp',
+            message: { entityRef: 'component:default/payments-sftp' },
+          }),
+        ]),
+      );
+
+      // A second pending request for the same version is a conflict.
+      res = await api(USERS.alice).post(`${flowPath(flow)}/requests`, {
+        environment: 'prod',
+        version: '1.0.0',
+        dossier: dossier(),
+      });
+      expect(res.status).toBe(409);
+
+      result = await gate(flow, 'prod', '1.0.0');
+      expect(result.unmetConditions).toEqual([
+        expect.objectContaining({
+          code: 'approval-pending',
+          requestId: promotion.id,
+        }),
+      ]);
+
+      // The director sees it in the inbox; the developer does not.
+      res = await api(USERS.dave).get(`${BASE}/inbox`);
+      expect(res.status).toBe(200);
+      expect(res.body.items).toEqual([
+        expect.objectContaining({
+          request: expect.objectContaining({ id: promotion.id }),
+          approvals: 0,
+          requiredApprovals: 1,
+        }),
+      ]);
+      res = await api(USERS.alice).get(`${BASE}/inbox`);
+      expect(res.body.items).toEqual([]);
+
+      // The requester is no approver.
+      res = await api(USERS.alice).post(
+        `${BASE}/requests/${promotion.id}/decisions`,
+        { decision: 'approve', comment: 'Looks good to me' },
+      );
+      expect(res.status).toBe(403);
+      expect(res.body.error.message).toContain('not an approver');
+
+      // The director approves with a written comment.
+      res = await api(USERS.dave).post(
+        `${BASE}/requests/${promotion.id}/decisions`,
+        { decision: 'approve' },
+      );
+      expect(res.status).toBe(400);
+      expect(res.body.error.message).toContain('body.comment: Required');
+      const decisionsSentBefore = recordings.notifications.length;
+      res = await api(USERS.dave).post(
+        `${BASE}/requests/${promotion.id}/decisions`,
+        {
+          decision: 'approve',
+          comment: 'Validated on Test, approved for Production',
+          dossierHash: promotion.dossierHash,
+        },
+      );
+      expect(res.status).toBe(200);
+      expect(res.body.status).toBe('approved');
+      expect(recordings.notifications.slice(decisionsSentBefore)).toEqual([
+        expect.objectContaining({
+          recipients: expect.objectContaining({
+            entityRef: [USERS.alice, 'group:default/team-payments'],
+          }),
+        }),
+      ]);
+
+      result = await gate(flow, 'prod', '1.0.0');
+      expect(result).toMatchObject({
+        open: true,
+        approvedBy: 'standing-approval',
+      });
+      const prod1 = await deploy(flow, 'prod', '1.0.0');
+      expect(prod1.violation).toBe(false);
+
+      // Post-deployment: the log watch waits 15 minutes, uptime does not.
+      res = await api(USERS.alice).post(
+        `${flowPath(flow)}/environments/prod/post-deployment/monitor-logs`,
+        { version: '1.0.0' },
+      );
+      expect(res.status).toBe(409);
+      expect(res.body.error.message).toMatch(/remaining/);
+      res = await api(USERS.alice).post(
+        `${flowPath(flow)}/environments/prod/post-deployment/uptime-green`,
+        { version: '1.0.0' },
+      );
+      expect(res.status).toBe(201);
+      res = await api(USERS.alice).post(
+        `${flowPath(flow)}/environments/prod/post-deployment/uptime-green`,
+        { version: '9.9.9' },
+      );
+      expect(res.status).toBe(409);
+
+      // 2.0.0 climbs without a request: the standing approval covers it.
+      await deploy(flow, 'dev', '2.0.0');
+      expect(
+        (await check(flow, 'dev', 'code-reviewed', { version: '2.0.0' }))
+          .status,
+      ).toBe(201);
+      await deploy(flow, 'test', '2.0.0');
+      expect(
+        (
+          await check(flow, 'test', 'e2e', {
+            version: '2.0.0',
+            evidenceLink: 'https://ci.example.com/run/2',
+          })
+        ).status,
+      ).toBe(201);
+      expect(
+        (
+          await api(USERS.carol).post(
+            `${flowPath(flow)}/environments/test/sign-offs`,
+            { version: '2.0.0', comment: 'Confirmed' },
+          )
+        ).status,
+      ).toBe(201);
+      result = await gate(flow, 'prod', '2.0.0');
+      expect(result).toMatchObject({
+        open: true,
+        approvedBy: 'standing-approval',
+      });
+      expect((await deploy(flow, 'prod', '2.0.0')).violation).toBe(false);
+
+      // A rollback goes back to 1.0.0, revokes the standing approval and tells the approvers.
+      const rollbackSentBefore = recordings.notifications.length;
+      res = await pipeline().post(`${flowPath(flow)}/rollbacks`, {
+        environment: 'prod',
+        reason: 'Transfers failing',
+      });
+      expect(res.status).toBe(201);
+      expect(res.body).toMatchObject({
+        fromVersion: '2.0.0',
+        toVersion: '1.0.0',
+        incidentReportRequested: true,
+        revokedStandingApprovals: [
+          expect.objectContaining({ environmentId: 'prod' }),
+        ],
+      });
+      expect(recordings.notifications.slice(rollbackSentBefore)).toEqual([
+        expect.objectContaining({
+          recipients: expect.objectContaining({
+            entityRef: ['group:default/directors'],
+          }),
+          payload: expect.objectContaining({ severity: 'critical' }),
+        }),
+      ]);
+
+      // The flow re-enters the process from the top.
+      result = await gate(flow, 'prod', '2.0.0');
+      expect(result.open).toBe(false);
+      expect(codes(result)).toEqual(['approval-revoked']);
+
+      res = await pipeline().get(flowPath(flow));
+      expect(res.status).toBe(200);
+      const state: FlowState = res.body;
+      expect(state.environments.map(e => e.currentVersion)).toEqual([
+        '2.0.0',
+        '2.0.0',
+        '1.0.0',
+      ]);
+      expect(state.environments[2].standingApproval?.revokedAt).toBeDefined();
+      expect(state.rollbacks).toHaveLength(1);
+
+      // The flow's history, newest first.
+      res = await api(USERS.alice).get(`${flowPath(flow)}/events?limit=5`);
+      expect(res.status).toBe(200);
+      expect(res.body.items).toHaveLength(5);
+      expect(res.body.nextCursor).toBeDefined();
+      expect(res.body.items[0].seq).toBeGreaterThan(res.body.items[4].seq);
+
+      // Nothing left to roll back on an empty environment.
+      res = await pipeline().post(`${flowPath('ledger')}/rollbacks`, {
+        environment: 'prod',
+        reason: 'Nothing there',
+      });
+      expect(res.status).toBe(400);
+      expect(res.body.error.message).toContain('Nothing is deployed');
+    });
+
+    it('needs two distinct approvers on an `every` environment', async () => {
+      const flow = 'billing';
+      await deploy(flow, 'dev', '1.0.0');
+      let res = await api(USERS.alice).post(`${flowPath(flow)}/requests`, {
+        environment: 'prod',
+        version: '1.0.0',
+        dossier: dossier(),
+      });
+      expect(res.status).toBe(201);
+      const id = res.body.id;
+
+      res = await api(USERS.dave).post(`${BASE}/requests/${id}/decisions`, {
+        decision: 'approve',
+        comment: 'Fine by me',
+      });
+      expect(res.status).toBe(200);
+      expect(res.body.status).toBe('pending');
+
+      // A person counts once.
+      res = await api(USERS.dave).post(`${BASE}/requests/${id}/decisions`, {
+        decision: 'approve',
+        comment: 'Again',
+      });
+      expect(res.status).toBe(409);
+
+      let result = await gate(flow, 'prod', '1.0.0');
+      expect(result.unmetConditions[0].message).toContain('1 of 2');
+
+      res = await api(USERS.erin).post(`${BASE}/requests/${id}/decisions`, {
+        decision: 'approve',
+        comment: 'Fine by me too',
+      });
+      expect(res.status).toBe(200);
+      expect(res.body.status).toBe('approved');
+
+      result = await gate(flow, 'prod', '1.0.0');
+      expect(result).toMatchObject({ open: true, approvedBy: 'request' });
+      // `every`: the next version needs its own approval.
+      result = await gate(flow, 'prod', '1.1.0');
+      expect(codes(result)).toContain('approval-required');
+    });
+
+    it('ends a request with a single reject', async () => {
+      const flow = 'billing';
+      let res = await api(USERS.alice).post(`${flowPath(flow)}/requests`, {
+        environment: 'prod',
+        version: '1.1.0',
+        dossier: dossier(),
+      });
+      const id = res.body.id;
+      res = await api(USERS.dave).post(`${BASE}/requests/${id}/decisions`, {
+        decision: 'reject',
+        comment: 'No rollback plan',
+      });
+      expect(res.status).toBe(200);
+      expect(res.body.status).toBe('rejected');
+      res = await api(USERS.erin).post(`${BASE}/requests/${id}/decisions`, {
+        decision: 'approve',
+        comment: 'Too late',
+      });
+      expect(res.status).toBe(409);
+    });
+
+    it('voids approvals when the requester edits the dossier; only the requester edits', async () => {
+      const flow = 'billing';
+      let res = await api(USERS.alice).post(`${flowPath(flow)}/requests`, {
+        environment: 'prod',
+        version: '1.2.0',
+        dossier: dossier(),
+      });
+      const created: PromotionRequest = res.body;
+      res = await api(USERS.dave).post(
+        `${BASE}/requests/${created.id}/decisions`,
+        { decision: 'approve', comment: 'OK' },
+      );
+      expect(res.status).toBe(200);
+
+      res = await api(USERS.dave).patch(`${BASE}/requests/${created.id}`, {
+        dossier: dossier('Hijacked'),
+      });
+      expect(res.status).toBe(403);
+      expect(res.body.error.message).toContain('Only the requester');
+
+      res = await api(USERS.alice).patch(`${BASE}/requests/${created.id}`, {
+        dossier: dossier('Also fixes the report header'),
+        revision: created.revision,
+      });
+      expect(res.status).toBe(200);
+      const edited: PromotionRequest = res.body;
+      expect(edited.revision).toBe(created.revision + 1);
+      expect(edited.dossierHash).not.toBe(created.dossierHash);
+      expect(edited.decisions[0].voidedAt).toBeDefined();
+
+      res = await api(USERS.dave).get(`${BASE}/inbox`);
+      const item = res.body.items.find(
+        (i: { request: PromotionRequest }) => i.request.id === created.id,
+      );
+      expect(item).toMatchObject({ approvals: 0, requiredApprovals: 2 });
+
+      // A decision on the old dossier is refused; on the new one it counts again.
+      res = await api(USERS.dave).post(
+        `${BASE}/requests/${created.id}/decisions`,
+        {
+          decision: 'approve',
+          comment: 'OK',
+          dossierHash: created.dossierHash,
+        },
+      );
+      expect(res.status).toBe(409);
+      res = await api(USERS.dave).post(
+        `${BASE}/requests/${created.id}/decisions`,
+        { decision: 'approve', comment: 'OK', dossierHash: edited.dossierHash },
+      );
+      expect(res.status).toBe(200);
+    });
+
+    it('refuses a requester approving their own request', async () => {
+      let res = await api(USERS.erin).post(`${flowPath('reports')}/requests`, {
+        environment: 'prod',
+        version: '3.0.0',
+        dossier: dossier(),
+      });
+      expect(res.status).toBe(201);
+      res = await api(USERS.erin).post(
+        `${BASE}/requests/${res.body.id}/decisions`,
+        { decision: 'approve', comment: 'Mine' },
+      );
+      expect(res.status).toBe(403);
+      expect(res.body.error.message).toBe(
+        'You requested this promotion, so you cannot approve it',
+      );
+    });
+
+    it('records a deployment through a closed gate as a violation and reports it', async () => {
+      const from = new Date(Date.now() - 1000).toISOString();
+      const res = await pipeline().post(`${flowPath('reports')}/deployments`, {
+        environment: 'prod',
+        version: '9.9.9',
+        status: 'succeeded',
+        link: 'https://ci.example.com/run/999',
+      });
+      expect(res.status).toBe(201);
+      const deployment: Deployment = res.body.deployment;
+      expect(deployment.violation).toBe(true);
+      expect(deployment.unmetConditions.map(c => c.code)).toEqual([
+        'previous-deployment-missing',
+        'approval-required',
+      ]);
+
+      const report = await api(USERS.ann).get(
+        `${BASE}/reports/verification?from=${encodeURIComponent(from)}`,
+      );
+      expect(report.status).toBe(200);
+      const body: VerificationReport = report.body;
+      const mine = body.violations.filter(
+        v => v.deploymentId === deployment.id,
+      );
+      expect(mine.map(v => v.kind).sort()).toEqual([
+        'deployment-into-closed-gate',
+        'production-without-approval',
+      ]);
+      expect(mine[0].evidence).toBe(
+        '/api/promotion/flows/default/component/reports/events',
+      );
+      expect(
+        body.checks.find(c => c.kind === 'production-without-approval'),
+      ).toMatchObject({ passed: false });
+
+      const csv = await api(USERS.ann).get(
+        `${BASE}/reports/verification?format=csv&from=${encodeURIComponent(
+          from,
+        )}`,
+      );
+      expect(csv.status).toBe(200);
+      expect(csv.headers['content-type']).toMatch(/^text\/csv/);
+      const lines = csv.text.trim().split('\n');
+      expect(lines[0]).toBe(
+        'kind,occurredAt,entityRef,environmentId,version,deploymentId,message,evidence',
+      );
+      expect(lines.filter(l => l.includes(deployment.id))).toHaveLength(2);
+
+      const bad = await api(USERS.ann).get(
+        `${BASE}/reports/verification?from=yesterday`,
+      );
+      expect(bad.status).toBe(400);
+      expect(bad.body.error.message).toContain('query.from');
+    });
+
+    it('replays an idempotent deployment and refuses a conflicting one', async () => {
+      const body = {
+        environment: 'dev',
+        version: '5.0.0',
+        status: 'succeeded',
+        idempotencyKey: 'run-5',
+      };
+      const first = await pipeline().post(
+        `${flowPath('ledger')}/deployments`,
+        body,
+      );
+      expect(first.status).toBe(201);
+      const again = await pipeline().post(
+        `${flowPath('ledger')}/deployments`,
+        body,
+      );
+      expect(again.status).toBe(200);
+      expect(again.body).toMatchObject({
+        replayed: true,
+        deployment: { id: first.body.deployment.id },
+      });
+      const conflicting = await pipeline().post(
+        `${flowPath('ledger')}/deployments`,
+        { ...body, status: 'failed' },
+      );
+      expect(conflicting.status).toBe(409);
+    });
+
+    it('settles a race between approve and withdraw: one wins, the other gets 409', async () => {
+      await deploy('ledger', 'dev', '6.0.0');
+      const created = await api(USERS.alice).post(
+        `${flowPath('ledger')}/requests`,
+        { environment: 'prod', version: '6.0.0', dossier: dossier() },
+      );
+      expect(created.status).toBe(201);
+      const id = created.body.id;
+      const [approve, withdraw] = await Promise.all([
+        api(USERS.dave).post(`${BASE}/requests/${id}/decisions`, {
+          decision: 'approve',
+          comment: 'Go',
+        }),
+        api(USERS.alice).post(`${BASE}/requests/${id}/withdraw`, {
+          reason: 'Changed my mind',
+        }),
+      ]);
+      expect([approve.status, withdraw.status].sort()).toEqual([200, 409]);
+      const final = await api(USERS.alice).get(`${BASE}/requests/${id}`);
+      expect(final.body.status).toBe(
+        approve.status === 200 ? 'approved' : 'withdrawn',
+      );
+    });
+
+    it('exports, lists and verifies the audit trail; sends each committed event to the auditor once', async () => {
+      const csv = await api(USERS.ann).get(`${BASE}/audit/export?format=csv`);
+      expect(csv.status).toBe(200);
+      expect(csv.headers['content-type']).toMatch(/^text\/csv/);
+      expect(csv.headers['content-disposition']).toContain('attachment');
+      const csvLines = csv.text.trim().split('\n');
+      expect(csvLines[0]).toBe(
+        'seq,id,type,occurredAt,actor,entityRef,environmentId,version,summary,payload,previousHash,hash',
+      );
+
+      const ndjson = await api(USERS.ann).get(
+        `${BASE}/audit/export?format=ndjson`,
+      );
+      expect(ndjson.status).toBe(200);
+      expect(ndjson.headers['content-type']).toMatch(/^application\/x-ndjson/);
+      const events: AuditEvent[] = ndjson.text
+        .trim()
+        .split('\n')
+        .map(line => JSON.parse(line));
+      expect(events.length).toBeGreaterThan(20);
+      expect(events.map(e => e.seq)).toEqual(events.map((_, i) => i + 1));
+      expect(events.map(e => e.type)).toEqual(
+        expect.arrayContaining([
+          'deployment.recorded',
+          'checklist.completed',
+          'sign-off.given',
+          'request.created',
+          'decision.recorded',
+          'standing-approval.granted',
+          'rollback.recorded',
+        ]),
+      );
+
+      // Every committed event went to the auditor service, once; refused changes sent none.
+      const sentToAuditor = recordings.auditorEvents
+        .map(e => [e.meta?.seq, e.eventId])
+        .sort((a, b) => Number(a[0]) - Number(b[0]));
+      expect(sentToAuditor).toEqual(events.map(e => [e.seq, e.type]));
+      expect(recordings.auditorEvents[0]).toMatchObject({
+        severityLevel: 'medium',
+        meta: expect.objectContaining({ seq: 1 }),
+      });
+
+      const page = await api(USERS.ann).get(`${BASE}/audit/events?limit=3`);
+      expect(page.status).toBe(200);
+      expect(page.body.items).toHaveLength(3);
+      expect(page.body.items[0].seq).toBe(events.length);
+
+      const verification = await api(USERS.ann).get(`${BASE}/audit/verify`);
+      expect(verification.status).toBe(200);
+      expect(verification.body).toMatchObject({
+        intact: true,
+        eventsChecked: events.length,
+      });
+
+      // The audit trail is not for everyone.
+      const denied = await api(USERS.alice).get(`${BASE}/audit/verify`);
+      expect(denied.status).toBe(403);
+      expect(denied.body.error.message).toContain('promotion.audit.read');
+    });
+  },
+);
