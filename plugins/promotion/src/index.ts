@@ -1,1 +1,22 @@
-export {};
+/**
+ * The Promotion frontend: the Promotion tab, the overview card and the
+ * Approvals page.
+ *
+ * @packageDocumentation
+ */
+export {
+  EntityPromotionCard,
+  EntityPromotionContent,
+  PromotionApprovalsPage,
+  promotionPlugin,
+} from './plugin';
+export { PromotionSidebarItem } from './components/PromotionSidebarItem';
+export { isPromotionAvailable } from './utils/isPromotionAvailable';
+export { PromotionClient, promotionApiRef } from './api';
+export type {
+  AuditExportFormat,
+  ChecklistItemLocation,
+  PageOptions,
+  PromotionApi,
+  TimeRange,
+} from './api';

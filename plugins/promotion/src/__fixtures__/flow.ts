@@ -1,0 +1,315 @@
+import type { Entity } from '@backstage/catalog-model';
+import type {
+  EnvironmentDefinition,
+  FlowPermissions,
+  FlowState,
+  PromotionRequest,
+} from '@promotion/plugin-promotion-common';
+import type { PromotionApi } from '../api';
+
+export const ENTITY_REF = 'component:default/payments-sftp';
+
+export const entity: Entity = {
+  apiVersion: 'backstage.io/v1alpha1',
+  kind: 'Component',
+  metadata: {
+    name: 'payments-sftp',
+    namespace: 'default',
+    annotations: { 'promotion.io/policy': 'standard' },
+  },
+  spec: { type: 'service', owner: 'group:default/payments' },
+  relations: [
+    { type: 'dependsOn', targetRef: 'component:default/ledger' },
+    { type: 'dependsOn', targetRef: 'resource:default/payments-db' },
+  ],
+};
+
+export const entityWithoutAnnotation: Entity = {
+  apiVersion: 'backstage.io/v1alpha1',
+  kind: 'Component',
+  metadata: { name: 'legacy', namespace: 'default' },
+  spec: { type: 'service', owner: 'group:default/payments' },
+};
+
+const dev: EnvironmentDefinition = {
+  id: 'dev',
+  title: 'Dev',
+  checklist: [
+    {
+      id: 'code-reviewed',
+      title: 'Code reviewed and merged',
+      scope: 'version',
+      evidenceRequired: false,
+    },
+  ],
+  signOff: { required: false },
+  approval: {
+    mode: 'none',
+    approvers: [],
+    minApprovers: 1,
+    allowSelfApproval: false,
+  },
+  postDeployment: [],
+};
+
+const test: EnvironmentDefinition = {
+  id: 'test',
+  title: 'Test',
+  checklist: [
+    {
+      id: 'smoke-tests',
+      title: 'Smoke tests',
+      scope: 'version',
+      evidenceRequired: true,
+    },
+    {
+      id: 'e2e-tests',
+      title: 'End-to-end tests',
+      scope: 'version',
+      evidenceRequired: false,
+    },
+    {
+      id: 'logging',
+      title: 'Logging configured',
+      scope: 'flow',
+      evidenceRequired: false,
+    },
+  ],
+  signOff: { required: true },
+  approval: {
+    mode: 'none',
+    approvers: [],
+    minApprovers: 1,
+    allowSelfApproval: false,
+  },
+  postDeployment: [],
+};
+
+const production: EnvironmentDefinition = {
+  id: 'production',
+  title: 'Production',
+  checklist: [],
+  signOff: { required: false },
+  approval: {
+    mode: 'once',
+    approvers: ['group:default/directors'],
+    minApprovers: 2,
+    allowSelfApproval: false,
+  },
+  postDeployment: [
+    {
+      id: 'monitor-logs',
+      title: 'Monitor logs',
+      minimumWaitSeconds: 900,
+      evidenceRequired: false,
+    },
+    {
+      id: 'uptime-green',
+      title: 'Uptime green',
+      minimumWaitSeconds: 0,
+      evidenceRequired: false,
+    },
+  ],
+};
+
+export function pendingRequest(
+  overrides: Partial<PromotionRequest> = {},
+): PromotionRequest {
+  return {
+    id: 'r1',
+    entityRef: ENTITY_REF,
+    environmentId: 'production',
+    version: '1.4.0',
+    status: 'pending',
+    dossier: {
+      whatChanged: 'New **SFTP** retry logic',
+      why: 'Partners asked for it',
+      testResults: '- [x] Smoke tests',
+      releaseNotes: 'Retries failed uploads',
+    },
+    dossierHash: 'hash-2',
+    revision: 2,
+    requestedBy: 'user:default/alice',
+    createdAt: '2024-05-01T10:00:00.000Z',
+    updatedAt: '2024-05-01T10:00:00.000Z',
+    expiresAt: '2024-05-08T10:00:00.000Z',
+    decisions: [
+      {
+        id: 'd1',
+        requestId: 'r1',
+        decision: 'approve',
+        decidedBy: 'user:default/bob',
+        decidedAt: '2024-05-01T11:00:00.000Z',
+        comment: 'Fine by me',
+        dossierHash: 'hash-2',
+      },
+      {
+        id: 'd0',
+        requestId: 'r1',
+        decision: 'approve',
+        decidedBy: 'user:default/carol',
+        decidedAt: '2024-05-01T10:30:00.000Z',
+        comment: 'Before the edit',
+        dossierHash: 'hash-1',
+        voidedAt: '2024-05-01T10:45:00.000Z',
+      },
+    ],
+    ...overrides,
+  };
+}
+
+/** Deployed to production `secondsAgo` seconds ago. */
+export function flowState(options: { secondsAgo?: number } = {}): FlowState {
+  const reportedAt = new Date(
+    Date.now() - (options.secondsAgo ?? 3600) * 1000,
+  ).toISOString();
+  return {
+    entityRef: ENTITY_REF,
+    policy: {
+      name: 'standard',
+      title: 'Standard release process',
+      environments: [dev, test, production],
+    },
+    environments: [
+      {
+        environment: dev,
+        currentVersion: '1.4.0',
+        checklist: [
+          {
+            id: 'c1',
+            entityRef: ENTITY_REF,
+            environmentId: 'dev',
+            kind: 'validation',
+            itemId: 'code-reviewed',
+            version: '1.4.0',
+            completedBy: 'user:default/alice',
+            completedAt: '2024-04-30T09:00:00.000Z',
+            evidenceLink: 'https://git.example.com/pr/42',
+          },
+        ],
+        postDeployment: [],
+        signOffs: [],
+      },
+      {
+        environment: test,
+        currentVersion: '1.4.0',
+        checklist: [
+          {
+            id: 'c2',
+            entityRef: ENTITY_REF,
+            environmentId: 'test',
+            kind: 'validation',
+            itemId: 'smoke-tests',
+            version: '1.4.0',
+            completedBy: 'user:default/alice',
+            completedAt: '2024-04-30T10:00:00.000Z',
+            evidenceLink: 'https://ci.example.com/run/7',
+            note: 'All green',
+          },
+        ],
+        postDeployment: [],
+        signOffs: [],
+      },
+      {
+        environment: production,
+        currentVersion: '1.3.0',
+        currentDeployment: {
+          id: 'dep-9',
+          entityRef: ENTITY_REF,
+          environmentId: 'production',
+          version: '1.3.0',
+          status: 'succeeded',
+          reportedBy: 'service:ci',
+          reportedAt,
+          violation: false,
+          unmetConditions: [],
+        },
+        checklist: [],
+        postDeployment: [],
+        signOffs: [],
+        standingApproval: {
+          id: 'sa1',
+          entityRef: ENTITY_REF,
+          environmentId: 'production',
+          grantedAt: '2024-03-01T10:00:00.000Z',
+          grantedBy: ['user:default/bob'],
+          revokedAt: '2024-04-01T10:00:00.000Z',
+          revokedBy: 'user:default/bob',
+          revokeReason: 'Incident INC-7',
+        },
+      },
+    ],
+    nextGate: {
+      entityRef: ENTITY_REF,
+      environmentId: 'production',
+      version: '1.4.0',
+      open: false,
+      unmetConditions: [
+        {
+          code: 'checklist-incomplete',
+          message:
+            'The Test checklist is incomplete for 1.4.0: End-to-end tests, Logging configured.',
+          environmentId: 'test',
+          itemIds: ['e2e-tests', 'logging'],
+        },
+        {
+          code: 'sign-off-missing',
+          message: 'Test has not been signed off for 1.4.0.',
+          environmentId: 'test',
+        },
+        {
+          code: 'approval-revoked',
+          message:
+            'The standing approval for Production was revoked: 1.4.0 needs a new approval.',
+          environmentId: 'production',
+        },
+      ],
+    },
+    pendingRequests: [],
+    rollbacks: [],
+  };
+}
+
+export function allowAll(): FlowPermissions {
+  const yes = { allowed: true };
+  return {
+    recordDeployment: yes,
+    completeChecklist: yes,
+    signOff: yes,
+    request: yes,
+    approve: yes,
+    revoke: yes,
+    rollback: yes,
+    readAudit: yes,
+  };
+}
+
+/** A fake PromotionApi: every method a jest mock, with sensible defaults. */
+export function createFakePromotionApi(
+  overrides: Partial<PromotionApi> = {},
+): jest.Mocked<PromotionApi> {
+  const api: jest.Mocked<PromotionApi> = {
+    getFlow: jest.fn(async () => flowState()),
+    getFlowPermissions: jest.fn(async () => allowAll()),
+    getGate: jest.fn(),
+    getFlowEvents: jest.fn(async () => ({ items: [] })),
+    recordDeployment: jest.fn(),
+    completeChecklistItem: jest.fn(async () => ({} as any)),
+    undoChecklistItem: jest.fn(async () => undefined),
+    signOff: jest.fn(async () => ({} as any)),
+    revokeStandingApproval: jest.fn(async () => []),
+    recordRollback: jest.fn(async () => ({} as any)),
+    createRequest: jest.fn(async () => pendingRequest()),
+    getRequest: jest.fn(async () => pendingRequest()),
+    editRequest: jest.fn(async () => pendingRequest()),
+    withdrawRequest: jest.fn(async () => pendingRequest()),
+    decide: jest.fn(async () => pendingRequest()),
+    getInbox: jest.fn(async () => ({ items: [] })),
+    getAuditEvents: jest.fn(async () => ({ items: [] })),
+    exportAuditEvents: jest.fn(async () => new Blob([''])),
+    verifyAuditChain: jest.fn(),
+    getVerificationReport: jest.fn(),
+    downloadVerificationReport: jest.fn(async () => new Blob([''])),
+  };
+  return Object.assign(api, overrides);
+}

@@ -1,0 +1,1 @@
+export { AuditTrailCard } from './AuditTrailCard';

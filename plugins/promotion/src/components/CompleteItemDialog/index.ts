@@ -1,0 +1,2 @@
+export { CompleteItemDialog } from './CompleteItemDialog';
+export type { CompleteItemDialogProps } from './CompleteItemDialog';

@@ -1,0 +1,1 @@
+export { DependenciesCard } from './DependenciesCard';

@@ -1,0 +1,1 @@
+export { DOSSIER_SECTIONS, DossierView } from './DossierView';

@@ -1,0 +1,1 @@
+export { EntityPromotionCard } from './EntityPromotionCard';

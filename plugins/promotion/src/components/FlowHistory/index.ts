@@ -1,0 +1,2 @@
+export { FlowHistory } from './FlowHistory';
+export type { FlowHistoryProps } from './FlowHistory';

@@ -1,0 +1,145 @@
+import { InfoCard } from '@backstage/core-components';
+import { useApi } from '@backstage/core-plugin-api';
+import List from '@material-ui/core/List';
+import ListItem from '@material-ui/core/ListItem';
+import ListItemIcon from '@material-ui/core/ListItemIcon';
+import ListItemText from '@material-ui/core/ListItemText';
+import Typography from '@material-ui/core/Typography';
+import BlockIcon from '@material-ui/icons/Block';
+import Alert from '@material-ui/lab/Alert';
+import type {
+  FlowPermissions,
+  FlowState,
+} from '@promotion/plugin-promotion-common';
+import { useMemo, useState } from 'react';
+import { promotionApiRef } from '../../api';
+import { deniedReason } from '../../utils/decisions';
+import { prefillDossier } from '../../utils/dossier';
+import { ActionButton } from '../ActionButton';
+import { RequestDialog } from '../RequestDialog';
+
+/** @internal */
+export interface NextGateProps {
+  entityRef: string;
+  flow: FlowState;
+  permissions?: FlowPermissions;
+  onChange: () => void;
+}
+
+/**
+ * The next step on the ladder: the gate's open conditions in plain words (as
+ * the backend words them) and the promotion request for it.
+ *
+ * @internal
+ */
+export function NextGate(props: NextGateProps) {
+  const { entityRef, flow, permissions, onChange } = props;
+  const api = useApi(promotionApiRef);
+  const [requesting, setRequesting] = useState(false);
+  const gate = flow.nextGate;
+  const target = gate
+    ? flow.environments.find(s => s.environment.id === gate.environmentId)
+    : undefined;
+  const targetTitle = target?.environment.title ?? gate?.environmentId ?? '';
+
+  const initialDossier = useMemo(
+    () =>
+      gate ? prefillDossier(flow, gate.environmentId, gate.version) : undefined,
+    [flow, gate],
+  );
+
+  if (!gate) {
+    const anything = flow.environments.some(s => s.currentVersion);
+    return (
+      <InfoCard title="Next step">
+        <Typography>
+          {anything
+            ? 'The newest version stands at the top of the ladder: there is no next step.'
+            : `Nothing is deployed yet: the first deployment to ${
+                flow.environments[0]?.environment.title ??
+                'the first environment'
+              } starts the ladder.`}
+        </Typography>
+      </InfoCard>
+    );
+  }
+
+  const pending = flow.pendingRequests.find(
+    r =>
+      r.status === 'pending' &&
+      r.environmentId === gate.environmentId &&
+      r.version === gate.version,
+  );
+  const approval = target?.environment.approval;
+  const standing =
+    target?.standingApproval && !target.standingApproval.revokedAt;
+  const needsRequest =
+    !!approval &&
+    approval.mode !== 'none' &&
+    !(approval.mode === 'once' && standing);
+
+  return (
+    <InfoCard title={`Next step: ${gate.version} into ${targetTitle}`}>
+      {gate.open ? (
+        <Alert severity="success">
+          The gate is open: {gate.version} may go to {targetTitle}
+          {gate.approvedBy === 'standing-approval' &&
+            ' under the standing approval'}
+          {gate.approvedBy === 'request' && ' under its approved request'}.
+        </Alert>
+      ) : (
+        <>
+          <Typography>
+            {gate.version} cannot go to {targetTitle} yet:
+          </Typography>
+          <List dense aria-label="Open conditions">
+            {gate.unmetConditions.map((condition, index) => (
+              <ListItem key={`${condition.code}-${index}`}>
+                <ListItemIcon>
+                  <BlockIcon color="error" fontSize="small" />
+                </ListItemIcon>
+                <ListItemText primary={condition.message} />
+              </ListItem>
+            ))}
+          </List>
+        </>
+      )}
+      {pending && (
+        <Typography variant="body2" color="textSecondary">
+          A promotion request for {gate.version} into {targetTitle} is pending;
+          see Pending requests.
+        </Typography>
+      )}
+      {needsRequest && !pending && !gate.open && initialDossier && (
+        <>
+          <ActionButton
+            label="Request promotion"
+            accessibleName={`Request promotion of ${gate.version} into ${targetTitle}`}
+            variant="contained"
+            onClick={() => setRequesting(true)}
+            disabledReason={deniedReason(
+              permissions?.request,
+              'You may not request promotions for this flow.',
+            )}
+          />
+          <RequestDialog
+            open={requesting}
+            mode="create"
+            environmentTitle={targetTitle}
+            version={gate.version}
+            initialDossier={initialDossier}
+            onClose={() => setRequesting(false)}
+            onSubmit={async dossier => {
+              await api.createRequest(entityRef, {
+                environment: gate.environmentId,
+                version: gate.version,
+                dossier,
+              });
+              onChange();
+            }}
+          />
+        </>
+      )}
+    </InfoCard>
+  );
+}

@@ -1,0 +1,2 @@
+export { NextGate } from './NextGate';
+export type { NextGateProps } from './NextGate';

@@ -1,0 +1,2 @@
+export { PendingRequests } from './PendingRequests';
+export type { PendingRequestsProps } from './PendingRequests';

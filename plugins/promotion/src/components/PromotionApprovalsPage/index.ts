@@ -1,0 +1,1 @@
+export { PromotionApprovalsPage } from './PromotionApprovalsPage';

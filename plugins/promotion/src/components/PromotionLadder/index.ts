@@ -1,0 +1,2 @@
+export { PromotionLadder, approvalStateText } from './PromotionLadder';
+export type { PromotionLadderProps } from './PromotionLadder';

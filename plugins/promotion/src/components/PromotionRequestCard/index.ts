@@ -1,0 +1,5 @@
+export { PromotionRequestCard } from './PromotionRequestCard';
+export type {
+  PromotionRequestCardProps,
+  RequesterActions,
+} from './PromotionRequestCard';

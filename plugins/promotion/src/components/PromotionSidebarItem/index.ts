@@ -1,0 +1,1 @@
+export { PromotionSidebarItem } from './PromotionSidebarItem';

@@ -1,0 +1,2 @@
+export { RequestDialog } from './RequestDialog';
+export type { RequestDialogProps } from './RequestDialog';

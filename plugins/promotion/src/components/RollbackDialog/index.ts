@@ -1,0 +1,2 @@
+export { RollbackDialog } from './RollbackDialog';
+export type { RollbackDialogProps, RollbackTarget } from './RollbackDialog';

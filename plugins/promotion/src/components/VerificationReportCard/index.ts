@@ -1,0 +1,1 @@
+export { VerificationReportCard } from './VerificationReportCard';

@@ -1,0 +1,4 @@
+export * from './EntityPromotionCard';
+export * from './EntityPromotionContent';
+export * from './PromotionApprovalsPage';
+export * from './PromotionSidebarItem';

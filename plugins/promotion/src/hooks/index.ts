@@ -1,0 +1,11 @@
+export { useAuditChainVerification } from './useAuditChainVerification';
+export { useCurrentUser } from './useCurrentUser';
+export { useDependencies } from './useDependencies';
+export type { DependencyState } from './useDependencies';
+export { useFlow } from './useFlow';
+export { useFlowEvents } from './useFlowEvents';
+export { useFlowPermissions } from './useFlowPermissions';
+export { useInbox } from './useInbox';
+export { POLL_INTERVAL_MS, useLiveUpdates } from './useLiveUpdates';
+export { useNow } from './useNow';
+export { useVerificationReport } from './useVerificationReport';

@@ -1,0 +1,13 @@
+import { useApi } from '@backstage/core-plugin-api';
+import useAsyncRetry from 'react-use/esm/useAsyncRetry';
+import { promotionApiRef } from '../api';
+
+/** Whether the audit trail's hash chain is intact; `retry` verifies it again. */
+export function useAuditChainVerification() {
+  const api = useApi(promotionApiRef);
+  const { value, loading, error, retry } = useAsyncRetry(
+    () => api.verifyAuditChain(),
+    [api],
+  );
+  return { verification: value, loading, error, retry };
+}
