@@ -277,6 +277,50 @@ describe('promotionPlugin', () => {
     });
   });
 
+  it('expires overdue requests in a task scheduled once across replicas', async () => {
+    const config = JSON.parse(JSON.stringify(PROMOTION_CONFIG));
+    config.requestExpiry = { seconds: 1 };
+    const { server, recordings } = await startPromotionBackend({ config });
+    expect(recordings.tasks).toEqual([
+      expect.objectContaining({
+        id: 'promotion-expire-requests',
+        frequency: { minutes: 5 },
+        timeout: { minutes: 1 },
+        scope: 'global',
+      }),
+    ]);
+
+    await request(server)
+      .post(`${FLOW}/deployments`)
+      .set('Authorization', serviceHeader())
+      .send({ environment: 'dev', version: '1.0.0', status: 'succeeded' })
+      .expect(201);
+    const created = await request(server)
+      .post(`${FLOW}/requests`)
+      .set('Authorization', userHeader(USERS.alice))
+      .send({
+        environment: 'prod',
+        version: '1.0.0',
+        dossier: { whatChanged: 'A', why: 'B' },
+      })
+      .expect(201);
+
+    await new Promise(resolve => setTimeout(resolve, 1100));
+    await recordings.tasks[0].fn(new AbortController().signal);
+
+    const res = await request(server)
+      .get(`${BASE}/requests/${created.body.id}`)
+      .set('Authorization', userHeader(USERS.alice));
+    expect(res.body.status).toBe('expired');
+    expect(recordings.auditorEvents.map(e => e.eventId)).toContain(
+      'request.expired',
+    );
+    const inbox = await request(server)
+      .get(`${BASE}/inbox`)
+      .set('Authorization', userHeader(USERS.dave));
+    expect(inbox.body.items).toEqual([]);
+  });
+
   it('fails to start with a message naming the bad configuration key', async () => {
     const config = JSON.parse(JSON.stringify(PROMOTION_CONFIG));
     config.policies.standard.environments[2].approval.mode = 'sometimes';

@@ -5,6 +5,8 @@ import {
   coreServices,
   createServiceFactory,
   PermissionsService,
+  SchedulerServiceTaskInvocationDefinition,
+  SchedulerServiceTaskScheduleDefinition,
   UserInfoService,
 } from '@backstage/backend-plugin-api';
 import {
@@ -221,6 +223,11 @@ export interface Recordings {
   notifications: NotificationSendOptions[];
   signals: SignalPayload[];
   auditorEvents: AuditorServiceCreateEventOptions[];
+  /** Scheduled tasks; a test runs them by calling `fn`. */
+  tasks: Array<
+    SchedulerServiceTaskInvocationDefinition &
+      SchedulerServiceTaskScheduleDefinition
+  >;
 }
 
 export async function startPromotionBackend(options?: {
@@ -232,6 +239,7 @@ export async function startPromotionBackend(options?: {
     notifications: [],
     signals: [],
     auditorEvents: [],
+    tasks: [],
   };
   const auditor: AuditorService = {
     async createEvent(event) {
@@ -260,6 +268,11 @@ export async function startPromotionBackend(options?: {
         deps: {},
         factory: () => new TestUserInfo(),
       }),
+      mockServices.scheduler.mock({
+        async scheduleTask(task) {
+          recordings.tasks.push(task);
+        },
+      }).factory,
       createServiceFactory({
         service: coreServices.auditor,
         deps: {},

@@ -1,0 +1,93 @@
+import { AuditEvent, Page } from '@promotion/plugin-promotion-common';
+import { EXPORT_PAGE_SIZE, formatAuditExport } from './auditExport';
+
+const event = (seq: number): AuditEvent => ({
+  seq,
+  id: `e${seq}`,
+  type: 'deployment.recorded',
+  entityRef: 'component:default/payments-sftp',
+  environmentId: 'prod',
+  version: '1.0.0',
+  actor: 'service:ci',
+  occurredAt: new Date(Date.UTC(2025, 0, 1, 0, 0, seq)).toISOString(),
+  summary:
+    seq === 2 ? 'Deployed, with "quotes", commas\nand a newline' : 'Deployed',
+  payload: { seq },
+  previousHash: `h${seq - 1}`,
+  hash: `h${seq}`,
+});
+
+/** A trail of `total` events served in pages of `pageSize`, recording each fetch. */
+function trail(total: number, pageSize: number) {
+  const cursors: Array<string | undefined> = [];
+  const fetchPage = async (cursor?: string): Promise<Page<AuditEvent>> => {
+    cursors.push(cursor);
+    const start = cursor ? Number(cursor) : 0;
+    const items = Array.from(
+      { length: Math.max(0, Math.min(pageSize, total - start)) },
+      (_, i) => event(start + i + 1),
+    );
+    const end = start + items.length;
+    return { items, ...(end < total && { nextCursor: String(end) }) };
+  };
+  return { fetchPage, cursors };
+}
+
+async function collect(iterable: AsyncIterable<string>) {
+  const chunks: string[] = [];
+  for await (const chunk of iterable) {
+    chunks.push(chunk);
+  }
+  return chunks;
+}
+
+describe('formatAuditExport', () => {
+  it('reads the store in pages of 500', () => {
+    expect(EXPORT_PAGE_SIZE).toBe(500);
+  });
+
+  it('writes CSV with one header row, page by page', async () => {
+    const { fetchPage, cursors } = trail(5, 2);
+    const chunks = await collect(
+      formatAuditExport({ format: 'csv', fetchPage }),
+    );
+    expect(cursors).toEqual([undefined, '2', '4']);
+    expect(chunks).toHaveLength(3);
+
+    const csv = chunks.join('');
+    expect(csv.split('\n')[0]).toBe(
+      'seq,id,type,occurredAt,actor,entityRef,environmentId,version,summary,payload,previousHash,hash',
+    );
+    expect(csv.match(/^seq,/gm)).toHaveLength(1);
+    expect(csv).toContain('"Deployed, with ""quotes"", commas\nand a newline"');
+    expect(csv).toContain('"{""seq"":5}"');
+  });
+
+  it('writes one JSON event per line for NDJSON', async () => {
+    const { fetchPage } = trail(3, 2);
+    const chunks = await collect(
+      formatAuditExport({ format: 'ndjson', fetchPage }),
+    );
+    const lines = chunks.join('').trim().split('\n');
+    expect(lines.map(line => JSON.parse(line).seq)).toEqual([1, 2, 3]);
+  });
+
+  it('writes only the header for an empty CSV export and nothing for NDJSON', async () => {
+    expect(
+      await collect(formatAuditExport({ format: 'csv', ...trail(0, 2) })),
+    ).toHaveLength(1);
+    expect(
+      await collect(formatAuditExport({ format: 'ndjson', ...trail(0, 2) })),
+    ).toEqual([]);
+  });
+
+  it('fails before yielding anything when the first page cannot be read', async () => {
+    const iterator = formatAuditExport({
+      format: 'csv',
+      fetchPage: async () => {
+        throw new Error('database gone');
+      },
+    })[Symbol.asyncIterator]();
+    await expect(iterator.next()).rejects.toThrow('database gone');
+  });
+});
