@@ -22,10 +22,11 @@ function checklistLines(state: EnvironmentState): string[] {
       ? ` — [evidence](${completion.evidenceLink})`
       : '';
     const note = completion.note ? ` — ${completion.note}` : '';
+    const by = completion.completedBy.replace(/^user:default\//i, '');
     return [
-      `- [x] ${label(item.title)}${evidence}${note} (${
-        completion.completedBy
-      }, ${formatDateTime(completion.completedAt)})`,
+      `- [x] ${label(item.title)}${evidence}${note} (${by}, ${formatDateTime(
+        completion.completedAt,
+      )})`,
     ];
   });
 }

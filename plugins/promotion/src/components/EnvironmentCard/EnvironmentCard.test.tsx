@@ -1,0 +1,321 @@
+import { screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import type { EnvironmentState } from '@promotion/plugin-promotion-common';
+import {
+  allowAll,
+  createFakePromotionApi,
+  ENTITY_REF,
+  flowState,
+} from '../../__fixtures__/flow';
+import { renderWithApis } from '../../__fixtures__/render';
+import { EnvironmentCard } from './EnvironmentCard';
+
+function environment(id: string, secondsAgo?: number): EnvironmentState {
+  const state = flowState({ secondsAgo }).environments.find(
+    s => s.environment.id === id,
+  );
+  if (!state) {
+    throw new Error(id);
+  }
+  return state;
+}
+
+describe('EnvironmentCard', () => {
+  it('shows who completed a checklist item, when, and its evidence link', async () => {
+    const api = createFakePromotionApi();
+    await renderWithApis(
+      <EnvironmentCard
+        entityRef={ENTITY_REF}
+        state={environment('test')}
+        permissions={allowAll()}
+        onChange={jest.fn()}
+      />,
+      { api },
+    );
+
+    const checklist = screen.getByRole('region', {
+      name: 'Validation checklist',
+    });
+    expect(within(checklist).getByText('Smoke tests')).toBeInTheDocument();
+    expect(within(checklist).getByText(/All green/)).toBeInTheDocument();
+    expect(
+      within(checklist).getByRole('link', { name: 'evidence' }),
+    ).toHaveAttribute('href', 'https://ci.example.com/run/7');
+    expect(
+      within(checklist).getByText('Once for the flow'),
+    ).toBeInTheDocument();
+  });
+
+  it('completes a version-scoped item with evidence and a note for the version standing there', async () => {
+    const user = userEvent.setup();
+    const api = createFakePromotionApi();
+    const onChange = jest.fn();
+    await renderWithApis(
+      <EnvironmentCard
+        entityRef={ENTITY_REF}
+        state={environment('test')}
+        permissions={allowAll()}
+        onChange={onChange}
+      />,
+      { api },
+    );
+
+    await user.click(
+      screen.getByRole('button', { name: 'Complete End-to-end tests' }),
+    );
+    const dialog = await screen.findByRole('dialog', {
+      name: 'Complete “End-to-end tests”',
+    });
+    expect(
+      within(dialog).getByText(/This applies to version 1.4.0 on Test/),
+    ).toBeInTheDocument();
+    await user.type(
+      within(dialog).getByRole('textbox', { name: /Evidence link/ }),
+      'https://ci.example.com/run/8',
+    );
+    await user.type(
+      within(dialog).getByRole('textbox', { name: /Note/ }),
+      '42 scenarios',
+    );
+    await user.click(within(dialog).getByRole('button', { name: 'Complete' }));
+
+    await waitFor(() =>
+      expect(api.completeChecklistItem).toHaveBeenCalledWith(
+        {
+          entityRef: ENTITY_REF,
+          environmentId: 'test',
+          kind: 'validation',
+          itemId: 'e2e-tests',
+        },
+        {
+          version: '1.4.0',
+          evidenceLink: 'https://ci.example.com/run/8',
+          note: '42 scenarios',
+        },
+      ),
+    );
+    expect(onChange).toHaveBeenCalled();
+  });
+
+  it('completes a flow-scoped item without a version', async () => {
+    const user = userEvent.setup();
+    const api = createFakePromotionApi();
+    await renderWithApis(
+      <EnvironmentCard
+        entityRef={ENTITY_REF}
+        state={environment('test')}
+        permissions={allowAll()}
+        onChange={jest.fn()}
+      />,
+      { api },
+    );
+
+    await user.click(
+      screen.getByRole('button', { name: 'Complete Logging configured' }),
+    );
+    const dialog = await screen.findByRole('dialog');
+    expect(
+      within(dialog).getByText(/This applies to the flow as a whole/),
+    ).toBeInTheDocument();
+    await user.click(within(dialog).getByRole('button', { name: 'Complete' }));
+
+    await waitFor(() =>
+      expect(api.completeChecklistItem).toHaveBeenCalledWith(
+        expect.objectContaining({ itemId: 'logging' }),
+        { version: undefined, evidenceLink: undefined, note: undefined },
+      ),
+    );
+  });
+
+  it('undoes a completion for its version', async () => {
+    const user = userEvent.setup();
+    const api = createFakePromotionApi();
+    const onChange = jest.fn();
+    await renderWithApis(
+      <EnvironmentCard
+        entityRef={ENTITY_REF}
+        state={environment('test')}
+        permissions={allowAll()}
+        onChange={onChange}
+      />,
+      { api },
+    );
+
+    await user.click(screen.getByRole('button', { name: 'Undo Smoke tests' }));
+
+    await waitFor(() =>
+      expect(api.undoChecklistItem).toHaveBeenCalledWith(
+        {
+          entityRef: ENTITY_REF,
+          environmentId: 'test',
+          kind: 'validation',
+          itemId: 'smoke-tests',
+        },
+        { version: '1.4.0' },
+      ),
+    );
+    expect(onChange).toHaveBeenCalled();
+  });
+
+  it('signs off the version standing there with a comment', async () => {
+    const user = userEvent.setup();
+    const api = createFakePromotionApi();
+    await renderWithApis(
+      <EnvironmentCard
+        entityRef={ENTITY_REF}
+        state={environment('test')}
+        permissions={allowAll()}
+        onChange={jest.fn()}
+      />,
+      { api },
+    );
+
+    expect(
+      screen.getByText('1.4.0 is not signed off on Test yet.'),
+    ).toBeInTheDocument();
+    await user.click(screen.getByRole('button', { name: 'Sign off Test' }));
+    const dialog = await screen.findByRole('dialog', {
+      name: 'Sign off 1.4.0 on Test',
+    });
+    await user.type(
+      within(dialog).getByRole('textbox', { name: /Comment/ }),
+      'Customer confirmed the test results',
+    );
+    await user.click(within(dialog).getByRole('button', { name: 'Sign off' }));
+
+    await waitFor(() =>
+      expect(api.signOff).toHaveBeenCalledWith(ENTITY_REF, 'test', {
+        version: '1.4.0',
+        comment: 'Customer confirmed the test results',
+      }),
+    );
+  });
+
+  it('shows a given sign-off with its comment instead of the button', async () => {
+    const api = createFakePromotionApi();
+    const state = environment('test');
+    state.signOffs = [
+      {
+        id: 's1',
+        entityRef: ENTITY_REF,
+        environmentId: 'test',
+        version: '1.4.0',
+        signedOffBy: 'user:default/carol',
+        signedOffAt: '2024-05-01T09:00:00.000Z',
+        comment: 'Results match the acceptance criteria',
+      },
+    ];
+    await renderWithApis(
+      <EnvironmentCard
+        entityRef={ENTITY_REF}
+        state={state}
+        permissions={allowAll()}
+        onChange={jest.fn()}
+      />,
+      { api },
+    );
+
+    expect(
+      screen.getByText('“Results match the acceptance criteria”'),
+    ).toBeInTheDocument();
+    expect(
+      screen.queryByRole('button', { name: 'Sign off Test' }),
+    ).not.toBeInTheDocument();
+  });
+
+  it('counts down the minimum wait and enables the item when it elapses', async () => {
+    const api = createFakePromotionApi();
+    // Deployed 898 seconds ago; the wait is 900 seconds.
+    await renderWithApis(
+      <EnvironmentCard
+        entityRef={ENTITY_REF}
+        state={environment('production', 898)}
+        permissions={allowAll()}
+        onChange={jest.fn()}
+      />,
+      { api },
+    );
+
+    const monitor = screen.getByRole('button', {
+      name: 'Complete Monitor logs',
+    });
+    expect(monitor).toBeDisabled();
+    expect(monitor).toHaveAccessibleDescription(
+      /^Wait 0:0[12] more: the minimum wait of 15 minutes after the deployment has not elapsed\.$/,
+    );
+    expect(
+      screen.getByRole('timer', { name: 'Time left for Monitor logs' }),
+    ).toHaveTextContent(/^0:0[12]$/);
+    expect(
+      screen.getByRole('button', { name: 'Complete Uptime green' }),
+    ).toBeEnabled();
+
+    await waitFor(() => expect(monitor).toBeEnabled(), { timeout: 4000 });
+    expect(screen.queryByRole('timer')).not.toBeInTheDocument();
+  });
+
+  it('shows the standing approval state and revokes it with a reason', async () => {
+    const user = userEvent.setup();
+    const api = createFakePromotionApi();
+    const state = environment('production');
+    state.standingApproval = {
+      id: 'sa2',
+      entityRef: ENTITY_REF,
+      environmentId: 'production',
+      grantedAt: '2024-05-02T10:00:00.000Z',
+      grantedBy: ['user:default/bob', 'user:default/erin'],
+    };
+    await renderWithApis(
+      <EnvironmentCard
+        entityRef={ENTITY_REF}
+        state={state}
+        permissions={allowAll()}
+        onChange={jest.fn()}
+      />,
+      { api },
+    );
+
+    expect(
+      screen.getByRole('region', { name: 'Standing approval' }),
+    ).toHaveTextContent(/Granted on .* by bob, erin/);
+    await user.click(
+      screen.getByRole('button', {
+        name: 'Revoke the standing approval of Production',
+      }),
+    );
+    const dialog = await screen.findByRole('dialog');
+    await user.type(within(dialog).getByRole('textbox'), 'Incident INC-9');
+    await user.click(within(dialog).getByRole('button', { name: 'Revoke' }));
+
+    await waitFor(() =>
+      expect(api.revokeStandingApproval).toHaveBeenCalledWith(
+        ENTITY_REF,
+        'production',
+        { reason: 'Incident INC-9' },
+      ),
+    );
+  });
+
+  it('says why nothing can be checked where nothing is deployed', async () => {
+    const api = createFakePromotionApi();
+    const state = { ...environment('test'), currentVersion: undefined };
+    await renderWithApis(
+      <EnvironmentCard
+        entityRef={ENTITY_REF}
+        state={state}
+        permissions={allowAll()}
+        onChange={jest.fn()}
+      />,
+      { api },
+    );
+
+    expect(
+      screen.getByRole('button', { name: 'Complete End-to-end tests' }),
+    ).toHaveAccessibleDescription(
+      'Nothing is deployed to Test yet, so there is no version to check.',
+    );
+    expect(
+      screen.getByRole('button', { name: 'Complete Logging configured' }),
+    ).toBeEnabled();
+  });
+});
