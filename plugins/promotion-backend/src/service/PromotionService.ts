@@ -241,7 +241,7 @@ export class PromotionService {
     ctx: CallContext,
   ): Promise<GateResult> {
     const flow = await this.#readableFlow(ref, ctx);
-    const environment = this.#environment(flow, query.environment);
+    const environment = this.#environment(flow, query.environment, 'query');
     const facts = await this.#store.getFlowFacts(flow.entityRef);
     return evaluateGate({
       entityRef: flow.entityRef,
@@ -336,7 +336,7 @@ export class PromotionService {
       promotionDeploymentRecordPermission,
       ctx,
     );
-    const environment = this.#environment(flow, input.environment);
+    const environment = this.#environment(flow, input.environment, 'body');
     const facts = await this.#store.getFlowFacts(flow.entityRef);
     const now = this.#now();
     const gate = evaluateGate({
@@ -384,7 +384,7 @@ export class PromotionService {
       promotionChecklistCompletePermission,
       ctx,
     );
-    const environment = this.#environment(flow, target.environment);
+    const environment = this.#environment(flow, target.environment, 'path');
     const now = this.#now();
     const item = this.#checklistItem(environment, target.kind, target.itemId);
     const version = this.#checklistVersion(item, input.version);
@@ -453,7 +453,7 @@ export class PromotionService {
       promotionChecklistCompletePermission,
       ctx,
     );
-    const environment = this.#environment(flow, target.environment);
+    const environment = this.#environment(flow, target.environment, 'path');
     const item = this.#checklistItem(environment, target.kind, target.itemId);
     const version = this.#checklistVersion(item, query.version, 'query');
     const recorded = await this.#store.undoChecklistItem(
@@ -481,7 +481,7 @@ export class PromotionService {
       promotionSignOffPermission,
       ctx,
     );
-    const environment = this.#environment(flow, environmentId);
+    const environment = this.#environment(flow, environmentId, 'path');
     const recorded = await this.#store.createSignOff(
       {
         entityRef: flow.entityRef,
@@ -507,7 +507,7 @@ export class PromotionService {
       promotionRevokePermission,
       ctx,
     );
-    const environment = this.#environment(flow, environmentId);
+    const environment = this.#environment(flow, environmentId, 'path');
     const recorded = await this.#store.revokeStandingApproval(
       {
         entityRef: flow.entityRef,
@@ -536,7 +536,7 @@ export class PromotionService {
       promotionRollbackPermission,
       ctx,
     );
-    const environment = this.#environment(flow, input.environment);
+    const environment = this.#environment(flow, input.environment, 'body');
     const facts = await this.#store.getFlowFacts(flow.entityRef);
     const standing = facts.deployments
       .filter(
@@ -602,7 +602,7 @@ export class PromotionService {
       promotionRequestPermission,
       ctx,
     );
-    const environment = this.#environment(flow, input.environment);
+    const environment = this.#environment(flow, input.environment, 'body');
     const { mode } = environment.approval;
     if (mode === 'none') {
       throw new InputError(
@@ -727,6 +727,14 @@ export class PromotionService {
         `Environment "${request.environmentId}" is no longer on the ladder of ${flow.entityRef}; the request cannot be decided`,
       );
     }
+    if (
+      request.status === 'pending' &&
+      Date.parse(request.expiresAt) <= this.#now().getTime()
+    ) {
+      throw new ConflictError(
+        `This request expired at ${request.expiresAt}; request the promotion again`,
+      );
+    }
     const identity = await this.#identity(ctx.credentials);
     const eligibility = decisionEligibility({
       environment,
@@ -787,6 +795,9 @@ export class PromotionService {
         continue;
       }
       const mine = pending.filter(request => {
+        if (request.entityRef !== entityRef) {
+          return false;
+        }
         const environment = policy.environments.find(
           e => e.id === request.environmentId,
         );
@@ -805,7 +816,7 @@ export class PromotionService {
       if (!may.read) {
         continue;
       }
-      for (const request of mine.filter(r => r.entityRef === entityRef)) {
+      for (const request of mine) {
         const environment = policy.environments.find(
           e => e.id === request.environmentId,
         )!;
@@ -819,7 +830,7 @@ export class PromotionService {
         if (!may.approve) {
           cannotDecideReason = deniedReason(promotionApprovePermission);
         } else if (!eligibility.allowed) {
-          cannotDecideReason = eligibility.reason;
+          cannotDecideReason = capitalise(eligibility.reason);
         }
         items.push({
           request,
@@ -980,13 +991,17 @@ export class PromotionService {
     return names.length > 0 ? names.join(', ') : 'none';
   }
 
-  #environment(flow: Flow, environmentId: string): EnvironmentDefinition {
+  #environment(
+    flow: Flow,
+    environmentId: string,
+    location: 'body' | 'query' | 'path',
+  ): EnvironmentDefinition {
     const environment = flow.policy.environments.find(
       e => e.id === environmentId,
     );
     if (!environment) {
       throw new InputError(
-        `environment: unknown environment "${environmentId}"; the ladder of policy ${
+        `${location}.environment: unknown environment "${environmentId}"; the ladder of policy ${
           flow.policy.name
         } is ${flow.policy.environments.map(e => e.id).join(', ')}`,
       );
@@ -1008,7 +1023,7 @@ export class PromotionService {
       const item = environment.checklist.find(i => i.id === itemId);
       if (!item) {
         throw new InputError(
-          `itemId: "${itemId}" is not on the ${
+          `path.itemId: "${itemId}" is not on the ${
             environment.title
           } checklist (items: ${
             environment.checklist.map(i => i.id).join(', ') || 'none'
@@ -1020,7 +1035,7 @@ export class PromotionService {
     const item = environment.postDeployment.find(i => i.id === itemId);
     if (!item) {
       throw new InputError(
-        `itemId: "${itemId}" is not on the ${
+        `path.itemId: "${itemId}" is not on the ${
           environment.title
         } post-deployment checklist (items: ${
           environment.postDeployment.map(i => i.id).join(', ') || 'none'
