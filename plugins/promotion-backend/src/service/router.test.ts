@@ -235,6 +235,11 @@ describe.each(databases.eachSupportedId())(
         }),
       ]);
 
+      // A waiting pipeline reads the request's status with its token.
+      res = await pipeline().get(`${BASE}/requests/${promotion.id}`);
+      expect(res.status).toBe(200);
+      expect(res.body.status).toBe('pending');
+
       // The director sees it in the inbox; the developer does not.
       res = await api(USERS.dave).get(`${BASE}/inbox`);
       expect(res.status).toBe(200);

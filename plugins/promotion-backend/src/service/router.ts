@@ -197,8 +197,9 @@ export async function createRouter(
 
   // --- Promotion requests --------------------------------------------------
 
+  // Pipelines read a request's status while they wait for a decision.
   router.get('/requests/:id', async (req, res) => {
-    const ctx = await asUser(req);
+    const ctx = await asUserOrPipeline(req);
     const { id } = parseInput(requestParams, req.params, 'path');
     res.json(await service.getRequest(id, ctx));
   });
