@@ -914,6 +914,40 @@ describe.each(databases.eachSupportedId())(
         );
       });
 
+      it('never records an approval after the request was withdrawn', async () => {
+        // An approval short of the quorum may legitimately precede the
+        // withdrawal; it must never land after it.
+        for (let i = 0; i < 5; i++) {
+          const request = await createRequest(`1.0.${i}`);
+          const [decided, withdrawn] = await Promise.allSettled([
+            store.decide(approve(request.id, { minApprovers: 2 }), as(BOB, 1)),
+            store.withdrawRequest(request.id, as(ALICE, 1)),
+          ]);
+          expect(withdrawn.status).toBe('fulfilled');
+          const final = await store.getRequest(request.id);
+          expect(final?.status).toBe('withdrawn');
+          const withdrawalSeq = (
+            withdrawn as PromiseFulfilledResult<{ events: AuditEvent[] }>
+          ).value.events[0].seq;
+          // Either the approval came first (and counts for nothing now), or
+          // it lost the race with a ConflictError.
+          const outcome =
+            decided.status === 'fulfilled'
+              ? {
+                  decidedFirst: decided.value.events[0].seq < withdrawalSeq,
+                  decisions: final?.decisions.length,
+                }
+              : {
+                  conflict: decided.reason instanceof ConflictError,
+                  decisions: final?.decisions.length,
+                };
+          expect([
+            { decidedFirst: true, decisions: 1 },
+            { conflict: true, decisions: 0 },
+          ]).toContainEqual(outcome);
+        }
+      });
+
       it('two approvals by the same person: one counts', async () => {
         const request = await createRequest();
         const { fulfilled, rejected } = settle(
@@ -1005,6 +1039,136 @@ describe.each(databases.eachSupportedId())(
           intact: true,
           eventsChecked: 12,
         });
+      });
+    });
+
+    // SQLite has no row locks: one writer at a time, so these races cannot
+    // interleave there.
+    const describeWithRowLocks = databaseId.startsWith('SQLITE')
+      ? describe.skip
+      : describe;
+
+    describeWithRowLocks('races settled by row locks', () => {
+      /**
+       * Makes the race deterministic where the database has row locks: holds
+       * the request row locked, starts the operation (which reads the
+       * request, then waits for the lock), changes the request as a
+       * concurrent writer would, and lets the operation go on.
+       */
+      async function whileRequestLocked<T>(
+        requestId: string,
+        operation: () => Promise<T>,
+        concurrentChange: (tx: Knex.Transaction) => Promise<unknown>,
+      ): Promise<PromiseSettledResult<T>> {
+        const tx = await knex.transaction();
+        await tx(TABLES.requests).where({ id: requestId }).forUpdate();
+        const settled = Promise.allSettled([operation()]);
+        await new Promise(resolve => setTimeout(resolve, 300));
+        await concurrentChange(tx);
+        await tx.commit();
+        return (await settled)[0];
+      }
+
+      it('a decision waiting for a withdrawal gets a ConflictError', async () => {
+        const request = await createRequest();
+        const result = await whileRequestLocked(
+          request.id,
+          () =>
+            store.decide(approve(request.id, { minApprovers: 2 }), as(BOB, 1)),
+          tx =>
+            tx(TABLES.requests)
+              .where({ id: request.id })
+              .update({ status: 'withdrawn', pending_key: request.id }),
+        );
+        expect(result.status).toBe('rejected');
+        expect((result as PromiseRejectedResult).reason).toBeInstanceOf(
+          ConflictError,
+        );
+        expect((await store.getRequest(request.id))?.decisions).toEqual([]);
+        expect(await allEvents()).toHaveLength(1);
+      });
+
+      it('a decision waiting for an edit gets a ConflictError', async () => {
+        const request = await createRequest();
+        const result = await whileRequestLocked(
+          request.id,
+          () => store.decide(approve(request.id), as(BOB, 1)),
+          tx =>
+            tx(TABLES.requests)
+              .where({ id: request.id })
+              .update({ revision: 2 }),
+        );
+        expect(result.status).toBe('rejected');
+        expect((result as PromiseRejectedResult).reason).toBeInstanceOf(
+          ConflictError,
+        );
+        expect((await store.getRequest(request.id))?.status).toBe('pending');
+      });
+
+      it('an approval waiting for another approval counts it', async () => {
+        const request = await createRequest();
+        const result = await whileRequestLocked(
+          request.id,
+          () =>
+            store.decide(approve(request.id, { minApprovers: 2 }), as(BOB, 1)),
+          tx =>
+            tx(TABLES.decisions).insert({
+              id: randomUUID(),
+              request_id: request.id,
+              request_revision: 1,
+              dossier_hash: request.dossierHash,
+              decision: 'approve',
+              decided_by: CAROL,
+              decided_at: at(1),
+              comment: 'ok',
+              voided_at: null,
+            }),
+        );
+        expect(result.status).toBe('fulfilled');
+        const { value } = result as PromiseFulfilledResult<
+          Awaited<ReturnType<typeof store.decide>>
+        >;
+        expect(value.value.request.status).toBe('approved');
+        expect(
+          [...(value.events[1].payload.approvers as string[])].sort(),
+        ).toEqual([BOB, CAROL]);
+      });
+
+      it('a rollback revokes an approval granted while it waited for the chain', async () => {
+        // Another writer holds the chain head while it grants an approval.
+        const tx = await knex.transaction();
+        await tx(TABLES.auditChainHead)
+          .where({ id: 1 })
+          .update({ seq: tx.ref('seq') });
+        const rollback = Promise.allSettled([
+          store.recordRollback(
+            {
+              entityRef: FLOW,
+              environmentId: 'production',
+              fromVersion: '1.0.0',
+              reason: 'broken',
+            },
+            as(ALICE, 2),
+          ),
+        ]);
+        await new Promise(resolve => setTimeout(resolve, 300));
+        const grantedId = randomUUID();
+        await tx(TABLES.standingApprovals).insert({
+          id: grantedId,
+          entity_ref: FLOW,
+          environment_id: 'production',
+          request_id: null,
+          granted_at: at(1),
+          granted_by: JSON.stringify([BOB]),
+        });
+        await tx.commit();
+
+        const [result] = await rollback;
+        expect(result.status).toBe('fulfilled');
+        const { value } = result as PromiseFulfilledResult<
+          Awaited<ReturnType<typeof store.recordRollback>>
+        >;
+        expect(value.value.revoked.map(a => a.id)).toEqual([grantedId]);
       });
     });
 

@@ -137,6 +137,15 @@ function jsonRoundTrip(
  * no row and gets a ConflictError. Audit events are appended last, under the
  * lock of the single chain-head row, so appends are serialised and the chain
  * has no gaps and no forks.
+ *
+ * Revocations (and rollbacks, which revoke) take the chain-head lock first
+ * instead: they act on every active standing approval of an environment, a
+ * set that a concurrent approval may grow. Holding the head lock before
+ * reading that set means every grant whose events precede the revocation in
+ * the chain is seen and revoked, and every later grant comes after it. This
+ * cannot deadlock: the rows they lock (existing deployments and standing
+ * approvals, by id) are never locked by a transaction that then waits for
+ * the head.
  */
 export class DatabasePromotionStore implements PromotionStore {
   static async create(options: {
@@ -1003,6 +1012,7 @@ export class DatabasePromotionStore implements PromotionStore {
   ): Promise<Recorded<StandingApproval[]>> {
     const now = ctx.now ?? new Date();
     return await this.db.transaction(async tx => {
+      await this.lockChainHead(tx);
       const revoked = await this.revokeActive(tx, input, ctx, now);
       const events = await this.appendEvents(
         tx,
@@ -1031,6 +1041,7 @@ export class DatabasePromotionStore implements PromotionStore {
       recorded_at: now,
     };
     return await this.db.transaction(async tx => {
+      await this.lockChainHead(tx);
       await tx(TABLES.rollbacks).insert(row);
       const rolledBack = await tx<DbDeploymentRow>(TABLES.deployments)
         .where({
@@ -1165,6 +1176,22 @@ export class DatabasePromotionStore implements PromotionStore {
   // -------------------------------------------------------------------------
   // The audit trail
   // -------------------------------------------------------------------------
+
+  /**
+   * Takes the chain-head lock now rather than at the first append (see the
+   * class comment). On MySQL it also makes the transaction's snapshot start
+   * after every append before it.
+   */
+  private async lockChainHead(tx: Knex.Transaction): Promise<void> {
+    const locked = await tx<DbAuditChainHeadRow>(TABLES.auditChainHead)
+      .where({ id: 1 })
+      .update({ seq: tx.ref('seq') });
+    if (locked !== 1) {
+      throw new Error(
+        `The audit chain head row is missing from ${TABLES.auditChainHead}; run the migrations`,
+      );
+    }
+  }
 
   /**
    * Appends events to the chain inside the caller's transaction. The first
