@@ -1,0 +1,105 @@
+import { identityApiRef } from '@backstage/core-plugin-api';
+import {
+  mockApis,
+  renderTestApp,
+  createExtensionTester,
+} from '@backstage/frontend-test-utils';
+import { catalogApiRef } from '@backstage/plugin-catalog-react';
+import { EntityContentBlueprint } from '@backstage/plugin-catalog-react/alpha';
+import {
+  catalogApiMock,
+  createTestEntityPage,
+} from '@backstage/plugin-catalog-react/testUtils';
+import { registerMswTestHooks } from '@backstage/test-utils';
+import { screen, within } from '@testing-library/react';
+import { http, HttpResponse } from 'msw';
+import { setupServer } from 'msw/node';
+import { promotionApiRef } from './api';
+import {
+  allowAll,
+  createFakePromotionApi,
+  entity,
+  flowState,
+  entityWithoutAnnotation,
+  ENTITY_REF,
+} from './__fixtures__/flow';
+import promotionPlugin, { entityPromotionContent } from './alpha';
+
+const server = setupServer();
+
+describe('promotion /alpha', () => {
+  registerMswTestHooks(server);
+
+  it('is the promotion plugin with the API, the tab, the card and the page', () => {
+    expect(promotionPlugin.id).toBe('promotion');
+    expect(
+      promotionPlugin.getExtension('entity-content:promotion/promotion'),
+    ).toBeDefined();
+    expect(
+      promotionPlugin.getExtension('entity-card:promotion/promotion'),
+    ).toBeDefined();
+    expect(promotionPlugin.getExtension('page:promotion')).toBeDefined();
+    expect(promotionPlugin.getExtension('api:promotion')).toBeDefined();
+  });
+
+  it('offers the tab only to entities with the promotion.io/policy annotation', () => {
+    const tester = createExtensionTester(entityPromotionContent);
+    const filter = tester.get(EntityContentBlueprint.dataRefs.filterFunction);
+    expect(tester.get(EntityContentBlueprint.dataRefs.title)).toBe('Promotion');
+    expect(filter?.(entity)).toBe(true);
+    expect(filter?.(entityWithoutAnnotation)).toBe(false);
+  });
+
+  it('renders the Promotion tab with the same components and client', async () => {
+    const api = createFakePromotionApi();
+    renderTestApp({
+      extensions: [createTestEntityPage({ entity }), entityPromotionContent],
+      apis: [
+        [promotionApiRef, api],
+        [catalogApiRef, catalogApiMock({ entities: [] })],
+        [
+          identityApiRef,
+          mockApis.identity({ userEntityRef: 'user:default/dave' }),
+        ],
+      ],
+    });
+
+    const ladder = await screen.findByRole('region', { name: 'Ladder' });
+    expect(within(ladder).getByText('Production')).toBeInTheDocument();
+    expect(
+      await screen.findByText('Next step: 1.4.0 into Production'),
+    ).toBeInTheDocument();
+    expect(api.getFlow).toHaveBeenCalledWith(ENTITY_REF);
+  });
+
+  it('installs as a feature: its API extension talks to the backend through the real client', async () => {
+    server.use(
+      http.get('*/api/promotion/flows/default/component/payments-sftp', () =>
+        HttpResponse.json(flowState()),
+      ),
+      http.get(
+        '*/api/promotion/flows/default/component/payments-sftp/permissions',
+        () => HttpResponse.json(allowAll()),
+      ),
+      http.get(
+        '*/api/promotion/flows/default/component/payments-sftp/events',
+        () => HttpResponse.json({ items: [] }),
+      ),
+    );
+    renderTestApp({
+      features: [promotionPlugin],
+      extensions: [createTestEntityPage({ entity })],
+      apis: [
+        [catalogApiRef, catalogApiMock({ entities: [] })],
+        [
+          identityApiRef,
+          mockApis.identity({ userEntityRef: 'user:default/dave' }),
+        ],
+      ],
+    });
+
+    expect(
+      (await screen.findAllByText('Next: 1.4.0 (gate closed)')).length,
+    ).toBeGreaterThan(0);
+  });
+});

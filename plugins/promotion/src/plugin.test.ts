@@ -1,0 +1,45 @@
+import {
+  EntityPromotionCard,
+  EntityPromotionContent,
+  isPromotionAvailable,
+  PromotionApprovalsPage,
+  promotionApiRef,
+  promotionPlugin,
+  PromotionSidebarItem,
+} from './index';
+import { entity, entityWithoutAnnotation } from './__fixtures__/flow';
+
+describe('promotionPlugin', () => {
+  it('is the promotion plugin with its client and routes', () => {
+    expect(promotionPlugin.getId()).toBe('promotion');
+    expect(
+      [...promotionPlugin.getApis()].map(factory => factory.api.id),
+    ).toEqual([promotionApiRef.id]);
+    expect(promotionApiRef.id).toBe('plugin.promotion.service');
+    expect(Object.keys(promotionPlugin.routes)).toEqual([
+      'root',
+      'entityContent',
+    ]);
+  });
+
+  it('exports the tab, the card, the page and the sidebar item', () => {
+    expect(EntityPromotionContent).toBeDefined();
+    expect(EntityPromotionCard).toBeDefined();
+    expect(PromotionApprovalsPage).toBeDefined();
+    expect(PromotionSidebarItem).toBeDefined();
+  });
+
+  it('offers the tab to entities with the promotion.io/policy annotation only', () => {
+    expect(isPromotionAvailable(entity)).toBe(true);
+    expect(isPromotionAvailable(entityWithoutAnnotation)).toBe(false);
+    expect(
+      isPromotionAvailable({
+        ...entity,
+        metadata: {
+          ...entity.metadata,
+          annotations: { 'promotion.io/policy': '' },
+        },
+      }),
+    ).toBe(false);
+  });
+});

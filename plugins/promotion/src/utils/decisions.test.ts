@@ -1,0 +1,88 @@
+import { pendingRequest } from '../__fixtures__/flow';
+import { approvalProgress, decisionBlockedReason } from './decisions';
+
+describe('decisionBlockedReason', () => {
+  const request = pendingRequest();
+
+  it('blocks the requester unless the rule allows self-approval', () => {
+    expect(
+      decisionBlockedReason({
+        decision: 'approve',
+        request,
+        userEntityRef: 'user:default/Alice',
+        permission: { allowed: true },
+      }),
+    ).toBe('You requested this promotion, so you cannot approve it.');
+    expect(
+      decisionBlockedReason({
+        decision: 'approve',
+        request,
+        userEntityRef: 'user:default/alice',
+        permission: { allowed: true },
+        allowSelfApproval: true,
+      }),
+    ).toBeUndefined();
+  });
+
+  it('blocks an approver who already decided on the current dossier only', () => {
+    expect(
+      decisionBlockedReason({
+        decision: 'reject',
+        request,
+        userEntityRef: 'user:default/bob',
+        permission: { allowed: true },
+      }),
+    ).toBe('You already approved this request as it stands.');
+    // carol's approval was voided by an edit: she may decide again.
+    expect(
+      decisionBlockedReason({
+        decision: 'approve',
+        request,
+        userEntityRef: 'user:default/carol',
+        permission: { allowed: true },
+      }),
+    ).toBeUndefined();
+  });
+
+  it("puts the backend's reasons first", () => {
+    expect(
+      decisionBlockedReason({
+        decision: 'approve',
+        request,
+        userEntityRef: 'user:default/dave',
+        permission: { allowed: false, reason: 'Not an approver.' },
+      }),
+    ).toBe('Not an approver.');
+    expect(
+      decisionBlockedReason({
+        decision: 'approve',
+        request,
+        userEntityRef: 'user:default/dave',
+        serverReason: 'The request expired.',
+      }),
+    ).toBe('The request expired.');
+  });
+
+  it('blocks decisions on requests that are no longer pending', () => {
+    expect(
+      decisionBlockedReason({
+        decision: 'approve',
+        request: pendingRequest({ status: 'withdrawn' }),
+        userEntityRef: 'user:default/dave',
+      }),
+    ).toBe('This request is withdrawn.');
+  });
+});
+
+describe('approvalProgress', () => {
+  it('counts distinct, non-voided approvals on the current dossier', () => {
+    const request = pendingRequest();
+    request.decisions.push({
+      ...request.decisions[0],
+      id: 'd2',
+    });
+    expect(
+      approvalProgress(request, { minApprovers: 2, allowSelfApproval: false }),
+    ).toEqual({ approvals: 1, required: 2 });
+  });
+});
