@@ -32,6 +32,12 @@ if ! mysql_up; then
   wait_for "MariaDB on 127.0.0.1:3306 (install and start it: see the README)" mysql_up
 fi
 
+# TestDatabases wants mysql://user:password@host:port/database: a test user.
+if command -v mysql >/dev/null; then
+  mysql -uroot -h127.0.0.1 -e "CREATE USER IF NOT EXISTS 'promotion_test'@'%' IDENTIFIED BY 'promotion_test'; GRANT ALL PRIVILEGES ON *.* TO 'promotion_test'@'%'; FLUSH PRIVILEGES;" \
+    || { echo "ERROR: cannot create the MariaDB test user as root" >&2; exit 1; }
+fi
+
 if ! command -v chromium >/dev/null; then
   echo "==> Installing Debian's chromium for the browser tests"
   if [ "$(id -u)" -ne 0 ]; then

@@ -44,7 +44,7 @@ summary() {
 # Real databases for the tests: TestDatabases reads these; never Docker.
 export BACKSTAGE_TEST_DISABLE_DOCKER=1
 export BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING="postgresql://postgres@127.0.0.1:5432"
-export BACKSTAGE_TEST_DATABASE_MYSQL8_CONNECTION_STRING="mysql://root@127.0.0.1:3306"
+export BACKSTAGE_TEST_DATABASE_MYSQL8_CONNECTION_STRING="mysql://promotion_test:promotion_test@127.0.0.1:3306/mysql"
 
 if ! phase "install" bash scripts/setup.sh; then summary; exit 1; fi
 if ! phase "services" bash scripts/services.sh; then summary; exit 1; fi

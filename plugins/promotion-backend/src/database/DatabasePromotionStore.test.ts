@@ -1043,9 +1043,9 @@ describe.each(databases.eachSupportedId())(
     });
 
     // SQLite has no row locks: one writer at a time, so these races cannot
-    // interleave there.
+    // interleave there; they are only declared for PostgreSQL and MySQL.
     const describeWithRowLocks = databaseId.startsWith('SQLITE')
-      ? describe.skip
+      ? () => {}
       : describe;
 
     describeWithRowLocks('races settled by row locks', () => {
