@@ -22,8 +22,11 @@ import {
   flowState,
   entityWithoutAnnotation,
   ENTITY_REF,
-} from './__fixtures__/flow';
+} from './__testUtils__/flow';
 import promotionPlugin, { entityPromotionContent } from './alpha';
+
+// These tests drive whole dialogs; give them room on a busy CI machine.
+jest.setTimeout(30_000);
 
 const server = setupServer();
 

@@ -7,7 +7,7 @@ import {
   promotionPlugin,
   PromotionSidebarItem,
 } from './index';
-import { entity, entityWithoutAnnotation } from './__fixtures__/flow';
+import { entity, entityWithoutAnnotation } from './__testUtils__/flow';
 
 describe('promotionPlugin', () => {
   it('is the promotion plugin with its client and routes', () => {

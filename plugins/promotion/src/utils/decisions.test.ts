@@ -1,4 +1,4 @@
-import { pendingRequest } from '../__fixtures__/flow';
+import { pendingRequest } from '../__testUtils__/flow';
 import { approvalProgress, decisionBlockedReason } from './decisions';
 
 describe('decisionBlockedReason', () => {

@@ -1,4 +1,4 @@
-import { flowState } from '../__fixtures__/flow';
+import { flowState } from '../__testUtils__/flow';
 import { prefillDossier } from './dossier';
 
 describe('prefillDossier', () => {

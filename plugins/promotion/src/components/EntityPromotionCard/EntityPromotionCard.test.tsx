@@ -4,8 +4,8 @@ import {
   entityWithoutAnnotation,
   flowState,
   pendingRequest,
-} from '../../__fixtures__/flow';
-import { renderWithApis } from '../../__fixtures__/render';
+} from '../../__testUtils__/flow';
+import { renderWithApis } from '../../__testUtils__/render';
 import { EntityPromotionCard } from './EntityPromotionCard';
 
 describe('EntityPromotionCard', () => {

@@ -7,9 +7,12 @@ import {
   ENTITY_REF,
   flowState,
   pendingRequest,
-} from '../../__fixtures__/flow';
-import { renderWithApis } from '../../__fixtures__/render';
+} from '../../__testUtils__/flow';
+import { renderWithApis } from '../../__testUtils__/render';
 import { EntityPromotionContent } from './EntityPromotionContent';
+
+// These tests drive whole dialogs; give them room on a busy CI machine.
+jest.setTimeout(30_000);
 
 function withPendingRequest() {
   return { ...flowState(), pendingRequests: [pendingRequest()] };
@@ -166,7 +169,7 @@ describe('EntityPromotionContent', () => {
   });
 
   it('approves with a required comment on the dossier the approver read, then refreshes', async () => {
-    const user = userEvent.setup();
+    const user = userEvent.setup({ delay: null });
     const api = createFakePromotionApi({
       getFlow: jest.fn(async () => withPendingRequest()),
     });
@@ -206,7 +209,7 @@ describe('EntityPromotionContent', () => {
   });
 
   it('keeps the dialog open and shows the message when the backend refuses a rejection', async () => {
-    const user = userEvent.setup();
+    const user = userEvent.setup({ delay: null });
     const api = createFakePromotionApi({
       getFlow: jest.fn(async () => withPendingRequest()),
       decide: jest.fn(async () => {
@@ -239,7 +242,7 @@ describe('EntityPromotionContent', () => {
   });
 
   it('records a rollback of the version standing in an environment', async () => {
-    const user = userEvent.setup();
+    const user = userEvent.setup({ delay: null });
     const api = createFakePromotionApi();
     await renderWithApis(<EntityPromotionContent />, { api });
 
@@ -314,7 +317,7 @@ describe('EntityPromotionContent', () => {
   });
 
   it('pages through the history with Load more', async () => {
-    const user = userEvent.setup();
+    const user = userEvent.setup({ delay: null });
     const event = (seq: number, summary: string) => ({
       seq,
       id: `e${seq}`,
@@ -392,7 +395,7 @@ describe('EntityPromotionContent', () => {
   });
 
   it('lets a keyboard user reach the controls', async () => {
-    const user = userEvent.setup();
+    const user = userEvent.setup({ delay: null });
     const api = createFakePromotionApi();
     await renderWithApis(<EntityPromotionContent />, { api });
     const rollback = await screen.findByRole('button', {

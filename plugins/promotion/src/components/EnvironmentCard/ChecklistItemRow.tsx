@@ -53,9 +53,9 @@ export function ChecklistItemRow(props: ChecklistItemRowProps) {
     <ListItem alignItems="flex-start" divider>
       <ListItemIcon>
         {completion ? (
-          <CheckCircleIcon className={classes.done} titleAccess="Completed" />
+          <CheckCircleIcon className={classes.done} />
         ) : (
-          <RadioButtonUncheckedIcon titleAccess="Not completed" />
+          <RadioButtonUncheckedIcon />
         )}
       </ListItemIcon>
       <ListItemText

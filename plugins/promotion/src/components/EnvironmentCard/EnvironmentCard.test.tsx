@@ -6,9 +6,12 @@ import {
   createFakePromotionApi,
   ENTITY_REF,
   flowState,
-} from '../../__fixtures__/flow';
-import { renderWithApis } from '../../__fixtures__/render';
+} from '../../__testUtils__/flow';
+import { renderWithApis } from '../../__testUtils__/render';
 import { EnvironmentCard } from './EnvironmentCard';
+
+// These tests drive whole dialogs; give them room on a busy CI machine.
+jest.setTimeout(30_000);
 
 function environment(id: string, secondsAgo?: number): EnvironmentState {
   const state = flowState({ secondsAgo }).environments.find(
@@ -47,7 +50,7 @@ describe('EnvironmentCard', () => {
   });
 
   it('completes a version-scoped item with evidence and a note for the version standing there', async () => {
-    const user = userEvent.setup();
+    const user = userEvent.setup({ delay: null });
     const api = createFakePromotionApi();
     const onChange = jest.fn();
     await renderWithApis(
@@ -98,7 +101,7 @@ describe('EnvironmentCard', () => {
   });
 
   it('completes a flow-scoped item without a version', async () => {
-    const user = userEvent.setup();
+    const user = userEvent.setup({ delay: null });
     const api = createFakePromotionApi();
     await renderWithApis(
       <EnvironmentCard
@@ -128,7 +131,7 @@ describe('EnvironmentCard', () => {
   });
 
   it('undoes a completion for its version', async () => {
-    const user = userEvent.setup();
+    const user = userEvent.setup({ delay: null });
     const api = createFakePromotionApi();
     const onChange = jest.fn();
     await renderWithApis(
@@ -158,7 +161,7 @@ describe('EnvironmentCard', () => {
   });
 
   it('signs off the version standing there with a comment', async () => {
-    const user = userEvent.setup();
+    const user = userEvent.setup({ delay: null });
     const api = createFakePromotionApi();
     await renderWithApis(
       <EnvironmentCard
@@ -255,7 +258,7 @@ describe('EnvironmentCard', () => {
   });
 
   it('shows the standing approval state and revokes it with a reason', async () => {
-    const user = userEvent.setup();
+    const user = userEvent.setup({ delay: null });
     const api = createFakePromotionApi();
     const state = environment('production');
     state.standingApproval = {

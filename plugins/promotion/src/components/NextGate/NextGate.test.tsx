@@ -6,9 +6,12 @@ import {
   ENTITY_REF,
   flowState,
   pendingRequest,
-} from '../../__fixtures__/flow';
-import { renderWithApis } from '../../__fixtures__/render';
+} from '../../__testUtils__/flow';
+import { renderWithApis } from '../../__testUtils__/render';
 import { NextGate } from './NextGate';
+
+// These tests drive whole dialogs; give them room on a busy CI machine.
+jest.setTimeout(30_000);
 
 describe('NextGate', () => {
   it('lists the open conditions in the words the backend sent', async () => {
@@ -109,7 +112,7 @@ describe('NextGate', () => {
   });
 
   it('pre-fills the test results from the checklist evidence, previews the markdown safely and submits the dossier', async () => {
-    const user = userEvent.setup();
+    const user = userEvent.setup({ delay: null });
     const api = createFakePromotionApi();
     const onChange = jest.fn();
     await renderWithApis(

@@ -99,9 +99,9 @@ export function VerificationReportCard(props: {
               <ListItem key={check.kind} disableGutters>
                 <ListItemIcon>
                   {check.passed ? (
-                    <CheckCircleIcon titleAccess="Passed" />
+                    <CheckCircleIcon />
                   ) : (
-                    <ErrorIcon color="error" titleAccess="Failed" />
+                    <ErrorIcon color="error" />
                   )}
                 </ListItemIcon>
                 <ListItemText

@@ -284,32 +284,86 @@ export function allowAll(): FlowPermissions {
   };
 }
 
-/** A fake PromotionApi: every method a jest mock, with sensible defaults. */
+/**
+ * A fake PromotionApi: every method a jest mock with a sensible default;
+ * pass overrides (plain functions or jest mocks) for what a test needs.
+ */
 export function createFakePromotionApi(
   overrides: Partial<PromotionApi> = {},
 ): jest.Mocked<PromotionApi> {
-  const api: jest.Mocked<PromotionApi> = {
-    getFlow: jest.fn(async () => flowState()),
-    getFlowPermissions: jest.fn(async () => allowAll()),
-    getGate: jest.fn(),
-    getFlowEvents: jest.fn(async () => ({ items: [] })),
-    recordDeployment: jest.fn(),
-    completeChecklistItem: jest.fn(async () => ({} as any)),
-    undoChecklistItem: jest.fn(async () => undefined),
-    signOff: jest.fn(async () => ({} as any)),
-    revokeStandingApproval: jest.fn(async () => []),
-    recordRollback: jest.fn(async () => ({} as any)),
-    createRequest: jest.fn(async () => pendingRequest()),
-    getRequest: jest.fn(async () => pendingRequest()),
-    editRequest: jest.fn(async () => pendingRequest()),
-    withdrawRequest: jest.fn(async () => pendingRequest()),
-    decide: jest.fn(async () => pendingRequest()),
-    getInbox: jest.fn(async () => ({ items: [] })),
-    getAuditEvents: jest.fn(async () => ({ items: [] })),
-    exportAuditEvents: jest.fn(async () => new Blob([''])),
-    verifyAuditChain: jest.fn(),
-    getVerificationReport: jest.fn(),
-    downloadVerificationReport: jest.fn(async () => new Blob([''])),
+  const defaults: PromotionApi = {
+    getFlow: async () => flowState(),
+    getFlowPermissions: async () => allowAll(),
+    getGate: async () => flowState().nextGate!,
+    getFlowEvents: async () => ({ items: [] }),
+    recordDeployment: async () => {
+      throw new Error('not used by the UI');
+    },
+    completeChecklistItem: async (item, completion) => ({
+      id: 'completion',
+      entityRef: item.entityRef,
+      environmentId: item.environmentId,
+      kind: item.kind,
+      itemId: item.itemId,
+      version: completion.version,
+      completedBy: 'user:default/dave',
+      completedAt: new Date().toISOString(),
+      evidenceLink: completion.evidenceLink,
+      note: completion.note,
+    }),
+    undoChecklistItem: async () => {},
+    signOff: async (entityRef, environmentId, signOff) => ({
+      id: 'sign-off',
+      entityRef,
+      environmentId,
+      version: signOff.version,
+      signedOffBy: 'user:default/dave',
+      signedOffAt: new Date().toISOString(),
+      comment: signOff.comment,
+    }),
+    revokeStandingApproval: async () => [],
+    recordRollback: async (entityRef, rollback) => ({
+      id: 'rollback',
+      entityRef,
+      environmentId: rollback.environment,
+      fromVersion: rollback.fromVersion ?? '',
+      toVersion: rollback.toVersion,
+      reason: rollback.reason,
+      incidentLink: rollback.incidentLink,
+      recordedBy: 'user:default/dave',
+      recordedAt: new Date().toISOString(),
+    }),
+    createRequest: async () => pendingRequest(),
+    getRequest: async () => pendingRequest(),
+    editRequest: async () => pendingRequest(),
+    withdrawRequest: async () => pendingRequest({ status: 'withdrawn' }),
+    decide: async () => pendingRequest(),
+    getInbox: async () => ({ items: [] }),
+    getAuditEvents: async () => ({ items: [] }),
+    exportAuditEvents: async () => new Blob(['']),
+    verifyAuditChain: async () => ({
+      intact: true,
+      eventsChecked: 0,
+      verifiedAt: new Date().toISOString(),
+    }),
+    getVerificationReport: async range => ({
+      from: range.from ?? '',
+      to: range.to ?? '',
+      generatedAt: new Date().toISOString(),
+      deploymentsChecked: 0,
+      violations: [],
+      checks: [],
+    }),
+    downloadVerificationReport: async () => new Blob(['']),
   };
-  return Object.assign(api, overrides);
+  const methods = { ...defaults, ...overrides } as Record<
+    string,
+    (...args: any[]) => any
+  >;
+  return Object.fromEntries(
+    Object.entries(methods).map(([name, method]) => [
+      name,
+      jest.isMockFunction(method) ? method : jest.fn(method),
+    ]),
+  ) as unknown as jest.Mocked<PromotionApi>;
 }

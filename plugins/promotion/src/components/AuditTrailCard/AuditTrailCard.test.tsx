@@ -1,0 +1,59 @@
+import { screen, waitFor } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { createFakePromotionApi } from '../../__testUtils__/flow';
+import { renderWithApis } from '../../__testUtils__/render';
+import { AuditTrailCard } from './AuditTrailCard';
+
+describe('AuditTrailCard', () => {
+  beforeAll(() => {
+    Object.assign(URL, {
+      createObjectURL: jest.fn(() => 'blob:audit'),
+      revokeObjectURL: jest.fn(),
+    });
+  });
+
+  it('exports the trail as CSV over the chosen range', async () => {
+    const user = userEvent.setup({ delay: null });
+    const api = createFakePromotionApi({
+      verifyAuditChain: jest.fn(async () => ({
+        intact: true,
+        eventsChecked: 3,
+        verifiedAt: '2024-05-01T00:00:00.000Z',
+      })),
+    });
+    const range = {
+      from: '2024-04-01T00:00:00.000Z',
+      to: '2024-04-30T23:59:59.999Z',
+    };
+    await renderWithApis(
+      <AuditTrailCard range={range} rangeLabel="2024-04-01_2024-04-30" />,
+      { api },
+    );
+
+    await user.click(
+      screen.getByRole('button', { name: 'Export the audit trail as CSV' }),
+    );
+
+    await waitFor(() =>
+      expect(api.exportAuditEvents).toHaveBeenCalledWith({
+        ...range,
+        format: 'csv',
+      }),
+    );
+  });
+
+  it('shows why the chain could not be verified', async () => {
+    const api = createFakePromotionApi({
+      verifyAuditChain: jest.fn(async () => {
+        throw new Error('You may not read the audit trail');
+      }),
+    });
+    await renderWithApis(<AuditTrailCard range={{}} rangeLabel="all" />, {
+      api,
+    });
+
+    expect(
+      (await screen.findAllByText(/You may not read the audit trail/)).length,
+    ).toBeGreaterThan(0);
+  });
+});
