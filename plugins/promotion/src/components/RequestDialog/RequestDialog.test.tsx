@@ -45,7 +45,7 @@ describe('RequestDialog', () => {
     );
   });
 
-  it('cannot be submitted with an empty section', async () => {
+  it('cannot be submitted without saying what changed and why', async () => {
     const user = userEvent.setup({ delay: null });
     await renderInTestApp(
       <RequestDialog
@@ -62,6 +62,8 @@ describe('RequestDialog', () => {
     const submit = screen.getByRole('button', { name: 'Request promotion' });
     expect(submit).toBeEnabled();
     await user.clear(screen.getByRole('textbox', { name: /Release notes/ }));
+    expect(submit).toBeEnabled();
+    await user.clear(screen.getByRole('textbox', { name: /^Why/ }));
     expect(submit).toBeDisabled();
   });
 });

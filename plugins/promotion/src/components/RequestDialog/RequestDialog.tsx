@@ -13,6 +13,9 @@ import { FormEvent, useEffect, useId, useState } from 'react';
 import { errorMessage } from '../../utils/errors';
 import { DOSSIER_SECTIONS, DossierView } from '../DossierView';
 
+/** What the backend requires; test results and release notes may be empty. */
+const REQUIRED: Array<keyof Dossier> = ['whatChanged', 'why'];
+
 const HELP: Record<keyof Dossier, string> = {
   whatChanged: 'The changes this version brings. Markdown.',
   why: 'Why it should be promoted now. Markdown.',
@@ -55,9 +58,7 @@ export function RequestDialog(props: RequestDialogProps) {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [open]);
 
-  const missing = DOSSIER_SECTIONS.filter(
-    ({ key }) => dossier[key].trim().length === 0,
-  );
+  const missing = REQUIRED.filter(key => dossier[key].trim().length === 0);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -99,7 +100,8 @@ export function RequestDialog(props: RequestDialogProps) {
             </Alert>
           )}
           <DialogContentText>
-            Approvers decide on this dossier. Every section is required.
+            Approvers decide on this dossier: say what changed and why; add the
+            test results and release notes they need to judge it.
           </DialogContentText>
           <Grid container spacing={3}>
             <Grid item xs={12} md={6}>
@@ -115,7 +117,7 @@ export function RequestDialog(props: RequestDialogProps) {
                       [key]: e.target.value,
                     }))
                   }
-                  required
+                  required={REQUIRED.includes(key)}
                   helperText={HELP[key]}
                   multiline
                   minRows={key === 'testResults' ? 6 : 3}
