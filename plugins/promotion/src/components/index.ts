@@ -1,4 +1,0 @@
-export * from './EntityPromotionCard';
-export * from './EntityPromotionContent';
-export * from './PromotionApprovalsPage';
-export * from './PromotionSidebarItem';
