@@ -1,6 +1,18 @@
-import { mockServices } from '@backstage/backend-test-utils';
+import {
+  mockCredentials,
+  mockErrorHandler,
+  mockServices,
+} from '@backstage/backend-test-utils';
+import { Validator } from '@seriousme/openapi-schema-validator';
+import express from 'express';
+import request from 'supertest';
 import { createRouter } from '../service/router';
 import { PromotionService } from '../service/PromotionService';
+import {
+  OpenApiDocument,
+  OpenApiSchemas,
+  pointerSegment,
+} from './__testUtils__/openApiSchemas';
 import { buildOpenApiDocument } from './openApiDocument';
 
 type Doc = {
@@ -39,6 +51,51 @@ describe('buildOpenApiDocument', () => {
       .sort();
     expect(documented).toEqual(served);
     expect(served).toHaveLength(24);
+  });
+
+  it('opens to pipelines exactly the operations the router lets services call', async () => {
+    const router = await createRouter({
+      httpAuth: mockServices.httpAuth(),
+      // Past authentication every handler fails (500): only 403 matters.
+      service: {} as PromotionService,
+    });
+    const app = express().use(router).use(mockErrorHandler());
+    const values: Record<string, string> = {
+      namespace: 'default',
+      kind: 'component',
+      name: 'file-router',
+      environment: 'dev',
+      itemId: 'code-reviewed',
+      id: '5f1c7a52-8d0e-4a39-9b7e-2f7d0c1e4a11',
+    };
+    const documented: string[] = [];
+    const served: string[] = [];
+    for (const [path, operations] of Object.entries(doc.paths)) {
+      for (const [method, operation] of Object.entries(operations)) {
+        const name = `${method.toUpperCase()} ${path}`;
+        if (operation.security?.length === 0) {
+          continue;
+        }
+        if (/services \(pipelines\)/.test(operation.description)) {
+          documented.push(name);
+        }
+        const url = path.replace(/\{([A-Za-z]+)\}/g, (_m, p) => values[p]);
+        const res = await (request(app) as any)
+          [method](url)
+          .set('Authorization', mockCredentials.service.header());
+        if (res.status !== 403) {
+          served.push(name);
+        }
+      }
+    }
+    expect(documented).toEqual(served);
+    expect(documented).toEqual([
+      'GET /flows/{namespace}/{kind}/{name}',
+      'GET /flows/{namespace}/{kind}/{name}/gate',
+      'POST /flows/{namespace}/{kind}/{name}/deployments',
+      'POST /flows/{namespace}/{kind}/{name}/rollbacks',
+      'GET /requests/{id}',
+    ]);
   });
 
   it('is an OpenAPI 3.1 document with bearer security and public health', () => {
@@ -99,5 +156,74 @@ describe('buildOpenApiDocument', () => {
         }),
       ]),
     );
+  });
+
+  it('passes an OpenAPI 3.1 validator', async () => {
+    const validator = new Validator();
+    const result = await validator.validate(structuredClone(doc));
+    expect(result.errors).toBeUndefined();
+    expect(result.valid).toBe(true);
+    expect(validator.version).toBe('3.1');
+  });
+
+  it('is checked by a validator that refuses a broken document', async () => {
+    const broken = structuredClone(doc);
+    broken.paths['/flows/{namespace}/{kind}/{name}/gate'].get.parameters[0].in =
+      'body';
+    const result = await new Validator().validate(broken);
+    expect(result.valid).toBe(false);
+
+    const dangling = structuredClone(doc);
+    delete dangling.components.schemas.GateCondition;
+    await expect(new Validator().validate(dangling)).resolves.toMatchObject({
+      valid: false,
+    });
+  });
+
+  it('has schema objects that are valid JSON Schema 2020-12 and compile in strict mode', () => {
+    const schemas = new OpenApiSchemas(doc as unknown as OpenApiDocument);
+    const pointers: string[] = Object.keys(doc.components.schemas).map(
+      name => `/components/schemas/${pointerSegment(name)}`,
+    );
+    for (const [path, operations] of Object.entries(doc.paths)) {
+      for (const [method, operation] of Object.entries(operations)) {
+        const at = `/paths/${pointerSegment(path)}/${method}`;
+        (operation.parameters as unknown[]).forEach((_p, i) =>
+          pointers.push(`${at}/parameters/${i}/schema`),
+        );
+        for (const type of Object.keys(operation.requestBody?.content ?? {})) {
+          pointers.push(
+            `${at}/requestBody/content/${pointerSegment(type)}/schema`,
+          );
+        }
+        for (const [status, response] of Object.entries<any>(
+          operation.responses,
+        )) {
+          for (const type of Object.keys(response.content ?? {})) {
+            pointers.push(
+              `${at}/responses/${status}/content/${pointerSegment(
+                type,
+              )}/schema`,
+            );
+          }
+        }
+      }
+    }
+    expect(pointers.length).toBeGreaterThan(100);
+    for (const pointer of pointers) {
+      const schema = pointer
+        .split('/')
+        .slice(1)
+        .map(segment =>
+          decodeURIComponent(segment).replace(/~1/g, '/').replace(/~0/g, '~'),
+        )
+        .reduce<any>((node, key) => node[key], doc);
+      expect({ pointer, ...schemas.checkSchemaObject(schema) }).toEqual({
+        pointer,
+        valid: true,
+        errors: [],
+      });
+      expect(() => schemas.validatorAt(pointer)).not.toThrow();
+    }
   });
 });

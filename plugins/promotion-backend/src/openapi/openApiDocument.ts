@@ -308,7 +308,8 @@ const OPERATIONS: OperationSpec[] = [
     operationId: 'getPromotionRequest',
     summary: 'A promotion request with its decisions',
     tag: 'Requests',
-    access: 'user',
+    // Pipelines read a request's status while they wait for a decision.
+    access: 'user-or-service',
     params: requestParams,
     responses: {
       200: { description: 'The request', schema: promotionRequestSchema },

@@ -936,14 +936,21 @@ export class PromotionService {
   // Helpers
   // -------------------------------------------------------------------------
 
-  /** Looks the entity up in the catalog (as the caller) and finds its policy. */
+  /**
+   * Looks the entity up in the catalog and finds its policy: as the caller
+   * when it is a user (the catalog's read permission applies), as this plugin
+   * when it is a service, because a pipeline's token is typically limited to
+   * the promotion plugin (`accessRestrictions`) and the catalog refuses it.
+   */
   async #resolveFlow(
     ref: CompoundEntityRef,
     credentials: BackstageCredentials,
   ): Promise<Flow> {
     const entityRef = stringifyEntityRef(ref);
     const entity = await this.#catalog.getEntityByRef(entityRef, {
-      credentials,
+      credentials: this.#auth.isPrincipal(credentials, 'service')
+        ? await this.#auth.getOwnServiceCredentials()
+        : credentials,
     });
     if (!entity) {
       throw new NotFoundError(`No entity ${entityRef} found in the catalog`);

@@ -15,7 +15,8 @@ import {
   startTestBackend,
 } from '@backstage/backend-test-utils';
 import { Entity } from '@backstage/catalog-model';
-import { InputError } from '@backstage/errors';
+import { InputError, NotAllowedError } from '@backstage/errors';
+import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import {
   NotificationSendOptions,
@@ -153,6 +154,45 @@ export const PROMOTION_CONFIG: JsonObject = {
 };
 
 /**
+ * The catalog's in-memory mock, refusing external service principals the
+ * way the real catalog refuses a pipeline token whose `accessRestrictions`
+ * name only the promotion plugin.
+ */
+function pipelineRestrictedCatalog() {
+  const catalog = catalogServiceMock({ entities: ENTITIES });
+  return createServiceFactory({
+    service: catalogServiceRef,
+    deps: {},
+    factory: () =>
+      new Proxy(catalog, {
+        get(target, key, receiver) {
+          const value = Reflect.get(target, key, receiver);
+          if (typeof value !== 'function') {
+            return value;
+          }
+          return async (...args: unknown[]) => {
+            const options = args.at(-1) as
+              | { credentials?: BackstageCredentials }
+              | undefined;
+            const principal = options?.credentials?.principal as
+              | { type?: string; subject?: string }
+              | undefined;
+            if (
+              principal?.type === 'service' &&
+              principal.subject?.startsWith('external:')
+            ) {
+              throw new NotAllowedError(
+                "Access to target plugin 'catalog' is not included in token's access restrictions",
+              );
+            }
+            return value.apply(target, args);
+          };
+        },
+      }),
+  });
+}
+
+/**
  * A small permission policy: pipelines may do everything; the guest may only
  * read flows; only auditors and directors read the whole audit trail.
  */
@@ -251,7 +291,7 @@ export async function startPromotionBackend(options?: {
   const backend = await startTestBackend({
     features: [
       promotionPlugin,
-      catalogServiceMock.factory({ entities: ENTITIES }),
+      pipelineRestrictedCatalog(),
       mockServices.rootConfig.factory({
         data: { promotion: options?.config ?? PROMOTION_CONFIG },
       }),
