@@ -95,6 +95,8 @@ export interface RollbackRequest {
 
 export interface InboxItem {
   request: PromotionRequest;
+  /** The title of the environment the request is for, from the flow's policy. */
+  environmentTitle: string;
   /** Approvals counted on the current dossier / needed. */
   approvals: number;
   requiredApprovals: number;

@@ -302,6 +302,7 @@ export const inboxResponseSchema = z.object({
   items: z.array(
     z.object({
       request: promotionRequestSchema,
+      environmentTitle: z.string(),
       approvals: z.number().int(),
       requiredApprovals: z.number().int(),
       cannotDecideReason: z.string().optional(),

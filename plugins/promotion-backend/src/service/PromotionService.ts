@@ -834,6 +834,7 @@ export class PromotionService {
         }
         items.push({
           request,
+          environmentTitle: environment.title,
           approvals: countingApprovers(request, environment.approval).length,
           requiredApprovals: environment.approval.minApprovers,
           ...(cannotDecideReason && { cannotDecideReason }),

@@ -246,6 +246,7 @@ describe.each(databases.eachSupportedId())(
       expect(res.body.items).toEqual([
         expect.objectContaining({
           request: expect.objectContaining({ id: promotion.id }),
+          environmentTitle: 'Production',
           approvals: 0,
           requiredApprovals: 1,
         }),

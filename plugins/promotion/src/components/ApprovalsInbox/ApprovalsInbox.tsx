@@ -47,7 +47,7 @@ export function ApprovalsInbox() {
           <Box key={item.request.id} mb={2}>
             <PromotionRequestCard
               request={item.request}
-              environmentTitle={item.request.environmentId}
+              environmentTitle={item.environmentTitle}
               approvals={item.approvals}
               requiredApprovals={item.requiredApprovals}
               showFlow

@@ -64,6 +64,7 @@ function inboxItems(): InboxItem[] {
   return [
     {
       request: pendingRequest(),
+      environmentTitle: 'Production',
       approvals: 1,
       requiredApprovals: 2,
     },
@@ -75,6 +76,7 @@ function inboxItems(): InboxItem[] {
         requestedBy: 'user:default/dave',
         decisions: [],
       }),
+      environmentTitle: 'Production',
       approvals: 0,
       requiredApprovals: 1,
       cannotDecideReason:
@@ -108,7 +110,7 @@ describe('PromotionApprovalsPage', () => {
     await renderWithApis(<PromotionApprovalsPage />, { api });
 
     const first = await screen.findByRole('article', {
-      name: /payments-sftp: 1.4.0 into production/,
+      name: /payments-sftp: 1.4.0 into Production/,
     });
     expect(
       within(first).getByRole('link', { name: 'payments-sftp' }),
@@ -116,16 +118,16 @@ describe('PromotionApprovalsPage', () => {
     expect(within(first).getByText('1 of 2 approvals')).toBeInTheDocument();
     expect(
       within(first).getByRole('button', {
-        name: 'Approve 1.4.0 into production',
+        name: 'Approve 1.4.0 into Production',
       }),
     ).toBeEnabled();
 
     const second = screen.getByRole('article', {
-      name: /ledger: 2.0.0 into production/,
+      name: /ledger: 2.0.0 into Production/,
     });
     expect(
       within(second).getByRole('button', {
-        name: 'Approve 2.0.0 into production',
+        name: 'Approve 2.0.0 into Production',
       }),
     ).toHaveAccessibleDescription(
       'You requested this promotion, so you cannot approve it.',
@@ -139,7 +141,7 @@ describe('PromotionApprovalsPage', () => {
 
     await user.click(
       await screen.findByRole('button', {
-        name: 'Approve 1.4.0 into production',
+        name: 'Approve 1.4.0 into Production',
       }),
     );
     const dialog = await screen.findByRole('dialog');
