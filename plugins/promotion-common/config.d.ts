@@ -24,6 +24,26 @@ export interface Config {
       | string;
 
     /**
+     * How often the approvers of a pending promotion request are reminded
+     * that it waits for them: first this long after the request was made,
+     * then again after every further interval until it is decided, withdrawn
+     * or expires. A duration object such as `{ days: 1 }` or an ISO 8601
+     * duration such as `P1D`; must be longer than zero. Defaults to 1 day.
+     */
+    reminderInterval?:
+      | {
+          years?: number;
+          months?: number;
+          weeks?: number;
+          days?: number;
+          hours?: number;
+          minutes?: number;
+          seconds?: number;
+          milliseconds?: number;
+        }
+      | string;
+
+    /**
      * The named policies, keyed by the name entities give in their
      * `promotion.io/policy` annotation. Names use letters, digits, `-`, `_`
      * and `.`, starting with a letter or digit.

@@ -2,6 +2,7 @@ import request from 'supertest';
 import {
   noneHeader,
   PROMOTION_CONFIG,
+  Recordings,
   serviceHeader,
   startPromotionBackend,
   userHeader,
@@ -12,6 +13,19 @@ jest.setTimeout(60_000);
 
 const BASE = '/api/promotion';
 const FLOW = `${BASE}/flows/default/component/payments-sftp`;
+
+const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
+
+function task(recordings: Recordings, id: string) {
+  const found = recordings.tasks.find(t => t.id === id);
+  if (!found) {
+    throw new Error(`No task ${id} was scheduled`);
+  }
+  return found;
+}
+
+const run = (scheduled: Recordings['tasks'][number]) =>
+  scheduled.fn(new AbortController().signal);
 
 describe('promotionPlugin', () => {
   describe('started with the standard configuration', () => {
@@ -280,15 +294,19 @@ describe('promotionPlugin', () => {
   it('expires overdue requests in a task scheduled once across replicas', async () => {
     const config = JSON.parse(JSON.stringify(PROMOTION_CONFIG));
     config.requestExpiry = { seconds: 1 };
+    config.reminderInterval = { seconds: 1 };
     const { server, recordings } = await startPromotionBackend({ config });
-    expect(recordings.tasks).toEqual([
-      expect.objectContaining({
-        id: 'promotion-expire-requests',
-        frequency: { minutes: 5 },
-        timeout: { minutes: 1 },
-        scope: 'global',
-      }),
-    ]);
+    expect(recordings.tasks).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          id: 'promotion-expire-requests',
+          frequency: { minutes: 5 },
+          timeout: { minutes: 1 },
+          scope: 'global',
+        }),
+      ]),
+    );
+    const expire = task(recordings, 'promotion-expire-requests');
 
     await request(server)
       .post(`${FLOW}/deployments`)
@@ -305,8 +323,8 @@ describe('promotionPlugin', () => {
       })
       .expect(201);
 
-    await new Promise(resolve => setTimeout(resolve, 1100));
-    await recordings.tasks[0].fn(new AbortController().signal);
+    await sleep(1100);
+    await run(expire);
 
     const res = await request(server)
       .get(`${BASE}/requests/${created.body.id}`)
@@ -319,6 +337,147 @@ describe('promotionPlugin', () => {
       .get(`${BASE}/inbox`)
       .set('Authorization', userHeader(USERS.dave));
     expect(inbox.body.items).toEqual([]);
+
+    // The requester is told, once.
+    const expiredNotifications = recordings.notifications.filter(
+      n => n.payload.scope === `promotion-request-expired:${created.body.id}`,
+    );
+    expect(expiredNotifications).toEqual([
+      {
+        recipients: { type: 'entity', entityRef: USERS.alice },
+        payload: expect.objectContaining({
+          title:
+            'Promotion request expired: component:default/payments-sftp 1.0.0 to Production',
+          link: '/catalog/default/component/payments-sftp/promotion',
+        }),
+      },
+    ]);
+    await run(expire);
+    expect(
+      recordings.notifications.filter(
+        n => n.payload.scope === `promotion-request-expired:${created.body.id}`,
+      ),
+    ).toHaveLength(1);
+    // Due for a reminder too, but an expired request is no longer reminded of.
+    await run(task(recordings, 'promotion-remind-approvers'));
+    expect(
+      recordings.notifications.filter(n =>
+        n.payload.scope?.startsWith('promotion-reminder:'),
+      ),
+    ).toEqual([]);
+  });
+
+  describe('reminders', () => {
+    const remindConfig = () => {
+      const config = JSON.parse(JSON.stringify(PROMOTION_CONFIG));
+      config.reminderInterval = { seconds: 1 };
+      return config;
+    };
+
+    async function requestProduction(server: Parameters<typeof request>[0]) {
+      await request(server)
+        .post(`${FLOW}/deployments`)
+        .set('Authorization', serviceHeader())
+        .send({ environment: 'dev', version: '1.0.0', status: 'succeeded' })
+        .expect(201);
+      const created = await request(server)
+        .post(`${FLOW}/requests`)
+        .set('Authorization', userHeader(USERS.alice))
+        .send({
+          environment: 'prod',
+          version: '1.0.0',
+          dossier: { whatChanged: 'Retries', why: 'Timeouts' },
+        })
+        .expect(201);
+      return created.body;
+    }
+
+    it('reminds the approvers of a pending request once per interval, in a task scheduled once across replicas', async () => {
+      const { server, recordings } = await startPromotionBackend({
+        config: remindConfig(),
+      });
+      expect(recordings.tasks).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({
+            id: 'promotion-remind-approvers',
+            frequency: { minutes: 5 },
+            timeout: { minutes: 5 },
+            scope: 'global',
+          }),
+        ]),
+      );
+      const remind = task(recordings, 'promotion-remind-approvers');
+      const created = await requestProduction(server);
+      const reminders = () =>
+        recordings.notifications.filter(
+          n => n.payload.scope === `promotion-reminder:${created.id}`,
+        );
+
+      // Not yet: the request is younger than the interval.
+      await run(remind);
+      expect(reminders()).toEqual([]);
+
+      await sleep(1100);
+      await run(remind);
+      expect(reminders()).toEqual([
+        {
+          recipients: {
+            type: 'entity',
+            entityRef: ['group:default/directors'],
+            excludeEntityRef: USERS.alice,
+          },
+          payload: expect.objectContaining({
+            title: expect.stringMatching(
+              /^Reminder: component:default\/payments-sftp 1\.0\.0 into Production is waiting for your approval since \d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2} UTC$/,
+            ),
+            link: '/catalog/default/component/payments-sftp/promotion',
+            topic: 'promotion-request',
+          }),
+        },
+      ]);
+      // Once per interval: running again at once reminds nobody.
+      await run(remind);
+      expect(reminders()).toHaveLength(1);
+
+      await sleep(1100);
+      await run(remind);
+      expect(reminders()).toHaveLength(2);
+      expect(
+        recordings.auditorEvents.filter(e => e.eventId === 'request.reminded'),
+      ).toHaveLength(2);
+
+      // Decided: no more reminders.
+      await request(server)
+        .post(`${BASE}/requests/${created.id}/decisions`)
+        .set('Authorization', userHeader(USERS.dave))
+        .send({ decision: 'approve', comment: 'Go' })
+        .expect(200)
+        .expect(res => expect(res.body.status).toBe('approved'));
+      await sleep(1100);
+      await run(remind);
+      expect(reminders()).toHaveLength(2);
+    });
+
+    it('records the reminder when the notifications backend is down', async () => {
+      const { server, recordings } = await startPromotionBackend({
+        config: remindConfig(),
+        failNotifications: true,
+      });
+      const created = await requestProduction(server);
+      await sleep(1100);
+      await run(task(recordings, 'promotion-remind-approvers'));
+      const events = await request(server)
+        .get(`${FLOW}/events`)
+        .set('Authorization', userHeader(USERS.dave));
+      expect(events.body.items).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({
+            type: 'request.reminded',
+            payload: expect.objectContaining({ requestId: created.id }),
+          }),
+        ]),
+      );
+    });
   });
 
   it('fails to start with a message naming the bad configuration key', async () => {

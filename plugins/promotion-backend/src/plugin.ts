@@ -86,6 +86,20 @@ export const promotionPlugin = createBackendPlugin({
             }
           },
         });
+        await scheduler.scheduleTask({
+          id: 'promotion-remind-approvers',
+          frequency: { minutes: 5 },
+          timeout: { minutes: 5 },
+          scope: 'global',
+          fn: async () => {
+            const reminded = await service.remindApprovers();
+            if (reminded > 0) {
+              logger.info(
+                `Reminded the approvers of ${reminded} promotion request(s)`,
+              );
+            }
+          },
+        });
 
         httpRouter.use(await createRouter({ httpAuth, service }));
         httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });

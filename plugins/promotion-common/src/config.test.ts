@@ -32,6 +32,7 @@ describe('readPromotionConfig', () => {
     const config = readPromotionConfig(seedsPromotionConfig);
 
     expect(config.requestExpirySeconds).toBe(14 * 24 * 3600);
+    expect(config.reminderIntervalSeconds).toBe(24 * 3600);
     expect(Object.keys(config.policies)).toEqual(['standard', 'regulated']);
 
     const standard = config.policies.standard;
@@ -120,6 +121,7 @@ describe('readPromotionConfig', () => {
     expect(readPromotionConfig(undefined)).toEqual({
       policies: {},
       requestExpirySeconds: 14 * 24 * 3600,
+      reminderIntervalSeconds: 24 * 3600,
     });
   });
 
@@ -135,6 +137,17 @@ describe('readPromotionConfig', () => {
     expect(
       readPromotionConfig({ requestExpiry: 'P1DT12H' }).requestExpirySeconds,
     ).toBe(36 * 3600);
+  });
+
+  it('reads the reminder interval as a duration object or an ISO 8601 string', () => {
+    expect(
+      readPromotionConfig({ reminderInterval: { hours: 4 } })
+        .reminderIntervalSeconds,
+    ).toBe(4 * 3600);
+    expect(
+      readPromotionConfig({ reminderInterval: 'PT30M' })
+        .reminderIntervalSeconds,
+    ).toBe(30 * 60);
   });
 
   it('normalises approver refs and drops duplicates', () => {
@@ -428,6 +441,21 @@ describe('readPromotionConfig', () => {
       ]);
     });
 
+    it('rejects a reminder interval that is zero, negative or not a duration', () => {
+      expect(problemsOf({ reminderInterval: { days: 0 } })).toEqual([
+        'promotion.reminderInterval: must be longer than zero',
+      ]);
+      expect(problemsOf({ reminderInterval: '-P1D' })).toEqual([
+        'promotion.reminderInterval: must be longer than zero',
+      ]);
+      expect(problemsOf({ reminderInterval: 'daily' })).toEqual([
+        'promotion.reminderInterval: "daily" is not an ISO 8601 duration',
+      ]);
+      expect(problemsOf({ reminderInterval: { day: 1 } })).toEqual([
+        'promotion.reminderInterval.day: unknown key',
+      ]);
+    });
+
     it('rejects unknown keys, so a misspelt rule is not silently ignored', () => {
       expect(
         problemsOf(
@@ -481,6 +509,7 @@ describe('promotionConfigSchema', () => {
       type: 'object',
       properties: {
         requestExpiry: expect.anything(),
+        reminderInterval: expect.anything(),
         policies: expect.anything(),
       },
     });

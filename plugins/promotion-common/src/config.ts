@@ -34,6 +34,7 @@ const ISO_DURATION_PATTERN =
   /^(-)?P(?!$)(?:(\d+(?:[.,]\d+)?)Y)?(?:(\d+(?:[.,]\d+)?)M)?(?:(\d+(?:[.,]\d+)?)W)?(?:(\d+(?:[.,]\d+)?)D)?(?:T(?=\d)(?:(\d+(?:[.,]\d+)?)H)?(?:(\d+(?:[.,]\d+)?)M)?(?:(\d+(?:[.,]\d+)?)S)?)?$/i;
 
 const DEFAULT_REQUEST_EXPIRY_SECONDS = 14 * 24 * 60 * 60;
+const DEFAULT_REMINDER_INTERVAL_SECONDS = 24 * 60 * 60;
 
 /**
  * Seconds per unit. Years and months have no fixed length; like most
@@ -254,6 +255,12 @@ export const promotionConfigSchema = z.object({
       when: isWellFormed,
     })
     .optional(),
+  reminderInterval: durationSchema
+    .refine(interval => durationToSeconds(interval) > 0, {
+      error: 'must be longer than zero',
+      when: isWellFormed,
+    })
+    .optional(),
   policies: z
     .record(
       z.string().regex(PROMOTION_ID_PATTERN, {
@@ -399,6 +406,10 @@ export function readPromotionConfig(raw: unknown): PromotionConfig {
       input.requestExpiry === undefined
         ? DEFAULT_REQUEST_EXPIRY_SECONDS
         : durationToSeconds(input.requestExpiry),
+    reminderIntervalSeconds:
+      input.reminderInterval === undefined
+        ? DEFAULT_REMINDER_INTERVAL_SECONDS
+        : durationToSeconds(input.reminderInterval),
   };
 }
 

@@ -77,6 +77,8 @@ export interface PromotionConfig {
   policies: Record<string, PromotionPolicy>;
   /** Pending requests older than this expire, in seconds. */
   requestExpirySeconds: number;
+  /** The approvers of a pending request are reminded this often, in seconds. */
+  reminderIntervalSeconds: number;
 }
 
 // ---------------------------------------------------------------------------
@@ -215,6 +217,7 @@ export type AuditEventType =
   | 'request.edited'
   | 'request.withdrawn'
   | 'request.expired'
+  | 'request.reminded'
   | 'request.approved'
   | 'request.rejected'
   | 'decision.recorded'

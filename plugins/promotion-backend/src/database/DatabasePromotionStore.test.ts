@@ -894,6 +894,90 @@ describe.each(databases.eachSupportedId())(
       });
     });
 
+    describe('reminders', () => {
+      const REMINDER = { actor: 'service:promotion' };
+      /** Claims as the scheduled task would at `minutes`, with the given interval. */
+      const claimAt = (minutes: number, intervalMinutes = 20, limit = 10) =>
+        store.claimReminders(
+          {
+            olderThan: at(minutes - intervalMinutes),
+            now: at(minutes),
+            limit,
+          },
+          REMINDER,
+        );
+      const idsOf = (recorded: { value: Array<{ id: string }> }) =>
+        recorded.value.map(r => r.id);
+
+      it('claims each pending request once per interval until it ends', async () => {
+        // Both expire 60 minutes after they were made.
+        const first = await createRequest('1.0.0', 'production', 0);
+        const second = await createRequest('1.0.1', 'production', 10);
+        const decided = await createRequest('1.0.2', 'production', 0);
+        await store.decide(approve(decided.id), as(BOB, 1));
+
+        expect(await claimAt(19)).toEqual({ value: [], events: [] });
+
+        const reminded = await claimAt(20);
+        expect(idsOf(reminded)).toEqual([first.id]);
+        expect(reminded.value[0]).toEqual(first);
+        expect(reminded.events).toEqual([
+          expect.objectContaining({
+            type: 'request.reminded',
+            actor: 'service:promotion',
+            entityRef: FLOW,
+            environmentId: 'production',
+            version: '1.0.0',
+            occurredAt: at(20).toISOString(),
+            payload: { requestId: first.id, pendingSince: first.createdAt },
+          }),
+        ]);
+
+        expect(idsOf(await claimAt(30))).toEqual([second.id]);
+        expect(idsOf(await claimAt(39))).toEqual([]);
+        expect(idsOf(await claimAt(40))).toEqual([first.id]);
+        // The first expires at 60: no reminder for an expired request.
+        expect(idsOf(await claimAt(60))).toEqual([second.id]);
+
+        // A reminder is no change to the request: it can still be decided.
+        await store.decide(approve(second.id), as(BOB, 61));
+        expect(idsOf(await claimAt(69, 1))).toEqual([]);
+
+        const reminders = (await allEvents()).filter(
+          e => e.type === 'request.reminded',
+        );
+        expect(reminders.map(e => e.payload.requestId)).toEqual([
+          first.id,
+          second.id,
+          first.id,
+          second.id,
+        ]);
+        expect(await store.verifyChain()).toMatchObject({ intact: true });
+      });
+
+      it('claims at most the limit, the soonest to expire first', async () => {
+        const requests = [
+          await createRequest('1.0.2', 'production', 2),
+          await createRequest('1.0.0', 'production', 0),
+          await createRequest('1.0.1', 'production', 1),
+        ];
+        const [r2, r0, r1] = requests;
+        expect(idsOf(await claimAt(30, 20, 2))).toEqual([r0.id, r1.id]);
+        expect(idsOf(await claimAt(30, 20, 2))).toEqual([r2.id]);
+        expect(idsOf(await claimAt(30, 20, 2))).toEqual([]);
+      });
+
+      it('refuses an interval that is not positive and a bad limit', async () => {
+        await expect(
+          store.claimReminders(
+            { olderThan: at(1), now: at(1), limit: 10 },
+            REMINDER,
+          ),
+        ).rejects.toThrow(InputError);
+        await expect(claimAt(30, 20, 0)).rejects.toThrow(InputError);
+      });
+    });
+
     describe('races', () => {
       it('approve vs withdraw: one wins, the other gets a ConflictError', async () => {
         const request = await createRequest();
@@ -1004,6 +1088,30 @@ describe.each(databases.eachSupportedId())(
             ? final.revision === 1
             : final?.status === 'pending' && final.revision === 2,
         ).toBe(true);
+      });
+
+      it('two concurrent reminder claims remind each request once', async () => {
+        const requests = [];
+        for (let i = 0; i < 6; i++) {
+          requests.push(await createRequest(`2.0.${i}`, 'production', i));
+        }
+        const claim = () =>
+          store.claimReminders(
+            { olderThan: at(20), now: at(30), limit: 100 },
+            { actor: 'service:promotion' },
+          );
+        const results = await Promise.all([claim(), claim()]);
+        const claimed = results.flatMap(r =>
+          r.value.map(request => request.id),
+        );
+        expect([...claimed].sort()).toEqual(requests.map(r => r.id).sort());
+        const reminders = (await allEvents()).filter(
+          e => e.type === 'request.reminded',
+        );
+        expect(reminders.map(e => e.payload.requestId).sort()).toEqual(
+          [...claimed].sort(),
+        );
+        expect(await store.verifyChain()).toMatchObject({ intact: true });
       });
 
       it('appends concurrent events without gaps or forks', async () => {
@@ -1132,6 +1240,32 @@ describe.each(databases.eachSupportedId())(
         expect(
           [...(value.events[1].payload.approvers as string[])].sort(),
         ).toEqual([BOB, CAROL]);
+      });
+
+      it('of two reminder claims waiting for the same rows, only the first claims them', async () => {
+        const requests = [];
+        for (let i = 0; i < 4; i++) {
+          requests.push(await createRequest(`3.0.${i}`, 'production', i));
+        }
+        const claim = () =>
+          store.claimReminders(
+            { olderThan: at(20), now: at(30), limit: 100 },
+            { actor: 'service:promotion' },
+          );
+        // Both claims read the due requests, then wait for the first row.
+        const tx = await knex.transaction();
+        await tx(TABLES.requests).where({ id: requests[0].id }).forUpdate();
+        const claims = Promise.all([claim(), claim()]);
+        await new Promise(resolve => setTimeout(resolve, 300));
+        await tx.commit();
+        const results = await claims;
+
+        expect(results.map(r => r.value.length).sort()).toEqual([0, 4]);
+        const winner = results.find(r => r.value.length > 0)!;
+        expect(winner.value.map(r => r.id)).toEqual(requests.map(r => r.id));
+        expect(
+          (await allEvents()).filter(e => e.type === 'request.reminded'),
+        ).toHaveLength(4);
       });
 
       it('a rollback revokes an approval granted while it waited for the chain', async () => {

@@ -38,6 +38,7 @@ import {
 } from './mappers';
 import {
   AuditContext,
+  ClaimRemindersInput,
   CompleteChecklistItemInput,
   CreateRequestInput,
   CreateSignOffInput,
@@ -536,6 +537,7 @@ export class DatabasePromotionStore implements PromotionStore {
       expires_at: input.expiresAt,
       decided_at: null,
       pending_key: '',
+      last_reminded_at: null,
     };
     const alreadyPending = () =>
       new ConflictError(
@@ -918,6 +920,89 @@ export class DatabasePromotionStore implements PromotionStore {
       );
       return { value: requests, events };
     });
+  }
+
+  async claimReminders(
+    input: ClaimRemindersInput,
+    ctx: Omit<AuditContext, 'now'>,
+  ): Promise<Recorded<PromotionRequest[]>> {
+    const { now, olderThan, limit } = input;
+    if (olderThan.getTime() >= now.getTime()) {
+      // The guard below relies on a claimed request no longer being due.
+      throw new InputError('olderThan must be before now');
+    }
+    if (!Number.isInteger(limit) || limit < 1) {
+      throw new InputError(`limit must be a positive integer, not ${limit}`);
+    }
+    const due: DbRequestRow[] = await this.whereReminderDue(
+      this.db<DbRequestRow>(TABLES.requests),
+      input,
+    )
+      // The same order as expireRequests: both lock rows in one order.
+      .orderBy([
+        { column: 'expires_at', order: 'asc' },
+        { column: 'id', order: 'asc' },
+      ])
+      .limit(limit);
+    if (due.length === 0) {
+      return { value: [], events: [] };
+    }
+    return await this.db.transaction(async tx => {
+      const claimed: string[] = [];
+      for (const row of due) {
+        // Guarded by the same conditions: another replica that claimed the
+        // request first has moved last_reminded_at past olderThan, and a
+        // decision, a withdrawal or the expiry has ended it.
+        const updated = await this.whereReminderDue(
+          tx<DbRequestRow>(TABLES.requests).where({ id: row.id }),
+          input,
+        ).update({ last_reminded_at: now });
+        if (updated === 1) {
+          claimed.push(row.id);
+        }
+      }
+      if (claimed.length === 0) {
+        return { value: [], events: [] };
+      }
+      const requests = await this.withDecisions(
+        tx,
+        await tx<DbRequestRow>(TABLES.requests)
+          .whereIn('id', claimed)
+          .orderBy([
+            { column: 'expires_at', order: 'asc' },
+            { column: 'id', order: 'asc' },
+          ]),
+      );
+      const events = await this.appendEvents(
+        tx,
+        { actor: ctx.actor },
+        now,
+        requests.map(request => ({
+          type: 'request.reminded' as const,
+          entityRef: request.entityRef,
+          environmentId: request.environmentId,
+          version: request.version,
+          summary: `Reminded the approvers of the promotion request for ${request.version} into ${request.environmentId}, pending since ${request.createdAt}`,
+          payload: { requestId: request.id, pendingSince: request.createdAt },
+        })),
+      );
+      return { value: requests, events };
+    });
+  }
+
+  /** Pending, unexpired, and made or last reminded at or before `olderThan`. */
+  private whereReminderDue<TResult>(
+    query: Knex.QueryBuilder<DbRequestRow, TResult>,
+    input: ClaimRemindersInput,
+  ): Knex.QueryBuilder<DbRequestRow, TResult> {
+    return query
+      .where({ status: 'pending' })
+      .where('expires_at', '>', input.now)
+      .whereRaw('coalesce(??, ??) <= ?', [
+        'last_reminded_at',
+        'created_at',
+        input.olderThan,
+      ]);
   }
 
   /** The request row, which must exist and be pending. */

@@ -110,6 +110,15 @@ export interface RecordRollbackInput {
   incidentLink?: string;
 }
 
+export interface ClaimRemindersInput {
+  /** Requests made, or last reminded, at or before this time are due; must be before `now`. */
+  olderThan: Date;
+  /** When the reminder is sent; requests that have expired by then are not due. */
+  now: Date;
+  /** Claims at most this many requests, the soonest to expire first. */
+  limit: number;
+}
+
 export interface ListEventsOptions {
   entityRef?: string;
   from?: Date;
@@ -207,6 +216,17 @@ export interface PromotionStore {
   ): Promise<Recorded<{ request: PromotionRequest; decision: Decision }>>;
   /** Expires pending requests whose expiresAt is before `now`. */
   expireRequests(ctx: AuditContext): Promise<Recorded<PromotionRequest[]>>;
+  /**
+   * Claims the pending, unexpired requests whose approvers are due a
+   * reminder (made, or last reminded, at or before `olderThan`): marks them
+   * reminded at `now` and appends a `request.reminded` event for each. Safe
+   * across replicas: a request is claimed by one caller only, and returned
+   * only to the caller that claimed it.
+   */
+  claimReminders(
+    input: ClaimRemindersInput,
+    ctx: Omit<AuditContext, 'now'>,
+  ): Promise<Recorded<PromotionRequest[]>>;
 
   /** Revokes the active standing approvals of the flow for the environment; returns none (and records nothing) when there is none. */
   revokeStandingApproval(

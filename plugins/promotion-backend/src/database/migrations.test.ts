@@ -74,6 +74,80 @@ describe.each(databases.eachSupportedId())(
       expect(completed).toEqual([]);
     });
 
+    it('20261122000000_request_reminders adds last_reminded_at, and its down and up keep the data', async () => {
+      await knex.migrate.latest({ directory: migrationsDir });
+      expect(
+        await knex.schema.hasColumn(TABLES.requests, 'last_reminded_at'),
+      ).toBe(true);
+      const store = await storeOn(knex);
+      const { value: request } = await store.createRequest(
+        {
+          entityRef: FLOW,
+          environmentId: 'production',
+          version: '1.0.0',
+          dossier: {
+            whatChanged: 'New client',
+            why: 'Deprecation',
+            testResults: '',
+            releaseNotes: '',
+          },
+          expiresAt: new Date('2026-12-05T10:00:00.000Z'),
+        },
+        actor,
+      );
+      const { value: decided } = await store.decide(
+        {
+          requestId: request.id,
+          decision: 'approve',
+          comment: 'ok',
+          minApprovers: 2,
+          grantsStandingApproval: false,
+        },
+        { ...actor, actor: 'user:default/bob' },
+      );
+      const remind = () =>
+        store.claimReminders(
+          {
+            olderThan: new Date('2026-11-22T10:00:00.000Z'),
+            now: new Date('2026-11-23T10:00:00.000Z'),
+            limit: 10,
+          },
+          { actor: 'service:promotion' },
+        );
+      expect((await remind()).value).toEqual([decided.request]);
+
+      // Down: the column goes, the requests, decisions and events stay.
+      await migrateDownOne(knex);
+      expect(
+        await knex.schema.hasColumn(TABLES.requests, 'last_reminded_at'),
+      ).toBe(false);
+      expect(await store.getRequest(request.id)).toEqual(decided.request);
+      expect(await store.verifyChain()).toMatchObject({
+        intact: true,
+        eventsChecked: 3,
+      });
+      // The one-pending-request index survived the change of the table.
+      await expect(
+        knex(TABLES.requests).insert({
+          ...(await knex(TABLES.requests).where({ id: request.id }).first()),
+          id: '00000000-0000-4000-8000-000000000000',
+        }),
+      ).rejects.toMatchObject({
+        code: expect.stringMatching(
+          /^(23505|ER_DUP_ENTRY|SQLITE_CONSTRAINT_UNIQUE)$/,
+        ),
+      });
+
+      // Up again: the column is back, empty, so the request is due again.
+      await migrateUpOne(knex);
+      expect(await store.getRequest(request.id)).toEqual(decided.request);
+      expect(
+        (await knex(TABLES.requests).where({ id: request.id }).first())
+          .last_reminded_at,
+      ).toBeNull();
+      expect((await remind()).value).toEqual([decided.request]);
+    });
+
     it('keeps data across a repeated migrate.latest, and starts empty after down and up', async () => {
       await knex.migrate.latest({ directory: migrationsDir });
       const store = await storeOn(knex);

@@ -83,6 +83,8 @@ export interface DbRequestRow {
   decided_at: DbTimestamp | null;
   /** '' while pending, the row id afterwards. */
   pending_key: string;
+  /** When the approvers were last reminded; null before the first reminder. */
+  last_reminded_at: DbTimestamp | null;
 }
 
 export interface DbDecisionRow {

@@ -126,6 +126,90 @@ describe('PromotionNotifier', () => {
     expect(send).not.toHaveBeenCalled();
   });
 
+  it('reminds the approvers, not the requester, of a request still waiting', async () => {
+    const send = jest.fn(async () => {});
+    const notifier = new PromotionNotifier({
+      notifications: { send },
+      logger: mockServices.logger.mock(),
+    });
+    await notifier.reminderDue({
+      request,
+      environmentTitle: 'Production',
+      approvers: ['group:default/directors'],
+    });
+    expect(send).toHaveBeenCalledWith({
+      recipients: {
+        type: 'entity',
+        entityRef: ['group:default/directors'],
+        excludeEntityRef: 'user:default/dev-alice',
+      },
+      payload: {
+        title:
+          'Reminder: component:default/payments-sftp 1.0.0 into Production is waiting for your approval since 1 Jan 2025, 00:00 UTC',
+        description:
+          'user:default/dev-alice asks to promote 1.0.0 of component:default/payments-sftp to Production. The request expires on 15 Jan 2025, 00:00 UTC. What changed: Retries',
+        link: '/catalog/default/component/payments-sftp/promotion',
+        severity: 'normal',
+        topic: 'promotion-request',
+        scope: 'promotion-reminder:r1',
+      },
+    });
+
+    send.mockClear();
+    await notifier.reminderDue({
+      request,
+      environmentTitle: 'Production',
+      approvers: [],
+    });
+    expect(send).not.toHaveBeenCalled();
+  });
+
+  it('tells the requester that the request expired', async () => {
+    const send = jest.fn(async () => {});
+    const notifier = new PromotionNotifier({
+      notifications: { send },
+      logger: mockServices.logger.mock(),
+    });
+    await notifier.requestExpired({
+      request: { ...request, status: 'expired' },
+      environmentTitle: 'Production',
+    });
+    expect(send).toHaveBeenCalledWith({
+      recipients: { type: 'entity', entityRef: 'user:default/dev-alice' },
+      payload: expect.objectContaining({
+        title:
+          'Promotion request expired: component:default/payments-sftp 1.0.0 to Production',
+        description:
+          'No decision was made by 15 Jan 2025, 00:00 UTC. Request the promotion again if it is still wanted.',
+        link: '/catalog/default/component/payments-sftp/promotion',
+        scope: 'promotion-request-expired:r1',
+      }),
+    });
+  });
+
+  it('logs a failed reminder or expiry notification instead of failing', async () => {
+    const logger = mockServices.logger.mock();
+    const notifier = new PromotionNotifier({
+      notifications: {
+        send: async () => {
+          throw new Error('notifications backend is down');
+        },
+      },
+      logger,
+    });
+    await expect(
+      notifier.reminderDue({
+        request,
+        environmentTitle: 'Production',
+        approvers: ['group:default/directors'],
+      }),
+    ).resolves.toBeUndefined();
+    await expect(
+      notifier.requestExpired({ request, environmentTitle: 'Production' }),
+    ).resolves.toBeUndefined();
+    expect(logger.warn).toHaveBeenCalledTimes(2);
+  });
+
   it('links to the Promotion tab of the entity', () => {
     expect(flowLink('component:ns-1/my-flow')).toBe(
       '/catalog/ns-1/component/my-flow/promotion',

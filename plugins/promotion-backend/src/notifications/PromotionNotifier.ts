@@ -10,6 +10,7 @@ import {
   PromotionRequest,
   Rollback,
 } from '@promotion/plugin-promotion-common';
+import { DateTime } from 'luxon';
 
 /** The signal channel of one flow; the UI subscribes to refresh its tab. */
 export function flowChannel(entityRef: string): string {
@@ -25,6 +26,13 @@ export function flowLink(entityRef: string): string {
   return `/catalog/${encodeURIComponent(namespace)}/${encodeURIComponent(
     kind,
   )}/${encodeURIComponent(name)}/promotion`;
+}
+
+/** `21 Nov 2026, 10:00 UTC`: a timestamp in a notification. */
+export function formatNotificationTime(iso: string): string {
+  return DateTime.fromISO(iso, { zone: 'utc' }).toFormat(
+    "d LLL yyyy, HH:mm 'UTC'",
+  );
 }
 
 /**
@@ -67,6 +75,68 @@ export class PromotionNotifier {
         severity: 'high',
         topic: 'promotion-request',
         scope: `promotion-request:${request.id}`,
+      },
+    });
+  }
+
+  /**
+   * The approvers of the environment are reminded that a request still waits
+   * for them. Every reminder of a request shares one scope, so it raises the
+   * same notification again instead of adding another one.
+   */
+  async reminderDue(options: {
+    request: PromotionRequest;
+    environmentTitle: string;
+    approvers: string[];
+  }): Promise<void> {
+    const { request, environmentTitle, approvers } = options;
+    if (approvers.length === 0) {
+      return;
+    }
+    await this.#send({
+      recipients: {
+        type: 'entity',
+        entityRef: approvers,
+        excludeEntityRef: request.requestedBy,
+      },
+      payload: {
+        title: `Reminder: ${request.entityRef} ${
+          request.version
+        } into ${environmentTitle} is waiting for your approval since ${formatNotificationTime(
+          request.createdAt,
+        )}`,
+        description: `${request.requestedBy} asks to promote ${
+          request.version
+        } of ${
+          request.entityRef
+        } to ${environmentTitle}. The request expires on ${formatNotificationTime(
+          request.expiresAt,
+        )}. What changed: ${request.dossier.whatChanged}`,
+        link: flowLink(request.entityRef),
+        severity: 'normal',
+        topic: 'promotion-request',
+        scope: `promotion-reminder:${request.id}`,
+      },
+    });
+  }
+
+  /** The requester learns that the request expired without a decision. */
+  async requestExpired(options: {
+    request: PromotionRequest;
+    environmentTitle: string;
+  }): Promise<void> {
+    const { request, environmentTitle } = options;
+    await this.#send({
+      recipients: { type: 'entity', entityRef: request.requestedBy },
+      payload: {
+        title: `Promotion request expired: ${request.entityRef} ${request.version} to ${environmentTitle}`,
+        description: `No decision was made by ${formatNotificationTime(
+          request.expiresAt,
+        )}. Request the promotion again if it is still wanted.`,
+        link: flowLink(request.entityRef),
+        severity: 'normal',
+        topic: 'promotion-request',
+        scope: `promotion-request-expired:${request.id}`,
       },
     });
   }

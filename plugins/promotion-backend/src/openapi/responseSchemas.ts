@@ -236,6 +236,7 @@ export const auditEventSchema = z.object({
     'request.edited',
     'request.withdrawn',
     'request.expired',
+    'request.reminded',
     'request.approved',
     'request.rejected',
     'decision.recorded',

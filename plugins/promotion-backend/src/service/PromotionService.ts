@@ -127,6 +127,8 @@ export interface PromotionServiceOptions {
 export const SYSTEM_ACTOR = 'service:plugin:promotion';
 
 const DEFAULT_REPORT_DAYS = 30;
+/** Requests reminded per run of the reminder task; the others wait for the next run. */
+const REMINDER_BATCH_SIZE = 100;
 
 /**
  * The rules of Promotion. Every method authorizes the caller with the
@@ -854,8 +856,52 @@ export class PromotionService {
       now: this.#now(),
     });
     await this.#audit(recorded.events);
+    const environments = await this.#requestEnvironments(recorded.value);
+    for (const request of recorded.value) {
+      await this.#notifier.requestExpired({
+        request,
+        environmentTitle:
+          environments.get(request.id)?.title ?? request.environmentId,
+      });
+    }
     for (const entityRef of new Set(recorded.value.map(r => r.entityRef))) {
       await this.#notifier.flowChanged(entityRef, { inbox: true });
+    }
+    return recorded.value.length;
+  }
+
+  /**
+   * Reminds the approvers of the requests that have waited another reminder
+   * interval; run by the scheduler. The store claims each due request for
+   * one caller only, so replicas running it at once never remind twice.
+   */
+  async remindApprovers(): Promise<number> {
+    const now = this.#now();
+    const recorded = await this.#store.claimReminders(
+      {
+        olderThan: new Date(
+          now.getTime() - this.#config.reminderIntervalSeconds * 1000,
+        ),
+        now,
+        limit: REMINDER_BATCH_SIZE,
+      },
+      { actor: SYSTEM_ACTOR },
+    );
+    await this.#audit(recorded.events);
+    const environments = await this.#requestEnvironments(recorded.value);
+    for (const request of recorded.value) {
+      const environment = environments.get(request.id);
+      if (!environment) {
+        this.#logger.warn(
+          `No reminder for promotion request ${request.id}: the environment ${request.environmentId} of ${request.entityRef} could not be found`,
+        );
+        continue;
+      }
+      await this.#notifier.reminderDue({
+        request,
+        environmentTitle: environment.title,
+        approvers: environment.approval.approvers,
+      });
     }
     return recorded.value.length;
   }
@@ -1145,6 +1191,53 @@ export class PromotionService {
       reasons.push(eligibility.reason);
     }
     return { allowed: false, reason: capitalise(reasons.join('; ')) };
+  }
+
+  /**
+   * The environment of each request (by request id), from its flow's policy,
+   * read as the plugin. Requests whose flow or environment is gone are left
+   * out, and so is everything when the catalog cannot be read: this serves
+   * notifications only, which never fail the change they tell about.
+   */
+  async #requestEnvironments(
+    requests: PromotionRequest[],
+  ): Promise<Map<string, EnvironmentDefinition>> {
+    const environments = new Map<string, EnvironmentDefinition>();
+    const entityRefs = [...new Set(requests.map(r => r.entityRef))];
+    if (entityRefs.length === 0) {
+      return environments;
+    }
+    let entities: Array<Entity | undefined>;
+    try {
+      ({ items: entities } = await this.#catalog.getEntitiesByRefs(
+        { entityRefs },
+        { credentials: await this.#auth.getOwnServiceCredentials() },
+      ));
+    } catch (error) {
+      this.#logger.error(
+        'Could not read the flows of promotion requests from the catalog; their notifications are not sent',
+        { error: String(error) },
+      );
+      return environments;
+    }
+    const policies = new Map(
+      entityRefs.map((entityRef, index) => {
+        const entity = entities[index];
+        return [
+          entityRef,
+          entity ? getPolicyForEntity(this.#config, entity).policy : undefined,
+        ];
+      }),
+    );
+    for (const request of requests) {
+      const environment = policies
+        .get(request.entityRef)
+        ?.environments.find(e => e.id === request.environmentId);
+      if (environment) {
+        environments.set(request.id, environment);
+      }
+    }
+    return environments;
   }
 
   async #listRollbacks(entityRef: string): Promise<Rollback[]> {
