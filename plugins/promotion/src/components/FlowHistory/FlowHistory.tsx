@@ -8,7 +8,10 @@ import TableHead from '@material-ui/core/TableHead';
 import TableRow from '@material-ui/core/TableRow';
 import Typography from '@material-ui/core/Typography';
 import Alert from '@material-ui/lab/Alert';
-import type { AuditEvent } from '@promotion/plugin-promotion-common';
+import type {
+  AuditEvent,
+  AuditEventType,
+} from '@promotion/plugin-promotion-common';
 import { errorMessage } from '../../utils/errors';
 import { formatDateTime } from '../../utils/format';
 import { Actor } from '../Actor';
@@ -27,7 +30,8 @@ export interface FlowHistoryProps {
   environmentTitles: Record<string, string>;
 }
 
-const EVENT_WORDS: Record<string, string> = {
+/** Every audit event type in words; the type makes a new event type a compile error here. */
+const EVENT_WORDS: Record<AuditEventType, string> = {
   'deployment.recorded': 'Deployment recorded',
   'checklist.completed': 'Checklist item completed',
   'checklist.undone': 'Checklist item undone',
@@ -36,6 +40,7 @@ const EVENT_WORDS: Record<string, string> = {
   'request.edited': 'Dossier edited',
   'request.withdrawn': 'Request withdrawn',
   'request.expired': 'Request expired',
+  'request.reminded': 'Approvers reminded',
   'request.approved': 'Request approved',
   'request.rejected': 'Request rejected',
   'decision.recorded': 'Decision recorded',
