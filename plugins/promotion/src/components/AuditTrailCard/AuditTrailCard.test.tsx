@@ -42,6 +42,43 @@ describe('AuditTrailCard', () => {
     );
   });
 
+  it('says where the chain is broken and what is wrong there, verifying again on demand', async () => {
+    const user = userEvent.setup({ delay: null });
+    const verifyAuditChain = jest
+      .fn()
+      .mockResolvedValueOnce({
+        intact: true,
+        eventsChecked: 19,
+        verifiedAt: '2024-05-01T00:00:00.000Z',
+      })
+      .mockResolvedValueOnce({
+        intact: false,
+        eventsChecked: 18,
+        firstBrokenSeq: 19,
+        // The backend's sentence ends with a full stop of its own.
+        problem:
+          'Event 19 was altered after it was recorded: its content no longer matches its hash.',
+        verifiedAt: '2024-05-01T00:01:00.000Z',
+      });
+    const api = createFakePromotionApi({ verifyAuditChain });
+    await renderWithApis(<AuditTrailCard range={{}} rangeLabel="all" />, {
+      api,
+    });
+
+    expect(
+      await screen.findByText(/^The audit chain is intact: 19 events checked/),
+    ).toBeInTheDocument();
+    await user.click(
+      screen.getByRole('button', { name: 'Verify the audit chain now' }),
+    );
+
+    const alert = await screen.findByText(/^The audit chain is broken/);
+    expect(alert).toHaveTextContent(
+      /^The audit chain is broken at event #19: Event 19 was altered after it was recorded: its content no longer matches its hash\. 18 events checked on .+\.$/,
+    );
+    expect(verifyAuditChain).toHaveBeenCalledTimes(2);
+  });
+
   it('shows why the chain could not be verified', async () => {
     const api = createFakePromotionApi({
       verifyAuditChain: jest.fn(async () => {

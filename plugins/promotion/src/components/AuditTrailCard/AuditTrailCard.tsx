@@ -60,8 +60,9 @@ export function AuditTrailCard(props: {
             The audit chain is broken
             {verification.firstBrokenSeq !== undefined &&
               ` at event #${verification.firstBrokenSeq}`}
-            {verification.problem && `: ${verification.problem}`}.{' '}
-            {verification.eventsChecked} events checked on{' '}
+            {verification.problem &&
+              `: ${verification.problem.replace(/[.\s]+$/, '')}`}
+            . {verification.eventsChecked} events checked on{' '}
             {formatDateTime(verification.verifiedAt)}.
           </Alert>
         ))}

@@ -4,6 +4,7 @@ import {
   entity,
   flowState,
 } from '../../__testUtils__/flow';
+import { expectTextToWrap } from '../../__testUtils__/layout';
 import { renderWithApis } from '../../__testUtils__/render';
 import { DependenciesCard } from './DependenciesCard';
 
@@ -35,6 +36,11 @@ describe('DependenciesCard', () => {
       ),
     ).toBeInTheDocument();
     expect(screen.getByText('Not governed by Promotion.')).toBeInTheDocument();
+    expectTextToWrap(
+      screen.getByText(
+        'Could not read where it stands: Not allowed to read ledger',
+      ),
+    );
   });
 
   it('marks dependencies missing from the catalog', async () => {

@@ -11,6 +11,7 @@ import ListItemText from '@material-ui/core/ListItemText';
 import Typography from '@material-ui/core/Typography';
 import { DependencyState, useDependencies } from '../../hooks';
 import { errorMessage } from '../../utils/errors';
+import { wrappingListItemText } from '../../utils/styles';
 
 function whereItStands(dependency: DependencyState): string {
   if (!dependency.entity) {
@@ -53,6 +54,7 @@ export function DependenciesCard(props: { entity: Entity }) {
           {dependencies.map(dependency => (
             <ListItem key={dependency.entityRef} disableGutters>
               <ListItemText
+                style={wrappingListItemText}
                 primary={<EntityRefLink entityRef={dependency.entityRef} />}
                 secondary={whereItStands(dependency)}
               />

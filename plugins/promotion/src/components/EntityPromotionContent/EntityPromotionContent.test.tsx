@@ -8,6 +8,7 @@ import {
   flowState,
   pendingRequest,
 } from '../../__testUtils__/flow';
+import { expectTextToWrap } from '../../__testUtils__/layout';
 import { renderWithApis } from '../../__testUtils__/render';
 import { EntityPromotionContent } from './EntityPromotionContent';
 
@@ -166,6 +167,43 @@ describe('EntityPromotionContent', () => {
     expect(
       screen.getByRole('button', { name: 'Record rollback' }),
     ).toHaveAccessibleDescription('Only owners record rollbacks.');
+  });
+
+  it('lists recent rollbacks with their reason, read whole', async () => {
+    const reason =
+      'Partner uploads time out after 1.4.0: the SFTP gateway rejects the new cipher list';
+    const api = createFakePromotionApi({
+      getFlow: jest.fn(async () => ({
+        ...flowState(),
+        rollbacks: [
+          {
+            id: 'rb-1',
+            entityRef: ENTITY_REF,
+            environmentId: 'production',
+            fromVersion: '1.4.0',
+            toVersion: '1.3.0',
+            reason,
+            incidentLink: 'https://incidents.example.com/INC-4711',
+            recordedBy: 'user:default/dave',
+            recordedAt: '2024-05-01T10:00:00.000Z',
+          },
+        ],
+      })),
+    });
+    await renderWithApis(<EntityPromotionContent />, { api });
+
+    const rollbacks = await screen.findByRole('region', {
+      name: 'Recent rollbacks',
+    });
+    expect(
+      within(rollbacks).getByText(/^Production: 1.4.0/),
+    ).toBeInTheDocument();
+    expect(
+      within(rollbacks).getByRole('link', { name: 'incident' }),
+    ).toHaveAttribute('href', 'https://incidents.example.com/INC-4711');
+    expectTextToWrap(
+      within(rollbacks).getByText(text => text.startsWith(reason)),
+    );
   });
 
   it('approves with a required comment on the dossier the approver read, then refreshes', async () => {

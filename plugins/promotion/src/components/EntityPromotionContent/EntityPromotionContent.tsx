@@ -36,6 +36,7 @@ import { deniedReason } from '../../utils/decisions';
 import { errorMessage } from '../../utils/errors';
 import { formatDateTime } from '../../utils/format';
 import { isPromotionAvailable } from '../../utils/isPromotionAvailable';
+import { wrappingListItemText } from '../../utils/styles';
 import { ActionButton } from '../ActionButton';
 import { Actor } from '../Actor';
 import { DependenciesCard } from '../DependenciesCard';
@@ -238,6 +239,7 @@ function LadderCard(props: {
             {rollbacks.map(rollback => (
               <ListItem key={rollback.id} disableGutters>
                 <ListItemText
+                  style={wrappingListItemText}
                   primary={
                     <>
                       {titles[rollback.environmentId] ?? rollback.environmentId}

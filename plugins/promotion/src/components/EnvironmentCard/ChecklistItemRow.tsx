@@ -10,6 +10,7 @@ import RadioButtonUncheckedIcon from '@material-ui/icons/RadioButtonUnchecked';
 import type { ChecklistCompletion } from '@promotion/plugin-promotion-common';
 import { ReactNode, useState } from 'react';
 import { formatDateTime } from '../../utils/format';
+import { wrappingListItemText } from '../../utils/styles';
 import { ActionButton } from '../ActionButton';
 import { Actor } from '../Actor';
 import { CompleteItemDialog } from '../CompleteItemDialog';
@@ -59,6 +60,7 @@ export function ChecklistItemRow(props: ChecklistItemRowProps) {
         )}
       </ListItemIcon>
       <ListItemText
+        style={wrappingListItemText}
         disableTypography
         primary={<Typography variant="body1">{title}</Typography>}
         secondary={

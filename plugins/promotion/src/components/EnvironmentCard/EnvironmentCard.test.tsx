@@ -7,6 +7,7 @@ import {
   ENTITY_REF,
   flowState,
 } from '../../__testUtils__/flow';
+import { expectTextToWrap } from '../../__testUtils__/layout';
 import { renderWithApis } from '../../__testUtils__/render';
 import { EnvironmentCard } from './EnvironmentCard';
 
@@ -252,6 +253,13 @@ describe('EnvironmentCard', () => {
     expect(
       screen.getByRole('button', { name: 'Complete Uptime green' }),
     ).toBeEnabled();
+
+    // The item, the countdown and the reason are read whole, not cut off.
+    expectTextToWrap(screen.getByText('Monitor logs'));
+    expectTextToWrap(
+      screen.getByRole('timer', { name: 'Time left for Monitor logs' }),
+    );
+    expectTextToWrap(screen.getByText(/^Wait 0:0[12] more: /));
 
     await waitFor(() => expect(monitor).toBeEnabled(), { timeout: 4000 });
     expect(screen.queryByRole('timer')).not.toBeInTheDocument();

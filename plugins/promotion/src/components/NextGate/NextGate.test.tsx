@@ -7,6 +7,7 @@ import {
   flowState,
   pendingRequest,
 } from '../../__testUtils__/flow';
+import { expectTextToWrap } from '../../__testUtils__/layout';
 import { renderWithApis } from '../../__testUtils__/render';
 import { NextGate } from './NextGate';
 
@@ -35,6 +36,26 @@ describe('NextGate', () => {
         'The standing approval for Production was revoked: 1.4.0 needs a new approval.',
       ),
     ).toBeInTheDocument();
+  });
+
+  it('shows each condition whole, wrapped, not cut to one line', async () => {
+    await renderWithApis(
+      <NextGate
+        entityRef={ENTITY_REF}
+        flow={flowState()}
+        permissions={allowAll()}
+        onChange={jest.fn()}
+      />,
+      { api: createFakePromotionApi() },
+    );
+
+    const conditions = within(
+      screen.getByRole('list', { name: 'Open conditions' }),
+    ).getAllByRole('listitem');
+    expect(conditions).toHaveLength(3);
+    for (const condition of conditions) {
+      expectTextToWrap(within(condition).getByText(/\w/));
+    }
   });
 
   it('says the gate is open when it is, and offers no request', async () => {

@@ -15,6 +15,7 @@ import { useMemo, useState } from 'react';
 import { promotionApiRef } from '../../api';
 import { deniedReason } from '../../utils/decisions';
 import { prefillDossier } from '../../utils/dossier';
+import { wrappingListItemText } from '../../utils/styles';
 import { ActionButton } from '../ActionButton';
 import { RequestDialog } from '../RequestDialog';
 
@@ -98,7 +99,10 @@ export function NextGate(props: NextGateProps) {
                 <ListItemIcon>
                   <BlockIcon color="error" fontSize="small" />
                 </ListItemIcon>
-                <ListItemText primary={condition.message} />
+                <ListItemText
+                  style={wrappingListItemText}
+                  primary={condition.message}
+                />
               </ListItem>
             ))}
           </List>

@@ -3,6 +3,7 @@ import { renderInTestApp } from '@backstage/test-utils';
 import { screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { pendingRequest } from '../../__testUtils__/flow';
+import { expectTextToWrap } from '../../__testUtils__/layout';
 import { PromotionRequestCard } from './PromotionRequestCard';
 
 describe('PromotionRequestCard', () => {
@@ -30,6 +31,8 @@ describe('PromotionRequestCard', () => {
     const decisions = within(card).getByRole('list', { name: 'Decisions' });
     expect(within(decisions).getByText('“Fine by me”')).toBeInTheDocument();
     expect(within(decisions).getByText(/no longer counts/)).toBeInTheDocument();
+    // A comment is read whole, however long.
+    expectTextToWrap(within(decisions).getByText('“Fine by me”'));
 
     await user.click(within(card).getByRole('button', { name: 'Dossier' }));
     expect(within(card).getByText('SFTP').tagName).toBe('STRONG');

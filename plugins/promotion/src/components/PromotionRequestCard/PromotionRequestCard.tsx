@@ -17,6 +17,7 @@ import type {
 } from '@promotion/plugin-promotion-common';
 import { useId, useState } from 'react';
 import { formatDateTime } from '../../utils/format';
+import { wrappingListItemText } from '../../utils/styles';
 import { ActionButton } from '../ActionButton';
 import { Actor } from '../Actor';
 import { CommentDialog } from '../CommentDialog';
@@ -106,6 +107,7 @@ export function PromotionRequestCard(props: PromotionRequestCardProps) {
               return (
                 <ListItem key={given.id} disableGutters>
                   <ListItemText
+                    style={wrappingListItemText}
                     primary={
                       <>
                         <Actor entityRef={given.decidedBy} />{' '}

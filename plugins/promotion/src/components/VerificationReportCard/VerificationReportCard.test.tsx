@@ -1,6 +1,7 @@
 import { screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { createFakePromotionApi } from '../../__testUtils__/flow';
+import { expectTextToWrap } from '../../__testUtils__/layout';
 import { renderWithApis } from '../../__testUtils__/render';
 import { VerificationReportCard } from './VerificationReportCard';
 
@@ -33,6 +34,9 @@ describe('VerificationReportCard', () => {
       ),
     ).toBeInTheDocument();
     expect(screen.getByText('Passed')).toBeInTheDocument();
+    expectTextToWrap(
+      screen.getByText('Release notes delivered at deployment time'),
+    );
     expect(
       screen.queryByRole('table', { name: 'Violations' }),
     ).not.toBeInTheDocument();

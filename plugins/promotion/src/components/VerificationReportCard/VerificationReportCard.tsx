@@ -25,6 +25,7 @@ import { useVerificationReport } from '../../hooks';
 import { downloadBlob } from '../../utils/download';
 import { errorMessage } from '../../utils/errors';
 import { formatDateTime } from '../../utils/format';
+import { wrappingListItemText } from '../../utils/styles';
 
 function Evidence(props: { evidence: string }) {
   if (/^https?:\/\//.test(props.evidence)) {
@@ -105,6 +106,7 @@ export function VerificationReportCard(props: {
                   )}
                 </ListItemIcon>
                 <ListItemText
+                  style={wrappingListItemText}
                   primary={check.title}
                   secondary={check.passed ? 'Passed' : 'Failed'}
                 />
