@@ -4,6 +4,16 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import {
+  api,
+  appConfig,
+  BACKEND,
+  flowUrl,
+  PIPELINE,
+  pipelineAccess,
+  REPO,
+  TOKEN,
+} from './support';
 
 /*
  * Every example of docs/pipelines.md, run against the running portal
@@ -17,22 +27,12 @@ import { parse as parseYaml } from 'yaml';
  * the spec also passes on a database that earlier runs have used.
  */
 
-const REPO = path.resolve(__dirname, '..');
 const DOCS = path.join(REPO, 'docs/pipelines.md');
-const appConfig = parseYaml(
-  fs.readFileSync(path.join(REPO, 'app-config.yaml'), 'utf8'),
-);
 const productionConfig = parseYaml(
   fs.readFileSync(path.join(REPO, 'app-config.production.yaml'), 'utf8'),
 );
-const BACKEND: string = appConfig.backend.baseUrl;
-const pipelineAccess = (appConfig.backend.auth.externalAccess as any[]).find(
-  access => access.type === 'static',
-);
-const TOKEN: string = pipelineAccess.options.token;
-const PIPELINE = `service:${pipelineAccess.options.subject}`;
 const FLOW_REF = 'component:default/file-router';
-const FLOW = `${BACKEND}/api/promotion/flows/default/component/file-router`;
+const FLOW = flowUrl(FLOW_REF);
 const RUN = Date.now();
 
 // ---------------------------------------------------------------------------
@@ -105,44 +105,8 @@ const only = (kind: Kind) => {
 };
 
 // ---------------------------------------------------------------------------
-// The API, as the pipeline and as the example users
+// The API, as the pipeline and as the example users (./support)
 // ---------------------------------------------------------------------------
-
-const userTokens = new Map<string, string>();
-
-/** A user token from the example portal's demo sign-in. */
-async function userToken(user: string): Promise<string> {
-  if (!userTokens.has(user)) {
-    const res = await fetch(`${BACKEND}/api/auth/demo/refresh`, {
-      headers: { 'x-promotion-demo-user': user },
-    });
-    expect(res.status, `demo sign-in as ${user}`).toBe(200);
-    userTokens.set(user, (await res.json()).backstageIdentity.token);
-  }
-  return userTokens.get(user)!;
-}
-
-async function api(
-  method: string,
-  url: string,
-  options: { as?: string; body?: unknown; status?: number } = {},
-): Promise<any> {
-  const token = options.as ? await userToken(options.as) : TOKEN;
-  const res = await fetch(url, {
-    method,
-    headers: {
-      Authorization: `Bearer ${token}`,
-      ...(options.body !== undefined && {
-        'Content-Type': 'application/json',
-      }),
-    },
-    body: options.body === undefined ? undefined : JSON.stringify(options.body),
-  });
-  const text = await res.text();
-  const expected = options.status ?? (method === 'POST' ? 201 : 200);
-  expect(res.status, `${method} ${url}: ${text}`).toBe(expected);
-  return text ? JSON.parse(text) : undefined;
-}
 
 const gateOf = (environment: string, version: string) =>
   api('GET', `${FLOW}/gate?${new URLSearchParams({ environment, version })}`);

@@ -2,6 +2,8 @@
 # Browser tests: starts the portal with the README's start command on a fresh
 # database, waits until it answers, runs the Playwright tests in Debian's
 # chromium, and stops the portal. Argument: where to write the JSON results.
+# The tests see PROMOTION_E2E_DATA_DIR (the portal's SQLite files and the
+# generated configuration overlay) and read both.
 set -euo pipefail
 # shellcheck source=scripts/env.sh
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
@@ -12,6 +14,7 @@ mkdir -p "$(dirname "$RESULT_FILE")"
 export PROMOTION_E2E_DATA_DIR
 PROMOTION_E2E_DATA_DIR="$(mktemp -d /tmp/promotion-e2e-XXXXXX)"
 LOG="$REPO_ROOT/.ci-results/portal.log"
+mkdir -p "$(dirname "$LOG")"
 
 for port in 3000 7007; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
@@ -20,10 +23,17 @@ for port in 3000 7007; do
   fi
 done
 
+# The example configuration with post-deployment minimum waits of a few
+# seconds instead of minutes (e2e/make-e2e-config.js), so the story spec can
+# watch a countdown end.
+E2E_CONFIG="$PROMOTION_E2E_DATA_DIR/app-config.e2e.generated.yaml"
+node e2e/make-e2e-config.js "$REPO_ROOT/app-config.yaml" >"$E2E_CONFIG"
+
 echo "==> Starting the portal (log: $LOG, database: $PROMOTION_E2E_DATA_DIR)"
 setsid bash scripts/start.sh \
   --config "$REPO_ROOT/app-config.yaml" \
-  --config "$REPO_ROOT/e2e/app-config.e2e.yaml" >"$LOG" 2>&1 &
+  --config "$REPO_ROOT/e2e/app-config.e2e.yaml" \
+  --config "$E2E_CONFIG" >"$LOG" 2>&1 &
 PORTAL_PID=$!
 stop_portal() {
   kill -TERM -- "-$PORTAL_PID" 2>/dev/null || true
