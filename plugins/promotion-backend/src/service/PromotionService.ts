@@ -78,6 +78,7 @@ import {
   approverEligibility,
   decisionEligibility,
   normaliseEntityRef,
+  SELF_APPROVAL_REASON,
 } from './approvers';
 import {
   AuditExportFormat,
@@ -716,9 +717,8 @@ export class PromotionService {
     ctx: CallContext,
   ): Promise<PromotionRequest> {
     const request = await this.#request(id);
-    const flow = await this.#authorizedFlow(
+    const flow = await this.#readableFlow(
       parseEntityRef(request.entityRef),
-      promotionApprovePermission,
       ctx,
     );
     const environment = flow.policy.environments.find(
@@ -729,6 +729,21 @@ export class PromotionService {
         `Environment "${request.environmentId}" is no longer on the ladder of ${flow.entityRef}; the request cannot be decided`,
       );
     }
+    // A requester hears that it is their own request before anything else.
+    const identity = await this.#identity(ctx.credentials);
+    if (
+      input.decision === 'approve' &&
+      !environment.approval.allowSelfApproval &&
+      normaliseEntityRef(request.requestedBy) ===
+        normaliseEntityRef(identity.userEntityRef)
+    ) {
+      throw new NotAllowedError(capitalise(SELF_APPROVAL_REASON));
+    }
+    await this.#authorizer.authorizeFlow(
+      promotionApprovePermission,
+      flow.entityRef,
+      ctx.credentials,
+    );
     if (
       request.status === 'pending' &&
       Date.parse(request.expiresAt) <= this.#now().getTime()
@@ -737,7 +752,6 @@ export class PromotionService {
         `This request expired at ${request.expiresAt}; request the promotion again`,
       );
     }
-    const identity = await this.#identity(ctx.credentials);
     const eligibility = decisionEligibility({
       environment,
       request,
@@ -829,7 +843,12 @@ export class PromotionService {
           decision: 'approve',
         });
         let cannotDecideReason: string | undefined;
-        if (!may.approve) {
+        if (
+          !eligibility.allowed &&
+          eligibility.reason === SELF_APPROVAL_REASON
+        ) {
+          cannotDecideReason = capitalise(eligibility.reason);
+        } else if (!may.approve) {
           cannotDecideReason = deniedReason(promotionApprovePermission);
         } else if (!eligibility.allowed) {
           cannotDecideReason = capitalise(eligibility.reason);

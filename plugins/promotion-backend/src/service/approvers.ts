@@ -81,6 +81,10 @@ export function currentApprovers(request: PromotionRequest): string[] {
   return [...approvers];
 }
 
+/** Why a requester may not approve their own request (unless the rule allows it). */
+export const SELF_APPROVAL_REASON =
+  'you requested this promotion, so you cannot approve it';
+
 /**
  * Whether the caller may give this decision on this request: an approver of
  * the environment, not the requester (unless self-approval is allowed), not
@@ -93,11 +97,8 @@ export function decisionEligibility(options: {
   decision: DecisionKind;
 }): Eligibility {
   const { environment, request, identity, decision } = options;
-  const approver = approverEligibility(environment, identity);
-  if (!approver.allowed) {
-    return approver;
-  }
   const me = normaliseEntityRef(identity.userEntityRef);
+  // The most specific reason first: a requester is told it is their own request.
   if (
     decision === 'approve' &&
     normaliseEntityRef(request.requestedBy) === me &&
@@ -106,8 +107,12 @@ export function decisionEligibility(options: {
     return {
       allowed: false,
       kind: 'forbidden',
-      reason: 'you requested this promotion, so you cannot approve it',
+      reason: SELF_APPROVAL_REASON,
     };
+  }
+  const approver = approverEligibility(environment, identity);
+  if (!approver.allowed) {
+    return approver;
   }
   if (request.status !== 'pending') {
     return {

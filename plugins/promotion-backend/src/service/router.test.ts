@@ -254,13 +254,22 @@ describe.each(databases.eachSupportedId())(
       res = await api(USERS.alice).get(`${BASE}/inbox`);
       expect(res.body.items).toEqual([]);
 
-      // The requester is no approver.
+      // The requester may not approve: told first that it is their own request.
       res = await api(USERS.alice).post(
         `${BASE}/requests/${promotion.id}/decisions`,
         { decision: 'approve', comment: 'Looks good to me' },
       );
       expect(res.status).toBe(403);
-      expect(res.body.error.message).toContain('not an approver');
+      expect(res.body.error.message).toBe(
+        'You requested this promotion, so you cannot approve it',
+      );
+      // Someone else who is no approver is told so.
+      res = await api(USERS.carol).post(
+        `${BASE}/requests/${promotion.id}/decisions`,
+        { decision: 'approve', comment: 'Looks good to me' },
+      );
+      expect(res.status).toBe(403);
+      expect(res.body.error.message).not.toContain('You requested');
 
       // The director approves with a written comment.
       res = await api(USERS.dave).post(

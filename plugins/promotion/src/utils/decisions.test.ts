@@ -12,7 +12,16 @@ describe('decisionBlockedReason', () => {
         userEntityRef: 'user:default/Alice',
         permission: { allowed: true },
       }),
-    ).toBe('You requested this promotion, so you cannot approve it.');
+    ).toBe('You requested this promotion, so you cannot approve it');
+    // The most specific reason wins over the permission policy's.
+    expect(
+      decisionBlockedReason({
+        decision: 'approve',
+        request,
+        userEntityRef: 'user:default/alice',
+        permission: { allowed: false, reason: 'The policy says no' },
+      }),
+    ).toBe('You requested this promotion, so you cannot approve it');
     expect(
       decisionBlockedReason({
         decision: 'approve',

@@ -55,6 +55,15 @@ export function decisionBlockedReason(options: {
   allowSelfApproval?: boolean;
 }): string | undefined {
   const { decision, request, userEntityRef } = options;
+  // The most specific reason first, as the backend does: it is their own request.
+  if (
+    decision === 'approve' &&
+    userEntityRef &&
+    sameEntityRef(request.requestedBy, userEntityRef) &&
+    !options.allowSelfApproval
+  ) {
+    return 'You requested this promotion, so you cannot approve it';
+  }
   if (options.serverReason) {
     return options.serverReason;
   }
@@ -70,12 +79,6 @@ export function decisionBlockedReason(options: {
   }
   if (!userEntityRef) {
     return 'Finding out who you are…';
-  }
-  if (
-    sameEntityRef(request.requestedBy, userEntityRef) &&
-    !options.allowSelfApproval
-  ) {
-    return `You requested this promotion, so you cannot ${decision} it.`;
   }
   const mine = countingDecisions(request).find(d =>
     sameEntityRef(d.decidedBy, userEntityRef),

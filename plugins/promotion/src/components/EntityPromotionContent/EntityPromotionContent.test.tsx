@@ -101,7 +101,7 @@ describe('EntityPromotionContent', () => {
     });
     await waitFor(() => expect(approve).toBeDisabled());
     expect(approve).toHaveAccessibleDescription(
-      'You requested this promotion, so you cannot approve it.',
+      'You requested this promotion, so you cannot approve it',
     );
     expect(
       screen.getByRole('button', { name: 'Withdraw 1.4.0 into Production' }),

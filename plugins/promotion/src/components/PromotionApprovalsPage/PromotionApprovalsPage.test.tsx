@@ -80,7 +80,7 @@ function inboxItems(): InboxItem[] {
       approvals: 0,
       requiredApprovals: 1,
       cannotDecideReason:
-        'You requested this promotion, so you cannot approve it.',
+        'You requested this promotion, so you cannot approve it',
     },
   ];
 }
@@ -130,7 +130,7 @@ describe('PromotionApprovalsPage', () => {
         name: 'Approve 2.0.0 into Production',
       }),
     ).toHaveAccessibleDescription(
-      'You requested this promotion, so you cannot approve it.',
+      'You requested this promotion, so you cannot approve it',
     );
   });
 
