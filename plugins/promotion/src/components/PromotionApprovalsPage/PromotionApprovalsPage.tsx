@@ -67,10 +67,11 @@ function AuditSections() {
           </Alert>
         )}
       </Grid>
-      <Grid item xs={12} lg={7}>
+      {/* Full width: the violations table needs the room. */}
+      <Grid item xs={12}>
         <VerificationReportCard range={range} rangeLabel={rangeLabel} />
       </Grid>
-      <Grid item xs={12} lg={5}>
+      <Grid item xs={12}>
         <AuditTrailCard range={range} rangeLabel={rangeLabel} />
       </Grid>
     </>

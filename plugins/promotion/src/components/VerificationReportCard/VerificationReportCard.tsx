@@ -35,7 +35,7 @@ function Evidence(props: { evidence: string }) {
       </a>
     );
   }
-  return <code>{props.evidence}</code>;
+  return <code style={{ wordBreak: 'break-all' }}>{props.evidence}</code>;
 }
 
 /**
@@ -128,7 +128,7 @@ export function VerificationReportCard(props: {
               <TableBody>
                 {report.violations.map(violation => (
                   <TableRow key={`${violation.deploymentId}-${violation.kind}`}>
-                    <TableCell>
+                    <TableCell style={{ whiteSpace: 'nowrap' }}>
                       {formatDateTime(violation.occurredAt)}
                     </TableCell>
                     <TableCell>
