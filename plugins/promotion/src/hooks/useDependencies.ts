@@ -7,7 +7,7 @@ import { useApi } from '@backstage/core-plugin-api';
 import { catalogApiRef } from '@backstage/plugin-catalog-react';
 import type { FlowState } from '@promotion/plugin-promotion-common';
 import { useMemo } from 'react';
-import useAsyncRetry from 'react-use/esm/useAsyncRetry';
+import { useRefreshableAsync } from './useRefreshableAsync';
 import { promotionApiRef } from '../api';
 import { isPromotionAvailable } from '../utils/isPromotionAvailable';
 
@@ -39,35 +39,36 @@ export function useDependencies(entity: Entity) {
   );
   const key = refs.join('\n');
 
-  const { value, loading, error, retry } = useAsyncRetry(async (): Promise<
-    DependencyState[]
-  > => {
-    if (refs.length === 0) {
-      return [];
-    }
-    const { items } = await catalogApi.getEntitiesByRefs({ entityRefs: refs });
-    return Promise.all(
-      refs.map(async (ref, index) => {
-        const dependency = items[index];
-        const entityRef = dependency ? stringifyEntityRef(dependency) : ref;
-        if (!dependency || !isPromotionAvailable(dependency)) {
-          return { entityRef, entity: dependency, governed: false };
-        }
-        try {
-          const flow = await api.getFlow(entityRef);
-          return { entityRef, entity: dependency, governed: true, flow };
-        } catch (e) {
-          return {
-            entityRef,
-            entity: dependency,
-            governed: true,
-            error: e as Error,
-          };
-        }
-      }),
-    );
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [catalogApi, api, key]);
+  const { value, loading, error, retry } =
+    useRefreshableAsync(async (): Promise<DependencyState[]> => {
+      if (refs.length === 0) {
+        return [];
+      }
+      const { items } = await catalogApi.getEntitiesByRefs({
+        entityRefs: refs,
+      });
+      return Promise.all(
+        refs.map(async (ref, index) => {
+          const dependency = items[index];
+          const entityRef = dependency ? stringifyEntityRef(dependency) : ref;
+          if (!dependency || !isPromotionAvailable(dependency)) {
+            return { entityRef, entity: dependency, governed: false };
+          }
+          try {
+            const flow = await api.getFlow(entityRef);
+            return { entityRef, entity: dependency, governed: true, flow };
+          } catch (e) {
+            return {
+              entityRef,
+              entity: dependency,
+              governed: true,
+              error: e as Error,
+            };
+          }
+        }),
+      );
+      // eslint-disable-next-line react-hooks/exhaustive-deps
+    }, [catalogApi, api, key]);
 
   return { dependencies: value, loading, error, retry };
 }

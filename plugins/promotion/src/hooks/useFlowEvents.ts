@@ -2,7 +2,7 @@ import { useApi } from '@backstage/core-plugin-api';
 import type { AuditEvent } from '@promotion/plugin-promotion-common';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import useAsyncFn from 'react-use/esm/useAsyncFn';
-import useAsyncRetry from 'react-use/esm/useAsyncRetry';
+import { useRefreshableAsync } from './useRefreshableAsync';
 import { promotionApiRef } from '../api';
 
 interface OlderPages {
@@ -16,7 +16,7 @@ interface OlderPages {
  */
 export function useFlowEvents(entityRef: string, pageSize: number = 20) {
   const api = useApi(promotionApiRef);
-  const first = useAsyncRetry(
+  const first = useRefreshableAsync(
     () => api.getFlowEvents(entityRef, { limit: pageSize }),
     [api, entityRef, pageSize],
   );
