@@ -27,6 +27,9 @@ import { errorMessage } from '../../utils/errors';
 import { formatDateTime } from '../../utils/format';
 import { wrappingListItemText } from '../../utils/styles';
 
+/** Short columns keep their words whole; the violation sentence takes the rest. */
+const noWrap = { whiteSpace: 'nowrap' } as const;
+
 function Evidence(props: { evidence: string }) {
   if (/^https?:\/\//.test(props.evidence)) {
     return (
@@ -35,7 +38,11 @@ function Evidence(props: { evidence: string }) {
       </a>
     );
   }
-  return <code style={{ wordBreak: 'break-all' }}>{props.evidence}</code>;
+  return (
+    <code style={{ wordBreak: 'break-all', fontSize: '0.75rem' }}>
+      {props.evidence}
+    </code>
+  );
 }
 
 /**
@@ -117,10 +124,10 @@ export function VerificationReportCard(props: {
             <Table size="small" aria-label="Violations">
               <TableHead>
                 <TableRow>
-                  <TableCell>When</TableCell>
-                  <TableCell>Flow</TableCell>
-                  <TableCell>Environment</TableCell>
-                  <TableCell>Version</TableCell>
+                  <TableCell style={noWrap}>When</TableCell>
+                  <TableCell style={noWrap}>Flow</TableCell>
+                  <TableCell style={noWrap}>Environment</TableCell>
+                  <TableCell style={noWrap}>Version</TableCell>
                   <TableCell>Violation</TableCell>
                   <TableCell>Evidence</TableCell>
                 </TableRow>
@@ -128,14 +135,16 @@ export function VerificationReportCard(props: {
               <TableBody>
                 {report.violations.map(violation => (
                   <TableRow key={`${violation.deploymentId}-${violation.kind}`}>
-                    <TableCell style={{ whiteSpace: 'nowrap' }}>
+                    <TableCell style={noWrap}>
                       {formatDateTime(violation.occurredAt)}
                     </TableCell>
-                    <TableCell>
+                    <TableCell style={noWrap}>
                       <EntityRefLink entityRef={violation.entityRef} />
                     </TableCell>
-                    <TableCell>{violation.environmentId}</TableCell>
-                    <TableCell>{violation.version}</TableCell>
+                    <TableCell style={noWrap}>
+                      {violation.environmentId}
+                    </TableCell>
+                    <TableCell style={noWrap}>{violation.version}</TableCell>
                     <TableCell>{violation.message}</TableCell>
                     <TableCell>
                       <Evidence evidence={violation.evidence} />
