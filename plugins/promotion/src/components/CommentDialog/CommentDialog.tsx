@@ -1,12 +1,6 @@
-import Button from '@material-ui/core/Button';
-import Dialog from '@material-ui/core/Dialog';
-import DialogActions from '@material-ui/core/DialogActions';
-import DialogContent from '@material-ui/core/DialogContent';
-import DialogTitle from '@material-ui/core/DialogTitle';
 import TextField from '@material-ui/core/TextField';
-import Alert from '@material-ui/lab/Alert';
-import { FormEvent, ReactNode, useEffect, useId, useState } from 'react';
-import { errorMessage } from '../../utils/errors';
+import { ReactNode, useEffect, useId, useState } from 'react';
+import { FormDialog } from '../FormDialog';
 
 /** @internal */
 export interface CommentDialogProps {
@@ -33,81 +27,42 @@ export interface CommentDialogProps {
  * @internal
  */
 export function CommentDialog(props: CommentDialogProps) {
-  const { open, onClose, onSubmit, required = true } = props;
-  const titleId = useId();
+  const { open, onSubmit, required = true } = props;
+  const fieldId = useId();
   const [text, setText] = useState('');
-  const [pending, setPending] = useState(false);
-  const [error, setError] = useState<unknown>();
 
   useEffect(() => {
     if (open) {
       setText('');
-      setError(undefined);
     }
   }, [open]);
 
   const empty = text.trim().length === 0;
 
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    if (required && empty) {
-      return;
-    }
-    setPending(true);
-    setError(undefined);
-    try {
-      await onSubmit(text.trim());
-      onClose();
-    } catch (e) {
-      setError(e);
-    } finally {
-      setPending(false);
-    }
-  };
-
   return (
-    <Dialog
+    <FormDialog
       open={open}
-      onClose={pending ? undefined : onClose}
-      aria-labelledby={titleId}
-      fullWidth
-      maxWidth="sm"
+      title={props.title}
+      submitLabel={props.submitLabel}
+      submitColor={props.submitColor}
+      canSubmit={!(required && empty)}
+      onSubmit={() => onSubmit(text.trim())}
+      onClose={props.onClose}
     >
-      <form onSubmit={submit}>
-        <DialogTitle id={titleId}>{props.title}</DialogTitle>
-        <DialogContent>
-          {props.children}
-          <TextField
-            id={`${titleId}-text`}
-            label={props.label}
-            value={text}
-            onChange={e => setText(e.target.value)}
-            required={required}
-            helperText={props.helperText}
-            multiline
-            minRows={3}
-            fullWidth
-            margin="normal"
-            variant="outlined"
-          />
-          {error !== undefined && (
-            <Alert severity="error">{errorMessage(error)}</Alert>
-          )}
-        </DialogContent>
-        <DialogActions>
-          <Button onClick={onClose} disabled={pending}>
-            Cancel
-          </Button>
-          <Button
-            type="submit"
-            color={props.submitColor ?? 'primary'}
-            variant="contained"
-            disabled={pending || (required && empty)}
-          >
-            {props.submitLabel}
-          </Button>
-        </DialogActions>
-      </form>
-    </Dialog>
+      {props.children}
+      <TextField
+        id={fieldId}
+        label={props.label}
+        value={text}
+        onChange={e => setText(e.target.value)}
+        required={required}
+        helperText={props.helperText}
+        multiline
+        minRows={3}
+        fullWidth
+        margin="normal"
+        variant="outlined"
+      />
+    </FormDialog>
   );
 }

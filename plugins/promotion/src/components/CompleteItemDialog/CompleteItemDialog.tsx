@@ -1,13 +1,7 @@
-import Button from '@material-ui/core/Button';
-import Dialog from '@material-ui/core/Dialog';
-import DialogActions from '@material-ui/core/DialogActions';
-import DialogContent from '@material-ui/core/DialogContent';
 import DialogContentText from '@material-ui/core/DialogContentText';
-import DialogTitle from '@material-ui/core/DialogTitle';
 import TextField from '@material-ui/core/TextField';
-import Alert from '@material-ui/lab/Alert';
-import { FormEvent, useEffect, useId, useState } from 'react';
-import { errorMessage } from '../../utils/errors';
+import { useEffect, useId, useState } from 'react';
+import { FormDialog } from '../FormDialog';
 
 /** @internal */
 export interface CompleteItemDialogProps {
@@ -40,18 +34,15 @@ function isLink(text: string): boolean {
  * @internal
  */
 export function CompleteItemDialog(props: CompleteItemDialogProps) {
-  const { open, onClose, onSubmit, evidenceRequired } = props;
-  const titleId = useId();
+  const { open, onSubmit, evidenceRequired } = props;
+  const fieldId = useId();
   const [evidenceLink, setEvidenceLink] = useState('');
   const [note, setNote] = useState('');
-  const [pending, setPending] = useState(false);
-  const [error, setError] = useState<unknown>();
 
   useEffect(() => {
     if (open) {
       setEvidenceLink('');
       setNote('');
-      setError(undefined);
     }
   }, [open]);
 
@@ -63,88 +54,53 @@ export function CompleteItemDialog(props: CompleteItemDialogProps) {
   const missingLink = evidenceRequired && !link;
   const invalid = !!linkProblem || missingLink;
 
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    if (invalid) {
-      return;
-    }
-    setPending(true);
-    setError(undefined);
-    try {
-      await onSubmit({
-        evidenceLink: link || undefined,
-        note: note.trim() || undefined,
-      });
-      onClose();
-    } catch (e) {
-      setError(e);
-    } finally {
-      setPending(false);
-    }
-  };
-
   return (
-    <Dialog
+    <FormDialog
       open={open}
-      onClose={pending ? undefined : onClose}
-      aria-labelledby={titleId}
-      fullWidth
-      maxWidth="sm"
+      title={`Complete “${props.itemTitle}”`}
+      submitLabel="Complete"
+      canSubmit={!invalid}
+      onSubmit={() =>
+        onSubmit({
+          evidenceLink: link || undefined,
+          note: note.trim() || undefined,
+        })
+      }
+      onClose={props.onClose}
     >
-      <form onSubmit={submit}>
-        <DialogTitle id={titleId}>Complete “{props.itemTitle}”</DialogTitle>
-        <DialogContent>
-          <DialogContentText>
-            {props.description ? `${props.description} ` : ''}This applies to{' '}
-            {props.appliesTo}.
-          </DialogContentText>
-          <TextField
-            id={`${titleId}-evidence`}
-            label="Evidence link"
-            value={evidenceLink}
-            onChange={e => setEvidenceLink(e.target.value)}
-            required={evidenceRequired}
-            error={!!linkProblem}
-            helperText={
-              linkProblem ??
-              (evidenceRequired
-                ? 'This item needs a link to its evidence (a CI run, a test report, a ticket).'
-                : 'A link to the evidence (a CI run, a test report, a ticket).')
-            }
-            type="url"
-            fullWidth
-            margin="normal"
-            variant="outlined"
-          />
-          <TextField
-            id={`${titleId}-note`}
-            label="Note"
-            value={note}
-            onChange={e => setNote(e.target.value)}
-            multiline
-            minRows={2}
-            fullWidth
-            margin="normal"
-            variant="outlined"
-          />
-          {error !== undefined && (
-            <Alert severity="error">{errorMessage(error)}</Alert>
-          )}
-        </DialogContent>
-        <DialogActions>
-          <Button onClick={onClose} disabled={pending}>
-            Cancel
-          </Button>
-          <Button
-            type="submit"
-            color="primary"
-            variant="contained"
-            disabled={pending || invalid}
-          >
-            Complete
-          </Button>
-        </DialogActions>
-      </form>
-    </Dialog>
+      <DialogContentText>
+        {props.description ? `${props.description} ` : ''}This applies to{' '}
+        {props.appliesTo}.
+      </DialogContentText>
+      <TextField
+        id={`${fieldId}-evidence`}
+        label="Evidence link"
+        value={evidenceLink}
+        onChange={e => setEvidenceLink(e.target.value)}
+        required={evidenceRequired}
+        error={!!linkProblem}
+        helperText={
+          linkProblem ??
+          (evidenceRequired
+            ? 'This item needs a link to its evidence (a CI run, a test report, a ticket).'
+            : 'A link to the evidence (a CI run, a test report, a ticket).')
+        }
+        type="url"
+        fullWidth
+        margin="normal"
+        variant="outlined"
+      />
+      <TextField
+        id={`${fieldId}-note`}
+        label="Note"
+        value={note}
+        onChange={e => setNote(e.target.value)}
+        multiline
+        minRows={2}
+        fullWidth
+        margin="normal"
+        variant="outlined"
+      />
+    </FormDialog>
   );
 }

@@ -1,16 +1,11 @@
-import Button from '@material-ui/core/Button';
-import Dialog from '@material-ui/core/Dialog';
-import DialogActions from '@material-ui/core/DialogActions';
-import DialogContent from '@material-ui/core/DialogContent';
 import DialogContentText from '@material-ui/core/DialogContentText';
-import DialogTitle from '@material-ui/core/DialogTitle';
 import Grid from '@material-ui/core/Grid';
 import TextField from '@material-ui/core/TextField';
 import Typography from '@material-ui/core/Typography';
 import Alert from '@material-ui/lab/Alert';
 import type { Dossier } from '@promotion/plugin-promotion-common';
-import { FormEvent, useEffect, useId, useState } from 'react';
-import { errorMessage } from '../../utils/errors';
+import { useEffect, useId, useState } from 'react';
+import { FormDialog } from '../FormDialog';
 import { DOSSIER_SECTIONS, DossierView } from '../DossierView';
 
 /** What the backend requires; test results and release notes may be empty. */
@@ -43,16 +38,13 @@ export interface RequestDialogProps {
  * @internal
  */
 export function RequestDialog(props: RequestDialogProps) {
-  const { open, onClose, onSubmit, initialDossier } = props;
-  const titleId = useId();
+  const { open, onSubmit, initialDossier } = props;
+  const fieldId = useId();
   const [dossier, setDossier] = useState<Dossier>(initialDossier);
-  const [pending, setPending] = useState(false);
-  const [error, setError] = useState<unknown>();
 
   useEffect(() => {
     if (open) {
       setDossier(initialDossier);
-      setError(undefined);
     }
     // Only reset when the dialog opens, not when the flow refreshes behind it.
     // eslint-disable-next-line react-hooks/exhaustive-deps
@@ -60,100 +52,66 @@ export function RequestDialog(props: RequestDialogProps) {
 
   const missing = REQUIRED.filter(key => dossier[key].trim().length === 0);
 
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    if (missing.length > 0) {
-      return;
-    }
-    setPending(true);
-    setError(undefined);
-    try {
-      await onSubmit(dossier);
-      onClose();
-    } catch (e) {
-      setError(e);
-    } finally {
-      setPending(false);
-    }
-  };
-
   const title =
     props.mode === 'create'
       ? `Request promotion of ${props.version} into ${props.environmentTitle}`
       : `Edit the dossier for ${props.version} into ${props.environmentTitle}`;
 
   return (
-    <Dialog
+    <FormDialog
       open={open}
-      onClose={pending ? undefined : onClose}
-      aria-labelledby={titleId}
-      fullWidth
+      title={title}
       maxWidth="lg"
+      submitLabel={
+        props.mode === 'create' ? 'Request promotion' : 'Save dossier'
+      }
+      canSubmit={missing.length === 0}
+      onSubmit={() => onSubmit(dossier)}
+      onClose={props.onClose}
     >
-      <form onSubmit={submit}>
-        <DialogTitle id={titleId}>{title}</DialogTitle>
-        <DialogContent>
-          {props.mode === 'edit' && (
-            <Alert severity="warning">
-              Editing the dossier voids the approvals already given: approvers
-              decide on the dossier as it is when they read it.
-            </Alert>
-          )}
-          <DialogContentText>
-            Approvers decide on this dossier: say what changed and why; add the
-            test results and release notes they need to judge it.
-          </DialogContentText>
-          <Grid container spacing={3}>
-            <Grid item xs={12} md={6}>
-              {DOSSIER_SECTIONS.map(({ key, title: label }) => (
-                <TextField
-                  id={`${titleId}-${key}`}
-                  key={key}
-                  label={label}
-                  value={dossier[key]}
-                  onChange={e =>
-                    setDossier(current => ({
-                      ...current,
-                      [key]: e.target.value,
-                    }))
-                  }
-                  required={REQUIRED.includes(key)}
-                  helperText={HELP[key]}
-                  multiline
-                  minRows={key === 'testResults' ? 6 : 3}
-                  fullWidth
-                  margin="normal"
-                  variant="outlined"
-                />
-              ))}
-            </Grid>
-            <Grid item xs={12} md={6}>
-              <section aria-label="Dossier preview">
-                <Typography variant="h6" component="h3" gutterBottom>
-                  Preview
-                </Typography>
-                <DossierView dossier={dossier} />
-              </section>
-            </Grid>
-          </Grid>
-          {error !== undefined && (
-            <Alert severity="error">{errorMessage(error)}</Alert>
-          )}
-        </DialogContent>
-        <DialogActions>
-          <Button onClick={onClose} disabled={pending}>
-            Cancel
-          </Button>
-          <Button
-            type="submit"
-            color="primary"
-            variant="contained"
-            disabled={pending || missing.length > 0}
-          >
-            {props.mode === 'create' ? 'Request promotion' : 'Save dossier'}
-          </Button>
-        </DialogActions>
-      </form>
-    </Dialog>
+      {props.mode === 'edit' && (
+        <Alert severity="warning">
+          Editing the dossier voids the approvals already given: approvers
+          decide on the dossier as it is when they read it.
+        </Alert>
+      )}
+      <DialogContentText>
+        Approvers decide on this dossier: say what changed and why; add the test
+        results and release notes they need to judge it.
+      </DialogContentText>
+      <Grid container spacing={3}>
+        <Grid item xs={12} md={6}>
+          {DOSSIER_SECTIONS.map(({ key, title: label }) => (
+            <TextField
+              id={`${fieldId}-${key}`}
+              key={key}
+              label={label}
+              value={dossier[key]}
+              onChange={e =>
+                setDossier(current => ({
+                  ...current,
+                  [key]: e.target.value,
+                }))
+              }
+              required={REQUIRED.includes(key)}
+              helperText={HELP[key]}
+              multiline
+              minRows={key === 'testResults' ? 6 : 3}
+              fullWidth
+              margin="normal"
+              variant="outlined"
+            />
+          ))}
+        </Grid>
+        <Grid item xs={12} md={6}>
+          <section aria-label="Dossier preview">
+            <Typography variant="h6" component="h3" gutterBottom>
+              Preview
+            </Typography>
+            <DossierView dossier={dossier} />
+          </section>
+        </Grid>
+      </Grid>
+    </FormDialog>
   );
 }
