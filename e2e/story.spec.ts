@@ -25,8 +25,10 @@ import {
  *    request (the button says why, the API answers 403).
  * 3. Dana (the Director) approves on the Approvals page; the pipeline
  *    deploys; the post-deployment countdown runs out and the checklist is
- *    completed.
- * 4. 1.1.0 climbs to Production on the standing approval, with no request.
+ *    completed. The trail of 1.0.0 in Production names who requested,
+ *    approved, validated and signed off.
+ * 4. 1.1.0 climbs to Production on the standing approval, with no request;
+ *    its trail points to 1.0.0's request.
  * 5. Alice records a rollback of 1.1.0 in Production: Dana is notified, the
  *    standing approval is revoked, the gate for 1.2.0 asks for approval.
  * 6. The pipeline deploys 1.2.0 through the closed gate anyway: recorded,
@@ -65,11 +67,19 @@ interface EnvironmentDefinition {
 
 /** The policy as the running portal has it (with the shortened waits). */
 let environments: Record<string, EnvironmentDefinition>;
+/** The request that let 1.0.0 into Production (and granted the standing approval). */
+let firstRequestId: string;
 let developer: Page;
 let director: Page;
 
 /** A regular expression matching the text literally. */
 const literally = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** Carol's sign-off of 1.0.0 on Test and Dana's approval of its request. */
+const SIGN_OFF_COMMENT =
+  'Partner files land in S3 as agreed; the results on Test are fine.';
+const APPROVAL_COMMENT =
+  'Dossier read: tests and sign-off are in order. Go ahead.';
 
 const evidence = (version: string, itemId: string) =>
   `https://ci.example.com/partner-sftp-ingest/${version}/${itemId}`;
@@ -231,6 +241,31 @@ async function climbToTest(version: string) {
   });
 }
 
+/**
+ * Opens the trail of the version standing in an environment ("Why is V
+ * here?" on its card) and returns the dialog.
+ */
+async function openTrail(page: Page, version: string, environment: string) {
+  const button = page.getByRole('button', {
+    name: `Why is ${version} here? Show the trail of ${version} in ${environment}`,
+    exact: true,
+  });
+  await expect(button).toHaveText(`Why is ${version} here?`);
+  await button.click();
+  const dialog = page.getByRole('dialog', {
+    name: `Why is ${version} in ${environment}?`,
+  });
+  await expect(
+    dialog.getByRole('region', { name: 'Who requested it?' }),
+  ).toBeVisible();
+  return dialog;
+}
+
+async function closeTrail(dialog: Locator) {
+  await dialog.getByRole('button', { name: 'Close' }).click();
+  await expect(dialog).toBeHidden();
+}
+
 /** The open conditions listed in the Next step card. */
 const openConditions = (page: Page) =>
   page.getByRole('list', { name: 'Open conditions' }).getByRole('listitem');
@@ -360,11 +395,7 @@ test.describe('the governance story through the portal', () => {
     const signOff = owner.getByRole('dialog', {
       name: `Sign off ${V1} on Test`,
     });
-    await signOff
-      .getByLabel('Comment')
-      .fill(
-        'Partner files land in S3 as agreed; the results on Test are fine.',
-      );
+    await signOff.getByLabel('Comment').fill(SIGN_OFF_COMMENT);
     await signOff.getByRole('button', { name: 'Sign off' }).click();
     await expect(signOff).toBeHidden();
     await expect(
@@ -487,9 +518,7 @@ test.describe('the governance story through the portal', () => {
 
     await card.getByRole('button', { name: `Approve ${subject}` }).click();
     const dialog = director.getByRole('dialog', { name: `Approve ${subject}` });
-    await dialog
-      .getByLabel('Comment')
-      .fill('Dossier read: tests and sign-off are in order. Go ahead.');
+    await dialog.getByLabel('Comment').fill(APPROVAL_COMMENT);
     await dialog.getByRole('button', { name: 'Approve' }).click();
     await expect(dialog).toBeHidden();
     await expect(
@@ -566,6 +595,58 @@ test.describe('the governance story through the portal', () => {
         `The gate is open: ${V1} may go to Disaster recovery.`,
       ),
     ).toBeVisible();
+
+    // Why is 1.0.0 in Production? The trail answers the auditor's questions.
+    const trail = await openTrail(developer, V1, 'Production');
+    await expect(trail).toContainText(`${V1} was deployed to Production on `);
+    await expect(trail.getByRole('alert')).toHaveCount(0);
+    await expect(
+      trail.getByRole('region', { name: 'Who requested it?' }),
+    ).toContainText(
+      `Alice Ng requested the promotion of ${V1} into Production`,
+    );
+    const approved = trail.getByRole('region', { name: 'Who approved it?' });
+    await expect(approved.getByRole('listitem')).toHaveCount(1);
+    await expect(approved).toContainText('Dana Whitfield approved on');
+    await expect(approved).toContainText(APPROVAL_COMMENT);
+    const validated = trail.getByRole('region', {
+      name: 'Who validated the Test results?',
+    });
+    const smoke = environments.test.checklist.find(
+      item => item.id === 'smoke-tests',
+    )!;
+    const smokeDone = validated
+      .getByRole('listitem')
+      .filter({ hasText: `“${smoke.title}”` });
+    await expect(smokeDone).toContainText('completed by Alice Ng');
+    await expect(
+      smokeDone.getByRole('link', { name: 'evidence' }),
+    ).toHaveAttribute('href', evidence(V1, 'smoke-tests'));
+    await expect(validated.getByRole('listitem')).toHaveCount(
+      environments.test.checklist.length,
+    );
+    await expect(validated).not.toContainText('Not completed');
+    const signedOff = trail.getByRole('region', {
+      name: 'When was Test signed off?',
+    });
+    await expect(signedOff).toContainText(`Carol Reyes signed off ${V1} on `);
+    await expect(signedOff).toContainText(SIGN_OFF_COMMENT);
+    await expect(
+      trail.getByRole('region', { name: 'Why was it promoted?' }),
+    ).toContainText('Onboards the first three partners');
+    await screenshot(developer, 'deployment-trail');
+
+    // The pipeline reads the same trail with its token.
+    const answer = await api(
+      'GET',
+      `${FLOW}/deployments/${deployment.id}/trail`,
+    );
+    expect(answer.approval).toMatchObject({
+      basis: 'standing-approval',
+      request: { version: V1, requestedBy: 'user:default/alice' },
+    });
+    firstRequestId = answer.approval.request.id;
+    await closeTrail(trail);
   });
 
   test('4. 1.1.0 climbs to Production on the standing approval', async () => {
@@ -576,7 +657,7 @@ test.describe('the governance story through the portal', () => {
         `The gate is open: ${V2} may go to Production under the standing approval.`,
       ),
     ).toBeVisible();
-    const { gate } = await pipelineDeploys('production', V2);
+    const { gate, deployment } = await pipelineDeploys('production', V2);
     expect(gate).toMatchObject({
       open: true,
       approvedBy: 'standing-approval',
@@ -593,6 +674,33 @@ test.describe('the governance story through the portal', () => {
       (await api('GET', `${BACKEND}/api/promotion/inbox`, { as: 'dana' }))
         .items,
     ).toEqual([]);
+
+    // Its trail points to the request that let 1.0.0 in.
+    const trail = await openTrail(developer, V2, 'Production');
+    await expect(
+      trail.getByRole('region', { name: 'Who requested it?' }),
+    ).toContainText(
+      `Alice Ng requested the promotion of ${V1} into Production on `,
+    );
+    await expect(
+      trail.getByRole('region', { name: 'Who requested it?' }),
+    ).toContainText(`on which ${V2} went in without a request of its own`);
+    await expect(
+      trail.getByRole('region', { name: 'Who approved it?' }),
+    ).toContainText(APPROVAL_COMMENT);
+    await expect(
+      trail.getByRole('region', { name: 'When was Test signed off?' }),
+    ).toContainText(`Carol Reyes signed off ${V2} on `);
+    await closeTrail(trail);
+    const answer = await api(
+      'GET',
+      `${FLOW}/deployments/${deployment.id}/trail`,
+      { as: 'alice' },
+    );
+    expect(answer.approval).toMatchObject({
+      basis: 'standing-approval',
+      request: { id: firstRequestId, version: V1 },
+    });
   });
 
   test('5. A rollback of 1.1.0 notifies the approvers and revokes the standing approval', async () => {

@@ -11,6 +11,7 @@
  * | GET | /flows/:namespace/:kind/:name | | FlowState |
  * | GET | /flows/:namespace/:kind/:name/gate | ?environment=&version= | GateResult (pipelines) |
  * | POST | /flows/:namespace/:kind/:name/deployments | RecordDeploymentRequest | `{ deployment, replayed }` 201 (200 when replayed) |
+ * | GET | /flows/:namespace/:kind/:name/deployments/:deploymentId/trail | | DeploymentTrail (users and pipelines) |
  * | POST | /flows/:namespace/:kind/:name/environments/:environment/checklist/:itemId | CompleteChecklistItemRequest | ChecklistCompletion 201 |
  * | DELETE | /flows/:namespace/:kind/:name/environments/:environment/checklist/:itemId | ?version= | 204 |
  * | POST | /flows/:namespace/:kind/:name/environments/:environment/post-deployment/:itemId | CompleteChecklistItemRequest | ChecklistCompletion 201 |

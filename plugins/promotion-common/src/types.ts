@@ -362,3 +362,119 @@ export interface VerificationReport {
   violations: Violation[];
   checks: Array<{ kind: ViolationKind; title: string; passed: boolean }>;
 }
+
+// ---------------------------------------------------------------------------
+// The deployment trail
+// ---------------------------------------------------------------------------
+
+/** An audit event the deployment trail cites: find it by seq or id in the exported audit trail. */
+export interface AuditEventRef {
+  seq: number;
+  id: string;
+  type: AuditEventType;
+  occurredAt: string;
+}
+
+/** A checklist completion as the trail shows it. */
+export interface TrailChecklistEntry {
+  completion: ChecklistCompletion;
+  /** The item's title in the policy; its id when the policy no longer has it. */
+  itemTitle: string;
+  /** The audit event that recorded the completion. */
+  auditEvent?: AuditEventRef;
+  /** When the completion was undone, after the deployment: it still counted when the deployment was reported. */
+  undoneAt?: string;
+}
+
+export interface TrailSignOffEntry {
+  signOff: SignOff;
+  auditEvent?: AuditEventRef;
+}
+
+export interface TrailDecisionEntry {
+  decision: Decision;
+  auditEvent?: AuditEventRef;
+}
+
+/**
+ * How the deployment met its environment's approval rule when it was
+ * reported: no approval needed, a standing approval (`once`), an approved
+ * request for the version (`every`), or none in force (`missing`).
+ */
+export type DeploymentApprovalBasis =
+  | 'none'
+  | 'standing-approval'
+  | 'request'
+  | 'missing';
+
+/** Who requested the deployment and who approved it. */
+export interface DeploymentTrailApproval {
+  /** The environment's approval mode in the flow's policy; absent when the environment is no longer on its ladder. */
+  mode?: ApprovalMode;
+  basis: DeploymentApprovalBasis;
+  /** `once`: the standing approval in force when the deployment was reported. */
+  standingApproval?: StandingApproval;
+  /** The promotion request behind the approval: who requested it, and the dossier the approvals were given on. */
+  request?: PromotionRequest;
+  /** The approve decisions that counted on that request, given before the deployment. */
+  approvals: TrailDecisionEntry[];
+  /** The audit events of the request (created, edited, approved) and of the standing approval, oldest first. */
+  auditEvents: AuditEventRef[];
+}
+
+/** Who validated the previous environment's results for the version. */
+export interface DeploymentTrailValidation {
+  environmentId: string;
+  environmentTitle: string;
+  /** The completions in force when the deployment was reported: version-scoped ones for the version, and flow-scoped ones. */
+  completions: TrailChecklistEntry[];
+  /** The policy's checklist items that were not completed when the deployment was reported. */
+  missing: Array<{ id: string; title: string }>;
+  /** Completions recorded after the deployment: they did not validate it. */
+  later: TrailChecklistEntry[];
+}
+
+/** When the previous environment's results were signed off for the version. */
+export interface DeploymentTrailSignOff {
+  environmentId: string;
+  environmentTitle: string;
+  /** Whether the policy requires a sign-off there. */
+  required: boolean;
+  /** Sign-offs given before the deployment. */
+  signOffs: TrailSignOffEntry[];
+  /** Sign-offs given after the deployment: they did not precede it. */
+  later: TrailSignOffEntry[];
+}
+
+/** The environment's post-deployment checklist for the deployed version. */
+export interface DeploymentTrailPostDeployment {
+  /** Completions recorded after this deployment (and before the next deployment of the same version there). */
+  completions: TrailChecklistEntry[];
+  /** Items not completed yet, with the time from which each may be completed. */
+  open: Array<{ id: string; title: string; availableAt: string }>;
+}
+
+/**
+ * The answers an auditor asks about one recorded deployment, computed from
+ * what is recorded: who reported it, who requested and who approved it, who
+ * validated and who signed off the previous environment's results, and the
+ * post-deployment checklist, each with the audit events that record it. Only
+ * facts recorded before the deployment count as having preceded it; later
+ * ones are listed apart.
+ */
+export interface DeploymentTrail {
+  entityRef: string;
+  /** The environment's title in the flow's policy (its id when no longer there). */
+  environmentTitle: string;
+  /** The deployment, with whether it went through a closed gate and the gate's unmet conditions then. */
+  deployment: Deployment;
+  /** The audit event that recorded the deployment. */
+  deploymentEvent?: AuditEventRef;
+  approval: DeploymentTrailApproval;
+  /** Absent on the first environment of the ladder. */
+  validation?: DeploymentTrailValidation;
+  /** Absent on the first environment of the ladder. */
+  signOff?: DeploymentTrailSignOff;
+  /** Present for a successful deployment into an environment with a post-deployment checklist. */
+  postDeployment?: DeploymentTrailPostDeployment;
+}

@@ -50,7 +50,7 @@ describe('buildOpenApiDocument', () => {
       )
       .sort();
     expect(documented).toEqual(served);
-    expect(served).toHaveLength(24);
+    expect(served).toHaveLength(25);
   });
 
   it('opens to pipelines exactly the operations the router lets services call', async () => {
@@ -67,6 +67,7 @@ describe('buildOpenApiDocument', () => {
       environment: 'dev',
       itemId: 'code-reviewed',
       id: '5f1c7a52-8d0e-4a39-9b7e-2f7d0c1e4a11',
+      deploymentId: '0b5e3c1a-6f2d-4e8b-9a7c-3d1f2e4b5a69',
     };
     const documented: string[] = [];
     const served: string[] = [];
@@ -93,6 +94,7 @@ describe('buildOpenApiDocument', () => {
       'GET /flows/{namespace}/{kind}/{name}',
       'GET /flows/{namespace}/{kind}/{name}/gate',
       'POST /flows/{namespace}/{kind}/{name}/deployments',
+      'GET /flows/{namespace}/{kind}/{name}/deployments/{deploymentId}/trail',
       'POST /flows/{namespace}/{kind}/{name}/rollbacks',
       'GET /requests/{id}',
     ]);

@@ -6,6 +6,7 @@ import {
   completeChecklistItemBody,
   createRequestBody,
   decisionBody,
+  deploymentParams,
   dossierSchema,
   editRequestBody,
   environmentParams,
@@ -28,6 +29,7 @@ import {
   checklistCompletionSchema,
   decisionSchema,
   deploymentSchema,
+  deploymentTrailSchema,
   errorSchema,
   flowPermissionsSchema,
   flowStateSchema,
@@ -86,6 +88,7 @@ const COMPONENTS: Array<[z.ZodType, string]> = [
   [gateResultSchema, 'GateResult'],
   [deploymentSchema, 'Deployment'],
   [recordDeploymentResponseSchema, 'RecordDeploymentResponse'],
+  [deploymentTrailSchema, 'DeploymentTrail'],
   [checklistCompletionSchema, 'ChecklistCompletion'],
   [signOffSchema, 'SignOff'],
   [decisionSchema, 'Decision'],
@@ -202,6 +205,20 @@ const OPERATIONS: OperationSpec[] = [
       },
     },
     errors: [404, 409],
+  },
+  {
+    method: 'get',
+    path: `${FLOW}/deployments/:deploymentId/trail`,
+    operationId: 'getDeploymentTrail',
+    summary:
+      'Who requested, approved, validated and signed off what let a deployment in, with the audit events that record each',
+    tag: 'Flows',
+    access: 'user-or-service',
+    params: deploymentParams,
+    responses: {
+      200: { description: 'The trail', schema: deploymentTrailSchema },
+    },
+    errors: [404],
   },
   {
     method: 'post',
@@ -438,7 +455,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   400: 'Invalid input; the message names the field',
   401: 'Missing or invalid credentials',
   403: 'Not allowed; the message gives the reason',
-  404: 'Unknown entity, entity not opted in, or unknown request',
+  404: 'Unknown entity, entity not opted in, or unknown request or deployment',
   409: 'Conflicts with the current state (a lost race, a duplicate, a wait that has not passed)',
 };
 

@@ -4,6 +4,7 @@ import {
   ChecklistCompletion,
   Decision,
   Deployment,
+  DeploymentTrail,
   EnvironmentDefinition,
   EnvironmentState,
   FlowPermissions,
@@ -260,6 +261,88 @@ export const auditEventPageSchema = z.object({
   nextCursor: z.string().optional(),
   totalCount: z.number().int().optional(),
 }) satisfies z.ZodType<Page<AuditEvent>>;
+
+const auditEventRefSchema = z.object({
+  seq: z.number().int(),
+  id: z.string(),
+  type: auditEventSchema.shape.type,
+  occurredAt: timestamp,
+});
+
+const trailChecklistEntrySchema = z.object({
+  completion: checklistCompletionSchema,
+  itemTitle: z.string(),
+  auditEvent: auditEventRefSchema.optional(),
+  undoneAt: timestamp.optional().meta({
+    description:
+      'When the completion was undone, after the deployment: it still counted then',
+  }),
+});
+
+const trailSignOffEntrySchema = z.object({
+  signOff: signOffSchema,
+  auditEvent: auditEventRefSchema.optional(),
+});
+
+export const deploymentTrailSchema = z.object({
+  entityRef: z.string(),
+  environmentTitle: z.string(),
+  deployment: deploymentSchema,
+  deploymentEvent: auditEventRefSchema.optional(),
+  approval: z.object({
+    mode: z.enum(['none', 'once', 'every']).optional(),
+    basis: z.enum(['none', 'standing-approval', 'request', 'missing']).meta({
+      description:
+        'How the approval rule was met when the deployment was reported; missing when it was not',
+    }),
+    standingApproval: standingApprovalSchema.optional(),
+    request: promotionRequestSchema.optional().meta({
+      description:
+        'The promotion request behind the approval, with its dossier',
+    }),
+    approvals: z.array(
+      z.object({
+        decision: decisionSchema,
+        auditEvent: auditEventRefSchema.optional(),
+      }),
+    ),
+    auditEvents: z.array(auditEventRefSchema),
+  }),
+  validation: z
+    .object({
+      environmentId: z.string(),
+      environmentTitle: z.string(),
+      completions: z.array(trailChecklistEntrySchema).meta({
+        description: 'Completions in force when the deployment was reported',
+      }),
+      missing: z.array(z.object({ id: z.string(), title: z.string() })),
+      later: z.array(trailChecklistEntrySchema).meta({
+        description: 'Completions recorded after the deployment',
+      }),
+    })
+    .optional(),
+  signOff: z
+    .object({
+      environmentId: z.string(),
+      environmentTitle: z.string(),
+      required: z.boolean(),
+      signOffs: z.array(trailSignOffEntrySchema).meta({
+        description: 'Sign-offs given before the deployment',
+      }),
+      later: z.array(trailSignOffEntrySchema).meta({
+        description: 'Sign-offs given after the deployment',
+      }),
+    })
+    .optional(),
+  postDeployment: z
+    .object({
+      completions: z.array(trailChecklistEntrySchema),
+      open: z.array(
+        z.object({ id: z.string(), title: z.string(), availableAt: timestamp }),
+      ),
+    })
+    .optional(),
+}) satisfies z.ZodType<DeploymentTrail>;
 
 export const chainVerificationSchema = z.object({
   intact: z.boolean(),

@@ -29,6 +29,7 @@ import {
   CreatePromotionRequestRequest,
   DecisionRequest,
   Deployment,
+  DeploymentTrail,
   EditPromotionRequestRequest,
   EnvironmentDefinition,
   EnvironmentState,
@@ -85,6 +86,13 @@ import {
   EXPORT_PAGE_SIZE,
   formatAuditExport,
 } from './auditExport';
+import {
+  buildDeploymentTrail,
+  readTrailEvents,
+  trailEventFilter,
+  trailEventsUntil,
+  TRAIL_EVENTS_PAGE_SIZE,
+} from './deploymentTrail';
 import {
   buildVerificationReport,
   VerificationFlow,
@@ -253,6 +261,50 @@ export class PromotionService {
       environmentId: environment.id,
       version: query.version,
       now: this.#now(),
+    });
+  }
+
+  /**
+   * The trail of one deployment of the flow: who requested, approved,
+   * validated and signed off what let it in, with the audit events that
+   * record each. The flow's events are read oldest first, a page at a time,
+   * up to the last fact the trail lists, keeping only those it may cite.
+   */
+  async getDeploymentTrail(
+    ref: CompoundEntityRef,
+    deploymentId: string,
+    ctx: CallContext,
+  ): Promise<DeploymentTrail> {
+    const flow = await this.#readableFlow(ref, ctx);
+    const deployment = await this.#store.getDeployment(deploymentId);
+    if (
+      !deployment ||
+      normaliseEntityRef(deployment.entityRef) !==
+        normaliseEntityRef(flow.entityRef)
+    ) {
+      throw new NotFoundError(
+        `No deployment ${deploymentId} of ${flow.entityRef}`,
+      );
+    }
+    const facts = await this.#store.getFlowFacts(flow.entityRef);
+    const to = trailEventsUntil(flow.policy, facts, deployment);
+    const events = await readTrailEvents(
+      cursor =>
+        this.#store.listEvents({
+          entityRef: flow.entityRef,
+          to,
+          cursor,
+          limit: TRAIL_EVENTS_PAGE_SIZE,
+          order: 'asc',
+        }),
+      trailEventFilter(flow.policy, deployment),
+    );
+    return buildDeploymentTrail({
+      entityRef: flow.entityRef,
+      policy: flow.policy,
+      facts,
+      deployment,
+      events,
     });
   }
 

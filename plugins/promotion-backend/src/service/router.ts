@@ -19,6 +19,7 @@ import {
   completeChecklistItemBody,
   createRequestBody,
   decisionBody,
+  deploymentParams,
   editRequestBody,
   environmentParams,
   flowParams,
@@ -116,6 +117,17 @@ export async function createRouter(
     const result = await service.recordDeployment(flow, body, ctx);
     res.status(result.replayed ? 200 : 201).json(result);
   });
+
+  router.get(
+    '/flows/:namespace/:kind/:name/deployments/:deploymentId/trail',
+    async (req, res) => {
+      const ctx = await asUserOrPipeline(req);
+      const params = parseInput(deploymentParams, req.params, 'path');
+      res.json(
+        await service.getDeploymentTrail(params, params.deploymentId, ctx),
+      );
+    },
+  );
 
   router.post('/flows/:namespace/:kind/:name/rollbacks', async (req, res) => {
     const ctx = await asUserOrPipeline(req);

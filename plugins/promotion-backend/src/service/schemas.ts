@@ -48,6 +48,10 @@ export const checklistItemParams = environmentParams.extend({
   itemId: z.string().min(1).max(128),
 });
 
+export const deploymentParams = flowParams.extend({
+  deploymentId: z.guid().meta({ description: 'The deployment id.' }),
+});
+
 export const requestParams = z.object({
   id: z.guid().meta({ description: 'The promotion request id.' }),
 });

@@ -1,5 +1,8 @@
 import type { Entity } from '@backstage/catalog-model';
 import type {
+  AuditEventRef,
+  AuditEventType,
+  DeploymentTrail,
   EnvironmentDefinition,
   FlowPermissions,
   FlowState,
@@ -270,6 +273,130 @@ export function flowState(options: { secondsAgo?: number } = {}): FlowState {
   };
 }
 
+/**
+ * The trail of the Production deployment of `flowState()` (1.3.0): Alice
+ * requested it, Bob approved it, Alice validated Test with evidence and
+ * Carol signed it off, all before the deployment.
+ */
+export function deploymentTrail(
+  overrides: Partial<DeploymentTrail> = {},
+): DeploymentTrail {
+  const deployed = flowState().environments[2].currentDeployment!;
+  const event = (
+    seq: number,
+    type: AuditEventType,
+    occurredAt: string,
+  ): AuditEventRef => ({ seq, id: `event-${seq}`, type, occurredAt });
+  const request = pendingRequest({
+    id: 'r0',
+    version: '1.3.0',
+    status: 'approved',
+    dossierHash: 'hash-9',
+    decisions: [
+      {
+        id: 'd9',
+        requestId: 'r0',
+        decision: 'approve',
+        decidedBy: 'user:default/bob',
+        decidedAt: '2024-03-01T10:00:00.000Z',
+        comment: 'Dossier read, tests in order',
+        dossierHash: 'hash-9',
+      },
+    ],
+  });
+  return {
+    entityRef: ENTITY_REF,
+    environmentTitle: 'Production',
+    deployment: {
+      ...deployed,
+      link: 'https://ci.example.com/deploy/9',
+    },
+    deploymentEvent: event(
+      40,
+      'deployment.recorded',
+      '2024-03-01T12:00:00.000Z',
+    ),
+    approval: {
+      mode: 'once',
+      basis: 'standing-approval',
+      standingApproval: {
+        id: 'sa1',
+        entityRef: ENTITY_REF,
+        environmentId: 'production',
+        requestId: 'r0',
+        grantedAt: '2024-03-01T10:00:00.000Z',
+        grantedBy: ['user:default/bob'],
+      },
+      request,
+      approvals: [
+        {
+          decision: request.decisions[0],
+          auditEvent: event(
+            31,
+            'decision.recorded',
+            '2024-03-01T10:00:00.000Z',
+          ),
+        },
+      ],
+      auditEvents: [
+        event(30, 'request.created', '2024-02-28T09:00:00.000Z'),
+        event(32, 'request.approved', '2024-03-01T10:00:00.000Z'),
+        event(33, 'standing-approval.granted', '2024-03-01T10:00:00.000Z'),
+      ],
+    },
+    validation: {
+      environmentId: 'test',
+      environmentTitle: 'Test',
+      completions: [
+        {
+          completion: {
+            id: 'c7',
+            entityRef: ENTITY_REF,
+            environmentId: 'test',
+            kind: 'validation',
+            itemId: 'smoke-tests',
+            version: '1.3.0',
+            completedBy: 'user:default/alice',
+            completedAt: '2024-02-27T10:00:00.000Z',
+            evidenceLink: 'https://ci.example.com/run/5',
+            note: 'All green',
+          },
+          itemTitle: 'Smoke tests',
+          auditEvent: event(
+            21,
+            'checklist.completed',
+            '2024-02-27T10:00:00.000Z',
+          ),
+        },
+      ],
+      missing: [],
+      later: [],
+    },
+    signOff: {
+      environmentId: 'test',
+      environmentTitle: 'Test',
+      required: true,
+      signOffs: [
+        {
+          signOff: {
+            id: 's1',
+            entityRef: ENTITY_REF,
+            environmentId: 'test',
+            version: '1.3.0',
+            signedOffBy: 'user:default/carol',
+            signedOffAt: '2024-02-27T16:00:00.000Z',
+            comment: 'Results confirmed with the partners',
+          },
+          auditEvent: event(25, 'sign-off.given', '2024-02-27T16:00:00.000Z'),
+        },
+      ],
+      later: [],
+    },
+    postDeployment: { completions: [], open: [] },
+    ...overrides,
+  };
+}
+
 export function allowAll(): FlowPermissions {
   const yes = { allowed: true };
   return {
@@ -299,6 +426,7 @@ export function createFakePromotionApi(
     recordDeployment: async () => {
       throw new Error('not used by the UI');
     },
+    getDeploymentTrail: async () => deploymentTrail(),
     completeChecklistItem: async (item, completion) => ({
       id: 'completion',
       entityRef: item.entityRef,

@@ -8,6 +8,7 @@ import type {
   CreatePromotionRequestRequest,
   DecisionRequest,
   Deployment,
+  DeploymentTrail,
   EditPromotionRequestRequest,
   FlowPermissions,
   FlowState,
@@ -78,6 +79,11 @@ export interface PromotionApi {
     entityRef: string,
     deployment: RecordDeploymentRequest,
   ): Promise<{ deployment: Deployment; replayed: boolean }>;
+  /** Who requested, approved, validated and signed off what let one deployment in, with the audit events that record each. */
+  getDeploymentTrail(
+    entityRef: string,
+    deploymentId: string,
+  ): Promise<DeploymentTrail>;
   completeChecklistItem(
     item: ChecklistItemLocation,
     completion: CompleteChecklistItemRequest,

@@ -149,6 +149,60 @@ describe('PromotionClient', () => {
     expect(search).toBe('?cursor=c2&limit=20');
   });
 
+  it('reads the trail of a deployment of the flow', async () => {
+    let authorization: string | null = null;
+    server.use(
+      http.get(
+        `${baseUrl}/flows/default/component/svc/deployments/:deploymentId/trail`,
+        ({ params, request }) => {
+          authorization = request.headers.get('authorization');
+          return HttpResponse.json({
+            entityRef: 'component:default/svc',
+            environmentTitle: 'Production',
+            deployment: { id: params.deploymentId },
+            approval: { basis: 'none', approvals: [], auditEvents: [] },
+          });
+        },
+      ),
+    );
+
+    const trail = await client.getDeploymentTrail(
+      'Component:default/svc',
+      '0b5e3c1a-6f2d-4e8b-9a7c-3d1f2e4b5a69',
+    );
+
+    expect(trail.deployment.id).toBe('0b5e3c1a-6f2d-4e8b-9a7c-3d1f2e4b5a69');
+    expect(trail.environmentTitle).toBe('Production');
+    expect(authorization).toBe('Bearer secret');
+  });
+
+  it('throws a ResponseError when the deployment is not found', async () => {
+    server.use(
+      http.get(
+        `${baseUrl}/flows/default/component/svc/deployments/:deploymentId/trail`,
+        () =>
+          HttpResponse.json(
+            {
+              error: {
+                name: 'NotFoundError',
+                message: 'No deployment d1 of component:default/svc',
+              },
+              response: { statusCode: 404 },
+            },
+            { status: 404 },
+          ),
+      ),
+    );
+
+    await expect(
+      client.getDeploymentTrail('component:default/svc', 'd1'),
+    ).rejects.toMatchObject({
+      name: 'ResponseError',
+      statusCode: 404,
+      body: { error: { message: 'No deployment d1 of component:default/svc' } },
+    });
+  });
+
   it('downloads the verification report as CSV through fetchApi', async () => {
     let query: URLSearchParams | undefined;
     let authorization: string | null = null;

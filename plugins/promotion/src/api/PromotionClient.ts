@@ -9,6 +9,7 @@ import type {
   CreatePromotionRequestRequest,
   DecisionRequest,
   Deployment,
+  DeploymentTrail,
   EditPromotionRequestRequest,
   FlowPermissions,
   FlowState,
@@ -93,6 +94,19 @@ export class PromotionClient implements PromotionApi {
         method: 'POST',
         body: deployment,
       })
+    ).json();
+  }
+
+  async getDeploymentTrail(
+    entityRef: string,
+    deploymentId: string,
+  ): Promise<DeploymentTrail> {
+    return (
+      await this.request(
+        `${flowPath(entityRef)}/deployments/${encodeURIComponent(
+          deploymentId,
+        )}/trail`,
+      )
     ).json();
   }
 

@@ -2,6 +2,7 @@ export { useAuditChainVerification } from './useAuditChainVerification';
 export { useCurrentUser } from './useCurrentUser';
 export { useDependencies } from './useDependencies';
 export type { DependencyState } from './useDependencies';
+export { useDeploymentTrail } from './useDeploymentTrail';
 export { useFlow } from './useFlow';
 export { useFlowEvents } from './useFlowEvents';
 export { useFlowPermissions } from './useFlowPermissions';

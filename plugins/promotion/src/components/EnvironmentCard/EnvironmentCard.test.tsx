@@ -329,4 +329,58 @@ describe('EnvironmentCard', () => {
       screen.getByRole('button', { name: 'Complete Logging configured' }),
     ).toBeEnabled();
   });
+
+  it('opens the trail of the deployment standing there: why that version is here', async () => {
+    const user = userEvent.setup({ delay: null });
+    const api = createFakePromotionApi();
+    await renderWithApis(
+      <EnvironmentCard
+        entityRef={ENTITY_REF}
+        state={environment('production')}
+        permissions={allowAll()}
+        onChange={jest.fn()}
+      />,
+      { api },
+    );
+
+    const button = screen.getByRole('button', {
+      name: 'Why is 1.3.0 here? Show the trail of 1.3.0 in Production',
+    });
+    expect(button).toHaveTextContent('Why is 1.3.0 here?');
+    expect(api.getDeploymentTrail).not.toHaveBeenCalled();
+    await user.click(button);
+
+    const dialog = await screen.findByRole('dialog', {
+      name: 'Why is 1.3.0 in Production?',
+    });
+    expect(
+      await within(dialog).findByRole('region', { name: 'Who approved it?' }),
+    ).toHaveTextContent(/bob approved on .*Dossier read, tests in order/);
+    expect(api.getDeploymentTrail).toHaveBeenCalledWith(ENTITY_REF, 'dep-9');
+
+    await user.click(within(dialog).getByRole('button', { name: 'Close' }));
+    await waitFor(() => expect(dialog).not.toBeInTheDocument());
+  });
+
+  it('offers no trail where nothing is deployed', async () => {
+    const api = createFakePromotionApi();
+    const state = {
+      ...environment('test'),
+      currentVersion: undefined,
+      currentDeployment: undefined,
+    };
+    await renderWithApis(
+      <EnvironmentCard
+        entityRef={ENTITY_REF}
+        state={state}
+        permissions={allowAll()}
+        onChange={jest.fn()}
+      />,
+      { api },
+    );
+
+    expect(
+      screen.queryByRole('button', { name: /Show the trail/ }),
+    ).not.toBeInTheDocument();
+  });
 });

@@ -7,6 +7,7 @@ import Typography from '@material-ui/core/Typography';
 import Alert from '@material-ui/lab/Alert';
 import type {
   ChecklistKind,
+  Deployment,
   EnvironmentState,
   FlowPermissions,
   PostDeploymentItemDefinition,
@@ -28,6 +29,7 @@ import {
 import { ActionButton } from '../ActionButton';
 import { Actor } from '../Actor';
 import { CommentDialog } from '../CommentDialog';
+import { DeploymentTrailDialog } from '../DeploymentTrailDialog';
 import { ChecklistItemRow } from './ChecklistItemRow';
 
 /** @internal */
@@ -73,6 +75,8 @@ export function EnvironmentCard(props: EnvironmentCardProps) {
   const { environment, currentVersion, currentDeployment } = state;
   const api = useApi(promotionApiRef);
   const alertApi = useApi(alertApiRef);
+  // The deployment whose trail is shown; kept while a newer one arrives.
+  const [trailOf, setTrailOf] = useState<Deployment>();
 
   const checklistDenied = deniedReason(
     permissions?.completeChecklist,
@@ -132,6 +136,24 @@ export function EnvironmentCard(props: EnvironmentCardProps) {
             </>
           )}
         </Typography>
+      )}
+      {currentDeployment && (
+        <Box mt={1}>
+          <ActionButton
+            label={`Why is ${currentDeployment.version} here?`}
+            accessibleName={`Why is ${currentDeployment.version} here? Show the trail of ${currentDeployment.version} in ${environment.title}`}
+            onClick={() => setTrailOf(currentDeployment)}
+          />
+        </Box>
+      )}
+      {trailOf && (
+        <DeploymentTrailDialog
+          open
+          entityRef={entityRef}
+          deployment={trailOf}
+          environmentTitle={environment.title}
+          onClose={() => setTrailOf(undefined)}
+        />
       )}
       {currentDeployment?.violation && (
         <Alert severity="error">

@@ -1,0 +1,574 @@
+import {
+  AuditEvent,
+  AuditEventRef,
+  AuditEventType,
+  ChecklistCompletion,
+  Deployment,
+  DeploymentTrail,
+  DeploymentTrailApproval,
+  DeploymentTrailPostDeployment,
+  DeploymentTrailSignOff,
+  DeploymentTrailValidation,
+  EnvironmentDefinition,
+  FlowFacts,
+  Page,
+  PromotionPolicy,
+  PromotionRequest,
+  SignOff,
+  StandingApproval,
+  TrailChecklistEntry,
+  TrailSignOffEntry,
+  countingDecisions,
+  postDeploymentItemAvailableAt,
+} from '@promotion/plugin-promotion-common';
+
+/*
+ * The deployment trail (PRODUCT.md, "Audit and verification"): for one
+ * recorded deployment, who requested it, who approved it, who validated and
+ * who signed off the previous environment's results, and its post-deployment
+ * checklist, each with the audit events that record it. Pure functions over
+ * the flow's facts, its policy and its audit events.
+ *
+ * "Before the deployment" means recorded before it: by the audit trail's
+ * order (seq) when both events are known, else by timestamp. Facts recorded
+ * later are never presented as having preceded it.
+ */
+
+/** How many audit events are read from the store per page while looking for the trail's. */
+export const TRAIL_EVENTS_PAGE_SIZE = 500;
+
+/** Arguments of `buildDeploymentTrail`. */
+export interface DeploymentTrailArgs {
+  entityRef: string;
+  /** The flow's policy as configured now. */
+  policy: PromotionPolicy;
+  facts: FlowFacts;
+  deployment: Deployment;
+  /**
+   * The flow's audit events the trail may cite (see `trailEventFilter`), from
+   * the first one up to `trailEventsUntil`. They give each fact its event,
+   * and the validation completions that were in force at the deployment's
+   * time but were undone since (the facts hold only the active ones).
+   */
+  events: AuditEvent[];
+}
+
+/** The trail of one deployment. */
+export function buildDeploymentTrail(
+  args: DeploymentTrailArgs,
+): DeploymentTrail {
+  const { entityRef, policy, facts, deployment } = args;
+  const events = indexEvents(args.events);
+  const deploymentEvent = events.first('deployment.recorded', deployment.id);
+  const reportedAt = Date.parse(deployment.reportedAt);
+  const before: Before = (time, event) =>
+    event && deploymentEvent
+      ? event.seq < deploymentEvent.seq
+      : Date.parse(time) <= reportedAt;
+
+  const index = policy.environments.findIndex(
+    e => e.id === deployment.environmentId,
+  );
+  const environment = index >= 0 ? policy.environments[index] : undefined;
+  const previous = index > 0 ? policy.environments[index - 1] : undefined;
+  const context: TrailContext = { facts, deployment, events, before };
+
+  return {
+    entityRef,
+    environmentTitle: environment?.title ?? deployment.environmentId,
+    deployment,
+    ...(deploymentEvent && { deploymentEvent: refOf(deploymentEvent) }),
+    approval: approvalOf(context, environment),
+    ...(previous && {
+      validation: validationOf(context, previous),
+      signOff: signOffOf(context, previous),
+    }),
+    ...(environment &&
+      deployment.status === 'succeeded' &&
+      environment.postDeployment.length > 0 && {
+        postDeployment: postDeploymentOf(context, environment),
+      }),
+  };
+}
+
+/**
+ * Which of the flow's audit events the trail of a deployment may cite: the
+ * deployment's own, the requests, decisions and standing approvals of its
+ * environment, the previous environment's validation checklist and sign-offs
+ * for the version (and its flow-scoped items), and the environment's
+ * post-deployment checklist for the version. Pages of events are filtered
+ * with it, so that only these are held.
+ */
+export function trailEventFilter(
+  policy: PromotionPolicy,
+  deployment: Deployment,
+): (event: AuditEvent) => boolean {
+  const { environmentId, version } = deployment;
+  const index = policy.environments.findIndex(e => e.id === environmentId);
+  const previousId = index > 0 ? policy.environments[index - 1].id : undefined;
+  return event => {
+    switch (event.type) {
+      case 'deployment.recorded':
+        return event.payload.deploymentId === deployment.id;
+      case 'request.created':
+      case 'request.edited':
+      case 'request.approved':
+      case 'decision.recorded':
+      case 'standing-approval.granted':
+        return event.environmentId === environmentId;
+      case 'checklist.completed':
+      case 'checklist.undone':
+        return (
+          (event.environmentId === previousId &&
+            event.payload.kind === 'validation' &&
+            (event.version === undefined || event.version === version)) ||
+          (event.environmentId === environmentId &&
+            event.payload.kind === 'post-deployment' &&
+            event.version === version)
+        );
+      case 'sign-off.given':
+        return event.environmentId === previousId && event.version === version;
+      default:
+        return false;
+    }
+  };
+}
+
+/**
+ * Up to when the trail's audit events must be read: the deployment, or the
+ * latest fact recorded after it that the trail lists (a validation
+ * completion or sign-off given later, a post-deployment completion).
+ */
+export function trailEventsUntil(
+  policy: PromotionPolicy,
+  facts: FlowFacts,
+  deployment: Deployment,
+): Date {
+  const { environmentId, version } = deployment;
+  const index = policy.environments.findIndex(e => e.id === environmentId);
+  const previousId = index > 0 ? policy.environments[index - 1].id : undefined;
+  const times = [
+    deployment.reportedAt,
+    ...facts.checklistCompletions
+      .filter(
+        c =>
+          (c.environmentId === previousId &&
+            c.kind === 'validation' &&
+            (isFlowScoped(c) || c.version === version)) ||
+          (c.environmentId === environmentId &&
+            c.kind === 'post-deployment' &&
+            c.version === version),
+      )
+      .map(c => c.completedAt),
+    ...facts.signOffs
+      .filter(s => s.environmentId === previousId && s.version === version)
+      .map(s => s.signedOffAt),
+  ].map(time => Date.parse(time));
+  return new Date(Math.max(...times));
+}
+
+/**
+ * Reads the pages of audit events `fetchPage` returns, oldest first, keeping
+ * only the events `keep` accepts, until the last page.
+ */
+export async function readTrailEvents(
+  fetchPage: (cursor?: string) => Promise<Page<AuditEvent>>,
+  keep: (event: AuditEvent) => boolean,
+): Promise<AuditEvent[]> {
+  const kept: AuditEvent[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await fetchPage(cursor);
+    kept.push(...page.items.filter(keep));
+    cursor = page.nextCursor;
+  } while (cursor);
+  return kept;
+}
+
+// ---------------------------------------------------------------------------
+// The sections
+// ---------------------------------------------------------------------------
+
+/** Whether a fact, recorded at `time` by `event`, was recorded before the deployment. */
+type Before = (time: string, event?: AuditEvent) => boolean;
+
+interface TrailContext {
+  facts: FlowFacts;
+  deployment: Deployment;
+  events: EventIndex;
+  before: Before;
+}
+
+function approvalOf(
+  context: TrailContext,
+  environment: EnvironmentDefinition | undefined,
+): DeploymentTrailApproval {
+  const { facts, deployment, events, before } = context;
+  const mode = environment?.approval.mode;
+  const reportedAt = Date.parse(deployment.reportedAt);
+
+  let standingApproval: StandingApproval | undefined;
+  let request: PromotionRequest | undefined;
+  if (mode === 'once' || mode === undefined) {
+    standingApproval = facts.standingApprovals
+      .filter(
+        s =>
+          s.environmentId === deployment.environmentId &&
+          before(
+            s.grantedAt,
+            events.first('standing-approval.granted', s.id),
+          ) &&
+          !(s.revokedAt && Date.parse(s.revokedAt) <= reportedAt),
+      )
+      .sort((a, b) => b.grantedAt.localeCompare(a.grantedAt))[0];
+    request = standingApproval?.requestId
+      ? facts.requests.find(r => r.id === standingApproval!.requestId)
+      : undefined;
+  }
+  if (mode === 'every' || (mode === undefined && !standingApproval)) {
+    request = facts.requests
+      .filter(
+        r =>
+          r.environmentId === deployment.environmentId &&
+          r.version === deployment.version &&
+          r.status === 'approved' &&
+          before(
+            r.decidedAt ?? r.updatedAt,
+            events.first('request.approved', r.id),
+          ),
+      )
+      .sort((a, b) =>
+        (b.decidedAt ?? b.updatedAt).localeCompare(a.decidedAt ?? a.updatedAt),
+      )[0];
+  }
+
+  let basis: DeploymentTrailApproval['basis'] = 'missing';
+  if (mode === 'none') {
+    basis = 'none';
+    request = undefined;
+  } else if (standingApproval) {
+    basis = 'standing-approval';
+  } else if (request) {
+    basis = 'request';
+  }
+
+  const allowSelfApproval = environment?.approval.allowSelfApproval ?? false;
+  const approvals = request
+    ? countingDecisions(request)
+        .filter(
+          d =>
+            d.decision === 'approve' &&
+            (allowSelfApproval || d.decidedBy !== request!.requestedBy),
+        )
+        .map(decision => ({
+          decision,
+          event: events.first('decision.recorded', decision.id),
+        }))
+        .filter(({ decision, event }) => before(decision.decidedAt, event))
+        .sort((a, b) =>
+          a.decision.decidedAt.localeCompare(b.decision.decidedAt),
+        )
+        .map(({ decision, event }) => ({
+          decision,
+          ...(event && { auditEvent: refOf(event) }),
+        }))
+    : [];
+
+  const auditEvents = [
+    ...(request
+      ? [
+          ...events.all('request.created', request.id),
+          ...events.all('request.edited', request.id),
+          ...events.all('request.approved', request.id),
+        ]
+      : []),
+    ...(standingApproval
+      ? events.all('standing-approval.granted', standingApproval.id)
+      : []),
+  ]
+    .sort((a, b) => a.seq - b.seq)
+    .map(refOf);
+
+  return {
+    ...(mode && { mode }),
+    basis,
+    ...(standingApproval && { standingApproval }),
+    ...(request && { request }),
+    approvals,
+    auditEvents,
+  };
+}
+
+function validationOf(
+  context: TrailContext,
+  previous: EnvironmentDefinition,
+): DeploymentTrailValidation {
+  const { facts, deployment, events, before } = context;
+  const { version } = deployment;
+  const relevant = (c: ChecklistCompletion) =>
+    c.environmentId === previous.id &&
+    c.kind === 'validation' &&
+    (isFlowScoped(c) || c.version === version);
+
+  // The active completions, as the facts hold them.
+  const active = facts.checklistCompletions.filter(relevant);
+  const recorded: Recorded<ChecklistCompletion>[] = active.map(c => ({
+    fact: c,
+    event: events.first('checklist.completed', c.id),
+  }));
+  // Completions undone since: only their audit events are left. They count
+  // when they were recorded, and not undone, before the deployment.
+  const activeIds = new Set(active.map(c => c.id));
+  const undoneAt = new Map<string, string>();
+  for (const event of events.ofType('checklist.completed')) {
+    const completion = completionFromEvent(event);
+    if (
+      !completion ||
+      activeIds.has(completion.id) ||
+      !relevant(completion) ||
+      !before(completion.completedAt, event)
+    ) {
+      continue;
+    }
+    const undone = events.first('checklist.undone', completion.id);
+    if (undone && before(undone.occurredAt, undone)) {
+      continue;
+    }
+    if (undone) {
+      undoneAt.set(completion.id, undone.occurredAt);
+    }
+    recorded.push({ fact: completion, event });
+  }
+
+  const present = ({
+    fact,
+    event,
+  }: Recorded<ChecklistCompletion>): TrailChecklistEntry => ({
+    completion: fact,
+    itemTitle:
+      previous.checklist.find(item => item.id === fact.itemId)?.title ??
+      fact.itemId,
+    ...(event && { auditEvent: refOf(event) }),
+    ...(undoneAt.has(fact.id) && { undoneAt: undoneAt.get(fact.id) }),
+  });
+  const [preceding, later] = split(recorded, c => c.completedAt, before);
+  const completions = preceding.map(present);
+
+  return {
+    environmentId: previous.id,
+    environmentTitle: previous.title,
+    completions,
+    missing: previous.checklist
+      .filter(
+        item =>
+          !completions.some(
+            e =>
+              e.completion.itemId === item.id &&
+              (item.scope === 'flow'
+                ? isFlowScoped(e.completion)
+                : e.completion.version === version),
+          ),
+      )
+      .map(item => ({ id: item.id, title: item.title })),
+    later: later.map(present),
+  };
+}
+
+function signOffOf(
+  context: TrailContext,
+  previous: EnvironmentDefinition,
+): DeploymentTrailSignOff {
+  const { facts, deployment, events, before } = context;
+  const recorded = facts.signOffs
+    .filter(
+      s => s.environmentId === previous.id && s.version === deployment.version,
+    )
+    .map(signOff => ({
+      fact: signOff,
+      event: events.first('sign-off.given', signOff.id),
+    }));
+  const present = ({ fact, event }: Recorded<SignOff>): TrailSignOffEntry => ({
+    signOff: fact,
+    ...(event && { auditEvent: refOf(event) }),
+  });
+  const [preceding, later] = split(recorded, s => s.signedOffAt, before);
+  return {
+    environmentId: previous.id,
+    environmentTitle: previous.title,
+    required: previous.signOff.required,
+    signOffs: preceding.map(present),
+    later: later.map(present),
+  };
+}
+
+function postDeploymentOf(
+  context: TrailContext,
+  environment: EnvironmentDefinition,
+): DeploymentTrailPostDeployment {
+  const { facts, deployment, events } = context;
+  const from = Date.parse(deployment.reportedAt);
+  // The next successful deployment of the same version there takes over.
+  const until = facts.deployments
+    .filter(
+      d =>
+        d.id !== deployment.id &&
+        d.environmentId === deployment.environmentId &&
+        d.version === deployment.version &&
+        d.status === 'succeeded' &&
+        Date.parse(d.reportedAt) > from,
+    )
+    .map(d => Date.parse(d.reportedAt))
+    .reduce((a, b) => Math.min(a, b), Infinity);
+  const completions = facts.checklistCompletions
+    .filter(
+      c =>
+        c.environmentId === deployment.environmentId &&
+        c.kind === 'post-deployment' &&
+        c.version === deployment.version &&
+        Date.parse(c.completedAt) >= from &&
+        Date.parse(c.completedAt) < until,
+    )
+    .sort((a, b) => a.completedAt.localeCompare(b.completedAt))
+    .map((completion): TrailChecklistEntry => {
+      const event = events.first('checklist.completed', completion.id);
+      return {
+        completion,
+        itemTitle:
+          environment.postDeployment.find(i => i.id === completion.itemId)
+            ?.title ?? completion.itemId,
+        ...(event && { auditEvent: refOf(event) }),
+      };
+    });
+  return {
+    completions,
+    open: environment.postDeployment
+      .filter(item => !completions.some(e => e.completion.itemId === item.id))
+      .map(item => ({
+        id: item.id,
+        title: item.title,
+        availableAt: postDeploymentItemAvailableAt(
+          deployment,
+          item,
+        ).toISOString(),
+      })),
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------
+
+/** A fact and the audit event that recorded it, when known. */
+interface Recorded<T> {
+  fact: T;
+  event?: AuditEvent;
+}
+
+/**
+ * Splits facts into those recorded before the deployment and those recorded
+ * after it, each oldest first.
+ */
+function split<T>(
+  recorded: Recorded<T>[],
+  timeOf: (fact: T) => string,
+  before: Before,
+): [Recorded<T>[], Recorded<T>[]] {
+  const sorted = [...recorded].sort(
+    (a, b) =>
+      timeOf(a.fact).localeCompare(timeOf(b.fact)) ||
+      (a.event?.seq ?? 0) - (b.event?.seq ?? 0),
+  );
+  return [
+    sorted.filter(r => before(timeOf(r.fact), r.event)),
+    sorted.filter(r => !before(timeOf(r.fact), r.event)),
+  ];
+}
+
+/** The audit events by type and by the id of the fact each records. */
+interface EventIndex {
+  /** The events of a type about one fact, oldest first. */
+  all(type: AuditEventType, subjectId: string): AuditEvent[];
+  first(type: AuditEventType, subjectId: string): AuditEvent | undefined;
+  /** The events of a type, oldest first. */
+  ofType(type: AuditEventType): AuditEvent[];
+}
+
+function indexEvents(events: AuditEvent[]): EventIndex {
+  const bySubject = new Map<string, AuditEvent[]>();
+  const byType = new Map<AuditEventType, AuditEvent[]>();
+  const add = <K>(map: Map<K, AuditEvent[]>, key: K, event: AuditEvent) =>
+    map.set(key, [...(map.get(key) ?? []), event]);
+  for (const event of [...events].sort((a, b) => a.seq - b.seq)) {
+    const subject = subjectOf(event);
+    if (subject !== undefined) {
+      add(bySubject, `${event.type}|${subject}`, event);
+    }
+    add(byType, event.type, event);
+  }
+  const all = (type: AuditEventType, subjectId: string) =>
+    bySubject.get(`${type}|${subjectId}`) ?? [];
+  return {
+    all,
+    first: (type, subjectId) => all(type, subjectId)[0],
+    ofType: type => byType.get(type) ?? [],
+  };
+}
+
+/** The id of the fact an audit event records, from its payload. */
+function subjectOf(event: AuditEvent): string | undefined {
+  const key: Partial<Record<AuditEventType, string>> = {
+    'deployment.recorded': 'deploymentId',
+    'checklist.completed': 'completionId',
+    'checklist.undone': 'completionId',
+    'sign-off.given': 'signOffId',
+    'request.created': 'requestId',
+    'request.edited': 'requestId',
+    'request.approved': 'requestId',
+    'decision.recorded': 'decisionId',
+    'standing-approval.granted': 'standingApprovalId',
+  };
+  const field = key[event.type];
+  const value = field ? event.payload?.[field] : undefined;
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** A completion as its `checklist.completed` event recorded it. */
+function completionFromEvent(
+  event: AuditEvent,
+): ChecklistCompletion | undefined {
+  const { completionId, kind, itemId, evidenceLink, note } = event.payload;
+  if (
+    typeof completionId !== 'string' ||
+    (kind !== 'validation' && kind !== 'post-deployment') ||
+    typeof itemId !== 'string' ||
+    !event.environmentId
+  ) {
+    return undefined;
+  }
+  return {
+    id: completionId,
+    entityRef: event.entityRef,
+    environmentId: event.environmentId,
+    kind,
+    itemId,
+    ...(event.version !== undefined && { version: event.version }),
+    completedBy: event.actor,
+    completedAt: event.occurredAt,
+    ...(typeof evidenceLink === 'string' && { evidenceLink }),
+    ...(typeof note === 'string' && { note }),
+  };
+}
+
+/** Flow-scoped completions carry no version (null when read from a database). */
+function isFlowScoped(completion: ChecklistCompletion): boolean {
+  return completion.version === undefined || completion.version === null;
+}
+
+function refOf(event: AuditEvent): AuditEventRef {
+  return {
+    seq: event.seq,
+    id: event.id,
+    type: event.type,
+    occurredAt: event.occurredAt,
+  };
+}

@@ -1,0 +1,2 @@
+export { DeploymentTrailDialog } from './DeploymentTrailDialog';
+export type { DeploymentTrailDialogProps } from './DeploymentTrailDialog';
