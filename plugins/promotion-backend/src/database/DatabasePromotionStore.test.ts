@@ -3,6 +3,7 @@ import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
 import {
   AuditEvent,
   Dossier,
+  FlowFacts,
   GateCondition,
 } from '@promotion/plugin-promotion-common';
 import { Knex } from 'knex';
@@ -150,7 +151,7 @@ describe.each(databases.eachSupportedId())(
             status: 'succeeded',
             link: 'https://ci.example.com/runs/1',
             idempotencyKey: 'run-1',
-            unmetConditions: [],
+            evaluateGate: () => [],
           },
           as(PIPELINE),
         );
@@ -202,7 +203,7 @@ describe.each(databases.eachSupportedId())(
             environmentId: 'production',
             version: '1.0.0',
             status: 'succeeded',
-            unmetConditions: unmet,
+            evaluateGate: () => unmet,
           },
           as(PIPELINE),
         );
@@ -223,11 +224,11 @@ describe.each(databases.eachSupportedId())(
           version: '1.0.0',
           status: 'succeeded' as const,
           idempotencyKey: 'run-7',
-          unmetConditions: [],
+          evaluateGate: () => [],
         };
         const first = await store.recordDeployment(input, as(PIPELINE));
         const again = await store.recordDeployment(
-          { ...input, unmetConditions: unmet },
+          { ...input, evaluateGate: () => unmet },
           as(PIPELINE, 5),
         );
 
@@ -277,7 +278,7 @@ describe.each(databases.eachSupportedId())(
           version: '1.0.0',
           status: 'succeeded' as const,
           idempotencyKey: 'run-8',
-          unmetConditions: [],
+          evaluateGate: () => [],
         };
         const results = await Promise.all([
           store.recordDeployment(input, as(PIPELINE)),
@@ -298,7 +299,7 @@ describe.each(databases.eachSupportedId())(
               environmentId,
               version: `1.0.${minutes}`,
               status: 'succeeded',
-              unmetConditions: [],
+              evaluateGate: () => [],
             },
             as(PIPELINE, minutes),
           );
@@ -1133,7 +1134,7 @@ describe.each(databases.eachSupportedId())(
                     environmentId: 'dev',
                     version: `1.0.${i}`,
                     status: 'succeeded',
-                    unmetConditions: [],
+                    evaluateGate: () => [],
                   },
                   as(PIPELINE),
                 ),
@@ -1304,6 +1305,52 @@ describe.each(databases.eachSupportedId())(
         >;
         expect(value.value.revoked.map(a => a.id)).toEqual([grantedId]);
       });
+
+      it('a deployment waiting for a concurrent revocation evaluates the gate after it', async () => {
+        const request = await createRequest();
+        await store.decide(
+          approve(request.id, { grantsStandingApproval: true }),
+          as(BOB, 1),
+        );
+        // A writer holds the chain lock while it revokes the standing approval.
+        const tx = await knex.transaction();
+        await tx(TABLES.auditChainHead)
+          .where({ id: 1 })
+          .update({ seq: tx.ref('seq') });
+        const seen: FlowFacts[] = [];
+        const deployment = store.recordDeployment(
+          {
+            entityRef: FLOW,
+            environmentId: 'production',
+            version: '1.0.0',
+            status: 'succeeded',
+            evaluateGate: facts => {
+              seen.push(facts);
+              return facts.standingApprovals.some(a => !a.revokedAt)
+                ? []
+                : [{ code: 'approval-revoked', message: 'Revoked' }];
+            },
+          },
+          as(ALICE, 3),
+        );
+        await new Promise(resolve => setTimeout(resolve, 300));
+        expect(seen).toEqual([]);
+        await tx(TABLES.standingApprovals)
+          .where({ entity_ref: FLOW })
+          .update({
+            revoked_at: at(2),
+            revoked_by: BOB,
+            revoke_reason: 'Rollback',
+          });
+        await tx.commit();
+
+        const { value } = await deployment;
+        expect(seen).toHaveLength(1);
+        expect(value.violation).toBe(true);
+        expect(value.unmetConditions.map(c => c.code)).toEqual([
+          'approval-revoked',
+        ]);
+      });
     });
 
     describe('standing approvals and rollbacks', () => {
@@ -1376,7 +1423,7 @@ describe.each(databases.eachSupportedId())(
               environmentId,
               version,
               status: 'succeeded',
-              unmetConditions: [],
+              evaluateGate: () => [],
             },
             as(PIPELINE, 2),
           );
@@ -1473,7 +1520,7 @@ describe.each(databases.eachSupportedId())(
               environmentId: 'dev',
               version: `1.0.${i}`,
               status: 'succeeded',
-              unmetConditions: [],
+              evaluateGate: () => [],
             },
             as(PIPELINE, i),
           );

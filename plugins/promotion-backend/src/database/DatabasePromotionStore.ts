@@ -168,45 +168,59 @@ export class DatabasePromotionStore implements PromotionStore {
   // -------------------------------------------------------------------------
 
   async getFlowFacts(entityRef: string): Promise<FlowFacts> {
-    const [deployments, completions, signOffs, approvals, requests] =
-      await Promise.all([
-        this.db<DbDeploymentRow>(TABLES.deployments)
-          .where({ entity_ref: entityRef })
-          .orderBy([
-            { column: 'reported_at', order: 'asc' },
-            { column: 'id', order: 'asc' },
-          ]),
-        this.db<DbChecklistCompletionRow>(TABLES.checklistCompletions)
-          .where({ entity_ref: entityRef, undone_key: '' })
-          .orderBy([
-            { column: 'completed_at', order: 'asc' },
-            { column: 'id', order: 'asc' },
-          ]),
-        this.db<DbSignOffRow>(TABLES.signOffs)
-          .where({ entity_ref: entityRef })
-          .orderBy([
-            { column: 'signed_off_at', order: 'asc' },
-            { column: 'id', order: 'asc' },
-          ]),
-        this.db<DbStandingApprovalRow>(TABLES.standingApprovals)
-          .where({ entity_ref: entityRef })
-          .orderBy([
-            { column: 'granted_at', order: 'asc' },
-            { column: 'id', order: 'asc' },
-          ]),
-        this.db<DbRequestRow>(TABLES.requests)
-          .where({ entity_ref: entityRef })
-          .orderBy([
-            { column: 'created_at', order: 'asc' },
-            { column: 'id', order: 'asc' },
-          ]),
-      ]);
+    return this.readFlowFacts(this.db, entityRef);
+  }
+
+  private async readFlowFacts(
+    db: Knex | Knex.Transaction,
+    entityRef: string,
+  ): Promise<FlowFacts> {
+    const [deployments, completions, signOffs, approvals, requests] = await all(
+      db,
+      [
+        () =>
+          db<DbDeploymentRow>(TABLES.deployments)
+            .where({ entity_ref: entityRef })
+            .orderBy([
+              { column: 'reported_at', order: 'asc' },
+              { column: 'id', order: 'asc' },
+            ]),
+        () =>
+          db<DbChecklistCompletionRow>(TABLES.checklistCompletions)
+            .where({ entity_ref: entityRef, undone_key: '' })
+            .orderBy([
+              { column: 'completed_at', order: 'asc' },
+              { column: 'id', order: 'asc' },
+            ]),
+        () =>
+          db<DbSignOffRow>(TABLES.signOffs)
+            .where({ entity_ref: entityRef })
+            .orderBy([
+              { column: 'signed_off_at', order: 'asc' },
+              { column: 'id', order: 'asc' },
+            ]),
+        () =>
+          db<DbStandingApprovalRow>(TABLES.standingApprovals)
+            .where({ entity_ref: entityRef })
+            .orderBy([
+              { column: 'granted_at', order: 'asc' },
+              { column: 'id', order: 'asc' },
+            ]),
+        () =>
+          db<DbRequestRow>(TABLES.requests)
+            .where({ entity_ref: entityRef })
+            .orderBy([
+              { column: 'created_at', order: 'asc' },
+              { column: 'id', order: 'asc' },
+            ]),
+      ],
+    );
     return {
       deployments: deployments.map(mapDeploymentRow),
       checklistCompletions: completions.map(mapChecklistCompletionRow),
       signOffs: signOffs.map(mapSignOffRow),
       standingApprovals: approvals.map(mapStandingApprovalRow),
-      requests: await this.withDecisions(this.db, requests),
+      requests: await this.withDecisions(db, requests),
     };
   }
 
@@ -226,25 +240,33 @@ export class DatabasePromotionStore implements PromotionStore {
     }
 
     const now = ctx.now ?? new Date();
-    const row: DbDeploymentRow = {
-      id: randomUUID(),
-      entity_ref: input.entityRef,
-      environment_id: input.environmentId,
-      version: input.version,
-      status: input.status,
-      link: input.link ?? null,
-      idempotency_key: input.idempotencyKey ?? null,
-      reported_by: ctx.actor,
-      reported_at: now,
-      violation: input.unmetConditions.length > 0,
-      unmet_conditions: JSON.stringify(input.unmetConditions),
-      rolled_back_at: null,
-      rollback_id: null,
-    };
-    const deployment = mapDeploymentRow(row);
 
     try {
       return await this.db.transaction(async tx => {
+        // Take the chain lock first: every other state change appends to the
+        // chain under it, so the gate is evaluated on exactly the facts this
+        // deployment commits against (a concurrent revocation is either seen
+        // or waits for us).
+        await this.lockChainHead(tx);
+        const unmetConditions = input.evaluateGate(
+          await this.readFlowFacts(tx, input.entityRef),
+        );
+        const row: DbDeploymentRow = {
+          id: randomUUID(),
+          entity_ref: input.entityRef,
+          environment_id: input.environmentId,
+          version: input.version,
+          status: input.status,
+          link: input.link ?? null,
+          idempotency_key: input.idempotencyKey ?? null,
+          reported_by: ctx.actor,
+          reported_at: now,
+          violation: unmetConditions.length > 0,
+          unmet_conditions: JSON.stringify(unmetConditions),
+          rolled_back_at: null,
+          rollback_id: null,
+        };
+        const deployment = mapDeploymentRow(row);
         await tx(TABLES.deployments).insert(row);
         const events = await this.appendEvents(tx, ctx, now, [
           {
@@ -261,7 +283,7 @@ export class DatabasePromotionStore implements PromotionStore {
               link: input.link,
               idempotencyKey: input.idempotencyKey,
               violation: deployment.violation,
-              unmetConditions: input.unmetConditions,
+              unmetConditions,
             },
           },
         ]);
@@ -1476,4 +1498,22 @@ export class DatabasePromotionStore implements PromotionStore {
     }
     return { intact: true, eventsChecked, verifiedAt };
   }
+}
+
+/**
+ * Runs independent queries: in parallel on the pool, one after the other on
+ * a transaction (its single connection must not run two queries at once).
+ */
+async function all<T extends readonly unknown[]>(
+  db: Knex | Knex.Transaction,
+  queries: { [K in keyof T]: () => PromiseLike<T[K]> },
+): Promise<T> {
+  if (!db.isTransaction) {
+    return (await Promise.all(queries.map(query => query()))) as unknown as T;
+  }
+  const results: unknown[] = [];
+  for (const query of queries) {
+    results.push(await query());
+  }
+  return results as unknown as T;
 }

@@ -43,8 +43,12 @@ export interface RecordDeploymentInput {
   status: DeploymentStatus;
   link?: string;
   idempotencyKey?: string;
-  /** The gate's unmet conditions when the deployment was reported; non-empty means a violation. */
-  unmetConditions: GateCondition[];
+  /**
+   * Evaluates the gate on the flow's facts as they are when the deployment
+   * commits (read inside its transaction, serialised with every other state
+   * change); the unmet conditions are recorded, and non-empty means a violation.
+   */
+  evaluateGate(facts: FlowFacts): GateCondition[];
 }
 
 export interface CompleteChecklistItemInput {

@@ -158,7 +158,7 @@ describe.each(databases.eachSupportedId())(
           version: '1.0.0',
           status: 'succeeded',
           idempotencyKey: 'run-1',
-          unmetConditions: [],
+          evaluateGate: () => [],
         },
         actor,
       );
@@ -201,7 +201,7 @@ describe.each(databases.eachSupportedId())(
           version: '1.0.0',
           status: 'succeeded',
           idempotencyKey: 'run-1',
-          unmetConditions: [],
+          evaluateGate: () => [],
         },
         actor,
       );

@@ -392,16 +392,8 @@ export class PromotionService {
       ctx,
     );
     const environment = this.#environment(flow, input.environment, 'body');
-    const facts = await this.#store.getFlowFacts(flow.entityRef);
     const now = this.#now();
-    const gate = evaluateGate({
-      entityRef: flow.entityRef,
-      policy: flow.policy,
-      facts,
-      environmentId: environment.id,
-      version: input.version,
-      now,
-    });
+    // The store evaluates the gate inside the deployment's transaction.
     const recorded = await this.#store.recordDeployment(
       {
         entityRef: flow.entityRef,
@@ -410,7 +402,15 @@ export class PromotionService {
         status: input.status,
         link: input.link,
         idempotencyKey: input.idempotencyKey,
-        unmetConditions: gate.unmetConditions,
+        evaluateGate: facts =>
+          evaluateGate({
+            entityRef: flow.entityRef,
+            policy: flow.policy,
+            facts,
+            environmentId: environment.id,
+            version: input.version,
+            now,
+          }).unmetConditions,
       },
       this.#auditContext(ctx, now),
     );
@@ -420,7 +420,11 @@ export class PromotionService {
       if (deployment.violation) {
         this.#logger.warn(
           `Deployment ${deployment.id} of ${flow.entityRef} ${deployment.version} into ${environment.id} went through a closed gate`,
-          { unmetConditions: gate.unmetConditions.map(c => c.code).join(',') },
+          {
+            unmetConditions: deployment.unmetConditions
+              .map(c => c.code)
+              .join(','),
+          },
         );
       }
       await this.#notifier.flowChanged(flow.entityRef);
