@@ -1,5 +1,6 @@
 import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import {
+  countingDecisions,
   DecisionKind,
   EnvironmentDefinition,
   PromotionRequest,
@@ -14,11 +15,6 @@ export function normaliseEntityRef(ref: string, defaultKind = 'user'): string {
   } catch {
     return ref.toLocaleLowerCase('en-US');
   }
-}
-
-/** The approvers of an environment, normalised. */
-export function approverRefs(environment: EnvironmentDefinition): string[] {
-  return environment.approval.approvers.map(ref => normaliseEntityRef(ref));
 }
 
 /** Who the caller is, as far as approval goes: the user and their groups. */
@@ -40,7 +36,8 @@ export function approverEligibility(
   environment: EnvironmentDefinition,
   identity: ApproverIdentity,
 ): Eligibility {
-  const approvers = new Set(approverRefs(environment));
+  // readPromotionConfig already normalised the configured refs.
+  const approvers = new Set(environment.approval.approvers);
   const mine = [identity.userEntityRef, ...identity.ownershipEntityRefs].map(
     ref => normaliseEntityRef(ref),
   );
@@ -68,17 +65,10 @@ export function approverEligibility(
 
 /** The distinct people whose approvals count on the request's current dossier. */
 export function currentApprovers(request: PromotionRequest): string[] {
-  const approvers = new Set<string>();
-  for (const decision of request.decisions) {
-    if (
-      decision.decision === 'approve' &&
-      !decision.voidedAt &&
-      decision.dossierHash === request.dossierHash
-    ) {
-      approvers.add(normaliseEntityRef(decision.decidedBy));
-    }
-  }
-  return [...approvers];
+  const approvers = countingDecisions(request)
+    .filter(decision => decision.decision === 'approve')
+    .map(decision => normaliseEntityRef(decision.decidedBy));
+  return [...new Set(approvers)];
 }
 
 /** Why a requester may not approve their own request (unless the rule allows it). */
