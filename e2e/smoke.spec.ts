@@ -8,6 +8,8 @@ test('a developer signs in and finds the Promotion tab of a flow', async ({
 
   await expect(page.getByText('Partner SFTP ingest').first()).toBeVisible();
   await page.goto('/catalog/default/component/partner-sftp-ingest');
+  // The overview renders its cards (the About card needs the SCM integrations API).
+  await expect(page.getByRole('heading', { name: 'About' })).toBeVisible();
   const tab = page.getByRole('tab', { name: 'Promotion' });
   await expect(tab).toBeVisible();
   await tab.click();
