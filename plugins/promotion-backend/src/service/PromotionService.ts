@@ -80,23 +80,23 @@ import {
   decisionEligibility,
   normaliseEntityRef,
   SELF_APPROVAL_REASON,
-} from './approvers';
+} from './requests/approvers';
 import {
   AuditExportFormat,
   EXPORT_PAGE_SIZE,
   formatAuditExport,
-} from './auditExport';
+} from './audit/auditExport';
 import {
   buildDeploymentTrail,
   readTrailEvents,
   trailEventFilter,
   trailEventsUntil,
   TRAIL_EVENTS_PAGE_SIZE,
-} from './deploymentTrail';
+} from './audit/deploymentTrail';
 import {
   buildVerificationReport,
   VerificationFlow,
-} from './verificationReport';
+} from './audit/verificationReport';
 
 /** Who is calling, and the HTTP request the auditor service describes. */
 export interface CallContext {
