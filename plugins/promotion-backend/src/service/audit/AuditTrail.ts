@@ -1,0 +1,172 @@
+import { CompoundEntityRef } from '@backstage/catalog-model';
+import { InputError, NotFoundError } from '@backstage/errors';
+import {
+  AuditEvent,
+  ChainVerification,
+  DeploymentTrail,
+  Page,
+  VerificationReport,
+} from '@promotion/plugin-promotion-common';
+import { CallContext } from '../callContext';
+import { normaliseEntityRef } from '../requests/approvers';
+import { ServiceParts } from '../serviceParts';
+import {
+  AuditExportFormat,
+  EXPORT_PAGE_SIZE,
+  formatAuditExport,
+} from './auditExport';
+import {
+  buildDeploymentTrail,
+  readTrailEvents,
+  trailEventFilter,
+  trailEventsUntil,
+  TRAIL_EVENTS_PAGE_SIZE,
+} from './deploymentTrail';
+import {
+  buildVerificationReport,
+  VerificationFlow,
+} from './verificationReport';
+
+const DEFAULT_REPORT_DAYS = 30;
+
+type AuditTrailParts = Pick<
+  ServiceParts,
+  'store' | 'flows' | 'authorizer' | 'now'
+>;
+
+/**
+ * What the audit trail proves, read only: a flow's history, the trail of one
+ * deployment, and, for auditors, the whole trail, its export, its hash-chain
+ * verification and the verification report.
+ */
+export class AuditTrail {
+  readonly #parts: AuditTrailParts;
+
+  constructor(parts: AuditTrailParts) {
+    this.#parts = parts;
+  }
+
+  /** The flow's audit events, newest first. */
+  async listFlowEvents(
+    ref: CompoundEntityRef,
+    query: { cursor?: string; limit: number },
+    ctx: CallContext,
+  ): Promise<Page<AuditEvent>> {
+    const flow = await this.#parts.flows.readable(ref, ctx);
+    return this.#parts.store.listEvents({
+      entityRef: flow.entityRef,
+      cursor: query.cursor,
+      limit: query.limit,
+      order: 'desc',
+    });
+  }
+
+  /**
+   * The trail of one deployment of the flow: who requested, approved,
+   * validated and signed off what let it in, with the audit events that
+   * record each. The flow's events are read oldest first, a page at a time,
+   * up to the last fact the trail lists, keeping only those it may cite.
+   */
+  async getDeploymentTrail(
+    ref: CompoundEntityRef,
+    deploymentId: string,
+    ctx: CallContext,
+  ): Promise<DeploymentTrail> {
+    const { store } = this.#parts;
+    const flow = await this.#parts.flows.readable(ref, ctx);
+    const deployment = await store.getDeployment(deploymentId);
+    if (
+      !deployment ||
+      normaliseEntityRef(deployment.entityRef) !==
+        normaliseEntityRef(flow.entityRef)
+    ) {
+      throw new NotFoundError(
+        `No deployment ${deploymentId} of ${flow.entityRef}`,
+      );
+    }
+    const facts = await store.getFlowFacts(flow.entityRef);
+    const to = trailEventsUntil(flow.policy, facts, deployment);
+    const events = await readTrailEvents(
+      cursor =>
+        store.listEvents({
+          entityRef: flow.entityRef,
+          to,
+          cursor,
+          limit: TRAIL_EVENTS_PAGE_SIZE,
+          order: 'asc',
+        }),
+      trailEventFilter(flow.policy, deployment),
+    );
+    return buildDeploymentTrail({
+      entityRef: flow.entityRef,
+      policy: flow.policy,
+      facts,
+      deployment,
+      events,
+    });
+  }
+
+  async listAuditEvents(
+    query: { from?: Date; to?: Date; cursor?: string; limit: number },
+    ctx: CallContext,
+  ): Promise<Page<AuditEvent>> {
+    await this.#parts.authorizer.authorizeAuditRead(ctx.credentials);
+    return this.#parts.store.listEvents({ ...query, order: 'desc' });
+  }
+
+  /**
+   * The audit trail as CSV or NDJSON, oldest first, read from the store page
+   * by page while it is written out. Authorizes before anything is returned.
+   */
+  async exportAudit(
+    query: { format: AuditExportFormat; from?: Date; to?: Date },
+    ctx: CallContext,
+  ): Promise<AsyncIterable<string>> {
+    await this.#parts.authorizer.authorizeAuditRead(ctx.credentials);
+    return formatAuditExport({
+      format: query.format,
+      fetchPage: cursor =>
+        this.#parts.store.listEvents({
+          from: query.from,
+          to: query.to,
+          cursor,
+          limit: EXPORT_PAGE_SIZE,
+          order: 'asc',
+        }),
+    });
+  }
+
+  async verifyChain(ctx: CallContext): Promise<ChainVerification> {
+    await this.#parts.authorizer.authorizeAuditRead(ctx.credentials);
+    return this.#parts.store.verifyChain();
+  }
+
+  /** The governance documents' verification list over the deployments of a time range. */
+  async getVerificationReport(
+    query: { from?: Date; to?: Date },
+    ctx: CallContext,
+  ): Promise<VerificationReport> {
+    const { store } = this.#parts;
+    await this.#parts.authorizer.authorizeAuditRead(ctx.credentials);
+    const now = this.#parts.now();
+    const to = query.to ?? now;
+    const from =
+      query.from ??
+      new Date(to.getTime() - DEFAULT_REPORT_DAYS * 24 * 60 * 60 * 1000);
+    if (from.getTime() > to.getTime()) {
+      throw new InputError('query.from: must not be after query.to');
+    }
+    const deployments = await store.listDeployments({ from, to });
+    const entityRefs = [...new Set(deployments.map(d => d.entityRef))];
+    // The auditor may not see every entity; the policies are read as the plugin.
+    const policies = await this.#parts.flows.policiesOf(entityRefs);
+    const flows = new Map<string, VerificationFlow>();
+    for (const [entityRef, policy] of policies) {
+      flows.set(entityRef, {
+        policy,
+        facts: await store.getFlowFacts(entityRef),
+      });
+    }
+    return buildVerificationReport({ from, to, now, deployments, flows });
+  }
+}

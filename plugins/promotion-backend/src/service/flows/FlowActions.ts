@@ -1,0 +1,353 @@
+import { CompoundEntityRef } from '@backstage/catalog-model';
+import { ConflictError, InputError } from '@backstage/errors';
+import {
+  ChecklistCompletion,
+  ChecklistKind,
+  CompleteChecklistItemRequest,
+  currentVersionIn,
+  Deployment,
+  evaluateGate,
+  postDeploymentItemAvailableAt,
+  promotionChecklistCompletePermission,
+  promotionDeploymentRecordPermission,
+  promotionRevokePermission,
+  promotionRollbackPermission,
+  promotionSignOffPermission,
+  RecordDeploymentRequest,
+  Rollback,
+  RollbackRequest,
+  SignOff,
+  SignOffRequest,
+  StandingApproval,
+} from '@promotion/plugin-promotion-common';
+import { auditContextOf, CallContext } from '../callContext';
+import { ServiceParts } from '../serviceParts';
+import { formatDuration } from '../wording';
+import {
+  checklistItemOf,
+  checklistVersionOf,
+  environmentOf,
+} from './FlowResolver';
+
+/** What POST /rollbacks answers: the rollback, what it revoked, and whether an incident report is still wanted. */
+export type RollbackResult = Rollback & {
+  revokedStandingApprovals: StandingApproval[];
+  /** True when no incident link was given: the client should ask for one. */
+  incidentReportRequested: boolean;
+};
+
+/** A checklist item of one environment of the flow, as the path names it. */
+export interface ChecklistItemTarget {
+  environment: string;
+  kind: ChecklistKind;
+  itemId: string;
+}
+
+type FlowActionsParts = Pick<
+  ServiceParts,
+  'store' | 'flows' | 'afterCommit' | 'logger' | 'now'
+>;
+
+/**
+ * What is recorded on a flow's ladder: deployments, checklist items,
+ * sign-offs, revocations of standing approvals and rollbacks. Each checks the
+ * caller's permission and the flow's policy, writes through the store, and
+ * publishes the change after the commit.
+ */
+export class FlowActions {
+  readonly #parts: FlowActionsParts;
+
+  constructor(parts: FlowActionsParts) {
+    this.#parts = parts;
+  }
+
+  /**
+   * Records a deployment. Never refused because the gate is closed: the gate
+   * is evaluated first and its unmet conditions are recorded with the
+   * deployment, which flags it as a violation.
+   */
+  async recordDeployment(
+    ref: CompoundEntityRef,
+    input: RecordDeploymentRequest,
+    ctx: CallContext,
+  ): Promise<{ deployment: Deployment; replayed: boolean }> {
+    const flow = await this.#parts.flows.authorized(
+      ref,
+      promotionDeploymentRecordPermission,
+      ctx,
+    );
+    const environment = environmentOf(flow, input.environment, 'body');
+    const now = this.#parts.now();
+    // The store evaluates the gate inside the deployment's transaction.
+    const recorded = await this.#parts.store.recordDeployment(
+      {
+        entityRef: flow.entityRef,
+        environmentId: environment.id,
+        version: input.version,
+        status: input.status,
+        link: input.link,
+        idempotencyKey: input.idempotencyKey,
+        evaluateGate: facts =>
+          evaluateGate({
+            entityRef: flow.entityRef,
+            policy: flow.policy,
+            facts,
+            environmentId: environment.id,
+            version: input.version,
+            now,
+          }).unmetConditions,
+      },
+      auditContextOf(ctx, now),
+    );
+    const deployment = recorded.value;
+    if (!recorded.replayed && deployment.violation) {
+      this.#parts.logger.warn(
+        `Deployment ${deployment.id} of ${flow.entityRef} ${deployment.version} into ${environment.id} went through a closed gate`,
+        {
+          unmetConditions: deployment.unmetConditions
+            .map(c => c.code)
+            .join(','),
+        },
+      );
+    }
+    await this.#parts.afterCommit.publish({
+      events: recorded.events,
+      ctx,
+      // A replayed deployment changed nothing: no page needs to refresh.
+      changedFlows: recorded.replayed ? [] : [flow.entityRef],
+    });
+    return { deployment, replayed: recorded.replayed };
+  }
+
+  async completeChecklistItem(
+    ref: CompoundEntityRef,
+    target: ChecklistItemTarget,
+    input: CompleteChecklistItemRequest,
+    ctx: CallContext,
+  ): Promise<ChecklistCompletion> {
+    const flow = await this.#parts.flows.authorized(
+      ref,
+      promotionChecklistCompletePermission,
+      ctx,
+    );
+    const environment = environmentOf(flow, target.environment, 'path');
+    const now = this.#parts.now();
+    const item = checklistItemOf(environment, target.kind, target.itemId);
+    const version = checklistVersionOf(item, input.version);
+
+    if (target.kind === 'post-deployment') {
+      const postItem = environment.postDeployment.find(
+        i => i.id === target.itemId,
+      )!;
+      const facts = await this.#parts.store.getFlowFacts(flow.entityRef);
+      const deployment = facts.deployments
+        .filter(
+          d =>
+            d.environmentId === environment.id &&
+            d.version === version &&
+            d.status === 'succeeded',
+        )
+        .sort((a, b) => b.reportedAt.localeCompare(a.reportedAt))[0];
+      if (!deployment) {
+        throw new ConflictError(
+          `Version ${version} has not been deployed successfully to ${environment.title}, so its post-deployment item "${postItem.title}" cannot be completed yet`,
+        );
+      }
+      const availableAt = postDeploymentItemAvailableAt(deployment, postItem);
+      if (availableAt.getTime() > now.getTime()) {
+        throw new ConflictError(
+          `"${postItem.title}" can only be completed ${formatDuration(
+            postItem.minimumWaitSeconds * 1000,
+          )} after the deployment: ${formatDuration(
+            availableAt.getTime() - now.getTime(),
+          )} remaining (at ${availableAt.toISOString()})`,
+        );
+      }
+    }
+
+    if (item.evidenceRequired && !input.evidenceLink) {
+      throw new InputError(
+        `body.evidenceLink: Required: "${item.title}" needs a link to its evidence`,
+      );
+    }
+
+    const recorded = await this.#parts.store.completeChecklistItem(
+      {
+        entityRef: flow.entityRef,
+        environmentId: environment.id,
+        kind: target.kind,
+        itemId: item.id,
+        version,
+        evidenceLink: input.evidenceLink,
+        note: input.note,
+      },
+      auditContextOf(ctx, now),
+    );
+    await this.#parts.afterCommit.publish({
+      events: recorded.events,
+      ctx,
+      changedFlows: [flow.entityRef],
+    });
+    return recorded.value;
+  }
+
+  async undoChecklistItem(
+    ref: CompoundEntityRef,
+    target: ChecklistItemTarget,
+    query: { version?: string },
+    ctx: CallContext,
+  ): Promise<void> {
+    const flow = await this.#parts.flows.authorized(
+      ref,
+      promotionChecklistCompletePermission,
+      ctx,
+    );
+    const environment = environmentOf(flow, target.environment, 'path');
+    const item = checklistItemOf(environment, target.kind, target.itemId);
+    const version = checklistVersionOf(item, query.version, 'query');
+    const recorded = await this.#parts.store.undoChecklistItem(
+      {
+        entityRef: flow.entityRef,
+        environmentId: environment.id,
+        kind: target.kind,
+        itemId: item.id,
+        version,
+      },
+      auditContextOf(ctx, this.#parts.now()),
+    );
+    await this.#parts.afterCommit.publish({
+      events: recorded.events,
+      ctx,
+      changedFlows: [flow.entityRef],
+    });
+  }
+
+  async signOff(
+    ref: CompoundEntityRef,
+    environmentId: string,
+    input: SignOffRequest,
+    ctx: CallContext,
+  ): Promise<SignOff> {
+    const flow = await this.#parts.flows.authorized(
+      ref,
+      promotionSignOffPermission,
+      ctx,
+    );
+    const environment = environmentOf(flow, environmentId, 'path');
+    const recorded = await this.#parts.store.createSignOff(
+      {
+        entityRef: flow.entityRef,
+        environmentId: environment.id,
+        version: input.version,
+        comment: input.comment,
+      },
+      auditContextOf(ctx, this.#parts.now()),
+    );
+    await this.#parts.afterCommit.publish({
+      events: recorded.events,
+      ctx,
+      changedFlows: [flow.entityRef],
+    });
+    return recorded.value;
+  }
+
+  async revokeStandingApproval(
+    ref: CompoundEntityRef,
+    environmentId: string,
+    input: { reason: string },
+    ctx: CallContext,
+  ): Promise<StandingApproval[]> {
+    const flow = await this.#parts.flows.authorized(
+      ref,
+      promotionRevokePermission,
+      ctx,
+    );
+    const environment = environmentOf(flow, environmentId, 'path');
+    const recorded = await this.#parts.store.revokeStandingApproval(
+      {
+        entityRef: flow.entityRef,
+        environmentId: environment.id,
+        reason: input.reason,
+      },
+      auditContextOf(ctx, this.#parts.now()),
+    );
+    await this.#parts.afterCommit.publish({
+      events: recorded.events,
+      ctx,
+      changedFlows: [flow.entityRef],
+    });
+    return recorded.value;
+  }
+
+  /**
+   * Records a rollback: the environment goes back to the previous working
+   * version, its standing approval is revoked (by the store, in the same
+   * transaction) and the approvers are told.
+   */
+  async recordRollback(
+    ref: CompoundEntityRef,
+    input: RollbackRequest,
+    ctx: CallContext,
+  ): Promise<RollbackResult> {
+    const flow = await this.#parts.flows.authorized(
+      ref,
+      promotionRollbackPermission,
+      ctx,
+    );
+    const environment = environmentOf(flow, input.environment, 'body');
+    const facts = await this.#parts.store.getFlowFacts(flow.entityRef);
+    const standing = facts.deployments
+      .filter(
+        d =>
+          d.environmentId === environment.id &&
+          d.status === 'succeeded' &&
+          !d.rolledBackAt,
+      )
+      .sort((a, b) => b.reportedAt.localeCompare(a.reportedAt));
+
+    const fromVersion =
+      input.fromVersion ?? currentVersionIn(facts, environment.id)?.version;
+    if (!fromVersion) {
+      throw new InputError(
+        `Nothing is deployed to ${environment.title}: there is no version to roll back`,
+      );
+    }
+    if (!standing.some(d => d.version === fromVersion)) {
+      throw new InputError(
+        `body.fromVersion: version ${fromVersion} is not deployed to ${environment.title}`,
+      );
+    }
+    const toVersion =
+      input.toVersion ?? standing.find(d => d.version !== fromVersion)?.version;
+
+    const recorded = await this.#parts.store.recordRollback(
+      {
+        entityRef: flow.entityRef,
+        environmentId: environment.id,
+        fromVersion,
+        toVersion,
+        reason: input.reason,
+        incidentLink: input.incidentLink,
+      },
+      auditContextOf(ctx, this.#parts.now()),
+    );
+    const { rollback, revoked } = recorded.value;
+    await this.#parts.afterCommit.publish({
+      events: recorded.events,
+      ctx,
+      notify: notifier =>
+        notifier.rollbackRecorded({
+          rollback,
+          environmentTitle: environment.title,
+          approvers: environment.approval.approvers,
+        }),
+      changedFlows: [flow.entityRef],
+      inbox: true,
+    });
+    return {
+      ...rollback,
+      revokedStandingApprovals: revoked,
+      incidentReportRequested: !rollback.incidentLink,
+    };
+  }
+}

@@ -1,0 +1,177 @@
+import { CompoundEntityRef } from '@backstage/catalog-model';
+import {
+  currentVersionIn,
+  EnvironmentState,
+  evaluateGate,
+  FlowPermissions,
+  FlowState,
+  GateResult,
+  nextStepFor,
+  PermissionAnswer,
+  promotionApprovePermission,
+  promotionChecklistCompletePermission,
+  promotionDeploymentRecordPermission,
+  promotionRequestPermission,
+  promotionRevokePermission,
+  promotionRollbackPermission,
+  promotionSignOffPermission,
+} from '@promotion/plugin-promotion-common';
+import { deniedReason } from '../../permissions/PromotionAuthorizer';
+import { CallContext } from '../callContext';
+import { approverAnswer } from '../requests/approverIdentity';
+import { ServiceParts } from '../serviceParts';
+import { environmentOf } from './FlowResolver';
+
+type FlowViewParts = Pick<
+  ServiceParts,
+  'store' | 'flows' | 'authorizer' | 'auth' | 'userInfo' | 'now'
+>;
+
+/**
+ * A flow as the caller may see it: where each version stands on the ladder,
+ * whether a gate is open, and what the caller may do on it. Changes nothing.
+ */
+export class FlowView {
+  readonly #parts: FlowViewParts;
+
+  constructor(parts: FlowViewParts) {
+    this.#parts = parts;
+  }
+
+  async getFlowState(
+    ref: CompoundEntityRef,
+    ctx: CallContext,
+  ): Promise<FlowState> {
+    const { store } = this.#parts;
+    const flow = await this.#parts.flows.readable(ref, ctx);
+    const facts = await store.getFlowFacts(flow.entityRef);
+    const now = this.#parts.now();
+
+    const environments = flow.policy.environments.map(
+      (environment): EnvironmentState => {
+        const current = currentVersionIn(facts, environment.id);
+        const version = current?.version;
+        const here = <T extends { environmentId: string }>(items: T[]) =>
+          items.filter(item => item.environmentId === environment.id);
+        const standing = here(facts.standingApprovals).sort(
+          (a, b) =>
+            Number(!a.revokedAt) - Number(!b.revokedAt) ||
+            a.grantedAt.localeCompare(b.grantedAt),
+        );
+        return {
+          environment,
+          ...(current && {
+            currentVersion: version,
+            currentDeployment: current,
+          }),
+          checklist: here(facts.checklistCompletions).filter(
+            c =>
+              c.kind === 'validation' &&
+              (c.version === undefined ||
+                c.version === null ||
+                c.version === version),
+          ),
+          postDeployment: here(facts.checklistCompletions).filter(
+            c =>
+              c.kind === 'post-deployment' &&
+              version !== undefined &&
+              c.version === version,
+          ),
+          signOffs: here(facts.signOffs).filter(s => s.version === version),
+          ...(standing.length > 0 && {
+            standingApproval: standing[standing.length - 1],
+          }),
+        };
+      },
+    );
+
+    const next = nextStepFor(flow.policy, facts);
+    return {
+      entityRef: flow.entityRef,
+      policy: flow.policy,
+      environments,
+      ...(next && {
+        nextGate: evaluateGate({
+          entityRef: flow.entityRef,
+          policy: flow.policy,
+          facts,
+          environmentId: next.environmentId,
+          version: next.version,
+          now,
+        }),
+      }),
+      pendingRequests: facts.requests.filter(r => r.status === 'pending'),
+      rollbacks: await store.listRollbacks({ entityRef: flow.entityRef }),
+    };
+  }
+
+  /** May version V go to environment E? The pipeline asks before deploying. */
+  async getGate(
+    ref: CompoundEntityRef,
+    query: { environment: string; version: string },
+    ctx: CallContext,
+  ): Promise<GateResult> {
+    const flow = await this.#parts.flows.readable(ref, ctx);
+    const environment = environmentOf(flow, query.environment, 'query');
+    const facts = await this.#parts.store.getFlowFacts(flow.entityRef);
+    return evaluateGate({
+      entityRef: flow.entityRef,
+      policy: flow.policy,
+      facts,
+      environmentId: environment.id,
+      version: query.version,
+      now: this.#parts.now(),
+    });
+  }
+
+  /** What the caller may do on the flow, with the reason in words when not. */
+  async getFlowPermissions(
+    ref: CompoundEntityRef,
+    ctx: CallContext,
+  ): Promise<FlowPermissions> {
+    const { authorizer } = this.#parts;
+    const flow = await this.#parts.flows.readable(ref, ctx);
+    const permissions = {
+      recordDeployment: promotionDeploymentRecordPermission,
+      completeChecklist: promotionChecklistCompletePermission,
+      signOff: promotionSignOffPermission,
+      request: promotionRequestPermission,
+      approve: promotionApprovePermission,
+      revoke: promotionRevokePermission,
+      rollback: promotionRollbackPermission,
+    };
+    const decisions = await authorizer.decideFlow(
+      permissions,
+      flow.entityRef,
+      ctx.credentials,
+    );
+    const answer = (key: keyof typeof permissions): PermissionAnswer =>
+      decisions[key]
+        ? { allowed: true }
+        : { allowed: false, reason: deniedReason(permissions[key]) };
+
+    let approve = answer('approve');
+    if (approve.allowed) {
+      approve = await approverAnswer(flow, ctx.credentials, this.#parts);
+    }
+    const readAudit: PermissionAnswer = (await authorizer.mayReadAudit(
+      ctx.credentials,
+    ))
+      ? { allowed: true }
+      : {
+          allowed: false,
+          reason:
+            'The permission policy does not allow you to read the audit trail and the verification report (promotion.audit.read)',
+        };
+    return {
+      recordDeployment: answer('recordDeployment'),
+      completeChecklist: answer('completeChecklist'),
+      signOff: answer('signOff'),
+      request: answer('request'),
+      approve,
+      revoke: answer('revoke'),
+      rollback: answer('rollback'),
+      readAudit,
+    };
+  }
+}

@@ -1,0 +1,27 @@
+import {
+  AuthService,
+  LoggerService,
+  UserInfoService,
+} from '@backstage/backend-plugin-api';
+import { PromotionConfig } from '@promotion/plugin-promotion-common';
+import { PromotionStore } from '../database/PromotionStore';
+import { PromotionAuthorizer } from '../permissions/PromotionAuthorizer';
+import { AfterCommit } from './afterCommit';
+import { FlowResolver } from './flows/FlowResolver';
+
+/**
+ * What the parts of the service layer share, built once by PromotionService;
+ * each part takes only the pieces it uses.
+ */
+export interface ServiceParts {
+  store: PromotionStore;
+  config: PromotionConfig;
+  auth: AuthService;
+  userInfo: UserInfoService;
+  authorizer: PromotionAuthorizer;
+  flows: FlowResolver;
+  afterCommit: AfterCommit;
+  logger: LoggerService;
+  /** The clock; tests may fix it. */
+  now: () => Date;
+}
