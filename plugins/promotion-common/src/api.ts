@@ -1,129 +1,73 @@
+import type { z } from 'zod';
+import type {
+  auditEventPageSchema,
+  completeChecklistItemRequestSchema,
+  createPromotionRequestRequestSchema,
+  decisionRequestSchema,
+  editPromotionRequestRequestSchema,
+  flowPermissionsSchema,
+  inboxItemSchema,
+  inboxResponseSchema,
+  permissionAnswerSchema,
+  recordDeploymentRequestSchema,
+  recordDeploymentResponseSchema,
+  revokeRequestSchema,
+  rollbackRequestSchema,
+  signOffRequestSchema,
+  withdrawRequestSchema,
+} from './schema';
+
 /*
- * The REST API contract between promotion-backend, the frontend client and the
- * pipeline CLI. All paths are relative to the plugin's base URL
- * (`/api/promotion`). A flow is addressed by its catalog entity ref split
- * into `:namespace/:kind/:name` (lower-case kind, e.g. `default/component/payments-sftp`).
+ * The request and response types of the REST API between promotion-backend,
+ * the frontend client and the pipeline CLI, inferred from the zod schemas of
+ * `./schema`. The operations themselves (method, path, who may call, which
+ * schemas) are the table `promotionApiOperations` in `./schema/operations.ts`;
+ * the backend serves it as an OpenAPI 3.1 document at
+ * `/api/promotion/openapi.json`.
  *
- * | method | path | body / query | returns |
- * | --- | --- | --- | --- |
- * | GET | /health | | `{ status: 'ok' }` (public) |
- * | GET | /openapi.json | | OpenAPI 3.1 document |
- * | GET | /flows/:namespace/:kind/:name | | FlowState |
- * | GET | /flows/:namespace/:kind/:name/gate | ?environment=&version= | GateResult (pipelines) |
- * | POST | /flows/:namespace/:kind/:name/deployments | RecordDeploymentRequest | `{ deployment, replayed }` 201 (200 when replayed) |
- * | GET | /flows/:namespace/:kind/:name/deployments/:deploymentId/trail | | DeploymentTrail (users and pipelines) |
- * | POST | /flows/:namespace/:kind/:name/environments/:environment/checklist/:itemId | CompleteChecklistItemRequest | ChecklistCompletion 201 |
- * | DELETE | /flows/:namespace/:kind/:name/environments/:environment/checklist/:itemId | ?version= | 204 |
- * | POST | /flows/:namespace/:kind/:name/environments/:environment/post-deployment/:itemId | CompleteChecklistItemRequest | ChecklistCompletion 201 |
- * | DELETE | /flows/:namespace/:kind/:name/environments/:environment/post-deployment/:itemId | ?version= | 204 |
- * | POST | /flows/:namespace/:kind/:name/environments/:environment/sign-offs | SignOffRequest | SignOff 201 |
- * | POST | /flows/:namespace/:kind/:name/environments/:environment/standing-approval/revoke | RevokeRequest | StandingApproval[] |
- * | POST | /flows/:namespace/:kind/:name/rollbacks | RollbackRequest | Rollback 201 |
- * | GET | /flows/:namespace/:kind/:name/events | ?cursor=&limit= | Page<AuditEvent> |
- * | POST | /flows/:namespace/:kind/:name/requests | CreatePromotionRequestRequest | PromotionRequest 201 |
- * | GET | /requests/:id | | PromotionRequest |
- * | PATCH | /requests/:id | EditPromotionRequestRequest | PromotionRequest (voids earlier approvals) |
- * | POST | /requests/:id/withdraw | `{ reason? }` | PromotionRequest |
- * | POST | /requests/:id/decisions | DecisionRequest | PromotionRequest |
- * | GET | /inbox | | InboxResponse: requests waiting for the caller |
- * | GET | /audit/events | ?from=&to=&cursor=&limit= | Page<AuditEvent> (audit read) |
- * | GET | /audit/export | ?format=csv|ndjson&from=&to= | text/csv or application/x-ndjson download |
- * | GET | /audit/verify | | ChainVerification |
- * | GET | /reports/verification | ?from=&to=&format=json|csv | VerificationReport or CSV |
- * | GET | /flows/:namespace/:kind/:name/permissions | | FlowPermissions (what the caller may do, for the UI) |
+ * Request types are what the backend works with once a request is validated
+ * (defaults applied, strings trimmed).
  */
-import {
-  AuditEvent,
-  DecisionKind,
-  DeploymentStatus,
-  Dossier,
-  PromotionRequest,
-} from './types';
 
-export interface RecordDeploymentRequest {
-  environment: string;
-  version: string;
-  status: DeploymentStatus;
-  link?: string;
-  /** Same key + same content = replay (200, no new record); same key + different content = 409. */
-  idempotencyKey?: string;
-}
+export type RecordDeploymentRequest = z.infer<
+  typeof recordDeploymentRequestSchema
+>;
 
-export interface CompleteChecklistItemRequest {
-  /** Required for version-scoped items, must be absent for flow-scoped items. */
-  version?: string;
-  evidenceLink?: string;
-  note?: string;
-}
+/** What recording a deployment answers: 201 when recorded, 200 when replayed. */
+export type RecordDeploymentResponse = z.infer<
+  typeof recordDeploymentResponseSchema
+>;
 
-export interface SignOffRequest {
-  version: string;
-  comment: string;
-}
+export type CompleteChecklistItemRequest = z.infer<
+  typeof completeChecklistItemRequestSchema
+>;
 
-export interface CreatePromotionRequestRequest {
-  environment: string;
-  version: string;
-  dossier: Dossier;
-}
+export type SignOffRequest = z.infer<typeof signOffRequestSchema>;
 
-export interface EditPromotionRequestRequest {
-  dossier: Dossier;
-  /** The revision the editor saw; 409 if it changed meanwhile. */
-  revision?: number;
-}
+export type CreatePromotionRequestRequest = z.infer<
+  typeof createPromotionRequestRequestSchema
+>;
 
-export interface DecisionRequest {
-  decision: DecisionKind;
-  comment: string;
-  /** The dossier hash the approver read; 409 if the dossier changed meanwhile. */
-  dossierHash?: string;
-}
+export type EditPromotionRequestRequest = z.infer<
+  typeof editPromotionRequestRequestSchema
+>;
 
-export interface RevokeRequest {
-  reason: string;
-}
+export type WithdrawRequest = z.infer<typeof withdrawRequestSchema>;
 
-export interface RollbackRequest {
-  environment: string;
-  /** The version being reverted; defaults to the version currently standing in the environment. */
-  fromVersion?: string;
-  /** The previous working version; defaults to the one before. */
-  toVersion?: string;
-  reason: string;
-  incidentLink?: string;
-}
+export type DecisionRequest = z.infer<typeof decisionRequestSchema>;
 
-export interface InboxItem {
-  request: PromotionRequest;
-  /** The title of the environment the request is for, from the flow's policy. */
-  environmentTitle: string;
-  /** Approvals counted on the current dossier / needed. */
-  approvals: number;
-  requiredApprovals: number;
-  /** Why the caller cannot decide, when they cannot (e.g. they requested it). */
-  cannotDecideReason?: string;
-}
+export type RevokeRequest = z.infer<typeof revokeRequestSchema>;
 
-export interface InboxResponse {
-  items: InboxItem[];
-}
+export type RollbackRequest = z.infer<typeof rollbackRequestSchema>;
+
+/** A pending request in an approver's inbox. */
+export type InboxItem = z.infer<typeof inboxItemSchema>;
+
+export type InboxResponse = z.infer<typeof inboxResponseSchema>;
 
 /** What the caller may do on one flow, with a reason in words when not. */
-export interface FlowPermissions {
-  recordDeployment: PermissionAnswer;
-  completeChecklist: PermissionAnswer;
-  signOff: PermissionAnswer;
-  request: PermissionAnswer;
-  approve: PermissionAnswer;
-  revoke: PermissionAnswer;
-  rollback: PermissionAnswer;
-  readAudit: PermissionAnswer;
-}
+export type FlowPermissions = z.infer<typeof flowPermissionsSchema>;
 
-export interface PermissionAnswer {
-  allowed: boolean;
-  reason?: string;
-}
+export type PermissionAnswer = z.infer<typeof permissionAnswerSchema>;
 
-export type AuditEventPage = { items: AuditEvent[]; nextCursor?: string };
+export type AuditEventPage = z.infer<typeof auditEventPageSchema>;

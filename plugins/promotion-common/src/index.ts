@@ -1,5 +1,6 @@
 /**
- * Common types, permissions, configuration schema and the pure gate evaluation
+ * The REST API contract (zod schemas and the operation table), common types,
+ * permissions, configuration schema and the pure gate evaluation
  * shared by the Promotion plugins.
  *
  * @packageDocumentation
@@ -9,3 +10,5 @@ export * from './permissions';
 export * from './config';
 export * from './gate';
 export * from './api';
+export * from './schema';
+export * from './signals';

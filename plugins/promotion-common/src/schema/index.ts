@@ -1,0 +1,4 @@
+export * from './model';
+export * from './views';
+export * from './requests';
+export * from './operations';

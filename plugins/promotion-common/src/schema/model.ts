@@ -1,0 +1,311 @@
+import { z } from 'zod';
+
+/*
+ * What the API returns, as zod schemas: the one description of every shape
+ * the backend answers with. The TypeScript types of `../types.ts` are
+ * inferred from these, the backend's OpenAPI document is generated from
+ * them, and the router, the frontend client and the pipeline CLI all use
+ * those types. Words follow PRODUCT.md.
+ */
+
+const timestamp = z.string().meta({ description: 'ISO 8601 date-time' });
+
+// ---------------------------------------------------------------------------
+// The policy (configuration, as the API returns it)
+// ---------------------------------------------------------------------------
+
+export const checklistItemScopeSchema = z.enum(['version', 'flow']);
+
+/** A validation checklist item, from the governance documents. */
+export const checklistItemDefinitionSchema = z.object({
+  id: z.string(),
+  title: z.string(),
+  /** Defaults to `version`. */
+  scope: checklistItemScopeSchema,
+  description: z.string().optional(),
+  /** Whether the item needs an evidence link to be completed. Defaults to false. */
+  evidenceRequired: z.boolean(),
+});
+
+/** A post-deployment checklist item; may carry a minimum wait after the deployment. */
+export const postDeploymentItemDefinitionSchema = z.object({
+  id: z.string(),
+  title: z.string(),
+  description: z.string().optional(),
+  /** Minimum time after the successful deployment before the item may be completed, in seconds. */
+  minimumWaitSeconds: z.number(),
+  evidenceRequired: z.boolean(),
+});
+
+/** `none`: no approval; `once`: one-time per flow (a standing approval); `every`: each version. */
+export const approvalModeSchema = z.enum(['none', 'once', 'every']);
+
+export const approvalRuleSchema = z.object({
+  mode: approvalModeSchema,
+  /** Catalog entity refs of users and groups who may approve (`group:default/approvers`). */
+  approvers: z.array(z.string()),
+  /** How many distinct approvers are needed. Defaults to 1. */
+  minApprovers: z.number().int(),
+  /** Whether a requester may approve their own request. Defaults to false. */
+  allowSelfApproval: z.boolean(),
+});
+
+export const signOffRuleSchema = z.object({ required: z.boolean() });
+
+export const environmentDefinitionSchema = z.object({
+  id: z.string(),
+  title: z.string(),
+  /** Items to complete on this environment before a version can move to the next one. */
+  checklist: z.array(checklistItemDefinitionSchema),
+  /** Owner/customer confirmation of this environment's results. */
+  signOff: signOffRuleSchema,
+  /** The approval needed to enter this environment. */
+  approval: approvalRuleSchema,
+  /** Items to complete after a deployment into this environment. */
+  postDeployment: z.array(postDeploymentItemDefinitionSchema),
+});
+
+export const promotionPolicySchema = z.object({
+  name: z.string(),
+  title: z.string().optional(),
+  /** The ladder, in order: the first environment has no gate conditions but its own approval rule. */
+  environments: z.array(environmentDefinitionSchema),
+});
+
+// ---------------------------------------------------------------------------
+// The gate
+// ---------------------------------------------------------------------------
+
+export const gateConditionCodeSchema = z.enum([
+  'unknown-environment',
+  'first-environment',
+  'previous-deployment-missing',
+  'version-rolled-back',
+  'checklist-incomplete',
+  'sign-off-missing',
+  'post-deployment-incomplete',
+  'approval-required',
+  'approval-revoked',
+  'approval-pending',
+]);
+
+/** One unmet condition, with a plain sentence the UI and the pipeline show as-is. */
+export const gateConditionSchema = z.object({
+  code: gateConditionCodeSchema,
+  message: z.string().meta({ description: 'The condition in plain words' }),
+  environmentId: z.string().optional(),
+  /** Checklist or post-deployment item ids, where relevant. */
+  itemIds: z.array(z.string()).optional(),
+  /** For approval conditions: the pending request, if any. */
+  requestId: z.string().optional(),
+});
+
+export const gateResultSchema = z.object({
+  entityRef: z.string(),
+  environmentId: z.string(),
+  version: z.string(),
+  open: z.boolean(),
+  /** Empty when open. */
+  unmetConditions: z.array(gateConditionSchema),
+  /** How the approval rule is satisfied when it is. */
+  approvedBy: z.enum(['none', 'standing-approval', 'request']).optional(),
+});
+
+// ---------------------------------------------------------------------------
+// Recorded facts (what the store holds, as the API returns it)
+// ---------------------------------------------------------------------------
+
+export const deploymentStatusSchema = z.enum(['succeeded', 'failed']);
+
+export const deploymentSchema = z.object({
+  id: z.string(),
+  /** The flow: a catalog entity ref, `component:default/payments-sftp`. */
+  entityRef: z.string(),
+  environmentId: z.string(),
+  version: z.string(),
+  status: deploymentStatusSchema,
+  link: z.string().optional(),
+  idempotencyKey: z.string().optional(),
+  /** User entity ref or `service:<subject>` of the reporter. */
+  reportedBy: z.string(),
+  reportedAt: timestamp,
+  /** True when the gate was closed at the time the deployment was reported. */
+  violation: z.boolean(),
+  /** The gate's unmet conditions at the time the deployment was reported. */
+  unmetConditions: z.array(gateConditionSchema),
+  rolledBackAt: timestamp.optional(),
+  rollbackId: z.string().optional(),
+});
+
+export const checklistKindSchema = z.enum(['validation', 'post-deployment']);
+
+export const checklistCompletionSchema = z.object({
+  id: z.string(),
+  entityRef: z.string(),
+  environmentId: z.string(),
+  kind: checklistKindSchema,
+  itemId: z.string(),
+  /** Undefined for flow-scoped items. */
+  version: z.string().optional(),
+  completedBy: z.string(),
+  completedAt: timestamp,
+  evidenceLink: z.string().optional(),
+  note: z.string().optional(),
+});
+
+export const signOffSchema = z.object({
+  id: z.string(),
+  entityRef: z.string(),
+  environmentId: z.string(),
+  version: z.string(),
+  signedOffBy: z.string(),
+  signedOffAt: timestamp,
+  comment: z.string(),
+});
+
+/** The dossier as recorded: every field present (the request body may leave some out). */
+export const recordedDossierSchema = z.object({
+  whatChanged: z.string(),
+  why: z.string(),
+  testResults: z.string(),
+  releaseNotes: z.string(),
+});
+
+export const promotionRequestStatusSchema = z.enum([
+  'pending',
+  'approved',
+  'rejected',
+  'withdrawn',
+  'expired',
+]);
+
+export const decisionKindSchema = z.enum(['approve', 'reject']);
+
+export const decisionSchema = z.object({
+  id: z.string(),
+  requestId: z.string(),
+  decision: decisionKindSchema,
+  decidedBy: z.string(),
+  decidedAt: timestamp,
+  comment: z.string(),
+  /** The dossier hash the decision was given on. */
+  dossierHash: z.string(),
+  /** Set when the dossier was edited after the decision: it no longer counts. */
+  voidedAt: timestamp.optional(),
+});
+
+export const promotionRequestSchema = z.object({
+  id: z.string(),
+  entityRef: z.string(),
+  environmentId: z.string(),
+  version: z.string(),
+  status: promotionRequestStatusSchema,
+  dossier: recordedDossierSchema,
+  /** sha256 of the canonical JSON of the dossier. */
+  dossierHash: z.string(),
+  /** Incremented on every edit; guards concurrent changes. */
+  revision: z.number().int(),
+  requestedBy: z.string(),
+  createdAt: timestamp,
+  updatedAt: timestamp,
+  expiresAt: timestamp,
+  decidedAt: timestamp.optional(),
+  decisions: z.array(decisionSchema),
+});
+
+export const standingApprovalSchema = z.object({
+  id: z.string(),
+  entityRef: z.string(),
+  environmentId: z.string(),
+  requestId: z.string().optional(),
+  grantedAt: timestamp,
+  /** The approvers whose decisions made it. */
+  grantedBy: z.array(z.string()),
+  revokedAt: timestamp.optional(),
+  revokedBy: z.string().optional(),
+  revokeReason: z.string().optional(),
+});
+
+/** A recorded rollback, as the flow state lists it. */
+export const rollbackSchema = z.object({
+  id: z.string(),
+  entityRef: z.string(),
+  environmentId: z.string(),
+  /** The version that was reverted. */
+  fromVersion: z.string(),
+  /** The previous working version the environment went back to. */
+  toVersion: z.string().optional(),
+  reason: z.string(),
+  incidentLink: z.string().optional(),
+  recordedBy: z.string(),
+  recordedAt: timestamp,
+});
+
+/** What recording a rollback answers: the rollback, what it revoked, and whether an incident report is still wanted. */
+export const rollbackResultSchema = rollbackSchema.extend({
+  revokedStandingApprovals: z.array(standingApprovalSchema),
+  /** True when no incident link was given: the client should ask for one. */
+  incidentReportRequested: z.boolean().meta({
+    description: 'True when no incident link was given: please add one',
+  }),
+});
+
+export const auditEventTypeSchema = z.enum([
+  'deployment.recorded',
+  'checklist.completed',
+  'checklist.undone',
+  'sign-off.given',
+  'request.created',
+  'request.edited',
+  'request.withdrawn',
+  'request.expired',
+  'request.reminded',
+  'request.approved',
+  'request.rejected',
+  'decision.recorded',
+  'standing-approval.granted',
+  'standing-approval.revoked',
+  'rollback.recorded',
+]);
+
+/** One link of the tamper-evident audit trail. */
+export const auditEventSchema = z.object({
+  /** Position in the chain, from 1. */
+  seq: z.number().int(),
+  id: z.string(),
+  type: auditEventTypeSchema,
+  entityRef: z.string(),
+  environmentId: z.string().optional(),
+  version: z.string().optional(),
+  /** Who: user entity ref or `service:<subject>`. */
+  actor: z.string(),
+  /** When, ISO 8601. */
+  occurredAt: timestamp,
+  /** Why: the comment, reason or summary in words. */
+  summary: z.string(),
+  /** What: the change itself. */
+  payload: z.record(z.string(), z.unknown()),
+  previousHash: z.string(),
+  hash: z.string(),
+});
+
+/** The paging fields of a page of results; `items` is added per page type. */
+export const pageInfoSchema = z.object({
+  /** Pass as `cursor` to get the next page; absent on the last page. */
+  nextCursor: z.string().optional(),
+  totalCount: z.number().int().optional(),
+});
+
+export const auditEventPageSchema = z.object({
+  items: z.array(auditEventSchema),
+  ...pageInfoSchema.shape,
+});
+
+export const chainVerificationSchema = z.object({
+  intact: z.boolean(),
+  eventsChecked: z.number().int(),
+  /** Where the chain first breaks. */
+  firstBrokenSeq: z.number().int().optional(),
+  problem: z.string().optional(),
+  verifiedAt: timestamp,
+});

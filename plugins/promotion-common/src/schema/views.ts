@@ -1,0 +1,279 @@
+import { z } from 'zod';
+import {
+  auditEventTypeSchema,
+  checklistCompletionSchema,
+  decisionSchema,
+  deploymentSchema,
+  environmentDefinitionSchema,
+  gateResultSchema,
+  promotionPolicySchema,
+  promotionRequestSchema,
+  rollbackSchema,
+  signOffSchema,
+  standingApprovalSchema,
+} from './model';
+
+/*
+ * What the API returns that is computed rather than recorded: the flow's
+ * state on its ladder, the approver's inbox, the caller's permissions, the
+ * verification report and the deployment trail. Schemas only; the types are
+ * inferred in `../types.ts` and `../api.ts`.
+ */
+
+const timestamp = z.string().meta({ description: 'ISO 8601 date-time' });
+
+// ---------------------------------------------------------------------------
+// A flow on its ladder
+// ---------------------------------------------------------------------------
+
+export const environmentStateSchema = z.object({
+  environment: environmentDefinitionSchema,
+  /** The version currently standing here: the newest successful, not rolled-back deployment. */
+  currentVersion: z.string().optional(),
+  currentDeployment: deploymentSchema.optional(),
+  /** Completions relevant to the version the caller looks at (current version and flow-scoped). */
+  checklist: z.array(checklistCompletionSchema),
+  postDeployment: z.array(checklistCompletionSchema),
+  signOffs: z.array(signOffSchema),
+  standingApproval: standingApprovalSchema.optional(),
+});
+
+export const flowStateSchema = z.object({
+  entityRef: z.string(),
+  policy: promotionPolicySchema,
+  environments: z.array(environmentStateSchema),
+  /** The next step for the newest version on the ladder: where it could go and what stands in the way. */
+  nextGate: gateResultSchema.optional(),
+  pendingRequests: z.array(promotionRequestSchema),
+  rollbacks: z.array(rollbackSchema),
+});
+
+export const recordDeploymentResponseSchema = z.object({
+  deployment: deploymentSchema,
+  /** True when the idempotency key and content were seen before: nothing new was recorded. */
+  replayed: z.boolean(),
+});
+
+// ---------------------------------------------------------------------------
+// Approvers and permissions
+// ---------------------------------------------------------------------------
+
+export const inboxItemSchema = z.object({
+  request: promotionRequestSchema,
+  /** The title of the environment the request is for, from the flow's policy. */
+  environmentTitle: z.string(),
+  /** Approvals counted on the current dossier. */
+  approvals: z.number().int(),
+  /** Approvals needed. */
+  requiredApprovals: z.number().int(),
+  /** Why the caller cannot decide, when they cannot (e.g. they requested it). */
+  cannotDecideReason: z.string().optional(),
+});
+
+export const inboxResponseSchema = z.object({
+  items: z.array(inboxItemSchema),
+});
+
+export const permissionAnswerSchema = z.object({
+  allowed: z.boolean(),
+  reason: z.string().optional(),
+});
+
+/** What the caller may do on one flow, with a reason in words when not. */
+export const flowPermissionsSchema = z.object({
+  recordDeployment: permissionAnswerSchema,
+  completeChecklist: permissionAnswerSchema,
+  signOff: permissionAnswerSchema,
+  request: permissionAnswerSchema,
+  approve: permissionAnswerSchema,
+  revoke: permissionAnswerSchema,
+  rollback: permissionAnswerSchema,
+  readAudit: permissionAnswerSchema,
+});
+
+// ---------------------------------------------------------------------------
+// The verification report
+// ---------------------------------------------------------------------------
+
+export const violationKindSchema = z.enum([
+  'production-without-approval',
+  'deployment-into-closed-gate',
+  'not-validated-before-deployment',
+  'release-notes-missing',
+  'post-deployment-incomplete',
+]);
+
+export const violationSchema = z.object({
+  kind: violationKindSchema,
+  message: z.string(),
+  entityRef: z.string(),
+  environmentId: z.string(),
+  version: z.string(),
+  deploymentId: z.string(),
+  occurredAt: timestamp,
+  /** Link (API path) to the evidence: the deployment and its audit events. */
+  evidence: z.string(),
+});
+
+export const verificationReportSchema = z.object({
+  from: timestamp,
+  to: timestamp,
+  generatedAt: timestamp,
+  deploymentsChecked: z.number().int(),
+  violations: z.array(violationSchema),
+  checks: z.array(
+    z.object({
+      kind: violationKindSchema,
+      title: z.string(),
+      passed: z.boolean(),
+    }),
+  ),
+});
+
+// ---------------------------------------------------------------------------
+// The deployment trail
+// ---------------------------------------------------------------------------
+
+/** An audit event the deployment trail cites: find it by seq or id in the exported audit trail. */
+export const auditEventRefSchema = z.object({
+  seq: z.number().int(),
+  id: z.string(),
+  type: auditEventTypeSchema,
+  occurredAt: timestamp,
+});
+
+/** A checklist completion as the trail shows it. */
+export const trailChecklistEntrySchema = z.object({
+  completion: checklistCompletionSchema,
+  /** The item's title in the policy; its id when the policy no longer has it. */
+  itemTitle: z.string(),
+  /** The audit event that recorded the completion. */
+  auditEvent: auditEventRefSchema.optional(),
+  /** When the completion was undone, after the deployment: it still counted when the deployment was reported. */
+  undoneAt: timestamp.optional().meta({
+    description:
+      'When the completion was undone, after the deployment: it still counted then',
+  }),
+});
+
+export const trailSignOffEntrySchema = z.object({
+  signOff: signOffSchema,
+  auditEvent: auditEventRefSchema.optional(),
+});
+
+export const trailDecisionEntrySchema = z.object({
+  decision: decisionSchema,
+  auditEvent: auditEventRefSchema.optional(),
+});
+
+/**
+ * How the deployment met its environment's approval rule when it was
+ * reported: no approval needed, a standing approval (`once`), an approved
+ * request for the version (`every`), or none in force (`missing`).
+ */
+export const deploymentApprovalBasisSchema = z
+  .enum(['none', 'standing-approval', 'request', 'missing'])
+  .meta({
+    description:
+      'How the approval rule was met when the deployment was reported; missing when it was not',
+  });
+
+/** Who requested the deployment and who approved it. */
+export const deploymentTrailApprovalSchema = z.object({
+  /** The environment's approval mode in the flow's policy; absent when the environment is no longer on its ladder. */
+  mode: z.enum(['none', 'once', 'every']).optional(),
+  basis: deploymentApprovalBasisSchema,
+  /** `once`: the standing approval in force when the deployment was reported. */
+  standingApproval: standingApprovalSchema.optional(),
+  /** The promotion request behind the approval: who requested it, and the dossier the approvals were given on. */
+  request: promotionRequestSchema.optional().meta({
+    description: 'The promotion request behind the approval, with its dossier',
+  }),
+  /** The approve decisions that counted on that request, given before the deployment. */
+  approvals: z.array(trailDecisionEntrySchema),
+  /** The audit events of the request (created, edited, approved) and of the standing approval, oldest first. */
+  auditEvents: z.array(auditEventRefSchema),
+});
+
+/** Who validated the previous environment's results for the version. */
+export const deploymentTrailValidationSchema = z.object({
+  environmentId: z.string(),
+  environmentTitle: z.string(),
+  /** The completions in force when the deployment was reported: version-scoped ones for the version, and flow-scoped ones. */
+  completions: z.array(trailChecklistEntrySchema).meta({
+    description: 'Completions in force when the deployment was reported',
+  }),
+  /** The policy's checklist items that were not completed when the deployment was reported. */
+  missing: z.array(z.object({ id: z.string(), title: z.string() })),
+  /** Completions recorded after the deployment: they did not validate it. */
+  later: z.array(trailChecklistEntrySchema).meta({
+    description: 'Completions recorded after the deployment',
+  }),
+});
+
+/** When the previous environment's results were signed off for the version. */
+export const deploymentTrailSignOffSchema = z.object({
+  environmentId: z.string(),
+  environmentTitle: z.string(),
+  /** Whether the policy requires a sign-off there. */
+  required: z.boolean(),
+  /** Sign-offs given before the deployment. */
+  signOffs: z.array(trailSignOffEntrySchema).meta({
+    description: 'Sign-offs given before the deployment',
+  }),
+  /** Sign-offs given after the deployment: they did not precede it. */
+  later: z.array(trailSignOffEntrySchema).meta({
+    description: 'Sign-offs given after the deployment',
+  }),
+});
+
+/** The environment's post-deployment checklist for the deployed version. */
+export const deploymentTrailPostDeploymentSchema = z.object({
+  /** Completions recorded after this deployment (and before the next deployment of the same version there). */
+  completions: z.array(trailChecklistEntrySchema),
+  /** Items not completed yet, with the time from which each may be completed. */
+  open: z.array(
+    z.object({ id: z.string(), title: z.string(), availableAt: timestamp }),
+  ),
+});
+
+/**
+ * The answers an auditor asks about one recorded deployment, computed from
+ * what is recorded: who reported it, who requested and who approved it, who
+ * validated and who signed off the previous environment's results, and the
+ * post-deployment checklist, each with the audit events that record it. Only
+ * facts recorded before the deployment count as having preceded it; later
+ * ones are listed apart.
+ */
+export const deploymentTrailSchema = z.object({
+  entityRef: z.string(),
+  /** The environment's title in the flow's policy (its id when no longer there). */
+  environmentTitle: z.string(),
+  /** The deployment, with whether it went through a closed gate and the gate's unmet conditions then. */
+  deployment: deploymentSchema,
+  /** The audit event that recorded the deployment. */
+  deploymentEvent: auditEventRefSchema.optional(),
+  approval: deploymentTrailApprovalSchema,
+  /** Absent on the first environment of the ladder. */
+  validation: deploymentTrailValidationSchema.optional(),
+  /** Absent on the first environment of the ladder. */
+  signOff: deploymentTrailSignOffSchema.optional(),
+  /** Present for a successful deployment into an environment with a post-deployment checklist. */
+  postDeployment: deploymentTrailPostDeploymentSchema.optional(),
+});
+
+// ---------------------------------------------------------------------------
+// Health and errors
+// ---------------------------------------------------------------------------
+
+export const healthSchema = z.object({ status: z.literal('ok') });
+
+/** The body of every error response, as the Backstage error handler writes it. */
+export const errorResponseSchema = z.object({
+  error: z.object({
+    name: z.string(),
+    message: z.string(),
+  }),
+  request: z.object({ method: z.string(), url: z.string() }).optional(),
+  response: z.object({ statusCode: z.number().int() }),
+});
