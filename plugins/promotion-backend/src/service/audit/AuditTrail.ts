@@ -15,13 +15,13 @@ import {
   EXPORT_PAGE_SIZE,
   formatAuditExport,
 } from './auditExport';
+import { buildDeploymentTrail } from './deploymentTrail';
 import {
-  buildDeploymentTrail,
   readTrailEvents,
   trailEventFilter,
   trailEventsUntil,
   TRAIL_EVENTS_PAGE_SIZE,
-} from './deploymentTrail';
+} from './trailEvents';
 import {
   buildVerificationReport,
   VerificationFlow,

@@ -12,12 +12,12 @@ import {
   SignOff,
   StandingApproval,
 } from '@promotion/plugin-promotion-common';
+import { buildDeploymentTrail } from './deploymentTrail';
 import {
-  buildDeploymentTrail,
   readTrailEvents,
   trailEventFilter,
   trailEventsUntil,
-} from './deploymentTrail';
+} from './trailEvents';
 
 const FLOW = 'component:default/payments-sftp';
 const ALICE = 'user:default/alice';
