@@ -7,18 +7,13 @@ import {
 import { SignalsService } from '@backstage/plugin-signals-node';
 import {
   Decision,
+  flowChannel,
+  INBOX_CHANNEL,
   PromotionRequest,
+  PromotionSignal,
   Rollback,
 } from '@promotion/plugin-promotion-common';
 import { DateTime } from 'luxon';
-
-/** The signal channel of one flow; the UI subscribes to refresh its tab. */
-export function flowChannel(entityRef: string): string {
-  return `promotion:${entityRef}`;
-}
-
-/** The signal channel of the approvals inbox. */
-export const INBOX_CHANNEL = 'promotion:inbox';
 
 /** The Promotion tab of the flow's entity page. */
 export function flowLink(entityRef: string): string {
@@ -218,7 +213,7 @@ export class PromotionNotifier {
     }
     for (const channel of channels) {
       try {
-        await this.#signals.publish({
+        await this.#signals.publish<PromotionSignal>({
           recipients: { type: 'broadcast' },
           channel,
           message: { entityRef },

@@ -1,4 +1,5 @@
 import { useSignal } from '@backstage/plugin-signals-react';
+import type { PromotionSignal } from '@promotion/plugin-promotion-common';
 import { useEffect, useRef } from 'react';
 
 /** How often to poll when the signals API is not installed. */
@@ -13,7 +14,8 @@ export function useLiveUpdates(
   refresh: () => void,
   pollIntervalMs: number = POLL_INTERVAL_MS,
 ): { live: boolean } {
-  const { lastSignal, isSignalsAvailable } = useSignal(channel);
+  const { lastSignal, isSignalsAvailable } =
+    useSignal<PromotionSignal>(channel);
   const refreshRef = useRef(refresh);
   refreshRef.current = refresh;
 

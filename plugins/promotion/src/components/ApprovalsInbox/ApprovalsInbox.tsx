@@ -6,9 +6,9 @@ import {
 import { useApi } from '@backstage/core-plugin-api';
 import Box from '@material-ui/core/Box';
 import Typography from '@material-ui/core/Typography';
+import { INBOX_CHANNEL } from '@promotion/plugin-promotion-common';
 import { promotionApiRef } from '../../api';
 import { useCurrentUser, useInbox, useLiveUpdates } from '../../hooks';
-import { INBOX_CHANNEL } from '../../utils/channels';
 import { decisionBlockedReason } from '../../utils/decisions';
 import { PromotionRequestCard } from '../PromotionRequestCard';
 

@@ -9,9 +9,11 @@ import {
   useEntity,
 } from '@backstage/plugin-catalog-react';
 import Typography from '@material-ui/core/Typography';
-import { PROMOTION_POLICY_ANNOTATION } from '@promotion/plugin-promotion-common';
+import {
+  flowChannel,
+  PROMOTION_POLICY_ANNOTATION,
+} from '@promotion/plugin-promotion-common';
 import { useFlow, useLiveUpdates } from '../../hooks';
-import { flowChannel } from '../../utils/channels';
 import { isPromotionAvailable } from '../../utils/isPromotionAvailable';
 import { PromotionLadder } from '../PromotionLadder';
 

@@ -17,7 +17,10 @@ import ListItem from '@material-ui/core/ListItem';
 import ListItemText from '@material-ui/core/ListItemText';
 import Typography from '@material-ui/core/Typography';
 import Alert from '@material-ui/lab/Alert';
-import { PROMOTION_POLICY_ANNOTATION } from '@promotion/plugin-promotion-common';
+import {
+  flowChannel,
+  PROMOTION_POLICY_ANNOTATION,
+} from '@promotion/plugin-promotion-common';
 import type {
   FlowPermissions,
   FlowState,
@@ -31,7 +34,6 @@ import {
   useFlowPermissions,
   useLiveUpdates,
 } from '../../hooks';
-import { flowChannel } from '../../utils/channels';
 import { deniedReason } from '../../utils/decisions';
 import { errorMessage } from '../../utils/errors';
 import { formatDateTime } from '../../utils/format';
