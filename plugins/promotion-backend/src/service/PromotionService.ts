@@ -48,6 +48,7 @@ import { FlowView } from './flows/FlowView';
 import { ApprovalInbox } from './requests/ApprovalInbox';
 import { PromotionRequests } from './requests/PromotionRequests';
 import { ScheduledRequestTasks } from './requests/ScheduledRequestTasks';
+import { ServiceParts } from './serviceParts';
 
 export { actorOf, SYSTEM_ACTOR } from './callContext';
 export type { CallContext } from './callContext';
@@ -101,7 +102,7 @@ export class PromotionService {
 
   private constructor(options: PromotionServiceOptions) {
     const authorizer = new PromotionAuthorizer(options.permissions);
-    const parts = {
+    const parts: ServiceParts = {
       store: options.store,
       config: options.config,
       auth: options.auth,
