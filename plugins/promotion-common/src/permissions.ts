@@ -1,18 +1,17 @@
 import {
-  createPermission,
-  ResourcePermission,
-} from '@backstage/plugin-permission-common';
+  CatalogEntityPermission,
+  RESOURCE_TYPE_CATALOG_ENTITY,
+} from '@backstage/plugin-catalog-common/alpha';
+import { createPermission } from '@backstage/plugin-permission-common';
 
 /**
  * Promotion's permissions. All but `promotionAuditReadPermission` are scoped to
  * the flow's catalog entity, so catalog conditions such as IS_ENTITY_OWNER apply.
  */
-const RESOURCE_TYPE_CATALOG_ENTITY = 'catalog-entity';
-
 const entityPermission = (
   name: string,
   action: 'read' | 'create' | 'update' | 'delete',
-): ResourcePermission<'catalog-entity'> =>
+): CatalogEntityPermission =>
   createPermission({
     name,
     attributes: { action },

@@ -6,7 +6,6 @@ import { NotAllowedError } from '@backstage/errors';
 import {
   AuthorizeResult,
   BasicPermission,
-  ResourcePermission,
 } from '@backstage/plugin-permission-common';
 import {
   promotionApprovePermission,
@@ -20,8 +19,11 @@ import {
   promotionSignOffPermission,
 } from '@promotion/plugin-promotion-common';
 
-/** A permission that is checked against the flow's catalog entity. */
-export type FlowPermission = ResourcePermission<'catalog-entity'>;
+/**
+ * A permission that is checked against the flow's catalog entity: the type
+ * common gives every Promotion permission but the audit one.
+ */
+export type FlowPermission = typeof promotionReadPermission;
 
 /** What each permission lets a person do, in words, for error messages and the UI. */
 const ACTIONS: Record<string, string> = {
