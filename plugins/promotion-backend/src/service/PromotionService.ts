@@ -26,6 +26,7 @@ import {
   PromotionRequest,
   RecordDeploymentRequest,
   RollbackRequest,
+  RollbackResult,
   SignOff,
   SignOffRequest,
   StandingApproval,
@@ -38,11 +39,7 @@ import { AfterCommit } from './afterCommit';
 import { AuditTrail } from './audit/AuditTrail';
 import { AuditExportFormat } from './audit/auditExport';
 import { CallContext } from './callContext';
-import {
-  ChecklistItemTarget,
-  FlowActions,
-  RollbackResult,
-} from './flows/FlowActions';
+import { ChecklistItemTarget, FlowActions } from './flows/FlowActions';
 import { FlowResolver } from './flows/FlowResolver';
 import { FlowView } from './flows/FlowView';
 import { ApprovalInbox } from './requests/ApprovalInbox';
@@ -53,7 +50,8 @@ import { ServiceParts } from './serviceParts';
 export { actorOf, SYSTEM_ACTOR } from './callContext';
 export type { CallContext } from './callContext';
 export type { Flow } from './flows/FlowResolver';
-export type { RollbackResult } from './flows/FlowActions';
+/** What POST /rollbacks answers; declared with the REST contract in promotion-common. */
+export type { RollbackResult } from '@promotion/plugin-promotion-common';
 
 export interface PromotionServiceOptions {
   store: PromotionStore;

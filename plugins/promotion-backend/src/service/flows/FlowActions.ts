@@ -14,8 +14,8 @@ import {
   promotionRollbackPermission,
   promotionSignOffPermission,
   RecordDeploymentRequest,
-  Rollback,
   RollbackRequest,
+  RollbackResult,
   SignOff,
   SignOffRequest,
   StandingApproval,
@@ -28,13 +28,6 @@ import {
   checklistVersionOf,
   environmentOf,
 } from './FlowResolver';
-
-/** What POST /rollbacks answers: the rollback, what it revoked, and whether an incident report is still wanted. */
-export type RollbackResult = Rollback & {
-  revokedStandingApprovals: StandingApproval[];
-  /** True when no incident link was given: the client should ask for one. */
-  incidentReportRequested: boolean;
-};
 
 /** A checklist item of one environment of the flow, as the path names it. */
 export interface ChecklistItemTarget {
