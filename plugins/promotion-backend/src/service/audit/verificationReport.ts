@@ -10,7 +10,7 @@ import {
   Violation,
   ViolationKind,
 } from '@promotion/plugin-promotion-common';
-import { stringify } from 'csv-stringify/sync';
+import { toCsv } from './csv';
 
 /** What the report knows about one flow; the policy is absent when the entity no longer opts in. */
 export interface VerificationFlow {
@@ -250,7 +250,7 @@ const CSV_COLUMNS: Array<keyof Violation> = [
 
 /** The report's violations as CSV, one row each, with a header row. */
 export function verificationReportToCsv(report: VerificationReport): string {
-  return stringify(
+  return toCsv(
     report.violations.map(v => CSV_COLUMNS.map(column => v[column] ?? '')),
     { header: true, columns: CSV_COLUMNS },
   );
