@@ -13,6 +13,7 @@ import {
   OpenApiSchemas,
   pointerSegment,
 } from './__testUtils__/openApiSchemas';
+import { readOpenApiFile } from './__testUtils__/openApiFile';
 import { buildOpenApiDocument } from './openApiDocument';
 
 type Doc = {
@@ -98,6 +99,23 @@ describe('buildOpenApiDocument', () => {
       'POST /flows/{namespace}/{kind}/{name}/rollbacks',
       'GET /requests/{id}',
     ]);
+  });
+
+  it('is committed as src/schema/openapi.yaml exactly as the contract generates it (else run yarn generate:openapi)', () => {
+    expect(readOpenApiFile()).toEqual(doc);
+  });
+
+  it('is served at /openapi.json without credentials', async () => {
+    const router = await createRouter({
+      httpAuth: mockServices.httpAuth(),
+      service: {} as PromotionService,
+    });
+    const app = express().use(router).use(mockErrorHandler());
+    const res = await request(app)
+      .get('/openapi.json')
+      .set('Authorization', mockCredentials.none.header());
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual(readOpenApiFile());
   });
 
   it('is an OpenAPI 3.1 document with bearer security and public health', () => {
