@@ -7,7 +7,6 @@ import type {
   CompleteChecklistItemRequest,
   CreatePromotionRequestRequest,
   DecisionRequest,
-  Deployment,
   DeploymentTrail,
   EditPromotionRequestRequest,
   FlowPermissions,
@@ -17,13 +16,15 @@ import type {
   Page,
   PromotionRequest,
   RecordDeploymentRequest,
+  RecordDeploymentResponse,
   RevokeRequest,
-  Rollback,
   RollbackRequest,
+  RollbackResult,
   SignOff,
   SignOffRequest,
   StandingApproval,
   VerificationReport,
+  WithdrawRequest,
 } from '@promotion/plugin-promotion-common';
 
 /**
@@ -56,7 +57,8 @@ export type AuditExportFormat = 'csv' | 'ndjson';
 
 /**
  * The Promotion backend, as the frontend sees it. One method per route of the
- * REST contract in `@promotion/plugin-promotion-common` (`api.ts`).
+ * REST contract in `@promotion/plugin-promotion-common` (`promotionApiOperations`),
+ * typed by the schemas of that contract.
  *
  * @public
  */
@@ -78,7 +80,7 @@ export interface PromotionApi {
   recordDeployment(
     entityRef: string,
     deployment: RecordDeploymentRequest,
-  ): Promise<{ deployment: Deployment; replayed: boolean }>;
+  ): Promise<RecordDeploymentResponse>;
   /** Who requested, approved, validated and signed off what let one deployment in, with the audit events that record each. */
   getDeploymentTrail(
     entityRef: string,
@@ -105,7 +107,7 @@ export interface PromotionApi {
   recordRollback(
     entityRef: string,
     rollback: RollbackRequest,
-  ): Promise<Rollback>;
+  ): Promise<RollbackResult>;
   createRequest(
     entityRef: string,
     request: CreatePromotionRequestRequest,
@@ -118,7 +120,7 @@ export interface PromotionApi {
   ): Promise<PromotionRequest>;
   withdrawRequest(
     requestId: string,
-    options?: { reason?: string },
+    options?: WithdrawRequest,
   ): Promise<PromotionRequest>;
   decide(
     requestId: string,

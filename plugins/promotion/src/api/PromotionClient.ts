@@ -8,7 +8,6 @@ import type {
   CompleteChecklistItemRequest,
   CreatePromotionRequestRequest,
   DecisionRequest,
-  Deployment,
   DeploymentTrail,
   EditPromotionRequestRequest,
   FlowPermissions,
@@ -18,13 +17,15 @@ import type {
   Page,
   PromotionRequest,
   RecordDeploymentRequest,
+  RecordDeploymentResponse,
   RevokeRequest,
-  Rollback,
   RollbackRequest,
+  RollbackResult,
   SignOff,
   SignOffRequest,
   StandingApproval,
   VerificationReport,
+  WithdrawRequest,
 } from '@promotion/plugin-promotion-common';
 import type {
   AuditExportFormat,
@@ -88,7 +89,7 @@ export class PromotionClient implements PromotionApi {
   async recordDeployment(
     entityRef: string,
     deployment: RecordDeploymentRequest,
-  ): Promise<{ deployment: Deployment; replayed: boolean }> {
+  ): Promise<RecordDeploymentResponse> {
     return (
       await this.request(`${flowPath(entityRef)}/deployments`, {
         method: 'POST',
@@ -161,7 +162,7 @@ export class PromotionClient implements PromotionApi {
   async recordRollback(
     entityRef: string,
     rollback: RollbackRequest,
-  ): Promise<Rollback> {
+  ): Promise<RollbackResult> {
     return (
       await this.request(`${flowPath(entityRef)}/rollbacks`, {
         method: 'POST',
@@ -200,7 +201,7 @@ export class PromotionClient implements PromotionApi {
 
   async withdrawRequest(
     requestId: string,
-    options: { reason?: string } = {},
+    options: WithdrawRequest = {},
   ): Promise<PromotionRequest> {
     return (
       await this.request(`${requestPath(requestId)}/withdraw`, {
