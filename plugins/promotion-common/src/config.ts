@@ -1,3 +1,5 @@
+import { durationToMilliseconds, HumanDuration } from '@backstage/types';
+import { Duration } from 'luxon';
 import { z } from 'zod';
 import {
   ApprovalRule,
@@ -26,73 +28,56 @@ export const PROMOTION_ID_PATTERN = /^[a-z0-9][a-z0-9-_.]*$/i;
 /** `user:ns/name`, `group:ns/name`, `user:name` or `group:name`. */
 const APPROVER_REF_PATTERN = /^(user|group):(?:([^\s:/]+)\/)?([^\s:/]+)$/i;
 
-/**
- * An ISO 8601 duration: `P14D`, `PT15M`, `P1Y2M3W4DT5H6M7.5S`; a leading `-`
- * makes it negative (and then invalid as a wait).
- */
-const ISO_DURATION_PATTERN =
-  /^(-)?P(?!$)(?:(\d+(?:[.,]\d+)?)Y)?(?:(\d+(?:[.,]\d+)?)M)?(?:(\d+(?:[.,]\d+)?)W)?(?:(\d+(?:[.,]\d+)?)D)?(?:T(?=\d)(?:(\d+(?:[.,]\d+)?)H)?(?:(\d+(?:[.,]\d+)?)M)?(?:(\d+(?:[.,]\d+)?)S)?)?$/i;
-
 const DEFAULT_REQUEST_EXPIRY_SECONDS = 14 * 24 * 60 * 60;
 const DEFAULT_REMINDER_INTERVAL_SECONDS = 24 * 60 * 60;
 
-/**
- * Seconds per unit. Years and months have no fixed length; like most
- * duration libraries without a calendar, we count 365 and 30 days.
- */
-const SECONDS_PER_UNIT = {
-  years: 365 * 86400,
-  months: 30 * 86400,
-  weeks: 7 * 86400,
-  days: 86400,
-  hours: 3600,
-  minutes: 60,
-  seconds: 1,
-  milliseconds: 0.001,
-} as const;
-
-type DurationUnit = keyof typeof SECONDS_PER_UNIT;
+/** The units of a Backstage `HumanDuration`. */
+const DURATION_UNITS = [
+  'years',
+  'months',
+  'weeks',
+  'days',
+  'hours',
+  'minutes',
+  'seconds',
+  'milliseconds',
+] as const satisfies ReadonlyArray<keyof HumanDuration>;
 
 /** A Backstage `HumanDuration` object: `{ days: 14 }`, `{ minutes: 15 }`. */
-export type HumanDurationConfig = Partial<Record<DurationUnit, number>>;
+export type HumanDurationConfig = HumanDuration;
 
 /** A duration as written in app-config: a `HumanDuration` object or an ISO 8601 string. */
 export type DurationConfig = HumanDurationConfig | string;
 
 /**
- * Converts a duration written in app-config to seconds.
+ * Reads an ISO 8601 duration (`P14D`, `PT15M`, `P1Y2M3W4DT5H6M7.5S`; a
+ * leading `-` makes it negative) with luxon, or returns undefined. Luxon is
+ * laxer than ISO 8601 in what it lets through (`P`, `PT`, `P1DT`, a sign on
+ * each part) and stricter in what it reads (lower case, a decimal comma before
+ * any unit but seconds); these few lines keep the standard's forms.
+ */
+function parseIsoDuration(text: string): HumanDuration | undefined {
+  const iso = text.toUpperCase().replace(/,/g, '.');
+  if (/[PT]$/.test(iso) || iso.includes('-', 1)) {
+    return undefined;
+  }
+  const duration = Duration.fromISO(iso);
+  return duration.isValid ? duration.toObject() : undefined;
+}
+
+/**
+ * Converts a duration written in app-config to seconds. Years and months have
+ * no fixed length; like `durationToMilliseconds`, we count 365 and 30 days.
  *
  * @throws Error when a string is not an ISO 8601 duration.
  */
 export function durationToSeconds(duration: DurationConfig): number {
-  if (typeof duration === 'string') {
-    const match = ISO_DURATION_PATTERN.exec(duration.trim());
-    if (!match) {
-      throw new Error(`"${duration}" is not an ISO 8601 duration`);
-    }
-    const [, sign, years, months, weeks, days, hours, minutes, seconds] = match;
-    const parts: Array<[string | undefined, number]> = [
-      [years, SECONDS_PER_UNIT.years],
-      [months, SECONDS_PER_UNIT.months],
-      [weeks, SECONDS_PER_UNIT.weeks],
-      [days, SECONDS_PER_UNIT.days],
-      [hours, SECONDS_PER_UNIT.hours],
-      [minutes, SECONDS_PER_UNIT.minutes],
-      [seconds, SECONDS_PER_UNIT.seconds],
-    ];
-    const total = parts.reduce(
-      (sum, [value, factor]) =>
-        value === undefined
-          ? sum
-          : sum + Number(value.replace(',', '.')) * factor,
-      0,
-    );
-    return sign ? -total : total;
+  const human =
+    typeof duration === 'string' ? parseIsoDuration(duration.trim()) : duration;
+  if (!human) {
+    throw new Error(`"${duration}" is not an ISO 8601 duration`);
   }
-  return (Object.keys(SECONDS_PER_UNIT) as DurationUnit[]).reduce(
-    (sum, unit) => sum + (duration[unit] ?? 0) * SECONDS_PER_UNIT[unit],
-    0,
-  );
+  return durationToMilliseconds(human) / 1000;
 }
 
 // ---------------------------------------------------------------------------
@@ -111,17 +96,20 @@ const idSchema = (what: string) =>
 
 const humanDurationSchema = z.strictObject(
   Object.fromEntries(
-    Object.keys(SECONDS_PER_UNIT).map(unit => [unit, z.number().optional()]),
-  ) as Record<DurationUnit, z.ZodOptional<z.ZodNumber>>,
+    DURATION_UNITS.map(unit => [unit, z.number().optional()]),
+  ) as Record<keyof HumanDuration, z.ZodOptional<z.ZodNumber>>,
 );
 
 const durationSchema = z.union(
   [
     humanDurationSchema,
-    z.string().regex(ISO_DURATION_PATTERN, {
-      error: issue =>
-        `${JSON.stringify(issue.input)} is not an ISO 8601 duration`,
-    }),
+    z
+      .string()
+      .refine(text => parseIsoDuration(text) !== undefined, {
+        error: issue =>
+          `${JSON.stringify(issue.input)} is not an ISO 8601 duration`,
+      })
+      .meta({ format: 'duration' }),
   ],
   {
     error:
