@@ -1,47 +1,23 @@
-/**
+import type {
+  GateResult,
+  PromotionRequest,
+  RecordDeploymentRequest,
+  RecordDeploymentResponse,
+  RollbackRequest,
+  RollbackResult,
+} from '@promotion/plugin-promotion-common';
+
+/*
  * A small client for the Promotion pipeline routes, on Node's own fetch.
  * Every failure becomes a GateCliError with a message a pipeline log can show.
+ * The request and response types are the API contract's, from
+ * `@promotion/plugin-promotion-common` (types only: nothing of it runs here).
  */
 
-export interface GateCondition {
-  code: string;
-  message: string;
-  environmentId?: string;
-  requestId?: string;
-}
-
-export interface GateResult {
-  entityRef: string;
-  environmentId: string;
-  version: string;
-  open: boolean;
-  unmetConditions: GateCondition[];
-  approvedBy?: string;
-}
-
-export interface PromotionRequestSummary {
-  id: string;
-  status: string;
-  version: string;
-  environmentId: string;
-  decisions?: Array<{ decision: string; decidedBy: string; comment: string }>;
-}
-
-export interface Deployment {
-  id: string;
-  version: string;
-  environmentId: string;
-  status: string;
-  violation: boolean;
-  unmetConditions: GateCondition[];
-}
-
-export interface Rollback {
-  id: string;
-  environmentId: string;
-  fromVersion: string;
-  toVersion?: string;
-}
+export type {
+  GateCondition,
+  GateResult,
+} from '@promotion/plugin-promotion-common';
 
 /** An error the CLI reports and exits with code 2 for. */
 export class GateCliError extends Error {
@@ -129,20 +105,14 @@ export class GateClient {
     return this.#request('GET', `${this.flowPath(flow)}/gate?${query}`, flow);
   }
 
-  getRequest(id: string): Promise<PromotionRequestSummary> {
+  getRequest(id: string): Promise<PromotionRequest> {
     return this.#request('GET', `/requests/${encodeURIComponent(id)}`);
   }
 
   reportDeployment(
     flow: FlowRef,
-    body: {
-      environment: string;
-      version: string;
-      status: 'succeeded' | 'failed';
-      link?: string;
-      idempotencyKey?: string;
-    },
-  ): Promise<{ deployment: Deployment; replayed: boolean }> {
+    body: RecordDeploymentRequest,
+  ): Promise<RecordDeploymentResponse> {
     return this.#request(
       'POST',
       `${this.flowPath(flow)}/deployments`,
@@ -153,14 +123,8 @@ export class GateClient {
 
   recordRollback(
     flow: FlowRef,
-    body: {
-      environment: string;
-      reason: string;
-      fromVersion?: string;
-      toVersion?: string;
-      incidentLink?: string;
-    },
-  ): Promise<Rollback> {
+    body: RollbackRequest,
+  ): Promise<RollbackResult> {
     return this.#request(
       'POST',
       `${this.flowPath(flow)}/rollbacks`,
