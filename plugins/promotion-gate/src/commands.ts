@@ -1,3 +1,4 @@
+import ms from 'ms';
 import {
   formatFlowRef,
   FlowRef,
@@ -44,18 +45,22 @@ export async function check(
   return result.open ? EXIT_OPEN : EXIT_CLOSED;
 }
 
-/** Parses 90, 90s, 15m, 2h into milliseconds. */
+/**
+ * Reads 90s, 15m, 2h, 500ms (and the other forms of the `ms` package, such as
+ * 1d) into milliseconds. A bare number counts seconds, where `ms` would count
+ * milliseconds.
+ */
 export function parseDuration(value: string, option: string): number {
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value.trim());
-  if (!match) {
+  const text = value.trim();
+  const milliseconds = text
+    ? ms((Number.isFinite(Number(text)) ? `${text}s` : text) as ms.StringValue)
+    : NaN;
+  if (!Number.isFinite(milliseconds) || milliseconds < 0) {
     throw new GateCliError(
       `${option} "${value}" is not a duration; use e.g. 30s, 15m or 2h`,
     );
   }
-  const n = Number(match[1]);
-  const unit = match[2] ?? 's';
-  const factor = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[unit]!;
-  return n * factor;
+  return milliseconds;
 }
 
 export interface WaitOptions {
@@ -80,7 +85,8 @@ export async function wait(
   options: WaitOptions,
 ): Promise<number> {
   const sleep =
-    options.sleep ?? ((ms: number) => new Promise(r => setTimeout(r, ms)));
+    options.sleep ??
+    ((delayMs: number) => new Promise(r => setTimeout(r, delayMs)));
   const now = options.now ?? Date.now;
   const start = now();
   let slept = 0;
