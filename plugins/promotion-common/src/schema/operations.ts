@@ -414,15 +414,6 @@ export type PromotionApiOperationId = keyof typeof promotionApiOperations;
 
 type Operations = typeof promotionApiOperations;
 
-/** The JSON body an operation answers with (any of its success responses). */
-export type PromotionApiResponseBody<K extends PromotionApiOperationId> = {
-  [S in keyof Operations[K]['responses']]: Operations[K]['responses'][S] extends {
-    schema: infer T extends z.ZodType;
-  }
-    ? z.output<T>
-    : never;
-}[keyof Operations[K]['responses']];
-
 type Parsed<T> = T extends z.ZodType ? z.output<T> : undefined;
 
 /** The path parameters, query and body of an operation, as validated. */
