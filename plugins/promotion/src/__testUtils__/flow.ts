@@ -460,6 +460,8 @@ export function createFakePromotionApi(
       incidentLink: rollback.incidentLink,
       recordedBy: 'user:default/dave',
       recordedAt: new Date().toISOString(),
+      revokedStandingApprovals: [],
+      incidentReportRequested: !rollback.incidentLink,
     }),
     createRequest: async () => pendingRequest(),
     getRequest: async () => pendingRequest(),
