@@ -1,3 +1,4 @@
+import { KubernetesValidatorFunctions } from '@backstage/catalog-model';
 import { z } from 'zod';
 import { decisionKindSchema, deploymentStatusSchema } from './model';
 
@@ -8,25 +9,46 @@ import { decisionKindSchema, deploymentStatusSchema } from './model';
  * `../api.ts` are inferred from them.
  */
 
+/**
+ * Text every supported database stores exactly as it was received, so what
+ * is hashed into the audit chain is what is read back: no unpaired UTF-16
+ * surrogate (PostgreSQL replaces it with U+FFFD, SQLite stores WTF-8) and no
+ * NUL (PostgreSQL refuses it). Everything else, astral characters included,
+ * round-trips on PostgreSQL, SQLite and MySQL (utf8mb4).
+ */
+export function isStorableText(value: string): boolean {
+  return !UNSTORABLE.test(value);
+}
+
+/** NUL, a high surrogate not followed by a low one, or a low one not preceded by a high one. */
+const UNSTORABLE =
+  /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+const STORABLE_TEXT_ERROR =
+  'Contains a character that cannot be stored: an unpaired UTF-16 surrogate or NUL (U+0000)';
+
+/** A string input that passes `isStorableText`. */
+const text = () =>
+  z.string().refine(isStorableText, { error: STORABLE_TEXT_ERROR });
+
 const MAX_VERSION = 128;
 const MAX_COMMENT = 10_000;
 
-const version = z
-  .string()
+const version = text()
   .trim()
   .min(1)
   .max(MAX_VERSION)
   .meta({ description: 'The version (1 to 128 characters).' });
-const environmentId = z
-  .string()
+const environmentId = text()
   .trim()
   .min(1)
   .max(64)
   .meta({ description: 'An environment id of the flow’s policy.' });
-const comment = z.string().trim().min(1).max(MAX_COMMENT);
+const comment = text().trim().min(1).max(MAX_COMMENT);
 const httpLink = z
   .url({ protocol: /^https?$/, error: 'Must be an http(s) URL' })
-  .max(2048);
+  .max(2048)
+  .refine(isStorableText, { error: STORABLE_TEXT_ERROR });
 const isoDateTime = z.iso
   .datetime({ offset: true })
   .meta({ description: 'An ISO 8601 date-time.' });
@@ -35,10 +57,34 @@ const isoDateTime = z.iso
 // Path parameters
 // ---------------------------------------------------------------------------
 
+/** A part of an entity ref as the catalog accepts it (no `/` or `:`). */
+const refPart = (
+  isValid: (value: unknown) => boolean,
+  what: string,
+  description: string,
+) =>
+  text()
+    .min(1)
+    .max(253)
+    .refine(isValid, { error: `Must be a valid catalog entity ${what}` })
+    .meta({ description });
+
 export const flowParamsSchema = z.object({
-  namespace: z.string().min(1).max(253),
-  kind: z.string().min(1).max(253),
-  name: z.string().min(1).max(253),
+  namespace: refPart(
+    KubernetesValidatorFunctions.isValidNamespace,
+    'namespace',
+    'The flow’s catalog namespace, e.g. `default`.',
+  ),
+  kind: refPart(
+    KubernetesValidatorFunctions.isValidObjectName,
+    'kind',
+    'The flow’s catalog kind, e.g. `component`.',
+  ),
+  name: refPart(
+    KubernetesValidatorFunctions.isValidObjectName,
+    'name',
+    'The flow’s catalog name.',
+  ),
 });
 
 export const environmentParamsSchema = flowParamsSchema.extend({
@@ -46,7 +92,7 @@ export const environmentParamsSchema = flowParamsSchema.extend({
 });
 
 export const checklistItemParamsSchema = environmentParamsSchema.extend({
-  itemId: z.string().min(1).max(128),
+  itemId: text().min(1).max(128),
 });
 
 export const deploymentParamsSchema = flowParamsSchema.extend({
@@ -66,7 +112,7 @@ export const recordDeploymentRequestSchema = z.object({
   version,
   status: deploymentStatusSchema,
   link: httpLink.optional(),
-  idempotencyKey: z.string().min(1).max(256).optional().meta({
+  idempotencyKey: text().min(1).max(256).optional().meta({
     description:
       'Same key and same content replays the earlier answer (200); same key with different content is a 409.',
   }),
@@ -78,16 +124,16 @@ export const completeChecklistItemRequestSchema = z.object({
       'Required for version-scoped and post-deployment items, must be absent for flow-scoped items.',
   }),
   evidenceLink: httpLink.optional(),
-  note: z.string().trim().max(MAX_COMMENT).optional(),
+  note: text().trim().max(MAX_COMMENT).optional(),
 });
 
 export const signOffRequestSchema = z.object({ version, comment });
 
 export const dossierSchema = z.object({
-  whatChanged: z.string().trim().min(1).max(MAX_COMMENT),
-  why: z.string().trim().min(1).max(MAX_COMMENT),
-  testResults: z.string().trim().max(MAX_COMMENT).default(''),
-  releaseNotes: z.string().trim().max(MAX_COMMENT).default(''),
+  whatChanged: text().trim().min(1).max(MAX_COMMENT),
+  why: text().trim().min(1).max(MAX_COMMENT),
+  testResults: text().trim().max(MAX_COMMENT).default(''),
+  releaseNotes: text().trim().max(MAX_COMMENT).default(''),
 });
 
 export const createPromotionRequestRequestSchema = z.object({
@@ -103,14 +149,14 @@ export const editPromotionRequestRequestSchema = z.object({
 });
 
 export const withdrawRequestSchema = z.object({
-  reason: z.string().trim().min(1).max(MAX_COMMENT).optional(),
+  reason: text().trim().min(1).max(MAX_COMMENT).optional(),
 });
 
 export const decisionRequestSchema = z.object({
   decision: decisionKindSchema,
   comment,
   /** The dossier hash the approver read; 409 if the dossier changed meanwhile. */
-  dossierHash: z.string().min(1).max(128).optional(),
+  dossierHash: text().min(1).max(128).optional(),
 });
 
 export const revokeRequestSchema = z.object({ reason: comment });
@@ -137,7 +183,7 @@ export const gateQuerySchema = z.object({
 export const versionQuerySchema = z.object({ version: version.optional() });
 
 const limit = z.coerce.number().int().min(1).max(500).default(50);
-const cursor = z.string().min(1).max(1024).optional();
+const cursor = text().min(1).max(1024).optional();
 
 export const pageQuerySchema = z.object({ cursor, limit });
 
