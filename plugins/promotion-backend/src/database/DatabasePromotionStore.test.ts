@@ -13,12 +13,17 @@ import {
   dossierHash,
   GENESIS_HASH,
 } from '../audit/hashChain';
-import { createTestDatabases } from './__testUtils__/testDatabases';
+import { waitUntilBlockedOnLocks } from './__testUtils__/lockWaits';
+import {
+  createTestDatabases,
+  DATABASE_HOOK_TIMEOUT_MS,
+  DATABASE_TEST_TIMEOUT_MS,
+} from './__testUtils__/testDatabases';
 import { DatabasePromotionStore } from './DatabasePromotionStore';
 import { AuditContext, DecideInput } from './PromotionStore';
 import { TABLES } from './tables';
 
-jest.setTimeout(60_000);
+jest.setTimeout(DATABASE_TEST_TIMEOUT_MS);
 
 const databases = createTestDatabases();
 
@@ -71,11 +76,11 @@ describe.each(databases.eachSupportedId())(
       store = await DatabasePromotionStore.create({
         database: { getClient: async () => knex, migrations: { skip: false } },
       });
-    });
+    }, DATABASE_HOOK_TIMEOUT_MS);
 
     afterEach(async () => {
       await knex.destroy();
-    });
+    }, DATABASE_HOOK_TIMEOUT_MS);
 
     async function allEvents(): Promise<AuditEvent[]> {
       return (await store.listEvents({ order: 'asc', limit: 500 })).items;
@@ -1152,17 +1157,21 @@ describe.each(databases.eachSupportedId())(
     });
 
     // SQLite has no row locks: one writer at a time, so these races cannot
-    // interleave there; they are only declared for PostgreSQL and MySQL.
+    // interleave there. They are declared for PostgreSQL and MySQL only, and
+    // their title says so; the concurrency tests above run on all three.
     const describeWithRowLocks = databaseId.startsWith('SQLITE')
       ? () => {}
       : describe;
 
-    describeWithRowLocks('races settled by row locks', () => {
+    const rowLockRaces =
+      'races settled by row locks (PostgreSQL and MySQL only)';
+    describeWithRowLocks(rowLockRaces, () => {
       /**
        * Makes the race deterministic where the database has row locks: holds
        * the request row locked, starts the operation (which reads the
-       * request, then waits for the lock), changes the request as a
-       * concurrent writer would, and lets the operation go on.
+       * request, then waits for the lock), waits until the database reports
+       * it blocked, changes the request as a concurrent writer would, and
+       * lets the operation go on.
        */
       async function whileRequestLocked<T>(
         requestId: string,
@@ -1172,7 +1181,11 @@ describe.each(databases.eachSupportedId())(
         const tx = await knex.transaction();
         await tx(TABLES.requests).where({ id: requestId }).forUpdate();
         const settled = Promise.allSettled([operation()]);
-        await new Promise(resolve => setTimeout(resolve, 300));
+        await waitUntilBlockedOnLocks(knex, {
+          count: 1,
+          operation: settled,
+          holder: tx,
+        });
         await concurrentChange(tx);
         await tx.commit();
         return (await settled)[0];
@@ -1257,7 +1270,11 @@ describe.each(databases.eachSupportedId())(
         const tx = await knex.transaction();
         await tx(TABLES.requests).where({ id: requests[0].id }).forUpdate();
         const claims = Promise.all([claim(), claim()]);
-        await new Promise(resolve => setTimeout(resolve, 300));
+        await waitUntilBlockedOnLocks(knex, {
+          count: 2,
+          operation: claims,
+          holder: tx,
+        });
         await tx.commit();
         const results = await claims;
 
@@ -1286,7 +1303,11 @@ describe.each(databases.eachSupportedId())(
             as(ALICE, 2),
           ),
         ]);
-        await new Promise(resolve => setTimeout(resolve, 300));
+        await waitUntilBlockedOnLocks(knex, {
+          count: 1,
+          operation: rollback,
+          holder: tx,
+        });
         const grantedId = randomUUID();
         await tx(TABLES.standingApprovals).insert({
           id: grantedId,
@@ -1333,7 +1354,11 @@ describe.each(databases.eachSupportedId())(
           },
           as(ALICE, 3),
         );
-        await new Promise(resolve => setTimeout(resolve, 300));
+        await waitUntilBlockedOnLocks(knex, {
+          count: 1,
+          operation: deployment,
+          holder: tx,
+        });
         expect(seen).toEqual([]);
         await tx(TABLES.standingApprovals)
           .where({ entity_ref: FLOW })

@@ -2,11 +2,15 @@ import { resolvePackagePath } from '@backstage/backend-plugin-api';
 import { TestDatabaseId } from '@backstage/backend-test-utils';
 import { Knex } from 'knex';
 import { GENESIS_HASH } from '../audit/hashChain';
-import { createTestDatabases } from './__testUtils__/testDatabases';
+import {
+  createTestDatabases,
+  DATABASE_HOOK_TIMEOUT_MS,
+  DATABASE_TEST_TIMEOUT_MS,
+} from './__testUtils__/testDatabases';
 import { DatabasePromotionStore } from './DatabasePromotionStore';
 import { TABLES } from './tables';
 
-jest.setTimeout(60_000);
+jest.setTimeout(DATABASE_TEST_TIMEOUT_MS);
 
 const migrationsDir = resolvePackagePath(
   '@promotion/plugin-promotion-backend',
@@ -53,11 +57,11 @@ describe.each(databases.eachSupportedId())(
 
     beforeEach(async () => {
       knex = await databases.init(databaseId);
-    });
+    }, DATABASE_HOOK_TIMEOUT_MS);
 
     afterEach(async () => {
       await knex.destroy();
-    });
+    }, DATABASE_HOOK_TIMEOUT_MS);
 
     it('20261121000000_init creates every table, and its down removes them all', async () => {
       expect(await existingTables(knex)).toEqual([]);

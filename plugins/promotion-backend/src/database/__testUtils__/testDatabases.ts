@@ -1,6 +1,16 @@
 import { TestDatabases } from '@backstage/backend-test-utils';
 
 /**
+ * How long a hook may take to create, migrate or drop a test database. A
+ * database is quick to create on an idle machine, but the whole suite runs
+ * its files in parallel on a couple of cores, next to the database servers.
+ */
+export const DATABASE_HOOK_TIMEOUT_MS = 180_000;
+
+/** How long a test on a real database may take on a busy machine. */
+export const DATABASE_TEST_TIMEOUT_MS = 120_000;
+
+/**
  * The databases the store is tested on: PostgreSQL, SQLite and MySQL (a
  * MariaDB 10.11 server stands in for MySQL 8).
  *
@@ -9,7 +19,18 @@ import { TestDatabases } from '@backstage/backend-test-utils';
  * BACKSTAGE_TEST_DATABASE_MYSQL8_CONNECTION_STRING (TestDatabases needs the
  * MySQL one as `mysql://user:password@host:port/database`; scripts/services.sh
  * creates that user).
+ *
+ * TestDatabases drops its databases in an `afterAll` hook limited to 60
+ * seconds; this one, registered first and so run first, does it with
+ * {@link DATABASE_HOOK_TIMEOUT_MS}, leaving the library's hook nothing to do.
  */
 export function createTestDatabases(): TestDatabases {
-  return TestDatabases.create({ ids: ['POSTGRES_15', 'SQLITE_3', 'MYSQL_8'] });
+  let databases: TestDatabases | undefined = undefined;
+  afterAll(async () => {
+    await databases?.shutdown();
+  }, DATABASE_HOOK_TIMEOUT_MS);
+  databases = TestDatabases.create({
+    ids: ['POSTGRES_15', 'SQLITE_3', 'MYSQL_8'],
+  });
+  return databases;
 }
