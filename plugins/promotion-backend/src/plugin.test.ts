@@ -9,12 +9,50 @@ import {
   USERS,
 } from './service/__testUtils__/promotionTestBackend';
 
-jest.setTimeout(60_000);
+// Each test starts a whole backend on a database; give it room on a busy
+// machine.
+jest.setTimeout(120_000);
 
 const BASE = '/api/promotion';
 const FLOW = `${BASE}/flows/default/component/payments-sftp`;
 
-const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
+/**
+ * The clock the backend reads (`Date`), stopped once the backend has started
+ * and moved on by the test alone: "younger than the interval" and "an
+ * interval later" then hold however long the machine takes to serve the
+ * requests in between. Only `Date` is replaced; the timers the HTTP server,
+ * the database pool and Jest use keep running.
+ */
+const clock = {
+  stop() {
+    jest.useFakeTimers({
+      now: Date.now(),
+      doNotFake: [
+        'hrtime',
+        'nextTick',
+        'performance',
+        'queueMicrotask',
+        'requestAnimationFrame',
+        'cancelAnimationFrame',
+        'requestIdleCallback',
+        'cancelIdleCallback',
+        'setImmediate',
+        'clearImmediate',
+        'setInterval',
+        'clearInterval',
+        'setTimeout',
+        'clearTimeout',
+      ],
+    });
+  },
+  advance(milliseconds: number) {
+    jest.setSystemTime(Date.now() + milliseconds);
+  },
+};
+
+afterEach(() => {
+  jest.useRealTimers();
+});
 
 function task(recordings: Recordings, id: string) {
   const found = recordings.tasks.find(t => t.id === id);
@@ -296,6 +334,7 @@ describe('promotionPlugin', () => {
     config.requestExpiry = { seconds: 1 };
     config.reminderInterval = { seconds: 1 };
     const { server, recordings } = await startPromotionBackend({ config });
+    clock.stop();
     expect(recordings.tasks).toEqual(
       expect.arrayContaining([
         expect.objectContaining({
@@ -323,7 +362,7 @@ describe('promotionPlugin', () => {
       })
       .expect(201);
 
-    await sleep(1100);
+    clock.advance(1100);
     await run(expire);
 
     const res = await request(server)
@@ -396,6 +435,7 @@ describe('promotionPlugin', () => {
       const { server, recordings } = await startPromotionBackend({
         config: remindConfig(),
       });
+      clock.stop();
       expect(recordings.tasks).toEqual(
         expect.arrayContaining([
           expect.objectContaining({
@@ -417,7 +457,7 @@ describe('promotionPlugin', () => {
       await run(remind);
       expect(reminders()).toEqual([]);
 
-      await sleep(1100);
+      clock.advance(1100);
       await run(remind);
       expect(reminders()).toEqual([
         {
@@ -439,7 +479,7 @@ describe('promotionPlugin', () => {
       await run(remind);
       expect(reminders()).toHaveLength(1);
 
-      await sleep(1100);
+      clock.advance(1100);
       await run(remind);
       expect(reminders()).toHaveLength(2);
       expect(
@@ -453,7 +493,7 @@ describe('promotionPlugin', () => {
         .send({ decision: 'approve', comment: 'Go' })
         .expect(200)
         .expect(res => expect(res.body.status).toBe('approved'));
-      await sleep(1100);
+      clock.advance(1100);
       await run(remind);
       expect(reminders()).toHaveLength(2);
     });
@@ -463,8 +503,9 @@ describe('promotionPlugin', () => {
         config: remindConfig(),
         failNotifications: true,
       });
+      clock.stop();
       const created = await requestProduction(server);
-      await sleep(1100);
+      clock.advance(1100);
       await run(task(recordings, 'promotion-remind-approvers'));
       const events = await request(server)
         .get(`${FLOW}/events`)
