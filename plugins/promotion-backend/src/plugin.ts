@@ -101,7 +101,7 @@ export const promotionPlugin = createBackendPlugin({
           },
         });
 
-        httpRouter.use(await createRouter({ httpAuth, service }));
+        httpRouter.use(await createRouter({ httpAuth, logger, service }));
         httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
         httpRouter.addAuthPolicy({
           path: '/openapi.json',

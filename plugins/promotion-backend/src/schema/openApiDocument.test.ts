@@ -28,6 +28,7 @@ describe('buildOpenApiDocument', () => {
   it('documents exactly the routes the router serves', async () => {
     const router = await createRouter({
       httpAuth: mockServices.httpAuth(),
+      logger: mockServices.logger.mock(),
       // Only the route table is read; no handler runs.
       service: {} as PromotionService,
     });
@@ -57,6 +58,7 @@ describe('buildOpenApiDocument', () => {
   it('opens to pipelines exactly the operations the router lets services call', async () => {
     const router = await createRouter({
       httpAuth: mockServices.httpAuth(),
+      logger: mockServices.logger.mock(),
       // Past authentication every handler fails (500): only 403 matters.
       service: {} as PromotionService,
     });
@@ -108,6 +110,7 @@ describe('buildOpenApiDocument', () => {
   it('is served at /openapi.json without credentials', async () => {
     const router = await createRouter({
       httpAuth: mockServices.httpAuth(),
+      logger: mockServices.logger.mock(),
       service: {} as PromotionService,
     });
     const app = express().use(router).use(mockErrorHandler());

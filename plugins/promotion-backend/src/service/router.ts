@@ -1,4 +1,4 @@
-import { HttpAuthService } from '@backstage/backend-plugin-api';
+import { HttpAuthService, LoggerService } from '@backstage/backend-plugin-api';
 import { ChecklistKind } from '@promotion/plugin-promotion-common';
 import express from 'express';
 import Router from 'express-promise-router';
@@ -9,9 +9,11 @@ import { addOperationRoutes } from '../schema/operationRoutes';
 import { AUDIT_EXPORT_CONTENT_TYPES } from './audit/auditExport';
 import { verificationReportToCsv } from './audit/verificationReport';
 import { PromotionService } from './PromotionService';
+import { translateUnavailable } from './unavailable';
 
 export interface RouterOptions {
   httpAuth: HttpAuthService;
+  logger: LoggerService;
   service: PromotionService;
 }
 
@@ -25,7 +27,7 @@ export interface RouterOptions {
 export async function createRouter(
   options: RouterOptions,
 ): Promise<express.Router> {
-  const { httpAuth, service } = options;
+  const { httpAuth, logger, service } = options;
   const router = Router();
   router.use(express.json({ limit: '1mb' }));
 
@@ -220,6 +222,7 @@ export async function createRouter(
     },
     { httpAuth },
   );
+  router.use(translateUnavailable({ logger }));
 
   return router;
 }
