@@ -29,6 +29,14 @@ export class GateCliError extends Error {
   }
 }
 
+/** The backend answered 503: unavailable for a moment, worth retrying. */
+export class GateUnavailableError extends GateCliError {
+  constructor(message: string, readonly retryAfterMs: number) {
+    super(message, 503);
+    this.name = 'GateUnavailableError';
+  }
+}
+
 export interface FlowRef {
   kind: string;
   namespace: string;
@@ -64,12 +72,29 @@ export interface GateClientOptions {
   url: string;
   token: string;
   fetch?: typeof fetch;
+  /** Waits between retries; tests pass a recording stand-in. */
+  sleep?: (ms: number) => Promise<void>;
+  /** How often a 503 (backend or its database unavailable) is retried; default 3. */
+  retries?: number;
+}
+
+/** The longest wait a 503's Retry-After may ask for. */
+const MAX_RETRY_AFTER_MS = 30_000;
+const DEFAULT_RETRY_AFTER_MS = 5_000;
+
+function retryAfterMs(header: string | null): number {
+  const seconds = Number(header);
+  return Number.isFinite(seconds) && seconds >= 0
+    ? Math.min(seconds * 1000, MAX_RETRY_AFTER_MS)
+    : DEFAULT_RETRY_AFTER_MS;
 }
 
 export class GateClient {
   readonly #baseUrl: string;
   readonly #token: string;
   readonly #fetch: typeof fetch;
+  readonly #sleep: (ms: number) => Promise<void>;
+  readonly #retries: number;
 
   constructor(options: GateClientOptions) {
     let url: URL;
@@ -88,6 +113,9 @@ export class GateClient {
     this.#baseUrl = `${url.toString().replace(/\/+$/, '')}/api/promotion`;
     this.#token = options.token;
     this.#fetch = options.fetch ?? fetch;
+    this.#sleep =
+      options.sleep ?? (ms => new Promise(resolve => setTimeout(resolve, ms)));
+    this.#retries = options.retries ?? 3;
   }
 
   flowPath(flow: FlowRef): string {
@@ -133,7 +161,31 @@ export class GateClient {
     );
   }
 
+  /**
+   * One API call. A 503 means the backend or its database is unavailable for
+   * a moment: it is retried after the answer's Retry-After (at most 30 s), up
+   * to `retries` times, then reported with status 503 (exit code 3).
+   */
   async #request<T>(
+    method: string,
+    path: string,
+    flow?: FlowRef,
+    body?: unknown,
+  ): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.#requestOnce<T>(method, path, flow, body);
+      } catch (error) {
+        const unavailable = error instanceof GateUnavailableError;
+        if (!unavailable || attempt >= this.#retries) {
+          throw error;
+        }
+        await this.#sleep(error.retryAfterMs);
+      }
+    }
+  }
+
+  async #requestOnce<T>(
     method: string,
     path: string,
     flow?: FlowRef,
@@ -183,6 +235,13 @@ export class GateClient {
             serverMessage ? `: ${serverMessage}` : ''
           }`,
           403,
+        );
+      case 503:
+        throw new GateUnavailableError(
+          `The Promotion backend is unavailable (503)${
+            serverMessage ? `: ${serverMessage}` : ''
+          }; try again later`,
+          retryAfterMs(res.headers.get('Retry-After')),
         );
       case 404:
         throw new GateCliError(

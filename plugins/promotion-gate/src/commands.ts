@@ -7,10 +7,14 @@ import {
   GateResult,
 } from './client';
 
-/** Exit codes: 0 open / done, 1 closed (or rejected, or timed out), 2 error. */
+/**
+ * Exit codes: 0 open / done, 1 closed (or rejected, or timed out), 2 error,
+ * 3 the backend is unavailable (503 after retries): try again later.
+ */
 export const EXIT_OPEN = 0;
 export const EXIT_CLOSED = 1;
 export const EXIT_ERROR = 2;
+export const EXIT_UNAVAILABLE = 3;
 
 export interface Output {
   out(line: string): void;

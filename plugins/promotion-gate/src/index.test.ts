@@ -164,6 +164,68 @@ describe('promotion-gate', () => {
     );
   });
 
+  it('retries a 503 after its Retry-After, then answers', async () => {
+    let calls = 0;
+    server.use(
+      http.get(`${FLOW}/gate`, () => {
+        calls += 1;
+        return calls < 3
+          ? HttpResponse.json(
+              {
+                error: {
+                  name: 'ServiceUnavailableError',
+                  message:
+                    'The promotion database is unavailable; try again shortly',
+                },
+              },
+              { status: 503, headers: { 'Retry-After': '2' } },
+            )
+          : HttpResponse.json({ ...closed([]), open: true });
+      }),
+    );
+    const sleeps: number[] = [];
+    const { io } = capture();
+    const code = await run(['node', 'promotion-gate', 'check', ...gateArgs], {
+      env,
+      io,
+      sleep: async ms => {
+        sleeps.push(ms);
+      },
+    });
+    expect(code).toBe(0);
+    expect(sleeps).toEqual([2000, 2000]);
+  });
+
+  it('exits 3 when the backend stays unavailable, saying to try again', async () => {
+    let calls = 0;
+    server.use(
+      http.get(`${FLOW}/gate`, () => {
+        calls += 1;
+        return HttpResponse.json(
+          {
+            error: {
+              name: 'ServiceUnavailableError',
+              message:
+                'The promotion database is unavailable; try again shortly',
+            },
+          },
+          { status: 503, headers: { 'Retry-After': '5' } },
+        );
+      }),
+    );
+    const { io, err } = capture();
+    const code = await run(['node', 'promotion-gate', 'check', ...gateArgs], {
+      env,
+      io,
+      sleep: async () => {},
+    });
+    expect(code).toBe(3);
+    expect(calls).toBe(4);
+    expect(err.join('\n')).toMatch(
+      /unavailable \(503\): The promotion database is unavailable; try again shortly; try again later/,
+    );
+  });
+
   it('exits 2 when the token or URL is missing', async () => {
     const { io, err } = capture();
     await expect(

@@ -8,6 +8,7 @@ import { GateClient, GateCliError, parseFlowRef } from './client';
 import {
   check,
   EXIT_ERROR,
+  EXIT_UNAVAILABLE,
   Output,
   parseDuration,
   report,
@@ -42,7 +43,8 @@ export async function run(
   const program = new Command('promotion-gate')
     .description(
       'Ask the Promotion gate before deploying, and report deployments and rollbacks.\n' +
-        'Exit codes: 0 open / recorded, 1 closed (or rejected, or timed out), 2 error.',
+        'Exit codes: 0 open / recorded, 1 closed (or rejected, or timed out), 2 error,\n' +
+        '3 the backend is unavailable (503, after 3 retries): try again later.',
     )
     .exitOverride()
     .configureOutput({
@@ -68,7 +70,12 @@ export async function run(
 
   const client = () => {
     const { url, token } = program.opts<{ url: string; token: string }>();
-    return new GateClient({ url, token, fetch: options.fetch });
+    return new GateClient({
+      url,
+      token,
+      fetch: options.fetch,
+      sleep: options.sleep,
+    });
   };
   const flowOption = () =>
     new Option(
@@ -206,7 +213,7 @@ export async function run(
     }
     if (error instanceof GateCliError) {
       io.err(`promotion-gate: ${error.message}`);
-      return EXIT_ERROR;
+      return error.status === 503 ? EXIT_UNAVAILABLE : EXIT_ERROR;
     }
     io.err(
       `promotion-gate: unexpected error: ${(error as Error).stack ?? error}`,
