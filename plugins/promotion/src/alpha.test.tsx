@@ -25,9 +25,6 @@ import {
 } from './__testUtils__/flow';
 import promotionPlugin, { entityPromotionContent } from './alpha';
 
-// These tests drive whole dialogs; give them room on a busy CI machine.
-jest.setTimeout(30_000);
-
 const server = setupServer();
 
 describe('promotion /alpha', () => {

@@ -10,8 +10,6 @@ import {
 import { renderWithApis } from '../../__testUtils__/render';
 import { DeploymentTrailDialog } from './DeploymentTrailDialog';
 
-jest.setTimeout(30_000);
-
 async function renderTrail(trail: DeploymentTrail | Error) {
   const api = createFakePromotionApi({
     getDeploymentTrail: jest.fn(async () => {

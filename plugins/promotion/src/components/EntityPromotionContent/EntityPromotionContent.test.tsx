@@ -12,9 +12,6 @@ import { expectTextToWrap } from '../../__testUtils__/layout';
 import { renderWithApis } from '../../__testUtils__/render';
 import { EntityPromotionContent } from './EntityPromotionContent';
 
-// These tests drive whole dialogs; give them room on a busy CI machine.
-jest.setTimeout(30_000);
-
 function withPendingRequest() {
   return { ...flowState(), pendingRequests: [pendingRequest()] };
 }

@@ -1,4 +1,4 @@
-import { screen, waitFor, within } from '@testing-library/react';
+import { act, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import type { EnvironmentState } from '@promotion/plugin-promotion-common';
 import {
@@ -11,9 +11,6 @@ import { expectTextToWrap } from '../../__testUtils__/layout';
 import { renderWithApis } from '../../__testUtils__/render';
 import { EnvironmentCard } from './EnvironmentCard';
 
-// These tests drive whole dialogs; give them room on a busy CI machine.
-jest.setTimeout(30_000);
-
 function environment(id: string, secondsAgo?: number): EnvironmentState {
   const state = flowState({ secondsAgo }).environments.find(
     s => s.environment.id === id,
@@ -25,6 +22,10 @@ function environment(id: string, secondsAgo?: number): EnvironmentState {
 }
 
 describe('EnvironmentCard', () => {
+  afterEach(() => {
+    jest.useRealTimers();
+  });
+
   it('shows who completed a checklist item, when, and its evidence link', async () => {
     const api = createFakePromotionApi();
     await renderWithApis(
@@ -228,6 +229,25 @@ describe('EnvironmentCard', () => {
   });
 
   it('counts down the minimum wait and enables the item when it elapses', async () => {
+    // The countdown's clock (Date and its one-second interval) stands still
+    // until the test moves it, however long the render takes; the other
+    // timers stay real for React and the testing library.
+    jest.useFakeTimers({
+      doNotFake: [
+        'hrtime',
+        'nextTick',
+        'performance',
+        'queueMicrotask',
+        'requestAnimationFrame',
+        'cancelAnimationFrame',
+        'requestIdleCallback',
+        'cancelIdleCallback',
+        'setImmediate',
+        'clearImmediate',
+        'setTimeout',
+        'clearTimeout',
+      ],
+    });
     const api = createFakePromotionApi();
     // Deployed 898 seconds ago; the wait is 900 seconds.
     await renderWithApis(
@@ -261,7 +281,8 @@ describe('EnvironmentCard', () => {
     );
     expectTextToWrap(screen.getByText(/^Wait 0:0[12] more: /));
 
-    await waitFor(() => expect(monitor).toBeEnabled(), { timeout: 4000 });
+    act(() => jest.advanceTimersByTime(2000));
+    await waitFor(() => expect(monitor).toBeEnabled());
     expect(screen.queryByRole('timer')).not.toBeInTheDocument();
   });
 

@@ -11,9 +11,6 @@ import { expectTextToWrap } from '../../__testUtils__/layout';
 import { renderWithApis } from '../../__testUtils__/render';
 import { NextGate } from './NextGate';
 
-// These tests drive whole dialogs; give them room on a busy CI machine.
-jest.setTimeout(30_000);
-
 describe('NextGate', () => {
   it('lists the open conditions in the words the backend sent', async () => {
     await renderWithApis(

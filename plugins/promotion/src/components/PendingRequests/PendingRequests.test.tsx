@@ -9,9 +9,6 @@ import {
 import { renderWithApis } from '../../__testUtils__/render';
 import { PendingRequests } from './PendingRequests';
 
-// These tests drive whole dialogs; give them room on a busy CI machine.
-jest.setTimeout(30_000);
-
 function flowWithRequest() {
   return { ...flowState(), pendingRequests: [pendingRequest()] };
 }

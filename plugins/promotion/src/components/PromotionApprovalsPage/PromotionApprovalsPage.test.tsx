@@ -19,9 +19,6 @@ import {
 import { renderWithApis } from '../../__testUtils__/render';
 import { PromotionApprovalsPage } from './PromotionApprovalsPage';
 
-// These tests drive whole dialogs; give them room on a busy CI machine.
-jest.setTimeout(30_000);
-
 const report: VerificationReport = {
   from: '2024-04-01T00:00:00.000Z',
   to: '2024-05-01T00:00:00.000Z',
