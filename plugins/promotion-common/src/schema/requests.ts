@@ -183,7 +183,32 @@ export const gateQuerySchema = z.object({
 export const versionQuerySchema = z.object({ version: version.optional() });
 
 const limit = z.coerce.number().int().min(1).max(500).default(50);
-const cursor = text().min(1).max(1024).optional();
+
+/**
+ * True for a cursor the audit store can have written: the base64url (no
+ * padding) of `seq:<n>`, n the positive safe integer of the last event of
+ * the previous page (`encodeCursor` of the store's `listEvents`). Anything
+ * else is refused here, before a database sees a number beyond its column
+ * (PostgreSQL's bigint ends at 2^63 - 1; a JavaScript number loses
+ * precision beyond 2^53).
+ */
+function isPageCursor(value: string): boolean {
+  if (!/^[A-Za-z0-9_-]{1,1024}$/.test(value) || value.length % 4 === 1) {
+    return false;
+  }
+  const base64 = value.replace(/-/g, '+').replace(/_/g, '/');
+  const seq = /^seq:([1-9][0-9]{0,15})$/.exec(atob(base64));
+  return seq !== null && Number.isSafeInteger(Number(seq[1]));
+}
+
+const cursor = z
+  .string()
+  .refine(isPageCursor, { error: 'Must be the nextCursor of a previous page' })
+  .optional()
+  .meta({
+    description: 'The `nextCursor` of the previous page.',
+    pattern: '^[A-Za-z0-9_-]{1,1024}$',
+  });
 
 export const pageQuerySchema = z.object({ cursor, limit });
 
