@@ -5,7 +5,6 @@ import {
 import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
 import {
   AuditEvent,
-  AuditEventType,
   ChainVerification,
   ChecklistCompletion,
   Decision,
@@ -20,13 +19,8 @@ import {
 } from '@promotion/plugin-promotion-common';
 import { randomUUID } from 'node:crypto';
 import { Knex } from 'knex';
+import { dossierHash } from '../audit/hashChain';
 import {
-  computeEventHash,
-  dossierHash,
-  GENESIS_HASH,
-} from '../audit/hashChain';
-import {
-  mapAuditEventRow,
   mapChecklistCompletionRow,
   mapDecisionRow,
   mapDeploymentRow,
@@ -54,8 +48,6 @@ import {
   UndoChecklistItemInput,
 } from './PromotionStore';
 import {
-  DbAuditChainHeadRow,
-  DbAuditEventRow,
   DbChecklistCompletionRow,
   DbDecisionRow,
   DbDeploymentRow,
@@ -65,67 +57,25 @@ import {
   DbStandingApprovalRow,
   TABLES,
 } from './tables';
+import {
+  appendEvents,
+  listEvents,
+  lockChainHead,
+  NewAuditEvent,
+  verifyChain,
+} from './operations/audit';
+import {
+  chunks,
+  IN_CHUNK_SIZE,
+  isUniqueViolation,
+  oldestFirst,
+  runIndependentQueries,
+} from './operations/queryHelpers';
 
 const migrationsDir = resolvePackagePath(
   '@promotion/plugin-promotion-backend',
   'migrations',
 );
-
-const DEFAULT_PAGE_SIZE = 50;
-const MAX_PAGE_SIZE = 500;
-/** Events read per query while verifying the chain. */
-const VERIFY_BATCH_SIZE = 1000;
-/** Keeps `IN (...)` lists well below every database's parameter limit. */
-const IN_CHUNK_SIZE = 500;
-
-/** An audit event before the chain gives it a seq, an id and hashes. */
-interface NewAuditEvent {
-  type: AuditEventType;
-  entityRef: string;
-  environmentId?: string;
-  version?: string;
-  summary: string;
-  payload: Record<string, unknown>;
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  const code = (error as { code?: unknown } | undefined)?.code;
-  return (
-    code === '23505' || // PostgreSQL unique_violation
-    code === 'ER_DUP_ENTRY' || // MySQL / MariaDB
-    code === 'SQLITE_CONSTRAINT_UNIQUE' ||
-    code === 'SQLITE_CONSTRAINT_PRIMARYKEY'
-  );
-}
-
-function chunks<T>(items: T[], size: number): T[][] {
-  const result: T[][] = [];
-  for (let i = 0; i < items.length; i += size) {
-    result.push(items.slice(i, i + size));
-  }
-  return result;
-}
-
-function encodeCursor(seq: number): string {
-  return Buffer.from(`seq:${seq}`, 'utf8').toString('base64url');
-}
-
-function decodeCursor(cursor: string): number {
-  const match = /^seq:(\d+)$/.exec(
-    Buffer.from(cursor, 'base64url').toString('utf8'),
-  );
-  if (!match) {
-    throw new InputError(`Invalid cursor '${cursor}'`);
-  }
-  return Number(match[1]);
-}
-
-/** Removes undefined members and Dates, as the payload will read back from its JSON text. */
-function jsonRoundTrip(
-  payload: Record<string, unknown>,
-): Record<string, unknown> {
-  return JSON.parse(JSON.stringify(payload));
-}
 
 /**
  * The knex implementation of {@link PromotionStore}, portable across
@@ -175,46 +125,29 @@ export class DatabasePromotionStore implements PromotionStore {
     db: Knex | Knex.Transaction,
     entityRef: string,
   ): Promise<FlowFacts> {
-    const [deployments, completions, signOffs, approvals, requests] = await all(
-      db,
-      [
+    const [deployments, completions, signOffs, approvals, requests] =
+      await runIndependentQueries(db, [
         () =>
           db<DbDeploymentRow>(TABLES.deployments)
             .where({ entity_ref: entityRef })
-            .orderBy([
-              { column: 'reported_at', order: 'asc' },
-              { column: 'id', order: 'asc' },
-            ]),
+            .orderBy(oldestFirst('reported_at')),
         () =>
           db<DbChecklistCompletionRow>(TABLES.checklistCompletions)
             .where({ entity_ref: entityRef, undone_key: '' })
-            .orderBy([
-              { column: 'completed_at', order: 'asc' },
-              { column: 'id', order: 'asc' },
-            ]),
+            .orderBy(oldestFirst('completed_at')),
         () =>
           db<DbSignOffRow>(TABLES.signOffs)
             .where({ entity_ref: entityRef })
-            .orderBy([
-              { column: 'signed_off_at', order: 'asc' },
-              { column: 'id', order: 'asc' },
-            ]),
+            .orderBy(oldestFirst('signed_off_at')),
         () =>
           db<DbStandingApprovalRow>(TABLES.standingApprovals)
             .where({ entity_ref: entityRef })
-            .orderBy([
-              { column: 'granted_at', order: 'asc' },
-              { column: 'id', order: 'asc' },
-            ]),
+            .orderBy(oldestFirst('granted_at')),
         () =>
           db<DbRequestRow>(TABLES.requests)
             .where({ entity_ref: entityRef })
-            .orderBy([
-              { column: 'created_at', order: 'asc' },
-              { column: 'id', order: 'asc' },
-            ]),
-      ],
-    );
+            .orderBy(oldestFirst('created_at')),
+      ]);
     return {
       deployments: deployments.map(mapDeploymentRow),
       checklistCompletions: completions.map(mapChecklistCompletionRow),
@@ -247,7 +180,7 @@ export class DatabasePromotionStore implements PromotionStore {
         // chain under it, so the gate is evaluated on exactly the facts this
         // deployment commits against (a concurrent revocation is either seen
         // or waits for us).
-        await this.lockChainHead(tx);
+        await lockChainHead(tx);
         const unmetConditions = input.evaluateGate(
           await this.readFlowFacts(tx, input.entityRef),
         );
@@ -268,7 +201,7 @@ export class DatabasePromotionStore implements PromotionStore {
         };
         const deployment = mapDeploymentRow(row);
         await tx(TABLES.deployments).insert(row);
-        const events = await this.appendEvents(tx, ctx, now, [
+        const events = await appendEvents(tx, ctx, now, [
           {
             type: 'deployment.recorded',
             entityRef: input.entityRef,
@@ -354,10 +287,7 @@ export class DatabasePromotionStore implements PromotionStore {
     if (options.environmentIds) {
       query.whereIn('environment_id', options.environmentIds);
     }
-    const rows = await query.orderBy([
-      { column: 'reported_at', order: 'asc' },
-      { column: 'id', order: 'asc' },
-    ]);
+    const rows = await query.orderBy(oldestFirst('reported_at'));
     return rows.map(mapDeploymentRow);
   }
 
@@ -408,7 +338,7 @@ export class DatabasePromotionStore implements PromotionStore {
           throw alreadyCompleted();
         }
         await tx(TABLES.checklistCompletions).insert(row);
-        const events = await this.appendEvents(tx, ctx, now, [
+        const events = await appendEvents(tx, ctx, now, [
           {
             type: 'checklist.completed',
             entityRef: input.entityRef,
@@ -471,7 +401,7 @@ export class DatabasePromotionStore implements PromotionStore {
         );
       }
       const completion = mapChecklistCompletionRow(existing);
-      const events = await this.appendEvents(tx, ctx, now, [
+      const events = await appendEvents(tx, ctx, now, [
         {
           type: 'checklist.undone',
           entityRef: input.entityRef,
@@ -521,7 +451,7 @@ export class DatabasePromotionStore implements PromotionStore {
     };
     return await this.db.transaction(async tx => {
       await tx(TABLES.signOffs).insert(row);
-      const events = await this.appendEvents(tx, ctx, now, [
+      const events = await appendEvents(tx, ctx, now, [
         {
           type: 'sign-off.given',
           entityRef: input.entityRef,
@@ -579,7 +509,7 @@ export class DatabasePromotionStore implements PromotionStore {
           throw alreadyPending();
         }
         await tx(TABLES.requests).insert(row);
-        const events = await this.appendEvents(tx, ctx, now, [
+        const events = await appendEvents(tx, ctx, now, [
           {
             type: 'request.created',
             entityRef: input.entityRef,
@@ -629,10 +559,7 @@ export class DatabasePromotionStore implements PromotionStore {
     if (options.environmentId) {
       query.where('environment_id', options.environmentId);
     }
-    const rows = await query.orderBy([
-      { column: 'created_at', order: 'asc' },
-      { column: 'id', order: 'asc' },
-    ]);
+    const rows = await query.orderBy(oldestFirst('created_at'));
     return this.withDecisions(this.db, rows);
   }
 
@@ -670,7 +597,7 @@ export class DatabasePromotionStore implements PromotionStore {
         .whereNull('voided_at')
         .update({ voided_at: now });
       const request = await this.readRequest(tx, current.id);
-      const events = await this.appendEvents(tx, ctx, now, [
+      const events = await appendEvents(tx, ctx, now, [
         {
           type: 'request.edited',
           entityRef: request.entityRef,
@@ -704,7 +631,7 @@ export class DatabasePromotionStore implements PromotionStore {
     return await this.db.transaction(async tx => {
       await this.leavePending(tx, current, 'withdrawn', now);
       const request = await this.readRequest(tx, requestId);
-      const events = await this.appendEvents(tx, ctx, now, [
+      const events = await appendEvents(tx, ctx, now, [
         {
           type: 'request.withdrawn',
           entityRef: request.entityRef,
@@ -816,10 +743,7 @@ export class DatabasePromotionStore implements PromotionStore {
               decision: 'approve',
             })
             .whereNull('voided_at')
-            .orderBy([
-              { column: 'decided_at', order: 'asc' },
-              { column: 'id', order: 'asc' },
-            ]);
+            .orderBy(oldestFirst('decided_at'));
           const approvers = [...new Set(approvals.map(a => a.decided_by))];
           if (approvers.length >= input.minApprovers) {
             await this.leavePending(tx, current, 'approved', now);
@@ -868,7 +792,7 @@ export class DatabasePromotionStore implements PromotionStore {
         }
 
         const request = await this.readRequest(tx, current.id);
-        const events = await this.appendEvents(tx, ctx, now, newEvents);
+        const events = await appendEvents(tx, ctx, now, newEvents);
         return {
           value: { request, decision: mapDecisionRow(decisionRow) },
           events,
@@ -889,10 +813,7 @@ export class DatabasePromotionStore implements PromotionStore {
     const due = await this.db<DbRequestRow>(TABLES.requests)
       .where({ status: 'pending' })
       .where('expires_at', '<', now)
-      .orderBy([
-        { column: 'expires_at', order: 'asc' },
-        { column: 'id', order: 'asc' },
-      ]);
+      .orderBy(oldestFirst('expires_at'));
     if (due.length === 0) {
       return { value: [], events: [] };
     }
@@ -922,12 +843,9 @@ export class DatabasePromotionStore implements PromotionStore {
             'id',
             expired.map(r => r.id),
           )
-          .orderBy([
-            { column: 'expires_at', order: 'asc' },
-            { column: 'id', order: 'asc' },
-          ]),
+          .orderBy(oldestFirst('expires_at')),
       );
-      const events = await this.appendEvents(
+      const events = await appendEvents(
         tx,
         ctx,
         now,
@@ -961,10 +879,7 @@ export class DatabasePromotionStore implements PromotionStore {
       input,
     )
       // The same order as expireRequests: both lock rows in one order.
-      .orderBy([
-        { column: 'expires_at', order: 'asc' },
-        { column: 'id', order: 'asc' },
-      ])
+      .orderBy(oldestFirst('expires_at'))
       .limit(limit);
     if (due.length === 0) {
       return { value: [], events: [] };
@@ -990,12 +905,9 @@ export class DatabasePromotionStore implements PromotionStore {
         tx,
         await tx<DbRequestRow>(TABLES.requests)
           .whereIn('id', claimed)
-          .orderBy([
-            { column: 'expires_at', order: 'asc' },
-            { column: 'id', order: 'asc' },
-          ]),
+          .orderBy(oldestFirst('expires_at')),
       );
-      const events = await this.appendEvents(
+      const events = await appendEvents(
         tx,
         { actor: ctx.actor },
         now,
@@ -1096,10 +1008,7 @@ export class DatabasePromotionStore implements PromotionStore {
     )) {
       const decisions = await db<DbDecisionRow>(TABLES.decisions)
         .whereIn('request_id', ids)
-        .orderBy([
-          { column: 'decided_at', order: 'asc' },
-          { column: 'id', order: 'asc' },
-        ]);
+        .orderBy(oldestFirst('decided_at'));
       for (const decision of decisions) {
         const list = byRequest.get(decision.request_id) ?? [];
         list.push(decision);
@@ -1119,9 +1028,9 @@ export class DatabasePromotionStore implements PromotionStore {
   ): Promise<Recorded<StandingApproval[]>> {
     const now = ctx.now ?? new Date();
     return await this.db.transaction(async tx => {
-      await this.lockChainHead(tx);
+      await lockChainHead(tx);
       const revoked = await this.revokeActive(tx, input, ctx, now);
-      const events = await this.appendEvents(
+      const events = await appendEvents(
         tx,
         ctx,
         now,
@@ -1148,7 +1057,7 @@ export class DatabasePromotionStore implements PromotionStore {
       recorded_at: now,
     };
     return await this.db.transaction(async tx => {
-      await this.lockChainHead(tx);
+      await lockChainHead(tx);
       await tx(TABLES.rollbacks).insert(row);
       const rolledBack = await tx<DbDeploymentRow>(TABLES.deployments)
         .where({
@@ -1175,7 +1084,7 @@ export class DatabasePromotionStore implements PromotionStore {
         ctx,
         now,
       );
-      const events = await this.appendEvents(tx, ctx, now, [
+      const events = await appendEvents(tx, ctx, now, [
         {
           type: 'rollback.recorded',
           entityRef: input.entityRef,
@@ -1215,10 +1124,7 @@ export class DatabasePromotionStore implements PromotionStore {
     if (options.to) {
       query.where('recorded_at', '<=', options.to);
     }
-    const rows = await query.orderBy([
-      { column: 'recorded_at', order: 'asc' },
-      { column: 'id', order: 'asc' },
-    ]);
+    const rows = await query.orderBy(oldestFirst('recorded_at'));
     return rows.map(mapRollbackRow);
   }
 
@@ -1234,10 +1140,7 @@ export class DatabasePromotionStore implements PromotionStore {
         environment_id: input.environmentId,
       })
       .whereNull('revoked_at')
-      .orderBy([
-        { column: 'granted_at', order: 'asc' },
-        { column: 'id', order: 'asc' },
-      ]);
+      .orderBy(oldestFirst('granted_at'));
     const revoked: StandingApproval[] = [];
     for (const row of active) {
       const updated = await tx<DbStandingApprovalRow>(TABLES.standingApprovals)
@@ -1284,236 +1187,11 @@ export class DatabasePromotionStore implements PromotionStore {
   // The audit trail
   // -------------------------------------------------------------------------
 
-  /**
-   * Takes the chain-head lock now rather than at the first append (see the
-   * class comment). On MySQL it also makes the transaction's snapshot start
-   * after every append before it.
-   */
-  private async lockChainHead(tx: Knex.Transaction): Promise<void> {
-    const locked = await tx<DbAuditChainHeadRow>(TABLES.auditChainHead)
-      .where({ id: 1 })
-      .update({ seq: tx.ref('seq') });
-    if (locked !== 1) {
-      throw new Error(
-        `The audit chain head row is missing from ${TABLES.auditChainHead}; run the migrations`,
-      );
-    }
-  }
-
-  /**
-   * Appends events to the chain inside the caller's transaction. The first
-   * statement is an update of the chain-head row: it takes that row's lock
-   * (PostgreSQL, MySQL) or the database write lock (SQLite), so concurrent
-   * appends wait here and each sees the head the previous one left.
-   */
-  private async appendEvents(
-    tx: Knex.Transaction,
-    ctx: AuditContext,
-    now: Date,
-    newEvents: NewAuditEvent[],
-  ): Promise<AuditEvent[]> {
-    if (newEvents.length === 0) {
-      return [];
-    }
-    const locked = await tx<DbAuditChainHeadRow>(TABLES.auditChainHead)
-      .where({ id: 1 })
-      .update({ seq: tx.raw('seq + ?', [newEvents.length]) });
-    if (locked !== 1) {
-      throw new Error(
-        `The audit chain head row is missing from ${TABLES.auditChainHead}; run the migrations`,
-      );
-    }
-    const head = await tx<DbAuditChainHeadRow>(TABLES.auditChainHead)
-      .where({ id: 1 })
-      .first();
-    let seq = Number(head!.seq) - newEvents.length;
-    let previousHash = head!.hash;
-    const occurredAt = now.toISOString();
-
-    const events: AuditEvent[] = [];
-    const rows: DbAuditEventRow[] = [];
-    for (const newEvent of newEvents) {
-      seq += 1;
-      const fields = {
-        seq,
-        id: randomUUID(),
-        type: newEvent.type,
-        entityRef: newEvent.entityRef,
-        environmentId: newEvent.environmentId,
-        version: newEvent.version,
-        actor: ctx.actor,
-        occurredAt,
-        summary: newEvent.summary,
-        payload: jsonRoundTrip(newEvent.payload),
-        previousHash,
-      };
-      const event: AuditEvent = { ...fields, hash: computeEventHash(fields) };
-      events.push(event);
-      rows.push({
-        id: event.id,
-        seq: event.seq,
-        type: event.type,
-        entity_ref: event.entityRef,
-        environment_id: event.environmentId ?? null,
-        version: event.version ?? null,
-        actor: event.actor,
-        occurred_at: now,
-        summary: event.summary,
-        payload: JSON.stringify(event.payload),
-        previous_hash: event.previousHash,
-        hash: event.hash,
-      });
-      previousHash = event.hash;
-    }
-    await tx(TABLES.auditEvents).insert(rows);
-    await tx<DbAuditChainHeadRow>(TABLES.auditChainHead)
-      .where({ id: 1 })
-      .update({ hash: previousHash });
-    return events;
-  }
-
   async listEvents(options: ListEventsOptions): Promise<Page<AuditEvent>> {
-    const limit = options.limit ?? DEFAULT_PAGE_SIZE;
-    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
-      throw new InputError(
-        `limit must be an integer from 1 to ${MAX_PAGE_SIZE}, got ${limit}`,
-      );
-    }
-    const order = options.order ?? 'desc';
-
-    const filtered = () => {
-      const query = this.db<DbAuditEventRow>(TABLES.auditEvents);
-      if (options.entityRef) {
-        query.where('entity_ref', options.entityRef);
-      }
-      if (options.from) {
-        query.where('occurred_at', '>=', options.from);
-      }
-      if (options.to) {
-        query.where('occurred_at', '<=', options.to);
-      }
-      return query;
-    };
-
-    const query = filtered();
-    if (options.cursor) {
-      const after = decodeCursor(options.cursor);
-      query.where('seq', order === 'desc' ? '<' : '>', after);
-    }
-    const rows = await query.orderBy('seq', order).limit(limit + 1);
-    const items = rows.slice(0, limit).map(mapAuditEventRow);
-    const page: Page<AuditEvent> = { items };
-    if (rows.length > limit) {
-      page.nextCursor = encodeCursor(items[items.length - 1].seq);
-    }
-    if (options.includeTotalCount) {
-      const [{ count }] = await filtered().count({ count: '*' });
-      page.totalCount = Number(count);
-    }
-    return page;
+    return listEvents(this.db, options);
   }
 
   async verifyChain(): Promise<ChainVerification> {
-    const verifiedAt = new Date().toISOString();
-    let eventsChecked = 0;
-    let expectedSeq = 1;
-    let previousHash = GENESIS_HASH;
-    const broken = (seq: number, problem: string): ChainVerification => ({
-      intact: false,
-      eventsChecked,
-      firstBrokenSeq: seq,
-      problem,
-      verifiedAt,
-    });
-
-    for (;;) {
-      const rows = await this.db<DbAuditEventRow>(TABLES.auditEvents)
-        .where('seq', '>=', expectedSeq)
-        .orderBy('seq', 'asc')
-        .limit(VERIFY_BATCH_SIZE);
-      for (const row of rows) {
-        const seq = Number(row.seq);
-        if (seq !== expectedSeq) {
-          return broken(
-            expectedSeq,
-            `Event ${expectedSeq} is missing: the chain jumps from event ${
-              expectedSeq - 1
-            } to event ${seq}, so an event was deleted.`,
-          );
-        }
-        let event: AuditEvent;
-        try {
-          event = mapAuditEventRow(row);
-        } catch (error) {
-          return broken(
-            seq,
-            `Event ${seq} cannot be read (${error}), so it was altered.`,
-          );
-        }
-        if (event.previousHash !== previousHash) {
-          return broken(
-            seq,
-            `Event ${seq} does not link to the event before it: its previous hash is ${
-              event.previousHash
-            }, but the hash of event ${seq - 1} is ${previousHash}.`,
-          );
-        }
-        if (computeEventHash(event) !== event.hash) {
-          return broken(
-            seq,
-            `Event ${seq} was altered after it was recorded: its content no longer matches its hash.`,
-          );
-        }
-        previousHash = event.hash;
-        eventsChecked += 1;
-        expectedSeq += 1;
-      }
-      if (rows.length < VERIFY_BATCH_SIZE) {
-        break;
-      }
-    }
-
-    const head = await this.db<DbAuditChainHeadRow>(TABLES.auditChainHead)
-      .where({ id: 1 })
-      .first();
-    const lastSeq = expectedSeq - 1;
-    if (!head) {
-      return broken(
-        expectedSeq,
-        'The chain head is missing, so the end of the chain cannot be checked.',
-      );
-    }
-    const headSeq = Number(head.seq);
-    if (headSeq > lastSeq) {
-      return broken(
-        lastSeq + 1,
-        `The chain ends at event ${lastSeq}, but ${headSeq} event(s) were recorded: the last event(s) were deleted.`,
-      );
-    }
-    if (headSeq < lastSeq || head.hash !== previousHash) {
-      return broken(
-        lastSeq,
-        `The chain head (event ${headSeq}) does not match the last event (event ${lastSeq}): the chain head or the last event was altered.`,
-      );
-    }
-    return { intact: true, eventsChecked, verifiedAt };
+    return verifyChain(this.db);
   }
-}
-
-/**
- * Runs independent queries: in parallel on the pool, one after the other on
- * a transaction (its single connection must not run two queries at once).
- */
-async function all<T extends readonly unknown[]>(
-  db: Knex | Knex.Transaction,
-  queries: { [K in keyof T]: () => PromiseLike<T[K]> },
-): Promise<T> {
-  if (!db.isTransaction) {
-    return (await Promise.all(queries.map(query => query()))) as unknown as T;
-  }
-  const results: unknown[] = [];
-  for (const query of queries) {
-    results.push(await query());
-  }
-  return results as unknown as T;
 }
