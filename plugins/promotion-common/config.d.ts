@@ -43,6 +43,27 @@ export interface Config {
         }
       | string;
 
+    /** The audit trail. */
+    audit?: {
+      /**
+       * The secrets that key the audit trail (HMAC-SHA256): every event's
+       * link, every checkpoint and every state row's digest. Kept outside the
+       * database, so a database writer without them cannot forge the trail.
+       * The first key signs; the others still verify what they signed
+       * (rotation). Required in production; in development a random key is
+       * used for the process when none is set.
+       */
+      signingKeys?: Array<{
+        /** Named in every signature, e.g. `2026-11`. */
+        id: string;
+        /**
+         * At least 32 characters, e.g. from `openssl rand -base64 32`.
+         * @visibility secret
+         */
+        secret: string;
+      }>;
+    };
+
     /**
      * The named policies, keyed by the name entities give in their
      * `promotion.io/policy` annotation. Names use letters, digits, `-`, `_`
