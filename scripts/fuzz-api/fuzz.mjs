@@ -107,7 +107,11 @@ function randomUuid() {
 function send({ method, path, headers = {}, body }) {
   return new Promise(resolve => {
     const payload =
-      body === undefined ? undefined : Buffer.isBuffer(body) ? body : Buffer.from(body, 'utf8');
+      body === undefined
+        ? undefined
+        : Buffer.isBuffer(body)
+        ? body
+        : Buffer.from(body, 'utf8');
     let req;
     try {
       req = http.request(
@@ -168,7 +172,10 @@ async function userToken(user) {
     });
     if (res.status !== 200) {
       throw new Error(
-        `Demo sign-in as ${user} answered ${res.status}: ${res.text.slice(0, 300)}`,
+        `Demo sign-in as ${user} answered ${res.status}: ${res.text.slice(
+          0,
+          300,
+        )}`,
       );
     }
     userTokens.set(user, JSON.parse(res.text).backstageIdentity.token);
@@ -201,32 +208,68 @@ async function callJson(method, path, { as, body, token } = {}) {
 // ---------------------------------------------------------------------------
 
 const LEAKS = [
-  ['host:port', /\b(?:localhost|127\.0\.0\.1|\[?::1\]?|\d{1,3}(?:\.\d{1,3}){3}):\d{2,5}\b/i],
+  [
+    'host:port',
+    /\b(?:localhost|127\.0\.0\.1|\[?::1\]?|\d{1,3}(?:\.\d{1,3}){3}):\d{2,5}\b/i,
+  ],
   ['127.0.0.1', /127\.0\.0\.1/],
-  ['connection error code', /\b(?:ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|EPIPE)\b/],
-  ['SQL', /\bselect\s+[\w*"`.,\s]+\s+from\b|\binsert\s+into\b|\bupdate\s+["`\w.]+\s+set\b|\bdelete\s+from\b/i],
-  ['knex / driver', /\bknex\b|SQLITE_[A-Z]+|better-sqlite3|\bpg_|\bER_[A-Z_]+\b|SQLSTATE|violates .* constraint/i],
-  ['stack trace', /\bat\s+[^\s()]+\s+\([^()]*:\d+:\d+\)|\bat\s+\/[^\s]*:\d+:\d+/],
+  [
+    'connection error code',
+    /\b(?:ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|EPIPE)\b/,
+  ],
+  [
+    'SQL',
+    /\bselect\s+[\w*"`.,\s]+\s+from\b|\binsert\s+into\b|\bupdate\s+["`\w.]+\s+set\b|\bdelete\s+from\b/i,
+  ],
+  [
+    'knex / driver',
+    /\bknex\b|SQLITE_[A-Z]+|better-sqlite3|\bpg_|\bER_[A-Z_]+\b|SQLSTATE|violates .* constraint/i,
+  ],
+  [
+    'stack trace',
+    /\bat\s+[^\s()]+\s+\([^()]*:\d+:\d+\)|\bat\s+\/[^\s]*:\d+:\d+/,
+  ],
   ['file path', /\/work\/|node_modules|\/home\/|\/tmp\/|\.tsx?:\d+/],
   ['raw JS error', /\b(?:TypeError|ReferenceError|RangeError|SyntaxError): /],
 ];
 
 function leaksIn(text) {
-  return LEAKS.filter(([, pattern]) => pattern.test(text)).map(([name]) => name);
+  return LEAKS.filter(([, pattern]) => pattern.test(text)).map(
+    ([name]) => name,
+  );
 }
 
 // ---------------------------------------------------------------------------
 // The example portal's vocabulary: flows, environments, items
 // ---------------------------------------------------------------------------
 
-const FLOW = { namespace: 'default', kind: 'component', name: 'partner-sftp-ingest' };
-const KNOWN_FLOWS = ['partner-sftp-ingest', 'file-router', 'payments-export', 'ledger-reconciler'];
+const FLOW = {
+  namespace: 'default',
+  kind: 'component',
+  name: 'partner-sftp-ingest',
+};
+const KNOWN_FLOWS = [
+  'partner-sftp-ingest',
+  'file-router',
+  'payments-export',
+  'ledger-reconciler',
+];
 const ENVIRONMENTS = ['dev', 'test', 'production', 'dr'];
 const VALIDATION_ITEMS = {
-  dev: ['code-reviewed', 'tests-passing', 'no-open-blockers', 'release-notes-prepared'],
+  dev: [
+    'code-reviewed',
+    'tests-passing',
+    'no-open-blockers',
+    'release-notes-prepared',
+  ],
   test: ['smoke-tests', 'logging', 'integration-dependencies'],
 };
-const POST_DEPLOYMENT_ITEMS = ['monitor-logs', 'critical-paths', 'uptime-green', 'time-logged'];
+const POST_DEPLOYMENT_ITEMS = [
+  'monitor-logs',
+  'critical-paths',
+  'uptime-green',
+  'time-logged',
+];
 
 /** Text that every database stores exactly: valid requests carry some of it. */
 const STORABLE_ODDITIES = [
@@ -488,7 +531,9 @@ const MALFORMED_BODIES = [
   '{"a":1e999999}',
   '{"a":-}',
   Buffer.from([0xff, 0xfe, 0x7b, 0x7d]),
-  Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xed, 0xa0, 0x80, 0x22, 0x7d]), // {"a":"<lone surrogate as UTF-8>"}
+  Buffer.from([
+    0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xed, 0xa0, 0x80, 0x22, 0x7d,
+  ]), // {"a":"<lone surrogate as UTF-8>"}
   '',
 ];
 
@@ -506,7 +551,16 @@ const CONTENT_TYPES = [
   '',
 ];
 
-const METHODS = ['get', 'post', 'put', 'patch', 'delete', 'head', 'options', 'trace'];
+const METHODS = [
+  'get',
+  'post',
+  'put',
+  'patch',
+  'delete',
+  'head',
+  'options',
+  'trace',
+];
 
 // ---------------------------------------------------------------------------
 // The API document
@@ -556,17 +610,29 @@ function readOperations(document) {
 // ---------------------------------------------------------------------------
 
 /** State seeded before fuzzing: real ids to aim at. */
-const seeded = { deploymentIds: [], requestIds: [], cursors: [], versions: ['1.0.0'] };
+const seeded = {
+  deploymentIds: [],
+  requestIds: [],
+  cursors: [],
+  versions: ['1.0.0'],
+};
 
 function validString(name, schema, context) {
   if (schema.enum) {
     return pick(schema.enum);
   }
   if (schema.format === 'uri') {
-    return pick(['https://ci.example.com/runs/1', 'http://example.com/evidence?x=1']);
+    return pick([
+      'https://ci.example.com/runs/1',
+      'http://example.com/evidence?x=1',
+    ]);
   }
   if (schema.format === 'date-time') {
-    return pick(['2020-01-01T00:00:00Z', new Date().toISOString(), '2030-06-01T12:00:00+02:00']);
+    return pick([
+      '2020-01-01T00:00:00Z',
+      new Date().toISOString(),
+      '2030-06-01T12:00:00+02:00',
+    ]);
   }
   if (schema.format === 'uuid') {
     return name === 'deploymentId'
@@ -624,7 +690,11 @@ function validValue(document, name, rawSchema, context) {
 function context(operation) {
   const flow = chance(0.8) ? FLOW.name : pick(KNOWN_FLOWS);
   if (operation.path.includes('/post-deployment/')) {
-    return { flow, environment: 'production', itemId: pick(POST_DEPLOYMENT_ITEMS) };
+    return {
+      flow,
+      environment: 'production',
+      itemId: pick(POST_DEPLOYMENT_ITEMS),
+    };
   }
   const environment = operation.path.includes('/checklist/')
     ? pick(['dev', 'test'])
@@ -641,7 +711,9 @@ function validRequest(document, operation) {
   const ctx = context(operation);
   const params = {};
   for (const p of operation.pathParams) {
-    params[p.name] = encodeURIComponent(validValue(document, p.name, p.schema, ctx));
+    params[p.name] = encodeURIComponent(
+      validValue(document, p.name, p.schema, ctx),
+    );
   }
   const query = [];
   for (const p of operation.queryParams) {
@@ -671,7 +743,10 @@ function identityFor(operation) {
   if (operation.public) {
     return 'none';
   }
-  if (operation.path.startsWith('/audit') || operation.path.startsWith('/reports')) {
+  if (
+    operation.path.startsWith('/audit') ||
+    operation.path.startsWith('/reports')
+  ) {
     return options.users.auditor;
   }
   if (
@@ -727,7 +802,10 @@ function schemaFields(document, schema, prefix = []) {
   }
   const fields = [];
   for (const [key, property] of Object.entries(resolved.properties ?? {})) {
-    fields.push({ path: [...prefix, key], required: (resolved.required ?? []).includes(key) });
+    fields.push({
+      path: [...prefix, key],
+      required: (resolved.required ?? []).includes(key),
+    });
     fields.push(...schemaFields(document, property, [...prefix, key]));
   }
   return fields;
@@ -736,7 +814,9 @@ function schemaFields(document, schema, prefix = []) {
 const MUTATIONS = {
   valid: () => {},
   'missing-required': (req, document) => {
-    const required = schemaFields(document, req.operation.bodySchema).filter(f => f.required);
+    const required = schemaFields(document, req.operation.bodySchema).filter(
+      f => f.required,
+    );
     if (required.length === 0 || chance(0.2)) {
       req.body = chance(0.5) ? {} : undefined;
       req.rawBody = req.body === undefined ? '' : undefined;
@@ -751,7 +831,11 @@ const MUTATIONS = {
       return;
     }
     const field = pick(fields);
-    req.body = setAt(withParents(req.body, field.path), field.path, pick(WRONG_TYPES));
+    req.body = setAt(
+      withParents(req.body, field.path),
+      field.path,
+      pick(WRONG_TYPES),
+    );
   },
   'extra-fields': req => {
     const extras = [
@@ -768,13 +852,24 @@ const MUTATIONS = {
     const body = structuredClone(req.body ?? {});
     for (let i = 0; i < 1 + Math.floor(random() * 3); i++) {
       const [key, value] = pick(extras);
-      Object.defineProperty(body, key, { value, enumerable: true, writable: true, configurable: true });
+      Object.defineProperty(body, key, {
+        value,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     }
     req.body = body;
   },
   'evil-string': (req, document) => {
     const fields = schemaFields(document, req.operation.bodySchema).filter(
-      f => !['object'].includes(resolveRef(document, fieldSchema(document, req.operation.bodySchema, f.path))?.type),
+      f =>
+        !['object'].includes(
+          resolveRef(
+            document,
+            fieldSchema(document, req.operation.bodySchema, f.path),
+          )?.type,
+        ),
     );
     const value = pick(EVIL_STRINGS);
     if (fields.length === 0) {
@@ -784,17 +879,53 @@ const MUTATIONS = {
     const field = pick(fields);
     req.body = setAt(withParents(req.body, field.path), field.path, value);
   },
+  // Strings at and just past each field's maxLength, and 101 characters
+  // (one past the store's varchar(100) columns), in ASCII and astral text.
+  boundary: (req, document) => {
+    const fields = schemaFields(document, req.operation.bodySchema)
+      .map(f => ({
+        ...f,
+        schema: fieldSchema(document, req.operation.bodySchema, f.path),
+      }))
+      .filter(f => f.schema?.type === 'string' && !f.schema.enum);
+    if (fields.length === 0) {
+      return;
+    }
+    const field = pick(fields);
+    const max = field.schema.maxLength ?? 100;
+    const length = pick([max, max + 1, 100, 101]);
+    const value = chance(0.7)
+      ? 'b'.repeat(length)
+      : '😀'.repeat(Math.ceil(length / 2));
+    req.body = setAt(
+      withParents(req.body, field.path),
+      field.path,
+      field.schema.format === 'uri'
+        ? `https://e.example/${value}`.slice(0, length)
+        : value,
+    );
+  },
   'evil-path': req => {
     const names = Object.keys(req.params);
     if (names.length === 0) {
-      req.extraPath = pick(['/..', '/%2e%2e/%2e%2e', '/%00', '/x'.repeat(100), '//', '/%2F']);
+      req.extraPath = pick([
+        '/..',
+        '/%2e%2e/%2e%2e',
+        '/%00',
+        '/x'.repeat(100),
+        '//',
+        '/%2F',
+      ]);
       return;
     }
     req.params[pick(names)] = pick(EVIL_SEGMENTS);
   },
   'evil-query': req => {
     const names = req.operation.queryParams.map(p => p.name);
-    const name = names.length && chance(0.85) ? pick(names) : pick(['unknown', 'cursor', 'x'.repeat(300)]);
+    const name =
+      names.length && chance(0.85)
+        ? pick(names)
+        : pick(['unknown', 'cursor', 'x'.repeat(300)]);
     req.query = req.query.filter(([n]) => n !== name);
     if (chance(0.5)) {
       req.query.push([name, pick(EVIL_QUERY_VALUES)]);
@@ -804,7 +935,10 @@ const MUTATIONS = {
   },
   cursor: req => {
     req.query = req.query.filter(([n]) => n !== 'cursor');
-    req.query.push(['cursor', encodeURIComponent(pick(CURSORS)).replace(/%25/g, '%')]);
+    req.query.push([
+      'cursor',
+      encodeURIComponent(pick(CURSORS)).replace(/%25/g, '%'),
+    ]);
   },
   dates: req => {
     const name = pick(['from', 'to']);
@@ -818,12 +952,19 @@ const MUTATIONS = {
   'malformed-json': req => {
     req.body = undefined;
     req.rawBody = pick(MALFORMED_BODIES);
-    req.contentType = pick(['application/json', 'application/json; charset=utf-8']);
+    req.contentType = pick([
+      'application/json',
+      'application/json; charset=utf-8',
+    ]);
   },
   'content-type': req => {
     req.contentType = pick(CONTENT_TYPES);
     if (req.contentType.startsWith('application/x-www-form-urlencoded')) {
-      req.rawBody = pick(['version=1&environment=dev', 'a[b][c]=1', 'dossier[why]=x']);
+      req.rawBody = pick([
+        'version=1&environment=dev',
+        'a[b][c]=1',
+        'dossier[why]=x',
+      ]);
       req.body = undefined;
     }
   },
@@ -845,37 +986,91 @@ const MUTATIONS = {
   unknown: req => {
     const choices = [];
     if ('name' in req.params) {
-      choices.push(() => (req.params.name = pick(['no-such-flow', 'unknown-service-1', 'a'.repeat(63)])));
-      choices.push(() => (req.params.namespace = pick(['other', 'no-such-namespace'])));
-      choices.push(() => (req.params.kind = pick(['group', 'user', 'api', 'system', 'location'])));
+      choices.push(
+        () =>
+          (req.params.name = pick([
+            'no-such-flow',
+            'unknown-service-1',
+            'a'.repeat(63),
+          ])),
+      );
+      choices.push(
+        () => (req.params.namespace = pick(['other', 'no-such-namespace'])),
+      );
+      choices.push(
+        () =>
+          (req.params.kind = pick([
+            'group',
+            'user',
+            'api',
+            'system',
+            'location',
+          ])),
+      );
       choices.push(() => {
         req.params.kind = 'user';
         req.params.name = pick(['alice', 'dana']);
       });
     }
     if ('environment' in req.params) {
-      choices.push(() => (req.params.environment = pick(['staging', 'prod', 'PRODUCTION', 'qa'])));
+      choices.push(
+        () =>
+          (req.params.environment = pick([
+            'staging',
+            'prod',
+            'PRODUCTION',
+            'qa',
+          ])),
+      );
     }
     if ('itemId' in req.params) {
-      choices.push(() => (req.params.itemId = pick(['no-such-item', 'monitor-logs', 'code-reviewed', 'smoke-tests'])));
+      choices.push(
+        () =>
+          (req.params.itemId = pick([
+            'no-such-item',
+            'monitor-logs',
+            'code-reviewed',
+            'smoke-tests',
+          ])),
+      );
     }
     if ('id' in req.params || 'deploymentId' in req.params) {
       choices.push(() => {
         for (const key of ['id', 'deploymentId']) {
           if (key in req.params) {
-            req.params[key] = pick([randomUuid(), '00000000-0000-0000-0000-000000000000', 'FFFFFFFF-FFFF-FFFF-FFFF-FFFFFFFFFFFF']);
+            req.params[key] = pick([
+              randomUuid(),
+              '00000000-0000-0000-0000-000000000000',
+              'FFFFFFFF-FFFF-FFFF-FFFF-FFFFFFFFFFFF',
+            ]);
           }
         }
       });
     }
     if (req.body && typeof req.body === 'object' && 'environment' in req.body) {
-      choices.push(() => (req.body.environment = pick(['staging', 'prod', 'qa', 'Production'])));
+      choices.push(
+        () =>
+          (req.body.environment = pick([
+            'staging',
+            'prod',
+            'qa',
+            'Production',
+          ])),
+      );
     }
     if (req.body && typeof req.body === 'object' && 'version' in req.body) {
-      choices.push(() => (req.body.version = pick(['0.0.0-never-deployed', '999.0.0'])));
+      choices.push(
+        () => (req.body.version = pick(['0.0.0-never-deployed', '999.0.0'])),
+      );
     }
     if (req.query.some(([n]) => n === 'environment')) {
-      choices.push(() => (req.query = req.query.map(([n, v]) => [n, n === 'environment' ? 'staging' : v])));
+      choices.push(
+        () =>
+          (req.query = req.query.map(([n, v]) => [
+            n,
+            n === 'environment' ? 'staging' : v,
+          ])),
+      );
     }
     if (choices.length) {
       pick(choices)();
@@ -883,7 +1078,10 @@ const MUTATIONS = {
   },
   oversize: req => {
     if (req.operation.bodySchema && chance(0.7)) {
-      req.rawBody = JSON.stringify({ ...(req.body ?? {}), padding: 'x'.repeat(1_100_000) });
+      req.rawBody = JSON.stringify({
+        ...(req.body ?? {}),
+        padding: 'x'.repeat(1_100_000),
+      });
       req.body = undefined;
     } else {
       req.query.push(['padding', 'x'.repeat(100_000)]);
@@ -929,12 +1127,17 @@ function mutationsFor(operation) {
       ['wrong-type', 4],
       ['extra-fields', 2],
       ['evil-string', 5],
+      ['boundary', 3],
       ['malformed-json', 2],
       ['content-type', 2],
       ['oversize', 0.3],
     );
   } else {
-    weighted.push(['oversize', 0.2], ['malformed-json', 0.3], ['content-type', 0.3]);
+    weighted.push(
+      ['oversize', 0.2],
+      ['malformed-json', 0.3],
+      ['content-type', 0.3],
+    );
   }
   if (names.includes('cursor')) weighted.push(['cursor', 4]);
   if (names.includes('from')) weighted.push(['dates', 4]);
@@ -959,7 +1162,14 @@ async function headersFor(identity) {
     case 'pipeline':
       return { authorization: `Bearer ${options.token}` };
     case 'garbage':
-      return { authorization: `Bearer ${pick(['x', 'a.b.c', 'eyJhbGciOiJub25lIn0.eyJzdWIiOiJ1c2VyOmRlZmF1bHQvZGFuYSJ9.', '\u00ff'.repeat(10)])}` };
+      return {
+        authorization: `Bearer ${pick([
+          'x',
+          'a.b.c',
+          'eyJhbGciOiJub25lIn0.eyJzdWIiOiJ1c2VyOmRlZmF1bHQvZGFuYSJ9.',
+          '\u00ff'.repeat(10),
+        ])}`,
+      };
     case 'bearer-empty':
       return { authorization: 'Bearer ' };
     case 'basic':
@@ -976,13 +1186,18 @@ async function headersFor(identity) {
 }
 
 async function toHttp(req) {
-  let path = req.operation.path.replace(/\{(\w+)\}/g, (_, name) => req.params[name]);
+  let path = req.operation.path.replace(
+    /\{(\w+)\}/g,
+    (_, name) => req.params[name],
+  );
   path = API + path + (req.extraPath ?? '');
   const query = req.query.map(([n, v]) => `${n}=${v}`);
   if (req.rawQuery) query.push(req.rawQuery);
   if (query.length) path += `?${query.join('&')}`;
   // node:http only sends printable ASCII in a request line: percent-encode the rest.
-  path = path.replace(/[^\x21-\x7e]/gu, c => encodeURIComponent(c).replace(/%25/g, '%'));
+  path = path.replace(/[^\x21-\x7e]/gu, c =>
+    encodeURIComponent(c).replace(/%25/g, '%'),
+  );
   const headers = await headersFor(req.identity);
   if (req.contentType) headers['content-type'] = req.contentType;
   let body = req.rawBody;
@@ -991,7 +1206,9 @@ async function toHttp(req) {
   }
   if (req.method === 'get' || req.method === 'head') {
     // A body on GET is legal but unusual; keep it for the body mutations only.
-    if (!['malformed-json', 'content-type', 'oversize'].includes(req.mutation)) {
+    if (
+      !['malformed-json', 'content-type', 'oversize'].includes(req.mutation)
+    ) {
       body = undefined;
     }
   }
@@ -1006,10 +1223,20 @@ async function seed() {
   const flowPath = `/flows/${FLOW.namespace}/${FLOW.kind}/${FLOW.name}`;
   for (const environment of ['dev', 'test']) {
     const res = await callJson('post', `${flowPath}/deployments`, {
-      body: { environment, version: '1.0.0', status: 'succeeded', link: 'https://ci.example.com/runs/1' },
+      body: {
+        environment,
+        version: '1.0.0',
+        status: 'succeeded',
+        link: 'https://ci.example.com/runs/1',
+      },
     });
     if (res.status !== 201) {
-      throw new Error(`Seeding a deployment answered ${res.status}: ${res.text.slice(0, 300)}`);
+      throw new Error(
+        `Seeding a deployment answered ${res.status}: ${res.text.slice(
+          0,
+          300,
+        )}`,
+      );
     }
     seeded.deploymentIds.push(res.json.deployment.id);
   }
@@ -1024,9 +1251,13 @@ async function seed() {
   if (request.status === 201) {
     seeded.requestIds.push(request.json.id);
   } else {
-    console.log(`  (seeding a promotion request answered ${request.status}; fuzzing random ids only)`);
+    console.log(
+      `  (seeding a promotion request answered ${request.status}; fuzzing random ids only)`,
+    );
   }
-  const page = await callJson('get', '/audit/events?limit=1', { as: options.users.auditor });
+  const page = await callJson('get', '/audit/events?limit=1', {
+    as: options.users.auditor,
+  });
   if (page.json?.nextCursor) {
     seeded.cursors.push(page.json.nextCursor);
   }
@@ -1077,32 +1308,59 @@ async function main() {
       const res = await send(message);
       stats.sent++;
       bump(stats.byStatus, res.status);
-      const statusClass = res.status > 0 ? `${String(res.status)[0]}xx` : 'no answer';
+      const statusClass =
+        res.status > 0 ? `${String(res.status)[0]}xx` : 'no answer';
       bump(stats.byClass, statusClass);
       const opStats = stats.byOperation.get(operation.id) ?? new Map();
       stats.byOperation.set(operation.id, opStats);
       bump(opStats, statusClass);
       bump(stats.byMutation, req.mutation);
-      const where = `${message.method.toUpperCase()} ${message.path.length > 160 ? `${message.path.slice(0, 160)}… (${message.path.length} chars)` : message.path}`;
+      const where = `${message.method.toUpperCase()} ${
+        message.path.length > 160
+          ? `${message.path.slice(0, 160)}… (${message.path.length} chars)`
+          : message.path
+      }`;
       const sentBody =
         message.body === undefined
           ? ''
           : Buffer.isBuffer(message.body)
-            ? `<${message.body.length} bytes>`
-            : message.body.length > 200
-              ? `${JSON.stringify(message.body.slice(0, 200))}… (${message.body.length} chars)`
-              : JSON.stringify(message.body);
+          ? `<${message.body.length} bytes>`
+          : message.body.length > 200
+          ? `${JSON.stringify(message.body.slice(0, 200))}… (${
+              message.body.length
+            } chars)`
+          : JSON.stringify(message.body);
       if (res.status >= 500) {
-        stats.serverErrors.push({ operation: operation.id, mutation: req.mutation, where, sentBody, status: res.status, body: res.text.slice(0, 400) });
+        stats.serverErrors.push({
+          operation: operation.id,
+          mutation: req.mutation,
+          where,
+          sentBody,
+          status: res.status,
+          body: res.text.slice(0, 400),
+        });
       }
       if (res.status <= 0) {
         // Node closes the connection on a request line beyond its 16 KiB header limit (after a 431).
         const expected = message.path.length > 16_000;
-        stats.clientErrors.push({ operation: operation.id, mutation: req.mutation, where, error: res.error, expected });
+        stats.clientErrors.push({
+          operation: operation.id,
+          mutation: req.mutation,
+          where,
+          error: res.error,
+          expected,
+        });
       }
       const found = leaksIn(res.text);
       if (found.length) {
-        stats.leaks.push({ operation: operation.id, mutation: req.mutation, where, status: res.status, found, body: res.text.slice(0, 400) });
+        stats.leaks.push({
+          operation: operation.id,
+          mutation: req.mutation,
+          where,
+          status: res.status,
+          found,
+          body: res.text.slice(0, 400),
+        });
       }
     }
   };
@@ -1111,53 +1369,96 @@ async function main() {
 
   // --- The audit trail, afterwards -----------------------------------------
   const health = await callJson('get', '/health');
-  const verify = await callJson('get', '/audit/verify', { as: options.users.auditor });
+  const verify = await callJson('get', '/audit/verify', {
+    as: options.users.auditor,
+  });
 
   // --- Summary -------------------------------------------------------------
   const line = entries => entries.map(([k, v]) => `${k}: ${v}`).join(', ');
   console.log('');
   console.log('==> Fuzzing summary');
-  console.log(`requests sent: ${stats.sent} of ${options.requests} in ${seconds.toFixed(1)} s${stats.sent < options.requests ? ' (stopped at the time limit)' : ''}`);
+  console.log(
+    `requests sent: ${stats.sent} of ${options.requests} in ${seconds.toFixed(
+      1,
+    )} s${stats.sent < options.requests ? ' (stopped at the time limit)' : ''}`,
+  );
   console.log(`by status class: ${line([...stats.byClass].sort())}`);
-  console.log(`by status: ${line([...stats.byStatus].sort((a, b) => a[0] - b[0]))}`);
+  console.log(
+    `by status: ${line([...stats.byStatus].sort((a, b) => a[0] - b[0]))}`,
+  );
   console.log(`by mutation: ${line([...stats.byMutation].sort())}`);
   console.log('by operation:');
   for (const operation of operations) {
     const opStats = stats.byOperation.get(operation.id);
-    console.log(`  ${operation.method.toUpperCase().padEnd(6)} ${operation.path.padEnd(80)} ${opStats ? line([...opStats].sort()) : 'none sent'}`);
+    console.log(
+      `  ${operation.method.toUpperCase().padEnd(6)} ${operation.path.padEnd(
+        80,
+      )} ${opStats ? line([...opStats].sort()) : 'none sent'}`,
+    );
   }
   console.log(`5xx responses: ${stats.serverErrors.length}`);
   for (const e of stats.serverErrors.slice(0, 8)) {
-    console.log(`  ${e.status} ${e.operation} [${e.mutation}] ${e.where}${e.sentBody ? ` body ${e.sentBody}` : ''}\n      -> ${e.body}`);
+    console.log(
+      `  ${e.status} ${e.operation} [${e.mutation}] ${e.where}${
+        e.sentBody ? ` body ${e.sentBody}` : ''
+      }\n      -> ${e.body}`,
+    );
   }
   console.log(`responses with internals: ${stats.leaks.length}`);
   for (const e of stats.leaks.slice(0, 8)) {
-    console.log(`  ${e.status} ${e.operation} [${e.mutation}] ${e.where}: ${e.found.join(', ')}\n      -> ${e.body}`);
+    console.log(
+      `  ${e.status} ${e.operation} [${e.mutation}] ${e.where}: ${e.found.join(
+        ', ',
+      )}\n      -> ${e.body}`,
+    );
   }
   const unexpected = stats.clientErrors.filter(e => !e.expected);
   console.log(
-    `requests without an answer: ${stats.clientErrors.length} (${stats.clientErrors.length - unexpected.length} with a request line beyond Node's 16 KiB header limit, closed by the server; ${unexpected.length} otherwise)`,
+    `requests without an answer: ${stats.clientErrors.length} (${
+      stats.clientErrors.length - unexpected.length
+    } with a request line beyond Node's 16 KiB header limit, closed by the server; ${
+      unexpected.length
+    } otherwise)`,
   );
   for (const e of unexpected.slice(0, 3)) {
-    console.log(`  ${e.operation} [${e.mutation}] ${e.where.slice(0, 120)}: ${e.error}`);
+    console.log(
+      `  ${e.operation} [${e.mutation}] ${e.where.slice(0, 120)}: ${e.error}`,
+    );
   }
-  console.log(`backend health afterwards: ${health.status === 200 ? 'up' : `answered ${health.status}`}`);
+  console.log(
+    `backend health afterwards: ${
+      health.status === 200 ? 'up' : `answered ${health.status}`
+    }`,
+  );
   const intact = verify.status === 200 && verify.json?.intact === true;
   console.log(
-    `audit chain afterwards (GET ${API}/audit/verify as ${options.users.auditor}): ${
+    `audit chain afterwards (GET ${API}/audit/verify as ${
+      options.users.auditor
+    }): ${
       verify.status !== 200
         ? `answered ${verify.status}: ${verify.text.slice(0, 300)}`
-        : `${intact ? 'intact' : 'BROKEN'}, ${verify.json.eventsChecked} events checked${verify.json.problem ? ` — ${verify.json.problem}` : ''}`
+        : `${intact ? 'intact' : 'BROKEN'}, ${
+            verify.json.eventsChecked
+          } events checked${
+            verify.json.problem ? ` — ${verify.json.problem}` : ''
+          }`
     }`,
   );
 
   const failures = [];
-  if (stats.serverErrors.length) failures.push(`${stats.serverErrors.length} × 5xx`);
-  if (stats.leaks.length) failures.push(`${stats.leaks.length} responses with internals`);
+  if (stats.serverErrors.length)
+    failures.push(`${stats.serverErrors.length} × 5xx`);
+  if (stats.leaks.length)
+    failures.push(`${stats.leaks.length} responses with internals`);
   if (!intact) failures.push('the audit chain is not intact');
   if (health.status !== 200) failures.push('the backend is down');
-  if (unexpected.length) failures.push(`${unexpected.length} requests without an answer`);
-  console.log(failures.length ? `==> FAILED: ${failures.join('; ')}` : '==> PASSED: 0 × 5xx, 0 responses with internals, audit chain intact');
+  if (unexpected.length)
+    failures.push(`${unexpected.length} requests without an answer`);
+  console.log(
+    failures.length
+      ? `==> FAILED: ${failures.join('; ')}`
+      : '==> PASSED: 0 × 5xx, 0 responses with internals, audit chain intact',
+  );
   agent.destroy();
   process.exitCode = failures.length ? 1 : 0;
 }

@@ -57,12 +57,53 @@ describe.each(databases.eachSupportedId())(
           .post(`${FLOW}/deployments`)
           .set('Authorization', serviceHeader())
           .send({ environment, version: '1.0.0', status: 'succeeded' });
-        expect(res.status).toBe(201);
+        if (res.status !== 201) {
+          throw new Error(`Recording a deployment answered ${res.status}`);
+        }
       }
     }, 180_000);
 
     const asAuditor = (path: string) =>
       request(server).get(path).set('Authorization', userHeader(USERS.ann));
+
+    describe('text as long as the store holds', () => {
+      const deploy = (body: object) =>
+        request(server)
+          .post(`${FLOW}/deployments`)
+          .set('Authorization', serviceHeader())
+          .send({ environment: 'dev', status: 'succeeded', ...body });
+
+      // Before, the contract allowed 128 and 256 characters where the
+      // columns hold 100: PostgreSQL answered 500, SQLite stored them.
+      it.each([
+        ['version', { version: 'v'.repeat(101) }],
+        [
+          'idempotencyKey',
+          { version: '1.0.1', idempotencyKey: 'k'.repeat(101) },
+        ],
+      ])(
+        'refuses body.%s beyond 100 characters with a 400 naming it',
+        async (field, body) => {
+          const res = await deploy(body);
+          expect(res.status).toBe(400);
+          expect(res.body.error.name).toBe('InputError');
+          expect(res.body.error.message).toMatch(
+            new RegExp(`^body\\.${field}: `),
+          );
+        },
+      );
+
+      it('records and reads back a version and a key of exactly 100 characters', async () => {
+        const version = `2.0.0+${'b'.repeat(94)}`;
+        const idempotencyKey = 'k'.repeat(100);
+        const res = await deploy({ version, idempotencyKey });
+        expect(res.status).toBe(201);
+        expect(res.body.deployment.version).toBe(version);
+        const again = await deploy({ version, idempotencyKey });
+        expect(again.status).toBe(200);
+        expect(again.body.replayed).toBe(true);
+      });
+    });
 
     describe.each([
       ['the audit trail', `${BASE}/audit/events`],

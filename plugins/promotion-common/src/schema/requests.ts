@@ -31,14 +31,20 @@ const STORABLE_TEXT_ERROR =
 const text = () =>
   z.string().refine(isStorableText, { error: STORABLE_TEXT_ERROR });
 
-const MAX_VERSION = 128;
+/**
+ * The widest text the store's string columns hold (`NAME` of the migrations:
+ * varchar(100) on PostgreSQL and MySQL): versions, checklist item ids and
+ * idempotency keys. Longer text would be a database error, not a 400.
+ */
+const MAX_NAME = 100;
+const MAX_VERSION = MAX_NAME;
 const MAX_COMMENT = 10_000;
 
 const version = text()
   .trim()
   .min(1)
   .max(MAX_VERSION)
-  .meta({ description: 'The version (1 to 128 characters).' });
+  .meta({ description: `The version (1 to ${MAX_VERSION} characters).` });
 const environmentId = text()
   .trim()
   .min(1)
@@ -92,7 +98,7 @@ export const environmentParamsSchema = flowParamsSchema.extend({
 });
 
 export const checklistItemParamsSchema = environmentParamsSchema.extend({
-  itemId: text().min(1).max(128),
+  itemId: text().min(1).max(MAX_NAME),
 });
 
 export const deploymentParamsSchema = flowParamsSchema.extend({
@@ -112,7 +118,7 @@ export const recordDeploymentRequestSchema = z.object({
   version,
   status: deploymentStatusSchema,
   link: httpLink.optional(),
-  idempotencyKey: text().min(1).max(256).optional().meta({
+  idempotencyKey: text().min(1).max(MAX_NAME).optional().meta({
     description:
       'Same key and same content replays the earlier answer (200); same key with different content is a 409.',
   }),
