@@ -12,19 +12,15 @@ import {
   FlowFacts,
   Page,
   PromotionRequest,
-  PromotionRequestStatus,
   Rollback,
   SignOff,
   StandingApproval,
 } from '@promotion/plugin-promotion-common';
 import { randomUUID } from 'node:crypto';
 import { Knex } from 'knex';
-import { dossierHash } from '../audit/hashChain';
 import {
   mapChecklistCompletionRow,
-  mapDecisionRow,
   mapDeploymentRow,
-  mapRequestRow,
   mapRollbackRow,
   mapSignOffRow,
   mapStandingApprovalRow,
@@ -49,7 +45,6 @@ import {
 } from './PromotionStore';
 import {
   DbChecklistCompletionRow,
-  DbDecisionRow,
   DbDeploymentRow,
   DbRequestRow,
   DbRollbackRow,
@@ -71,6 +66,17 @@ import {
   oldestFirst,
   runIndependentQueries,
 } from './operations/queryHelpers';
+import {
+  claimReminders,
+  createRequest,
+  decide,
+  editRequest,
+  expireRequests,
+  getRequest,
+  listRequests,
+  withDecisions,
+  withdrawRequest,
+} from './operations/requests';
 
 const migrationsDir = resolvePackagePath(
   '@promotion/plugin-promotion-backend',
@@ -153,7 +159,7 @@ export class DatabasePromotionStore implements PromotionStore {
       checklistCompletions: completions.map(mapChecklistCompletionRow),
       signOffs: signOffs.map(mapSignOffRow),
       standingApprovals: approvals.map(mapStandingApprovalRow),
-      requests: await this.withDecisions(db, requests),
+      requests: await withDecisions(db, requests),
     };
   }
 
@@ -473,549 +479,51 @@ export class DatabasePromotionStore implements PromotionStore {
     input: CreateRequestInput,
     ctx: AuditContext,
   ): Promise<Recorded<PromotionRequest>> {
-    const now = ctx.now ?? new Date();
-    const row: DbRequestRow = {
-      id: randomUUID(),
-      entity_ref: input.entityRef,
-      environment_id: input.environmentId,
-      version: input.version,
-      status: 'pending',
-      dossier: JSON.stringify(input.dossier),
-      dossier_hash: dossierHash(input.dossier),
-      revision: 1,
-      requested_by: ctx.actor,
-      created_at: now,
-      updated_at: now,
-      expires_at: input.expiresAt,
-      decided_at: null,
-      pending_key: '',
-      last_reminded_at: null,
-    };
-    const alreadyPending = () =>
-      new ConflictError(
-        `A promotion request for ${input.version} of ${input.entityRef} into ${input.environmentId} is already pending`,
-      );
-    try {
-      return await this.db.transaction(async tx => {
-        const pending = await tx<DbRequestRow>(TABLES.requests)
-          .where({
-            entity_ref: input.entityRef,
-            environment_id: input.environmentId,
-            version: input.version,
-            pending_key: '',
-          })
-          .first();
-        if (pending) {
-          throw alreadyPending();
-        }
-        await tx(TABLES.requests).insert(row);
-        const events = await appendEvents(tx, ctx, now, [
-          {
-            type: 'request.created',
-            entityRef: input.entityRef,
-            environmentId: input.environmentId,
-            version: input.version,
-            summary: `Requested promotion of ${input.version} into ${input.environmentId}: ${input.dossier.why}`,
-            payload: {
-              requestId: row.id,
-              revision: 1,
-              dossier: input.dossier,
-              dossierHash: row.dossier_hash,
-              expiresAt: input.expiresAt.toISOString(),
-            },
-          },
-        ]);
-        return { value: mapRequestRow(row, []), events };
-      });
-    } catch (error) {
-      if (isUniqueViolation(error)) {
-        throw alreadyPending();
-      }
-      throw error;
-    }
+    return createRequest(this.db, input, ctx);
   }
 
   async getRequest(id: string): Promise<PromotionRequest | undefined> {
-    const row = await this.db<DbRequestRow>(TABLES.requests)
-      .where({ id })
-      .first();
-    if (!row) {
-      return undefined;
-    }
-    const [request] = await this.withDecisions(this.db, [row]);
-    return request;
+    return getRequest(this.db, id);
   }
 
   async listRequests(
     options: ListRequestsOptions,
   ): Promise<PromotionRequest[]> {
-    const query = this.db<DbRequestRow>(TABLES.requests);
-    if (options.status) {
-      query.whereIn('status', options.status);
-    }
-    if (options.entityRef) {
-      query.where('entity_ref', options.entityRef);
-    }
-    if (options.environmentId) {
-      query.where('environment_id', options.environmentId);
-    }
-    const rows = await query.orderBy(oldestFirst('created_at'));
-    return this.withDecisions(this.db, rows);
+    return listRequests(this.db, options);
   }
 
   async editRequest(
     input: EditRequestInput,
     ctx: AuditContext,
   ): Promise<Recorded<PromotionRequest>> {
-    const now = ctx.now ?? new Date();
-    const current = await this.getPendingRequestRow(input.requestId);
-    const revision = Number(current.revision);
-    if (
-      input.expectedRevision !== undefined &&
-      input.expectedRevision !== revision
-    ) {
-      throw new ConflictError(
-        `Promotion request ${input.requestId} is at revision ${revision}, not ${input.expectedRevision}: it was edited meanwhile`,
-      );
-    }
-    const newHash = dossierHash(input.dossier);
-
-    return await this.db.transaction(async tx => {
-      const updated = await tx<DbRequestRow>(TABLES.requests)
-        .where({ id: current.id, status: 'pending', revision })
-        .update({
-          dossier: JSON.stringify(input.dossier),
-          dossier_hash: newHash,
-          revision: revision + 1,
-          updated_at: now,
-        });
-      if (updated !== 1) {
-        throw this.lostRace(current.id);
-      }
-      const voided = await tx<DbDecisionRow>(TABLES.decisions)
-        .where({ request_id: current.id })
-        .whereNull('voided_at')
-        .update({ voided_at: now });
-      const request = await this.readRequest(tx, current.id);
-      const events = await appendEvents(tx, ctx, now, [
-        {
-          type: 'request.edited',
-          entityRef: request.entityRef,
-          environmentId: request.environmentId,
-          version: request.version,
-          summary: `Edited the dossier of the promotion request for ${
-            request.version
-          } into ${request.environmentId}${
-            voided > 0 ? `; ${voided} earlier decision(s) no longer count` : ''
-          }`,
-          payload: {
-            requestId: request.id,
-            revision: request.revision,
-            dossier: input.dossier,
-            dossierHash: newHash,
-            previousDossierHash: current.dossier_hash,
-            voidedDecisions: voided,
-          },
-        },
-      ]);
-      return { value: request, events };
-    });
+    return editRequest(this.db, input, ctx);
   }
 
   async withdrawRequest(
     requestId: string,
     ctx: AuditContext & { reason?: string },
   ): Promise<Recorded<PromotionRequest>> {
-    const now = ctx.now ?? new Date();
-    const current = await this.getPendingRequestRow(requestId);
-    return await this.db.transaction(async tx => {
-      await this.leavePending(tx, current, 'withdrawn', now);
-      const request = await this.readRequest(tx, requestId);
-      const events = await appendEvents(tx, ctx, now, [
-        {
-          type: 'request.withdrawn',
-          entityRef: request.entityRef,
-          environmentId: request.environmentId,
-          version: request.version,
-          summary: ctx.reason
-            ? `Withdrew the promotion request: ${ctx.reason}`
-            : 'Withdrew the promotion request',
-          payload: { requestId, reason: ctx.reason },
-        },
-      ]);
-      return { value: request, events };
-    });
+    return withdrawRequest(this.db, requestId, ctx);
   }
 
   async decide(
     input: DecideInput,
     ctx: AuditContext,
   ): Promise<Recorded<{ request: PromotionRequest; decision: Decision }>> {
-    const now = ctx.now ?? new Date();
-    const current = await this.getPendingRequestRow(input.requestId);
-    const revision = Number(current.revision);
-    if (
-      input.dossierHash !== undefined &&
-      input.dossierHash !== current.dossier_hash
-    ) {
-      throw new ConflictError(
-        `The dossier of promotion request ${input.requestId} changed since it was read; read it again before deciding`,
-      );
-    }
-    const decisionRow: DbDecisionRow = {
-      id: randomUUID(),
-      request_id: current.id,
-      request_revision: revision,
-      dossier_hash: current.dossier_hash,
-      decision: input.decision,
-      decided_by: ctx.actor,
-      decided_at: now,
-      comment: input.comment,
-      voided_at: null,
-    };
-    const alreadyDecided = () =>
-      new ConflictError(
-        `${ctx.actor} has already decided on revision ${revision} of promotion request ${input.requestId}`,
-      );
-    const about = {
-      entityRef: current.entity_ref,
-      environmentId: current.environment_id,
-      version: current.version,
-    };
-
-    try {
-      return await this.db.transaction(async tx => {
-        // Lock the request row first: it settles the race with edits,
-        // withdrawals and other decisions, and every read below sees them.
-        if (input.decision === 'reject') {
-          await this.leavePending(tx, current, 'rejected', now);
-        } else {
-          const touched = await tx<DbRequestRow>(TABLES.requests)
-            .where({ id: current.id, status: 'pending', revision })
-            .update({ updated_at: now });
-          if (touched !== 1) {
-            throw this.lostRace(current.id);
-          }
-        }
-
-        const earlier = await tx<DbDecisionRow>(TABLES.decisions)
-          .where({
-            request_id: current.id,
-            request_revision: revision,
-            decided_by: ctx.actor,
-          })
-          .first();
-        if (earlier) {
-          throw alreadyDecided();
-        }
-        await tx(TABLES.decisions).insert(decisionRow);
-
-        const newEvents: NewAuditEvent[] = [
-          {
-            type: 'decision.recorded',
-            ...about,
-            summary: `${
-              input.decision === 'approve' ? 'Approved' : 'Rejected'
-            }: ${input.comment}`,
-            payload: {
-              requestId: current.id,
-              decisionId: decisionRow.id,
-              decision: input.decision,
-              revision,
-              dossierHash: current.dossier_hash,
-            },
-          },
-        ];
-
-        if (input.decision === 'reject') {
-          newEvents.push({
-            type: 'request.rejected',
-            ...about,
-            summary: `Promotion of ${current.version} into ${current.environment_id} rejected by ${ctx.actor}: ${input.comment}`,
-            payload: { requestId: current.id, decisionId: decisionRow.id },
-          });
-        } else {
-          const approvals = await tx<DbDecisionRow>(TABLES.decisions)
-            .where({
-              request_id: current.id,
-              request_revision: revision,
-              dossier_hash: current.dossier_hash,
-              decision: 'approve',
-            })
-            .whereNull('voided_at')
-            .orderBy(oldestFirst('decided_at'));
-          const approvers = [...new Set(approvals.map(a => a.decided_by))];
-          if (approvers.length >= input.minApprovers) {
-            await this.leavePending(tx, current, 'approved', now);
-            newEvents.push({
-              type: 'request.approved',
-              ...about,
-              summary: `Promotion of ${current.version} into ${
-                current.environment_id
-              } approved by ${approvers.join(', ')}`,
-              payload: {
-                requestId: current.id,
-                approvers,
-                minApprovers: input.minApprovers,
-                dossierHash: current.dossier_hash,
-              },
-            });
-            if (input.grantsStandingApproval) {
-              const standing: DbStandingApprovalRow = {
-                id: randomUUID(),
-                entity_ref: current.entity_ref,
-                environment_id: current.environment_id,
-                request_id: current.id,
-                granted_at: now,
-                granted_by: JSON.stringify(approvers),
-                revoked_at: null,
-                revoked_by: null,
-                revoke_reason: null,
-              };
-              await tx(TABLES.standingApprovals).insert(standing);
-              newEvents.push({
-                type: 'standing-approval.granted',
-                entityRef: current.entity_ref,
-                environmentId: current.environment_id,
-                version: current.version,
-                summary: `Standing approval of ${current.entity_ref} into ${
-                  current.environment_id
-                } granted by ${approvers.join(', ')}`,
-                payload: {
-                  standingApprovalId: standing.id,
-                  requestId: current.id,
-                  grantedBy: approvers,
-                },
-              });
-            }
-          }
-        }
-
-        const request = await this.readRequest(tx, current.id);
-        const events = await appendEvents(tx, ctx, now, newEvents);
-        return {
-          value: { request, decision: mapDecisionRow(decisionRow) },
-          events,
-        };
-      });
-    } catch (error) {
-      if (isUniqueViolation(error)) {
-        throw alreadyDecided();
-      }
-      throw error;
-    }
+    return decide(this.db, input, ctx);
   }
 
   async expireRequests(
     ctx: AuditContext,
   ): Promise<Recorded<PromotionRequest[]>> {
-    const now = ctx.now ?? new Date();
-    const due = await this.db<DbRequestRow>(TABLES.requests)
-      .where({ status: 'pending' })
-      .where('expires_at', '<', now)
-      .orderBy(oldestFirst('expires_at'));
-    if (due.length === 0) {
-      return { value: [], events: [] };
-    }
-    return await this.db.transaction(async tx => {
-      const expired: DbRequestRow[] = [];
-      for (const row of due) {
-        // Another replica, a decision or an edit may have got there first.
-        const updated = await tx<DbRequestRow>(TABLES.requests)
-          .where({ id: row.id, status: 'pending', revision: row.revision })
-          .update({
-            status: 'expired',
-            pending_key: row.id,
-            decided_at: now,
-            updated_at: now,
-          });
-        if (updated === 1) {
-          expired.push(row);
-        }
-      }
-      if (expired.length === 0) {
-        return { value: [], events: [] };
-      }
-      const requests = await this.withDecisions(
-        tx,
-        await tx<DbRequestRow>(TABLES.requests)
-          .whereIn(
-            'id',
-            expired.map(r => r.id),
-          )
-          .orderBy(oldestFirst('expires_at')),
-      );
-      const events = await appendEvents(
-        tx,
-        ctx,
-        now,
-        requests.map(request => ({
-          type: 'request.expired' as const,
-          entityRef: request.entityRef,
-          environmentId: request.environmentId,
-          version: request.version,
-          summary: `The promotion request for ${request.version} into ${request.environmentId} expired without a decision`,
-          payload: { requestId: request.id, expiresAt: request.expiresAt },
-        })),
-      );
-      return { value: requests, events };
-    });
+    return expireRequests(this.db, ctx);
   }
 
   async claimReminders(
     input: ClaimRemindersInput,
     ctx: Omit<AuditContext, 'now'>,
   ): Promise<Recorded<PromotionRequest[]>> {
-    const { now, olderThan, limit } = input;
-    if (olderThan.getTime() >= now.getTime()) {
-      // The guard below relies on a claimed request no longer being due.
-      throw new InputError('olderThan must be before now');
-    }
-    if (!Number.isInteger(limit) || limit < 1) {
-      throw new InputError(`limit must be a positive integer, not ${limit}`);
-    }
-    const due: DbRequestRow[] = await this.whereReminderDue(
-      this.db<DbRequestRow>(TABLES.requests),
-      input,
-    )
-      // The same order as expireRequests: both lock rows in one order.
-      .orderBy(oldestFirst('expires_at'))
-      .limit(limit);
-    if (due.length === 0) {
-      return { value: [], events: [] };
-    }
-    return await this.db.transaction(async tx => {
-      const claimed: string[] = [];
-      for (const row of due) {
-        // Guarded by the same conditions: another replica that claimed the
-        // request first has moved last_reminded_at past olderThan, and a
-        // decision, a withdrawal or the expiry has ended it.
-        const updated = await this.whereReminderDue(
-          tx<DbRequestRow>(TABLES.requests).where({ id: row.id }),
-          input,
-        ).update({ last_reminded_at: now });
-        if (updated === 1) {
-          claimed.push(row.id);
-        }
-      }
-      if (claimed.length === 0) {
-        return { value: [], events: [] };
-      }
-      const requests = await this.withDecisions(
-        tx,
-        await tx<DbRequestRow>(TABLES.requests)
-          .whereIn('id', claimed)
-          .orderBy(oldestFirst('expires_at')),
-      );
-      const events = await appendEvents(
-        tx,
-        { actor: ctx.actor },
-        now,
-        requests.map(request => ({
-          type: 'request.reminded' as const,
-          entityRef: request.entityRef,
-          environmentId: request.environmentId,
-          version: request.version,
-          summary: `Reminded the approvers of the promotion request for ${request.version} into ${request.environmentId}, pending since ${request.createdAt}`,
-          payload: { requestId: request.id, pendingSince: request.createdAt },
-        })),
-      );
-      return { value: requests, events };
-    });
-  }
-
-  /** Pending, unexpired, and made or last reminded at or before `olderThan`. */
-  private whereReminderDue<TResult>(
-    query: Knex.QueryBuilder<DbRequestRow, TResult>,
-    input: ClaimRemindersInput,
-  ): Knex.QueryBuilder<DbRequestRow, TResult> {
-    return query
-      .where({ status: 'pending' })
-      .where('expires_at', '>', input.now)
-      .whereRaw('coalesce(??, ??) <= ?', [
-        'last_reminded_at',
-        'created_at',
-        input.olderThan,
-      ]);
-  }
-
-  /** The request row, which must exist and be pending. */
-  private async getPendingRequestRow(id: string): Promise<DbRequestRow> {
-    const row = await this.db<DbRequestRow>(TABLES.requests)
-      .where({ id })
-      .first();
-    if (!row) {
-      throw new NotFoundError(`No promotion request with id ${id}`);
-    }
-    if (row.status !== 'pending') {
-      throw new ConflictError(
-        `Promotion request ${id} is ${row.status}, no longer pending`,
-      );
-    }
-    return row;
-  }
-
-  /** Moves a pending request, as it was read, to a final status; a ConflictError if it changed meanwhile. */
-  private async leavePending(
-    tx: Knex.Transaction,
-    current: DbRequestRow,
-    status: Exclude<PromotionRequestStatus, 'pending'>,
-    now: Date,
-  ): Promise<void> {
-    const updated = await tx<DbRequestRow>(TABLES.requests)
-      .where({
-        id: current.id,
-        status: 'pending',
-        revision: Number(current.revision),
-      })
-      .update({
-        status,
-        pending_key: current.id,
-        decided_at: now,
-        updated_at: now,
-      });
-    if (updated !== 1) {
-      throw this.lostRace(current.id);
-    }
-  }
-
-  private lostRace(requestId: string): ConflictError {
-    return new ConflictError(
-      `Promotion request ${requestId} was changed concurrently (edited, decided, withdrawn or expired); read it again`,
-    );
-  }
-
-  private async readRequest(
-    db: Knex | Knex.Transaction,
-    id: string,
-  ): Promise<PromotionRequest> {
-    const row = await db<DbRequestRow>(TABLES.requests).where({ id }).first();
-    if (!row) {
-      throw new NotFoundError(`No promotion request with id ${id}`);
-    }
-    const [request] = await this.withDecisions(db, [row]);
-    return request;
-  }
-
-  private async withDecisions(
-    db: Knex | Knex.Transaction,
-    rows: DbRequestRow[],
-  ): Promise<PromotionRequest[]> {
-    const byRequest = new Map<string, DbDecisionRow[]>();
-    for (const ids of chunks(
-      rows.map(r => r.id),
-      IN_CHUNK_SIZE,
-    )) {
-      const decisions = await db<DbDecisionRow>(TABLES.decisions)
-        .whereIn('request_id', ids)
-        .orderBy(oldestFirst('decided_at'));
-      for (const decision of decisions) {
-        const list = byRequest.get(decision.request_id) ?? [];
-        list.push(decision);
-        byRequest.set(decision.request_id, list);
-      }
-    }
-    return rows.map(row => mapRequestRow(row, byRequest.get(row.id) ?? []));
+    return claimReminders(this.db, input, ctx);
   }
 
   // -------------------------------------------------------------------------

@@ -1,0 +1,7 @@
+export { claimReminders } from './claimReminders';
+export { createRequest } from './createRequest';
+export { decide } from './decide';
+export { editRequest } from './editRequest';
+export { expireRequests } from './expireRequests';
+export { getRequest, listRequests, withDecisions } from './getRequests';
+export { withdrawRequest } from './withdrawRequest';
