@@ -111,7 +111,7 @@ describe('promotionPlugin', () => {
           required: ['environment', 'version', 'status'],
           properties: {
             status: { enum: ['succeeded', 'failed'] },
-            version: { minLength: 1, maxLength: 128 },
+            version: { minLength: 1, maxLength: 100 },
           },
         },
       );
@@ -175,7 +175,7 @@ describe('promotionPlugin', () => {
 
       res = await post({
         environment: 'dev',
-        version: 'x'.repeat(129),
+        version: 'x'.repeat(101),
         status: 'succeeded',
       });
       expect(res.status).toBe(400);
