@@ -3,5 +3,5 @@ export { createRequest } from './createRequest';
 export { decide } from './decide';
 export { editRequest } from './editRequest';
 export { expireRequests } from './expireRequests';
-export { getRequest, listRequests, withDecisions } from './getRequests';
+export { getRequest, listRequests } from './getRequests';
 export { withdrawRequest } from './withdrawRequest';

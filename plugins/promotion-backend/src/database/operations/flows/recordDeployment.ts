@@ -1,0 +1,126 @@
+import { ConflictError } from '@backstage/errors';
+import { Deployment } from '@promotion/plugin-promotion-common';
+import { Knex } from 'knex';
+import { randomUUID } from 'node:crypto';
+import { mapDeploymentRow } from '../../mappers';
+import {
+  AuditContext,
+  RecordDeploymentInput,
+  Recorded,
+} from '../../PromotionStore';
+import { DbDeploymentRow, TABLES } from '../../tables';
+import { appendEvents } from '../audit/appendEvents';
+import { lockChainHead } from '../audit/chainHead';
+import { isUniqueViolation } from '../queryHelpers';
+import { getFlowFacts } from './getFlowFacts';
+
+/**
+ * The deployment already recorded with the input's idempotency key, if
+ * any, as a replay; a ConflictError when it was recorded with different
+ * content.
+ */
+async function findReplay(
+  db: Knex | Knex.Transaction,
+  input: RecordDeploymentInput,
+): Promise<(Recorded<Deployment> & { replayed: boolean }) | undefined> {
+  const existing = await db<DbDeploymentRow>(TABLES.deployments)
+    .where({
+      entity_ref: input.entityRef,
+      idempotency_key: input.idempotencyKey!,
+    })
+    .first();
+  if (!existing) {
+    return undefined;
+  }
+  const deployment = mapDeploymentRow(existing);
+  const sameContent =
+    deployment.environmentId === input.environmentId &&
+    deployment.version === input.version &&
+    deployment.status === input.status &&
+    deployment.link === input.link;
+  if (!sameContent) {
+    throw new ConflictError(
+      `Idempotency key '${input.idempotencyKey}' was already used for a different deployment of ${input.entityRef} (${deployment.version} to ${deployment.environmentId}, ${deployment.status})`,
+    );
+  }
+  return { value: deployment, events: [], replayed: true };
+}
+
+/**
+ * Records a reported deployment with the gate's verdict, in its own
+ * transaction that takes the chain-head lock first; a report that repeats
+ * an idempotency key is a replay of the first.
+ */
+export async function recordDeployment(
+  db: Knex,
+  input: RecordDeploymentInput,
+  ctx: AuditContext,
+): Promise<Recorded<Deployment> & { replayed: boolean }> {
+  if (input.idempotencyKey !== undefined) {
+    const replay = await findReplay(db, input);
+    if (replay) {
+      return replay;
+    }
+  }
+
+  const now = ctx.now ?? new Date();
+
+  try {
+    return await db.transaction(async tx => {
+      // Take the chain lock first: every other state change appends to the
+      // chain under it, so the gate is evaluated on exactly the facts this
+      // deployment commits against (a concurrent revocation is either seen
+      // or waits for us).
+      await lockChainHead(tx);
+      const unmetConditions = input.evaluateGate(
+        await getFlowFacts(tx, input.entityRef),
+      );
+      const row: DbDeploymentRow = {
+        id: randomUUID(),
+        entity_ref: input.entityRef,
+        environment_id: input.environmentId,
+        version: input.version,
+        status: input.status,
+        link: input.link ?? null,
+        idempotency_key: input.idempotencyKey ?? null,
+        reported_by: ctx.actor,
+        reported_at: now,
+        violation: unmetConditions.length > 0,
+        unmet_conditions: JSON.stringify(unmetConditions),
+        rolled_back_at: null,
+        rollback_id: null,
+      };
+      const deployment = mapDeploymentRow(row);
+      await tx(TABLES.deployments).insert(row);
+      const events = await appendEvents(tx, ctx, now, [
+        {
+          type: 'deployment.recorded',
+          entityRef: input.entityRef,
+          environmentId: input.environmentId,
+          version: input.version,
+          summary: deployment.violation
+            ? `Deployment of ${input.version} to ${input.environmentId} ${input.status}, reported while the gate was closed`
+            : `Deployment of ${input.version} to ${input.environmentId} ${input.status}`,
+          payload: {
+            deploymentId: row.id,
+            status: input.status,
+            link: input.link,
+            idempotencyKey: input.idempotencyKey,
+            violation: deployment.violation,
+            unmetConditions,
+          },
+        },
+      ]);
+      return { value: deployment, events, replayed: false };
+    });
+  } catch (error) {
+    // Two reports with the same key raced: the other one won the insert.
+    if (input.idempotencyKey !== undefined && isUniqueViolation(error)) {
+      const replay = await findReplay(db, input);
+      if (replay) {
+        return replay;
+      }
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,93 @@
+import { Rollback, StandingApproval } from '@promotion/plugin-promotion-common';
+import { Knex } from 'knex';
+import { randomUUID } from 'node:crypto';
+import { mapRollbackRow } from '../../mappers';
+import {
+  AuditContext,
+  Recorded,
+  RecordRollbackInput,
+} from '../../PromotionStore';
+import { DbDeploymentRow, DbRollbackRow, TABLES } from '../../tables';
+import { appendEvents } from '../audit/appendEvents';
+import { lockChainHead } from '../audit/chainHead';
+import { chunks, IN_CHUNK_SIZE } from '../queryHelpers';
+import {
+  revocationEvents,
+  revokeActiveStandingApprovals,
+} from './revokeStandingApproval';
+
+/**
+ * Records a rollback, in its own transaction that takes the chain-head lock
+ * first: marks the version's deployments in that environment rolled back
+ * and revokes the environment's standing approvals.
+ */
+export async function recordRollback(
+  db: Knex,
+  input: RecordRollbackInput,
+  ctx: AuditContext,
+): Promise<Recorded<{ rollback: Rollback; revoked: StandingApproval[] }>> {
+  const now = ctx.now ?? new Date();
+  const row: DbRollbackRow = {
+    id: randomUUID(),
+    entity_ref: input.entityRef,
+    environment_id: input.environmentId,
+    from_version: input.fromVersion,
+    to_version: input.toVersion ?? null,
+    reason: input.reason,
+    incident_link: input.incidentLink ?? null,
+    recorded_by: ctx.actor,
+    recorded_at: now,
+  };
+  return await db.transaction(async tx => {
+    await lockChainHead(tx);
+    await tx(TABLES.rollbacks).insert(row);
+    const rolledBack = await tx<DbDeploymentRow>(TABLES.deployments)
+      .where({
+        entity_ref: input.entityRef,
+        environment_id: input.environmentId,
+        version: input.fromVersion,
+      })
+      .whereNull('rolled_back_at')
+      .orderBy('id')
+      .pluck('id');
+    for (const ids of chunks(rolledBack, IN_CHUNK_SIZE)) {
+      await tx<DbDeploymentRow>(TABLES.deployments)
+        .whereIn('id', ids)
+        .whereNull('rolled_back_at')
+        .update({ rolled_back_at: now, rollback_id: row.id });
+    }
+    const revoked = await revokeActiveStandingApprovals(
+      tx,
+      {
+        entityRef: input.entityRef,
+        environmentId: input.environmentId,
+        reason: `Rollback of ${input.fromVersion}: ${input.reason}`,
+      },
+      ctx,
+      now,
+    );
+    const events = await appendEvents(tx, ctx, now, [
+      {
+        type: 'rollback.recorded',
+        entityRef: input.entityRef,
+        environmentId: input.environmentId,
+        version: input.fromVersion,
+        summary: `Rolled back ${input.fromVersion} on ${input.environmentId}${
+          input.toVersion ? ` to ${input.toVersion}` : ''
+        }: ${input.reason}`,
+        payload: {
+          rollbackId: row.id,
+          fromVersion: input.fromVersion,
+          toVersion: input.toVersion,
+          incidentLink: input.incidentLink,
+          deploymentIds: rolledBack,
+        },
+      },
+      ...revocationEvents(
+        revoked,
+        `Rollback of ${input.fromVersion}: ${input.reason}`,
+      ),
+    ]);
+    return { value: { rollback: mapRollbackRow(row), revoked }, events };
+  });
+}
