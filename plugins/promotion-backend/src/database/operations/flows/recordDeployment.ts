@@ -10,7 +10,7 @@ import {
 } from '../../PromotionStore';
 import { DbDeploymentRow, TABLES } from '../../tables';
 import { appendEvents } from '../audit/appendEvents';
-import { lockChainHead } from '../audit/chainHead';
+import { lockFlowChain } from '../audit/chainHead';
 import { isUniqueViolation } from '../queryHelpers';
 import { getFlowFacts } from './getFlowFacts';
 
@@ -71,7 +71,7 @@ export async function recordDeployment(
       // chain under it, so the gate is evaluated on exactly the facts this
       // deployment commits against (a concurrent revocation is either seen
       // or waits for us).
-      await lockChainHead(tx);
+      await lockFlowChain(tx, input.entityRef);
       const unmetConditions = input.evaluateGate(
         await getFlowFacts(tx, input.entityRef),
       );

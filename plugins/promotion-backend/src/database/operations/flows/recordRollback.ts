@@ -9,7 +9,7 @@ import {
 } from '../../PromotionStore';
 import { DbDeploymentRow, DbRollbackRow, TABLES } from '../../tables';
 import { appendEvents } from '../audit/appendEvents';
-import { lockChainHead } from '../audit/chainHead';
+import { lockFlowChain } from '../audit/chainHead';
 import { chunks, IN_CHUNK_SIZE } from '../queryHelpers';
 import {
   revocationEvents,
@@ -39,7 +39,7 @@ export async function recordRollback(
     recorded_at: now,
   };
   return await db.transaction(async tx => {
-    await lockChainHead(tx);
+    await lockFlowChain(tx, input.entityRef);
     await tx(TABLES.rollbacks).insert(row);
     const rolledBack = await tx<DbDeploymentRow>(TABLES.deployments)
       .where({

@@ -4,7 +4,7 @@ import { mapStandingApprovalRow } from '../../mappers';
 import { AuditContext, Recorded } from '../../PromotionStore';
 import { DbStandingApprovalRow, TABLES } from '../../tables';
 import { appendEvents, NewAuditEvent } from '../audit/appendEvents';
-import { lockChainHead } from '../audit/chainHead';
+import { lockFlowChain } from '../audit/chainHead';
 import { oldestFirst } from '../queryHelpers';
 
 /** What to revoke: the active standing approvals of a flow for an environment, and why. */
@@ -87,7 +87,7 @@ export async function revokeStandingApproval(
 ): Promise<Recorded<StandingApproval[]>> {
   const now = ctx.now ?? new Date();
   return await db.transaction(async tx => {
-    await lockChainHead(tx);
+    await lockFlowChain(tx, input.entityRef);
     const revoked = await revokeActiveStandingApprovals(tx, input, ctx, now);
     const events = await appendEvents(
       tx,
