@@ -1,11 +1,10 @@
-import { Progress } from '@backstage/core-components';
+import { Link, Progress } from '@backstage/core-components';
 import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
 import Dialog from '@material-ui/core/Dialog';
 import DialogActions from '@material-ui/core/DialogActions';
 import DialogContent from '@material-ui/core/DialogContent';
 import DialogTitle from '@material-ui/core/DialogTitle';
-import Link from '@material-ui/core/Link';
 import List from '@material-ui/core/List';
 import ListItem from '@material-ui/core/ListItem';
 import ListItemText from '@material-ui/core/ListItemText';
@@ -109,8 +108,7 @@ function DeploymentTrailView(props: { trail: DeploymentTrail }) {
           <>
             {' ('}
             <Link
-              href={deployment.link}
-              target="_blank"
+              to={deployment.link}
               rel="noopener noreferrer"
             >
               deployment run
@@ -334,8 +332,7 @@ function CompletionList(props: {
                 {completion.evidenceLink && (
                   <>
                     <Link
-                      href={completion.evidenceLink}
-                      target="_blank"
+                      to={completion.evidenceLink}
                       rel="noopener noreferrer"
                     >
                       evidence

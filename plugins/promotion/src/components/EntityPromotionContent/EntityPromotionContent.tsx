@@ -1,6 +1,7 @@
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import {
   InfoCard,
+  Link,
   Progress,
   ResponseErrorPanel,
 } from '@backstage/core-components';
@@ -11,7 +12,6 @@ import {
 } from '@backstage/plugin-catalog-react';
 import Box from '@material-ui/core/Box';
 import Grid from '@material-ui/core/Grid';
-import Link from '@material-ui/core/Link';
 import List from '@material-ui/core/List';
 import ListItem from '@material-ui/core/ListItem';
 import ListItemText from '@material-ui/core/ListItemText';
@@ -258,8 +258,7 @@ function LadderCard(props: {
                         <>
                           {' — '}
                           <Link
-                            href={rollback.incidentLink}
-                            target="_blank"
+                            to={rollback.incidentLink}
                             rel="noopener noreferrer"
                           >
                             incident

@@ -1,5 +1,5 @@
+import { Link } from '@backstage/core-components';
 import Box from '@material-ui/core/Box';
-import Link from '@material-ui/core/Link';
 import ListItem from '@material-ui/core/ListItem';
 import ListItemIcon from '@material-ui/core/ListItemIcon';
 import ListItemText from '@material-ui/core/ListItemText';
@@ -79,8 +79,7 @@ export function ChecklistItemRow(props: ChecklistItemRowProps) {
                   <>
                     {' — '}
                     <Link
-                      href={completion.evidenceLink}
-                      target="_blank"
+                      to={completion.evidenceLink}
                       rel="noopener noreferrer"
                     >
                       evidence

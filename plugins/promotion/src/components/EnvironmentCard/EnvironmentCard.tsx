@@ -1,7 +1,6 @@
-import { InfoCard } from '@backstage/core-components';
+import { InfoCard, Link } from '@backstage/core-components';
 import { alertApiRef, useApi } from '@backstage/core-plugin-api';
 import Box from '@material-ui/core/Box';
-import Link from '@material-ui/core/Link';
 import List from '@material-ui/core/List';
 import Typography from '@material-ui/core/Typography';
 import Alert from '@material-ui/lab/Alert';
@@ -127,8 +126,7 @@ export function EnvironmentCard(props: EnvironmentCardProps) {
             <>
               {' — '}
               <Link
-                href={currentDeployment.link}
-                target="_blank"
+                to={currentDeployment.link}
                 rel="noopener noreferrer"
               >
                 deployment

@@ -1,5 +1,6 @@
 import {
   InfoCard,
+  Link,
   Progress,
   ResponseErrorPanel,
 } from '@backstage/core-components';
@@ -33,9 +34,9 @@ const noWrap = { whiteSpace: 'nowrap' } as const;
 function Evidence(props: { evidence: string }) {
   if (/^https?:\/\//.test(props.evidence)) {
     return (
-      <a href={props.evidence} target="_blank" rel="noopener noreferrer">
+      <Link to={props.evidence} rel="noopener noreferrer">
         evidence
-      </a>
+      </Link>
     );
   }
   return (
