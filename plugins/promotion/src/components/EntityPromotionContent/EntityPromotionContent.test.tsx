@@ -196,7 +196,7 @@ describe('EntityPromotionContent', () => {
       within(rollbacks).getByText(/^Production: 1.4.0/),
     ).toBeInTheDocument();
     expect(
-      within(rollbacks).getByRole('link', { name: 'incident' }),
+      within(rollbacks).getByRole('link', { name: /^incident/ }),
     ).toHaveAttribute('href', 'https://incidents.example.com/INC-4711');
     expectTextToWrap(
       within(rollbacks).getByText(text => text.startsWith(reason)),

@@ -44,7 +44,7 @@ describe('EnvironmentCard', () => {
     expect(within(checklist).getByText('Smoke tests')).toBeInTheDocument();
     expect(within(checklist).getByText(/All green/)).toBeInTheDocument();
     expect(
-      within(checklist).getByRole('link', { name: 'evidence' }),
+      within(checklist).getByRole('link', { name: /^evidence/ }),
     ).toHaveAttribute('href', 'https://ci.example.com/run/7');
     expect(
       within(checklist).getByText('Once for the flow'),
