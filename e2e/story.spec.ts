@@ -620,7 +620,7 @@ test.describe('the governance story through the portal', () => {
       .filter({ hasText: `“${smoke.title}”` });
     await expect(smokeDone).toContainText('completed by Alice Ng');
     await expect(
-      smokeDone.getByRole('link', { name: 'evidence' }),
+      smokeDone.getByRole('link', { name: /^evidence/ }),
     ).toHaveAttribute('href', evidence(V1, 'smoke-tests'));
     await expect(validated.getByRole('listitem')).toHaveCount(
       environments.test.checklist.length,
