@@ -82,7 +82,7 @@ export interface GateClientOptions {
 const MAX_RETRY_AFTER_MS = 30_000;
 const DEFAULT_RETRY_AFTER_MS = 5_000;
 
-function retryAfterMs(header: string | null): number {
+function parseRetryAfter(header: string | null): number {
   const seconds = Number(header);
   return Number.isFinite(seconds) && seconds >= 0
     ? Math.min(seconds * 1000, MAX_RETRY_AFTER_MS)
@@ -241,7 +241,7 @@ export class GateClient {
           `The Promotion backend is unavailable (503)${
             serverMessage ? `: ${serverMessage}` : ''
           }; try again later`,
-          retryAfterMs(res.headers.get('Retry-After')),
+          parseRetryAfter(res.headers.get('Retry-After')),
         );
       case 404:
         throw new GateCliError(

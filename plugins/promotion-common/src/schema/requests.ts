@@ -9,6 +9,10 @@ import { decisionKindSchema, deploymentStatusSchema } from './model';
  * `../api.ts` are inferred from them.
  */
 
+/** A high surrogate not followed by a low one, or a low one not preceded by a high one. */
+const LONE_SURROGATE =
+  /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 /**
  * Text every supported database stores exactly as it was received, so what
  * is hashed into the audit chain is what is read back: no unpaired UTF-16
@@ -17,12 +21,8 @@ import { decisionKindSchema, deploymentStatusSchema } from './model';
  * round-trips on PostgreSQL, SQLite and MySQL (utf8mb4).
  */
 export function isStorableText(value: string): boolean {
-  return !UNSTORABLE.test(value);
+  return !value.includes('\u0000') && !LONE_SURROGATE.test(value);
 }
-
-/** NUL, a high surrogate not followed by a low one, or a low one not preceded by a high one. */
-const UNSTORABLE =
-  /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 const STORABLE_TEXT_ERROR =
   'Contains a character that cannot be stored: an unpaired UTF-16 surrogate or NUL (U+0000)';
