@@ -1287,6 +1287,16 @@ describe.each(databases.eachSupportedId())(
       });
 
       it('a rollback revokes an approval granted while it waited for the chain', async () => {
+        await store.recordDeployment(
+          {
+            entityRef: FLOW,
+            environmentId: 'production',
+            version: '1.0.0',
+            status: 'succeeded',
+            evaluateGate: () => [],
+          },
+          as(PIPELINE, 0),
+        );
         // Another writer holds the chain head while it grants an approval.
         const tx = await knex.transaction();
         await tx(TABLES.auditChainHead)
@@ -1519,19 +1529,38 @@ describe.each(databases.eachSupportedId())(
           await store.listRollbacks({ from: at(3), to: at(3) }),
         ).toHaveLength(1);
 
+        // A version rolled back no longer stands: rolling it back again is
+        // a conflict, and records nothing.
+        const eventsBefore = (await allEvents()).length;
+        await expect(
+          store.recordRollback(
+            {
+              entityRef: FLOW,
+              environmentId: 'production',
+              fromVersion: '1.0.0',
+              reason: 'again',
+            },
+            as(ALICE, 4),
+          ),
+        ).rejects.toThrow(ConflictError);
+        expect(await allEvents()).toHaveLength(eventsBefore);
+        expect(await store.listRollbacks({ entityRef: FLOW })).toHaveLength(1);
+
         // Nothing left to revoke the second time.
         const second = await store.recordRollback(
           {
             entityRef: FLOW,
             environmentId: 'production',
-            fromVersion: '1.0.0',
+            fromVersion: '0.9.0',
             reason: 'again',
           },
           as(ALICE, 4),
         );
         expect(second.value.revoked).toEqual([]);
         expect(second.value.rollback.toVersion).toBeUndefined();
-        expect(second.events[0].payload.deploymentIds).toEqual([]);
+        expect(second.events[0].payload.deploymentIds).toEqual([
+          previous.value.id,
+        ]);
       });
     });
 

@@ -276,6 +276,12 @@ export class FlowActions {
    * Records a rollback: the environment goes back to the previous working
    * version, its standing approval is revoked (by the store, in the same
    * transaction) and the approvers are told.
+   *
+   * The checks here answer a version that was never deployed with a 400 and
+   * one already rolled back with a 409; they read outside the transaction,
+   * so the store checks again under the flow's lock that the version still
+   * stands: of concurrent rollbacks of one version, one wins and the others
+   * get a ConflictError.
    */
   async recordRollback(
     ref: CompoundEntityRef,
@@ -306,6 +312,17 @@ export class FlowActions {
       );
     }
     if (!standing.some(d => d.version === fromVersion)) {
+      const rolledBack = facts.deployments.some(
+        d =>
+          d.environmentId === environment.id &&
+          d.version === fromVersion &&
+          d.status === 'succeeded',
+      );
+      if (rolledBack) {
+        throw new ConflictError(
+          `Version ${fromVersion} no longer stands on ${environment.title}: it has already been rolled back`,
+        );
+      }
       throw new InputError(
         `body.fromVersion: version ${fromVersion} is not deployed to ${environment.title}`,
       );

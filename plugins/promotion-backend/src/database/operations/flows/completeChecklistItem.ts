@@ -87,8 +87,10 @@ export async function completeChecklistItem(
             kind: input.kind,
             itemId: input.itemId,
             scope: input.version === undefined ? 'flow' : 'version',
-            evidenceLink: input.evidenceLink,
-            note: input.note,
+            version: input.version ?? null,
+            completedBy: ctx.actor,
+            evidenceLink: input.evidenceLink ?? null,
+            note: input.note ?? null,
           },
         },
       ]);

@@ -35,7 +35,12 @@ export async function createSignOff(
         environmentId: input.environmentId,
         version: input.version,
         summary: input.comment,
-        payload: { signOffId: row.id },
+        payload: {
+          signOffId: row.id,
+          version: input.version,
+          signedOffBy: ctx.actor,
+          comment: input.comment,
+        },
       },
     ]);
     return { value: mapSignOffRow(row), events };

@@ -103,9 +103,11 @@ export async function recordDeployment(
             : `Deployment of ${input.version} to ${input.environmentId} ${input.status}`,
           payload: {
             deploymentId: row.id,
+            version: input.version,
             status: input.status,
-            link: input.link,
-            idempotencyKey: input.idempotencyKey,
+            link: input.link ?? null,
+            idempotencyKey: input.idempotencyKey ?? null,
+            reportedBy: ctx.actor,
             violation: deployment.violation,
             unmetConditions,
           },

@@ -1,3 +1,4 @@
+import { ConflictError } from '@backstage/errors';
 import { Rollback, StandingApproval } from '@promotion/plugin-promotion-common';
 import { Knex } from 'knex';
 import { randomUUID } from 'node:crypto';
@@ -17,9 +18,38 @@ import {
 } from './revokeStandingApproval';
 
 /**
+ * A ConflictError unless the version stands in the environment: deployed
+ * there successfully and not rolled back. Read under the flow's chain lock,
+ * so of two rollbacks of the same version only the first finds it standing.
+ */
+async function checkStanding(
+  tx: Knex.Transaction,
+  input: RecordRollbackInput,
+): Promise<void> {
+  const succeeded = () =>
+    tx<DbDeploymentRow>(TABLES.deployments).where({
+      entity_ref: input.entityRef,
+      environment_id: input.environmentId,
+      version: input.fromVersion,
+      status: 'succeeded',
+    });
+  if (await succeeded().whereNull('rolled_back_at').first('id')) {
+    return;
+  }
+  const rolledBack = await succeeded().first('id');
+  throw new ConflictError(
+    rolledBack
+      ? `Version ${input.fromVersion} of ${input.entityRef} no longer stands on ${input.environmentId}: it has already been rolled back`
+      : `Version ${input.fromVersion} of ${input.entityRef} is not deployed to ${input.environmentId}, so there is nothing to roll back`,
+  );
+}
+
+/**
  * Records a rollback, in its own transaction that takes the chain-head lock
- * first: marks the version's deployments in that environment rolled back
- * and revokes the environment's standing approvals.
+ * first and then checks that the version still stands in the environment
+ * (a ConflictError otherwise: a concurrent rollback got there first); marks
+ * the version's deployments in that environment rolled back and revokes the
+ * environment's standing approvals.
  */
 export async function recordRollback(
   db: Knex,
@@ -40,6 +70,7 @@ export async function recordRollback(
   };
   return await db.transaction(async tx => {
     await lockFlowChain(tx, input.entityRef);
+    await checkStanding(tx, input);
     await tx(TABLES.rollbacks).insert(row);
     const rolledBack = await tx<DbDeploymentRow>(TABLES.deployments)
       .where({
@@ -78,8 +109,10 @@ export async function recordRollback(
         payload: {
           rollbackId: row.id,
           fromVersion: input.fromVersion,
-          toVersion: input.toVersion,
-          incidentLink: input.incidentLink,
+          toVersion: input.toVersion ?? null,
+          reason: input.reason,
+          incidentLink: input.incidentLink ?? null,
+          recordedBy: ctx.actor,
           deploymentIds: rolledBack,
         },
       },

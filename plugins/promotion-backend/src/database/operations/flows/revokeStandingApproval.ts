@@ -69,7 +69,8 @@ export function revocationEvents(
     summary: `Standing approval of ${approval.entityRef} into ${approval.environmentId} revoked: ${reason}`,
     payload: {
       standingApprovalId: approval.id,
-      requestId: approval.requestId,
+      requestId: approval.requestId ?? null,
+      revokedBy: approval.revokedBy,
       reason,
     },
   }));

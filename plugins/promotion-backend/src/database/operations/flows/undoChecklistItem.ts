@@ -65,7 +65,8 @@ export async function undoChecklistItem(
           completionId: existing.id,
           kind: input.kind,
           itemId: input.itemId,
-          reason: input.reason,
+          undoneBy: ctx.actor,
+          reason: input.reason ?? null,
         },
       },
     ]);

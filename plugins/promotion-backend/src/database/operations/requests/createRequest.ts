@@ -68,7 +68,9 @@ export async function createRequest(
           summary: `Requested promotion of ${input.version} into ${input.environmentId}: ${input.dossier.why}`,
           payload: {
             requestId: row.id,
+            status: row.status,
             revision: 1,
+            requestedBy: ctx.actor,
             dossier: input.dossier,
             dossierHash: row.dossier_hash,
             expiresAt: input.expiresAt.toISOString(),

@@ -97,6 +97,8 @@ export async function decide(
             requestId: current.id,
             decisionId: decisionRow.id,
             decision: input.decision,
+            decidedBy: ctx.actor,
+            comment: input.comment,
             revision,
             dossierHash: current.dossier_hash,
           },
@@ -108,7 +110,12 @@ export async function decide(
           type: 'request.rejected',
           ...about,
           summary: `Promotion of ${current.version} into ${current.environment_id} rejected by ${ctx.actor}: ${input.comment}`,
-          payload: { requestId: current.id, decisionId: decisionRow.id },
+          payload: {
+            requestId: current.id,
+            status: 'rejected',
+            revision,
+            decisionId: decisionRow.id,
+          },
         });
       } else {
         const approvals = await tx<DbDecisionRow>(TABLES.decisions)
@@ -131,6 +138,8 @@ export async function decide(
             } approved by ${approvers.join(', ')}`,
             payload: {
               requestId: current.id,
+              status: 'approved',
+              revision,
               approvers,
               minApprovers: input.minApprovers,
               dossierHash: current.dossier_hash,

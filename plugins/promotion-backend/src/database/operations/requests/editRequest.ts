@@ -65,6 +65,7 @@ export async function editRequest(
         }`,
         payload: {
           requestId: request.id,
+          status: request.status,
           revision: request.revision,
           dossier: input.dossier,
           dossierHash: newHash,

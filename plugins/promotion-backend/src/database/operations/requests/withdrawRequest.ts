@@ -25,7 +25,12 @@ export async function withdrawRequest(
         summary: ctx.reason
           ? `Withdrew the promotion request: ${ctx.reason}`
           : 'Withdrew the promotion request',
-        payload: { requestId, reason: ctx.reason },
+        payload: {
+          requestId,
+          status: request.status,
+          revision: request.revision,
+          reason: ctx.reason ?? null,
+        },
       },
     ]);
     return { value: request, events };
