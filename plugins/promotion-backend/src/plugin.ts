@@ -9,6 +9,7 @@ import {
   promotionPermissions,
   readPromotionConfig,
 } from '@promotion/plugin-promotion-common';
+import { AuditKeyring } from './audit/auditKeyring';
 import { DatabasePromotionStore } from './database/DatabasePromotionStore';
 import { PromotionNotifier } from './notifications/PromotionNotifier';
 import { PromotionService } from './service/PromotionService';
@@ -61,7 +62,12 @@ export const promotionPlugin = createBackendPlugin({
         );
         permissionsRegistry.addPermissions(promotionPermissions);
 
-        const store = await DatabasePromotionStore.create({ database });
+        // The key of the audit chain; a start-up error in production without one.
+        const keyring = AuditKeyring.fromConfig(config, { logger });
+        const store = await DatabasePromotionStore.create({
+          database,
+          keyring,
+        });
         const service = PromotionService.create({
           store,
           config: promotionConfig,

@@ -2,6 +2,9 @@ import type { z } from 'zod';
 import type {
   approvalModeSchema,
   approvalRuleSchema,
+  auditBreakSchema,
+  auditChainHeadSchema,
+  auditCheckpointSchema,
   auditEventRefSchema,
   auditEventSchema,
   auditEventTypeSchema,
@@ -136,6 +139,15 @@ export type AuditEventType = z.infer<typeof auditEventTypeSchema>;
 export type AuditEvent = z.infer<typeof auditEventSchema>;
 
 export type ChainVerification = z.infer<typeof chainVerificationSchema>;
+
+/** One break the audit verification found. */
+export type AuditBreak = z.infer<typeof auditBreakSchema>;
+
+/** The head of a flow's audit chain. */
+export type AuditChainHead = z.infer<typeof auditChainHeadSchema>;
+
+/** A signed record of every flow chain's head, kept outside the database. */
+export type AuditCheckpoint = z.infer<typeof auditCheckpointSchema>;
 
 // ---------------------------------------------------------------------------
 // The gate

@@ -1,7 +1,14 @@
 /*
- * The tamper-evident audit trail: every audit event carries the hash of the
- * event before it, and its own hash covers everything it says. Editing or
- * deleting a stored event breaks the chain, which `verifyChain` detects.
+ * The tamper-evident audit trail: every flow has its own chain of audit
+ * events; every event carries the link of the event before it in its flow
+ * (`previousHash`) and its own link (`hash`), an HMAC-SHA256 under the audit
+ * signing key (see `auditKeyring.ts`) of everything it says. Editing,
+ * deleting or forging a stored event breaks the chain, which `verifyChain`
+ * detects; without the key, a database writer cannot recompute the links.
+ *
+ * Events recorded before the keyed chain (key id `sha256-legacy`) carry the
+ * unkeyed sha256 of `computeEventHash`, chained globally: they are verified
+ * with that algorithm as a legacy prefix.
  *
  * Pure functions, no I/O.
  */
@@ -69,6 +76,66 @@ export function computeEventHash(event: HashedAuditEventFields): string {
       previousHash: event.previousHash,
     }),
   );
+}
+
+/** The key id of the events and heads recorded before the keyed chain: unkeyed sha256. */
+export const LEGACY_KEY_ID = 'sha256-legacy';
+
+/** The fields of an audit event that its keyed link covers. */
+export interface LinkedAuditEventFields extends HashedAuditEventFields {
+  /** Position in the chain of its flow, from 1. */
+  chainSeq: number;
+  /** The signing key of the link. */
+  keyId: string;
+}
+
+/**
+ * The text an event's keyed link is the HMAC of: the canonical JSON of
+ * `{ link: 'promotion-audit-event/v1', seq, chainSeq, keyId, id, type,
+ * entityRef, environmentId, version, actor, occurredAt, summary, payload,
+ * previousHash }`. The `link` member keeps it apart from any other signed text.
+ */
+export function eventLinkText(event: LinkedAuditEventFields): string {
+  return canonicalJson({
+    link: 'promotion-audit-event/v1',
+    seq: event.seq,
+    chainSeq: event.chainSeq,
+    keyId: event.keyId,
+    id: event.id,
+    type: event.type,
+    entityRef: event.entityRef,
+    environmentId: event.environmentId,
+    version: event.version,
+    actor: event.actor,
+    occurredAt: event.occurredAt,
+    summary: event.summary,
+    payload: event.payload,
+    previousHash: event.previousHash,
+  });
+}
+
+/** The head of a flow chain: its last event. */
+export interface ChainHead {
+  entityRef: string;
+  chainSeq: number;
+  seq: number;
+  link: string;
+}
+
+/** The text a flow chain head's HMAC is of. */
+export function chainHeadText(head: ChainHead): string {
+  return canonicalJson({
+    head: 'promotion-audit-chain/v1',
+    entityRef: head.entityRef,
+    chainSeq: head.chainSeq,
+    seq: head.seq,
+    link: head.link,
+  });
+}
+
+/** sha256 (hex) of a text: a checkpoint's digest. */
+export function sha256Hex(text: string): string {
+  return sha256(text);
 }
 
 /** sha256 (hex) of the canonical JSON of a dossier; approvals bind to it. */

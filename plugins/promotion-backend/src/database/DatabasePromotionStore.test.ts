@@ -9,8 +9,10 @@ import {
 import { Knex } from 'knex';
 import { randomUUID } from 'node:crypto';
 import {
+  chainHeadText,
   computeEventHash,
   dossierHash,
+  eventLinkText,
   GENESIS_HASH,
 } from '../audit/hashChain';
 import { waitUntilBlockedOnLocks } from './__testUtils__/lockWaits';
@@ -19,6 +21,8 @@ import {
   DATABASE_HOOK_TIMEOUT_MS,
   DATABASE_TEST_TIMEOUT_MS,
 } from './__testUtils__/testDatabases';
+import { testKeyring } from '../audit/__testUtils__/testKeyring';
+import { lockFlowChain } from './operations/audit/chainHead';
 import { DatabasePromotionStore } from './DatabasePromotionStore';
 import { AuditContext, DecideInput } from './PromotionStore';
 import { TABLES } from './tables';
@@ -74,6 +78,7 @@ describe.each(databases.eachSupportedId())(
     beforeEach(async () => {
       knex = await databases.init(databaseId);
       store = await DatabasePromotionStore.create({
+        keyring: testKeyring(),
         database: { getClient: async () => knex, migrations: { skip: false } },
       });
     }, DATABASE_HOOK_TIMEOUT_MS);
@@ -130,12 +135,14 @@ describe.each(databases.eachSupportedId())(
         const fresh = await databases.init(databaseId);
         try {
           await DatabasePromotionStore.create({
+            keyring: testKeyring(),
             database: {
               getClient: async () => fresh,
               migrations: { skip: true },
             },
           });
           await DatabasePromotionStore.create({
+            keyring: testKeyring(),
             database: { getClient: async () => fresh },
             skipMigrations: true,
           });
@@ -1297,11 +1304,9 @@ describe.each(databases.eachSupportedId())(
           },
           as(PIPELINE, 0),
         );
-        // Another writer holds the chain head while it grants an approval.
+        // Another writer holds the flow's chain head while it grants an approval.
         const tx = await knex.transaction();
-        await tx(TABLES.auditChainHead)
-          .where({ id: 1 })
-          .update({ seq: tx.ref('seq') });
+        await lockFlowChain(tx, FLOW);
         const rollback = Promise.allSettled([
           store.recordRollback(
             {
@@ -1343,11 +1348,9 @@ describe.each(databases.eachSupportedId())(
           approve(request.id, { grantsStandingApproval: true }),
           as(BOB, 1),
         );
-        // A writer holds the chain lock while it revokes the standing approval.
+        // A writer holds the flow's chain lock while it revokes the standing approval.
         const tx = await knex.transaction();
-        await tx(TABLES.auditChainHead)
-          .where({ id: 1 })
-          .update({ seq: tx.ref('seq') });
+        await lockFlowChain(tx, FLOW);
         const seen: FlowFacts[] = [];
         const deployment = store.recordDeployment(
           {
@@ -1673,24 +1676,56 @@ describe.each(databases.eachSupportedId())(
         ).rejects.toThrow(InputError);
       });
 
-      it('returns events exactly as stored and hashed', async () => {
+      // The chain is keyed per flow since 20261127000000_keyed_audit_chain:
+      // these tests pinned the unkeyed global chain and now check the keyed
+      // one, naming every break rather than the first.
+
+      it('returns events exactly as stored and linked', async () => {
         await recordEvents();
+        const keyring = testKeyring();
+        const rows = await knex(TABLES.auditEvents).orderBy('seq', 'asc');
         const events = await allEvents();
-        let previousHash = GENESIS_HASH;
-        for (const event of events) {
-          expect(event.previousHash).toBe(previousHash);
-          expect(computeEventHash(event)).toBe(event.hash);
-          previousHash = event.hash;
+        expect(events.map(e => e.seq)).toEqual(rows.map(r => Number(r.seq)));
+        const last = new Map<string, { chainSeq: number; link: string }>();
+        for (const [i, event] of events.entries()) {
+          const flow = last.get(event.entityRef) ?? {
+            chainSeq: 0,
+            link: GENESIS_HASH,
+          };
+          const chainSeq = Number(rows[i].chain_seq);
+          expect(chainSeq).toBe(flow.chainSeq + 1);
+          expect(rows[i].key_id).toBe('test');
+          expect(event.previousHash).toBe(flow.link);
+          expect(
+            keyring.check(
+              eventLinkText({ ...event, chainSeq, keyId: 'test' }),
+              'test',
+              event.hash,
+            ),
+          ).toBe('valid');
+          expect(computeEventHash(event)).not.toBe(event.hash);
+          last.set(event.entityRef, { chainSeq, link: event.hash });
         }
-        const head = await knex(TABLES.auditChainHead).first();
-        expect(Number(head.seq)).toBe(7);
-        expect(head.hash).toBe(previousHash);
+        const heads = await knex(TABLES.auditChains).orderBy('entity_ref');
+        expect(
+          heads.map(h => [h.entity_ref, Number(h.chain_seq), h.link]),
+        ).toEqual(
+          [...last.entries()]
+            .sort(([a], [b]) => (a < b ? -1 : 1))
+            .map(([ref, flow]) => [ref, flow.chainSeq, flow.link]),
+        );
+        // The legacy head is no longer written.
+        const legacy = await knex(TABLES.auditChainHead).first();
+        expect(Number(legacy.seq)).toBe(0);
       });
 
       it('verifies an intact chain', async () => {
         expect(await store.verifyChain()).toEqual({
           intact: true,
           eventsChecked: 0,
+          flowsChecked: 0,
+          breaks: [],
+          breaksTruncated: false,
           verifiedAt: expect.any(String),
         });
         await recordEvents();
@@ -1702,25 +1737,30 @@ describe.each(databases.eachSupportedId())(
         expect(await store.verifyChain()).toEqual({
           intact: true,
           eventsChecked: 11,
+          flowsChecked: 2,
+          breaks: [],
+          breaksTruncated: false,
           verifiedAt: expect.any(String),
         });
       });
+
+      // recordEvents: seq 1, 4, 7 on OTHER_FLOW; 2, 3, 5, 6 on FLOW.
 
       it('detects an edited event', async () => {
         await recordEvents();
         await knex(TABLES.auditEvents)
           .where({ seq: 4 })
           .update({ summary: 'Nothing to see here' });
-        expect(await store.verifyChain()).toEqual({
+        expect(await store.verifyChain()).toMatchObject({
           intact: false,
-          eventsChecked: 3,
+          eventsChecked: 7,
           firstBrokenSeq: 4,
-          problem: expect.stringMatching(/Event 4 was altered/),
-          verifiedAt: expect.any(String),
+          problem: expect.stringMatching(/Event #4 .* was altered/),
+          breaks: [{ kind: 'event-altered', seq: 4, entityRef: OTHER_FLOW }],
         });
       });
 
-      it('detects an edited event whose hash was recomputed', async () => {
+      it('detects an edited event whose hash was recomputed without the key', async () => {
         await recordEvents();
         const [event] = (
           await store.listEvents({ order: 'asc', limit: 3 })
@@ -1731,8 +1771,12 @@ describe.each(databases.eachSupportedId())(
           .update({ actor: forged.actor, hash: computeEventHash(forged) });
         expect(await store.verifyChain()).toMatchObject({
           intact: false,
-          firstBrokenSeq: 4,
-          problem: expect.stringMatching(/does not link/),
+          firstBrokenSeq: 3,
+          problem: expect.stringMatching(/unkeyed sha256/),
+          breaks: [
+            { kind: 'link-forged', seq: 3, entityRef: FLOW },
+            { kind: 'link-forged', seq: 5, entityRef: FLOW },
+          ],
         });
       });
 
@@ -1741,9 +1785,12 @@ describe.each(databases.eachSupportedId())(
         await knex(TABLES.auditEvents).where({ seq: 5 }).delete();
         expect(await store.verifyChain()).toMatchObject({
           intact: false,
-          eventsChecked: 4,
-          firstBrokenSeq: 5,
-          problem: expect.stringMatching(/Event 5 is missing/),
+          eventsChecked: 6,
+          firstBrokenSeq: 6,
+          problem: expect.stringMatching(
+            /missing the event\(s\) at position 3/,
+          ),
+          breaks: [{ kind: 'event-missing', seq: 6, entityRef: FLOW }],
         });
       });
 
@@ -1754,13 +1801,15 @@ describe.each(databases.eachSupportedId())(
           intact: false,
           eventsChecked: 5,
           firstBrokenSeq: 6,
-          problem: expect.stringMatching(
-            /ends at event 5, but 7 event\(s\) were recorded/,
-          ),
+          // The heads are checked in the order of their flows.
+          breaks: [
+            { kind: 'chain-truncated', seq: 7, entityRef: OTHER_FLOW },
+            { kind: 'chain-truncated', seq: 6, entityRef: FLOW },
+          ],
         });
       });
 
-      it('detects an edited last event whose hash was recomputed', async () => {
+      it('detects an edited last event whose hash was recomputed without the key', async () => {
         await recordEvents();
         const [last] = (await store.listEvents({ limit: 1 })).items;
         const forged = { ...last, summary: 'Nothing to see here' };
@@ -1771,7 +1820,10 @@ describe.each(databases.eachSupportedId())(
           intact: false,
           eventsChecked: 7,
           firstBrokenSeq: 7,
-          problem: expect.stringMatching(/does not match the last event/),
+          breaks: [
+            { kind: 'link-forged', seq: 7, entityRef: OTHER_FLOW },
+            { kind: 'head-altered', seq: 7, entityRef: OTHER_FLOW },
+          ],
         });
       });
 
@@ -1796,6 +1848,8 @@ describe.each(databases.eachSupportedId())(
           occurred_at: new Date(fields.occurredAt),
           summary: fields.summary,
           payload: JSON.stringify(fields.payload),
+          chain_seq: 4,
+          key_id: 'test',
           previous_hash: fields.previousHash,
           hash: computeEventHash(fields),
         });
@@ -1803,7 +1857,10 @@ describe.each(databases.eachSupportedId())(
           intact: false,
           eventsChecked: 8,
           firstBrokenSeq: 8,
-          problem: expect.stringMatching(/chain head \(event 7\)/),
+          breaks: [
+            { kind: 'link-forged', seq: 8, entityRef: OTHER_FLOW },
+            { kind: 'event-inserted', seq: 8, entityRef: OTHER_FLOW },
+          ],
         });
       });
 
@@ -1821,6 +1878,7 @@ describe.each(databases.eachSupportedId())(
 
       it('verifies chains longer than one batch', async () => {
         // Builds 2,100 valid events directly, to cross two batch boundaries.
+        const keyring = testKeyring();
         const rows = [];
         let previousHash = GENESIS_HASH;
         for (let seq = 1; seq <= 2100; seq++) {
@@ -1837,7 +1895,9 @@ describe.each(databases.eachSupportedId())(
             payload: { n: seq },
             previousHash,
           };
-          const hash = computeEventHash(fields);
+          const { mac: hash } = keyring.sign(
+            eventLinkText({ ...fields, chainSeq: seq, keyId: 'test' }),
+          );
           rows.push({
             id: fields.id,
             seq,
@@ -1849,15 +1909,33 @@ describe.each(databases.eachSupportedId())(
             occurred_at: at(seq),
             summary: fields.summary,
             payload: JSON.stringify(fields.payload),
+            chain_seq: seq,
+            key_id: 'test',
             previous_hash: previousHash,
             hash,
           });
           previousHash = hash;
         }
         await knex.batchInsert(TABLES.auditEvents, rows, 100);
-        await knex(TABLES.auditChainHead)
-          .where({ id: 1 })
-          .update({ seq: 2100, hash: previousHash });
+        if (knex.client.dialect === 'postgresql') {
+          // Explicit seq values do not advance PostgreSQL's sequence.
+          await knex.raw(
+            `select setval(pg_get_serial_sequence(?, 'seq'), 2100)`,
+            [TABLES.auditEvents],
+          );
+        }
+        const head = { entityRef: FLOW, chainSeq: 2100, seq: 2100 };
+        const signed = keyring.sign(
+          chainHeadText({ ...head, link: previousHash }),
+        );
+        await knex(TABLES.auditChains).insert({
+          entity_ref: FLOW,
+          chain_seq: 2100,
+          seq: 2100,
+          link: previousHash,
+          key_id: signed.keyId,
+          mac: signed.mac,
+        });
 
         expect(await store.verifyChain()).toMatchObject({
           intact: true,
@@ -1884,8 +1962,9 @@ describe.each(databases.eachSupportedId())(
           .update({ summary: 'changed' });
         expect(await store.verifyChain()).toMatchObject({
           intact: false,
-          eventsChecked: 1499,
+          eventsChecked: 2101,
           firstBrokenSeq: 1500,
+          breaks: [{ kind: 'event-altered', seq: 1500 }],
         });
       });
     });

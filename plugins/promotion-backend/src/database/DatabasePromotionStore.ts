@@ -3,6 +3,7 @@ import {
   resolvePackagePath,
 } from '@backstage/backend-plugin-api';
 import {
+  AuditCheckpoint,
   AuditEvent,
   ChainVerification,
   ChecklistCompletion,
@@ -16,7 +17,14 @@ import {
   StandingApproval,
 } from '@promotion/plugin-promotion-common';
 import { Knex } from 'knex';
-import { listEvents, verifyChain } from './operations/audit';
+import { AuditKeyring } from '../audit/auditKeyring';
+import {
+  createCheckpoint,
+  latestCheckpoint,
+  listEvents,
+  verifyAudit,
+} from './operations/audit';
+import { bindAuditKeyring } from './operations/audit/keyringBinding';
 import {
   completeChecklistItem,
   createSignOff,
@@ -55,6 +63,7 @@ import {
   Recorded,
   RecordRollbackInput,
   UndoChecklistItemInput,
+  VerifyChainOptions,
 } from './PromotionStore';
 
 const migrationsDir = resolvePackagePath(
@@ -74,33 +83,42 @@ const migrationsDir = resolvePackagePath(
  * (`where id = ? and status = 'pending' and revision = ?`) so that it holds
  * the row lock before it reads anything else; the loser of a race updates
  * no row and gets a ConflictError. Audit events are appended last, under the
- * lock of the single chain-head row, so appends are serialised and the chain
- * has no gaps and no forks.
+ * lock of their flow's chain-head row (`promotion_audit_chains`), so the
+ * appends to one flow are serialised and its chain has no gaps and no forks,
+ * while writes on different flows proceed in parallel (there is no
+ * plugin-wide lock).
  *
- * Revocations (and rollbacks, which revoke) take the chain-head lock first
- * instead: they act on every active standing approval of an environment, a
- * set that a concurrent approval may grow. Holding the head lock before
- * reading that set means every grant whose events precede the revocation in
- * the chain is seen and revoked, and every later grant comes after it. This
- * cannot deadlock: the rows they lock (existing deployments and standing
- * approvals, by id) are never locked by a transaction that then waits for
- * the head. Deployments take it first too, so that the gate is evaluated on
- * the facts they commit against.
+ * Revocations (and rollbacks, which revoke) take their flow's chain-head
+ * lock first instead: they act on every active standing approval of an
+ * environment of the flow, a set that a concurrent approval of that flow may
+ * grow. Holding the flow's head lock before reading that set means every
+ * grant whose events precede the revocation in the flow chain is seen and
+ * revoked, and every later grant comes after it. This cannot deadlock: the
+ * rows they lock (existing deployments and standing approvals, by id) are
+ * never locked by a transaction that then waits for the head. Deployments
+ * take it first too, so that the gate is evaluated on the facts they commit
+ * against.
  */
 export class DatabasePromotionStore implements PromotionStore {
   static async create(options: {
     database: DatabaseService;
+    /** The key of the audit chain (`AuditKeyring.fromConfig`). */
+    keyring: AuditKeyring;
     skipMigrations?: boolean;
   }): Promise<DatabasePromotionStore> {
-    const { database, skipMigrations } = options;
+    const { database, keyring, skipMigrations } = options;
     const client = await database.getClient();
     if (!database.migrations?.skip && !skipMigrations) {
       await client.migrate.latest({ directory: migrationsDir });
     }
-    return new DatabasePromotionStore(client);
+    bindAuditKeyring(client, keyring);
+    return new DatabasePromotionStore(client, keyring);
   }
 
-  private constructor(private readonly db: Knex) {}
+  private constructor(
+    private readonly db: Knex,
+    private readonly keyring: AuditKeyring,
+  ) {}
 
   // Flow facts: deployments, checklist items, sign-offs
 
@@ -227,7 +245,20 @@ export class DatabasePromotionStore implements PromotionStore {
     return listEvents(this.db, options);
   }
 
-  async verifyChain(): Promise<ChainVerification> {
-    return verifyChain(this.db);
+  async verifyChain(
+    options: VerifyChainOptions = {},
+  ): Promise<ChainVerification> {
+    return verifyAudit(this.db, this.keyring, options);
+  }
+
+  async createCheckpoint(ctx: {
+    actor: string;
+    now?: Date;
+  }): Promise<AuditCheckpoint> {
+    return createCheckpoint(this.db, this.keyring, ctx);
+  }
+
+  async latestCheckpoint(): Promise<AuditCheckpoint | undefined> {
+    return latestCheckpoint(this.db);
   }
 }

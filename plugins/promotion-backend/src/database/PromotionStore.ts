@@ -1,4 +1,5 @@
 import {
+  AuditCheckpoint,
   AuditEvent,
   AuditEventType,
   ChainVerification,
@@ -253,8 +254,26 @@ export interface PromotionStore {
    * bounds on `occurredAt`.
    */
   listEvents(options: ListEventsOptions): Promise<Page<AuditEvent>>;
-  /** Walks the whole chain in order, in pages, recomputing every hash. */
-  verifyChain(): Promise<ChainVerification>;
+  /**
+   * Verifies the audit trail in one consistent snapshot: every flow chain,
+   * streamed in pages, every break listed (up to a limit); against a
+   * checkpoint, also that no chain was truncated or rewritten since.
+   */
+  verifyChain(options?: VerifyChainOptions): Promise<ChainVerification>;
+  /** Signs and stores a checkpoint of every flow chain's head. */
+  createCheckpoint(ctx: {
+    actor: string;
+    now?: Date;
+  }): Promise<AuditCheckpoint>;
+  /** The latest stored checkpoint. */
+  latestCheckpoint(): Promise<AuditCheckpoint | undefined>;
+}
+
+export interface VerifyChainOptions {
+  /** A checkpoint kept outside the database, to check the chains against. */
+  checkpoint?: AuditCheckpoint;
+  /** Breaks listed at most (default 100); `breaksTruncated` says more were found. */
+  maxBreaks?: number;
 }
 
 export type { AuditEventType };

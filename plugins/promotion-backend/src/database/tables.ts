@@ -14,7 +14,11 @@ export const TABLES = {
   standingApprovals: 'promotion_standing_approvals',
   rollbacks: 'promotion_rollbacks',
   auditEvents: 'promotion_audit_events',
+  /** The frozen head of the legacy (unkeyed, global) chain; no longer written. */
   auditChainHead: 'promotion_audit_chain_head',
+  auditChains: 'promotion_audit_chains',
+  auditChainLocks: 'promotion_audit_chain_locks',
+  auditCheckpoints: 'promotion_audit_checkpoints',
 } as const;
 
 /** What a timestamp column returns, depending on the database. */
@@ -126,6 +130,7 @@ export interface DbRollbackRow {
 
 export interface DbAuditEventRow {
   id: string;
+  /** Auto-increment: unique and increasing, with gaps where a transaction rolled back. */
   seq: number | string;
   type: string;
   entity_ref: string;
@@ -136,10 +141,41 @@ export interface DbAuditEventRow {
   summary: string;
   /** JSON object. */
   payload: string;
+  /** Position in the chain of its flow, from 1. */
+  chain_seq: number | string;
+  /** The signing key of the link, or `sha256-legacy` (unkeyed, recorded before the keyed chain). */
+  key_id: string;
+  /** The link of the event before it in its flow (legacy: in the global chain). */
   previous_hash: string;
+  /** Its link (legacy: its unkeyed sha256). */
   hash: string;
 }
 
+/** The head of one flow chain. */
+export interface DbAuditChainRow {
+  entity_ref: string;
+  chain_seq: number | string;
+  seq: number | string;
+  link: string;
+  key_id: string;
+  /** HMAC of the head; '' for `sha256-legacy` heads the migration created. */
+  mac: string;
+}
+
+export interface DbAuditCheckpointRow {
+  id: string;
+  created_at: DbTimestamp;
+  created_by: string;
+  digest: string;
+  key_id: string;
+  mac: string;
+  flows: number | string;
+  events: number | string;
+  /** JSON AuditCheckpoint. */
+  body: string;
+}
+
+/** The legacy chain head (migration 20261121000000_init), frozen by 20261127000000_keyed_audit_chain. */
 export interface DbAuditChainHeadRow {
   id: number;
   seq: number | string;

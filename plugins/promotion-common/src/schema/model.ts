@@ -301,11 +301,73 @@ export const auditEventPageSchema = z.object({
   ...pageInfoSchema.shape,
 });
 
+/**
+ * One break verification found: what (`kind`), in words (`message`, naming
+ * the table and row or the event seq), and where.
+ */
+export const auditBreakSchema = z.object({
+  /** `event-altered`, `event-missing`, `event-inserted`, `link-forged`, `unknown-key`, `chain-truncated`, `head-altered`, `checkpoint-mismatch`, `state-altered`, `state-missing`, `state-unrecorded`. */
+  kind: z.string(),
+  message: z.string(),
+  /** The audit event's seq, where one is concerned. */
+  seq: z.number().int().optional(),
+  /** The flow. */
+  entityRef: z.string().optional(),
+  /** The table of a state row. */
+  table: z.string().optional(),
+  rowId: z.string().optional(),
+});
+
+/** The head of a flow's audit chain: its last event. */
+export const auditChainHeadSchema = z.object({
+  entityRef: z.string(),
+  /** Position of the last event in the flow chain. */
+  chainSeq: z.number().int().nonnegative(),
+  /** Seq of the last event. */
+  seq: z.number().int().nonnegative(),
+  /** Link of the last event. */
+  link: z.string().regex(/^[0-9a-f]{64}$/),
+});
+
+/**
+ * A signed record of every flow chain's head, for an auditor to keep outside
+ * the database and verify against later.
+ */
+export const auditCheckpointSchema = z.object({
+  id: z.string().uuid(),
+  createdAt: timestamp,
+  createdBy: z.string(),
+  heads: z.array(auditChainHeadSchema),
+  /** Number of flow chains. */
+  flows: z.number().int().nonnegative(),
+  /** Events in the chains (sum of the heads' positions). */
+  events: z.number().int().nonnegative(),
+  /** sha256 of the canonical JSON of `{ id, createdAt, createdBy, heads }`. */
+  digest: z.string().regex(/^[0-9a-f]{64}$/),
+  /** The signing key of `mac`. */
+  keyId: z.string(),
+  /** HMAC-SHA256 of the digest under the audit signing key. */
+  mac: z.string().regex(/^[0-9a-f]{64}$/),
+});
+
 export const chainVerificationSchema = z.object({
   intact: z.boolean(),
   eventsChecked: z.number().int(),
   /** Where the chain first breaks. */
   firstBrokenSeq: z.number().int().optional(),
+  /** The first break, in words. */
   problem: z.string().optional(),
   verifiedAt: timestamp,
+  /** Every break found, up to a limit. */
+  breaks: z.array(auditBreakSchema).optional(),
+  /** More breaks were found than are listed. */
+  breaksTruncated: z.boolean().optional(),
+  /** Flow chains checked. */
+  flowsChecked: z.number().int().optional(),
+  /** State rows checked against the events that recorded them. */
+  rowsChecked: z.number().int().optional(),
+  /** The checkpoint the chains were also checked against. */
+  checkpoint: z
+    .object({ id: z.string(), digest: z.string(), createdAt: timestamp })
+    .optional(),
 });

@@ -136,6 +136,7 @@ export class AuditTrail {
     });
   }
 
+  /** Verifies the whole trail in one snapshot and lists every break. */
   async verifyChain(ctx: CallContext): Promise<ChainVerification> {
     await this.#parts.authorizer.authorizeAuditRead(ctx.credentials);
     return this.#parts.store.verifyChain();

@@ -1,12 +1,13 @@
 import { AuditEvent, AuditEventType } from '@promotion/plugin-promotion-common';
 import { Knex } from 'knex';
 import { randomUUID } from 'node:crypto';
-import { computeEventHash } from '../../../audit/hashChain';
+import { chainHeadText, eventLinkText } from '../../../audit/hashChain';
 import { AuditContext } from '../../PromotionStore';
-import { DbAuditChainHeadRow, DbAuditEventRow, TABLES } from '../../tables';
-import { chainHeadMissing } from './chainHead';
+import { DbAuditChainRow, DbAuditEventRow, TABLES } from '../../tables';
+import { lockFlowChains } from './chainHead';
+import { auditKeyringOf } from './keyringBinding';
 
-/** An audit event before the chain gives it a seq, an id and hashes. */
+/** An audit event before the chain gives it a seq, an id and its link. */
 export interface NewAuditEvent {
   type: AuditEventType;
   entityRef: string;
@@ -23,11 +24,28 @@ function jsonRoundTrip(
   return JSON.parse(JSON.stringify(payload));
 }
 
+/** The seq an insert returned: a row (PostgreSQL, SQLite) or the insert id (MySQL). */
+function insertedSeq(returned: unknown): number {
+  const value =
+    typeof returned === 'object' && returned !== null
+      ? (returned as { seq: number | string }).seq
+      : (returned as number | string);
+  return Number(value);
+}
+
 /**
- * Appends events to the chain inside the caller's transaction. The first
- * statement is an update of the chain-head row: it takes that row's lock
- * (PostgreSQL, MySQL) or the database write lock (SQLite), so concurrent
- * appends wait here and each sees the head the previous one left.
+ * Appends events to their flows' chains inside the caller's transaction.
+ * It first locks the head row of every flow it appends to (sorted, see
+ * `lockFlowChains`) and moves each head forward by that flow's number of
+ * events, a real change, so that even on MySQL the head read next is the
+ * latest one: concurrent appends to a flow wait here and each sees the head
+ * the previous one left, while appends to other flows go on in parallel.
+ *
+ * Each event's seq comes from the table's auto-increment (unique and
+ * increasing, with gaps where a transaction rolled back); its link is the
+ * keyring's HMAC of its fields, its seq, its position and the link before it
+ * in its flow, so it is written once its seq is known. The keyring is the
+ * one the store bound to its database client (`bindAuditKeyring`).
  */
 export async function appendEvents(
   tx: Knex.Transaction,
@@ -38,26 +56,57 @@ export async function appendEvents(
   if (newEvents.length === 0) {
     return [];
   }
-  const locked = await tx<DbAuditChainHeadRow>(TABLES.auditChainHead)
-    .where({ id: 1 })
-    .update({ seq: tx.raw('seq + ?', [newEvents.length]) });
-  if (locked !== 1) {
-    throw chainHeadMissing();
-  }
-  const head = await tx<DbAuditChainHeadRow>(TABLES.auditChainHead)
-    .where({ id: 1 })
-    .first();
-  let seq = Number(head!.seq) - newEvents.length;
-  let previousHash = head!.hash;
-  const occurredAt = now.toISOString();
-
-  const events: AuditEvent[] = [];
-  const rows: DbAuditEventRow[] = [];
+  const keyring = auditKeyringOf(tx);
+  const counts = new Map<string, number>();
   for (const newEvent of newEvents) {
-    seq += 1;
+    counts.set(newEvent.entityRef, (counts.get(newEvent.entityRef) ?? 0) + 1);
+  }
+  await lockFlowChains(tx, counts.keys());
+  const heads = new Map<
+    string,
+    { chainSeq: number; seq: number; link: string }
+  >();
+  for (const [entityRef, count] of [...counts].sort(([a], [b]) =>
+    a < b ? -1 : 1,
+  )) {
+    await tx<DbAuditChainRow>(TABLES.auditChains)
+      .where({ entity_ref: entityRef })
+      .update({ chain_seq: tx.raw('chain_seq + ?', [count]) });
+    const row = await tx<DbAuditChainRow>(TABLES.auditChains)
+      .where({ entity_ref: entityRef })
+      .first();
+    heads.set(entityRef, {
+      chainSeq: Number(row!.chain_seq) - count,
+      seq: Number(row!.seq),
+      link: row!.link,
+    });
+  }
+
+  const occurredAt = now.toISOString();
+  const events: AuditEvent[] = [];
+  for (const newEvent of newEvents) {
+    const head = heads.get(newEvent.entityRef)!;
+    const chainSeq = head.chainSeq + 1;
+    const row: Omit<DbAuditEventRow, 'seq'> = {
+      id: randomUUID(),
+      type: newEvent.type,
+      entity_ref: newEvent.entityRef,
+      environment_id: newEvent.environmentId ?? null,
+      version: newEvent.version ?? null,
+      actor: ctx.actor,
+      occurred_at: now,
+      summary: newEvent.summary,
+      payload: JSON.stringify(jsonRoundTrip(newEvent.payload)),
+      chain_seq: chainSeq,
+      key_id: keyring.currentKeyId,
+      previous_hash: head.link,
+      hash: '',
+    };
+    const [returned] = await tx(TABLES.auditEvents).insert(row, ['seq']);
+    const seq = insertedSeq(returned);
     const fields = {
       seq,
-      id: randomUUID(),
+      id: row.id,
       type: newEvent.type,
       entityRef: newEvent.entityRef,
       environmentId: newEvent.environmentId,
@@ -65,30 +114,29 @@ export async function appendEvents(
       actor: ctx.actor,
       occurredAt,
       summary: newEvent.summary,
-      payload: jsonRoundTrip(newEvent.payload),
-      previousHash,
+      payload: JSON.parse(row.payload),
+      previousHash: head.link,
     };
-    const event: AuditEvent = { ...fields, hash: computeEventHash(fields) };
-    events.push(event);
-    rows.push({
-      id: event.id,
-      seq: event.seq,
-      type: event.type,
-      entity_ref: event.entityRef,
-      environment_id: event.environmentId ?? null,
-      version: event.version ?? null,
-      actor: event.actor,
-      occurred_at: now,
-      summary: event.summary,
-      payload: JSON.stringify(event.payload),
-      previous_hash: event.previousHash,
-      hash: event.hash,
-    });
-    previousHash = event.hash;
+    const { mac: link } = keyring.sign(
+      eventLinkText({ ...fields, chainSeq, keyId: keyring.currentKeyId }),
+    );
+    await tx<DbAuditEventRow>(TABLES.auditEvents)
+      .where({ seq })
+      .update({ hash: link });
+    events.push({ ...fields, hash: link });
+    heads.set(newEvent.entityRef, { chainSeq, seq, link });
   }
-  await tx(TABLES.auditEvents).insert(rows);
-  await tx<DbAuditChainHeadRow>(TABLES.auditChainHead)
-    .where({ id: 1 })
-    .update({ hash: previousHash });
+  for (const [entityRef, head] of heads) {
+    const signed = keyring.sign(chainHeadText({ entityRef, ...head }));
+    await tx<DbAuditChainRow>(TABLES.auditChains)
+      .where({ entity_ref: entityRef })
+      .update({
+        chain_seq: head.chainSeq,
+        seq: head.seq,
+        link: head.link,
+        key_id: signed.keyId,
+        mac: signed.mac,
+      });
+  }
   return events;
 }

@@ -1,2 +1,4 @@
 export { listEvents } from './listEvents';
-export { verifyChain } from './verifyChain';
+export { verifyAudit } from './verifyAudit';
+export type { StateRowsCheck } from './verifyAudit';
+export { createCheckpoint, latestCheckpoint } from './createCheckpoint';
