@@ -1,4 +1,7 @@
-import { TestDatabases } from '@backstage/backend-test-utils';
+import {
+  createTestDatabases,
+  DATABASE_HOOK_TIMEOUT_MS,
+} from '../database/__testUtils__/testDatabases';
 import {
   AuditEvent,
   AuditEventRef,
@@ -28,7 +31,7 @@ const flowPath = (name: string) => `${BASE}/flows/default/component/${name}`;
 const trailPath = (name: string, deploymentId: string) =>
   `${flowPath(name)}/deployments/${deploymentId}/trail`;
 
-const databases = TestDatabases.create({ ids: ['POSTGRES_15', 'SQLITE_3'] });
+const databases = createTestDatabases(['POSTGRES_15', 'SQLITE_3']);
 
 describe.each(databases.eachSupportedId())(
   'The deployment trail on %p',
@@ -38,7 +41,7 @@ describe.each(databases.eachSupportedId())(
     beforeAll(async () => {
       const knex = await databases.init(databaseId);
       ({ server } = await startPromotionBackend({ knex }));
-    });
+    }, DATABASE_HOOK_TIMEOUT_MS);
 
     const as = (who: string) => {
       const headers: Record<string, () => string> = {

@@ -1,4 +1,7 @@
-import { TestDatabases } from '@backstage/backend-test-utils';
+import {
+  createTestDatabases,
+  DATABASE_HOOK_TIMEOUT_MS,
+} from '../database/__testUtils__/testDatabases';
 import request from 'supertest';
 import {
   serviceHeader,
@@ -41,7 +44,7 @@ const FOREIGN_CURSORS: Array<[string, string]> = [
   ['text that is not base64', 'not base64!!'],
 ];
 
-const databases = TestDatabases.create({ ids: ['POSTGRES_15', 'SQLITE_3'] });
+const databases = createTestDatabases(['POSTGRES_15', 'SQLITE_3']);
 
 describe.each(databases.eachSupportedId())(
   'Findings of the API fuzzer on %p',
@@ -61,7 +64,7 @@ describe.each(databases.eachSupportedId())(
           throw new Error(`Recording a deployment answered ${res.status}`);
         }
       }
-    }, 180_000);
+    }, DATABASE_HOOK_TIMEOUT_MS);
 
     const asAuditor = (path: string) =>
       request(server).get(path).set('Authorization', userHeader(USERS.ann));

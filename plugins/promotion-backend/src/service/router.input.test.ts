@@ -1,4 +1,7 @@
-import { TestDatabases } from '@backstage/backend-test-utils';
+import {
+  createTestDatabases,
+  DATABASE_HOOK_TIMEOUT_MS,
+} from '../database/__testUtils__/testDatabases';
 import { AuditEvent } from '@promotion/plugin-promotion-common';
 import request from 'supertest';
 import {
@@ -40,9 +43,7 @@ const REFUSED_CORPUS: Array<[string, string]> = [
   ['NUL', '1.0\u0000'],
 ];
 
-const databases = TestDatabases.create({
-  ids: ['POSTGRES_15', 'SQLITE_3', 'MYSQL_8'],
-});
+const databases = createTestDatabases(['POSTGRES_15', 'SQLITE_3', 'MYSQL_8']);
 
 describe.each(databases.eachSupportedId())(
   'Text that round-trips on %p',
@@ -52,7 +53,7 @@ describe.each(databases.eachSupportedId())(
     beforeAll(async () => {
       const knex = await databases.init(databaseId);
       ({ server } = await startPromotionBackend({ knex }));
-    }, 180_000);
+    }, DATABASE_HOOK_TIMEOUT_MS);
 
     const pipeline = {
       post: (path: string, body: object) =>

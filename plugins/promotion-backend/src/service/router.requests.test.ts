@@ -1,4 +1,7 @@
-import { TestDatabases } from '@backstage/backend-test-utils';
+import {
+  createTestDatabases,
+  DATABASE_HOOK_TIMEOUT_MS,
+} from '../database/__testUtils__/testDatabases';
 import {
   Deployment,
   GateResult,
@@ -31,7 +34,7 @@ const dossier = (releaseNotes = 'Adds SFTP retries') => ({
   releaseNotes,
 });
 
-const databases = TestDatabases.create({ ids: ['POSTGRES_15', 'SQLITE_3'] });
+const databases = createTestDatabases(['POSTGRES_15', 'SQLITE_3']);
 
 describe.each(databases.eachSupportedId())(
   'Promotion requests through the API on %p',
@@ -41,7 +44,7 @@ describe.each(databases.eachSupportedId())(
     beforeAll(async () => {
       const knex = await databases.init(databaseId);
       ({ server } = await startPromotionBackend({ knex }));
-    });
+    }, DATABASE_HOOK_TIMEOUT_MS);
 
     const api = (as: string = USERS.alice) => {
       const header = as === 'service' ? serviceHeader() : userHeader(as);

@@ -1,4 +1,7 @@
-import { TestDatabases } from '@backstage/backend-test-utils';
+import {
+  createTestDatabases,
+  DATABASE_HOOK_TIMEOUT_MS,
+} from '../database/__testUtils__/testDatabases';
 import {
   AuditEvent,
   Deployment,
@@ -28,7 +31,7 @@ const dossier = (releaseNotes = 'Adds SFTP retries') => ({
   releaseNotes,
 });
 
-const databases = TestDatabases.create({ ids: ['POSTGRES_15', 'SQLITE_3'] });
+const databases = createTestDatabases(['POSTGRES_15', 'SQLITE_3']);
 
 describe.each(databases.eachSupportedId())(
   'Promotion API on %p',
@@ -39,7 +42,7 @@ describe.each(databases.eachSupportedId())(
     beforeAll(async () => {
       const knex = await databases.init(databaseId);
       ({ server, recordings } = await startPromotionBackend({ knex }));
-    });
+    }, DATABASE_HOOK_TIMEOUT_MS);
 
     const api = (as: string = USERS.alice) => {
       const header = as === 'service' ? serviceHeader() : userHeader(as);

@@ -1,4 +1,8 @@
-import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
+import {
+  createTestDatabases,
+  DATABASE_HOOK_TIMEOUT_MS,
+} from '../database/__testUtils__/testDatabases';
+import { mockServices } from '@backstage/backend-test-utils';
 import { InputError } from '@backstage/errors';
 import knexFactory, { Knex } from 'knex';
 import net from 'node:net';
@@ -52,7 +56,7 @@ async function startProxy(target: { host: string; port: number }) {
   };
 }
 
-const databases = TestDatabases.create({ ids: ['POSTGRES_15'] });
+const databases = createTestDatabases(['POSTGRES_15']);
 
 describe('Promotion API while its database is down (POSTGRES_15)', () => {
   let direct: Knex;
@@ -75,7 +79,7 @@ describe('Promotion API while its database is down (POSTGRES_15)', () => {
       acquireConnectionTimeout: 5_000,
     });
     ({ server } = await startPromotionBackend({ knex: proxied }));
-  }, 180_000);
+  }, DATABASE_HOOK_TIMEOUT_MS);
 
   afterAll(async () => {
     await proxied?.destroy();

@@ -1,5 +1,9 @@
 import { TestDatabases } from '@backstage/backend-test-utils';
 
+type TestDatabaseIds = NonNullable<
+  NonNullable<Parameters<typeof TestDatabases.create>[0]>['ids']
+>;
+
 /**
  * How long a hook may take to create, migrate or drop a test database. A
  * database is quick to create on an idle machine, but the whole suite runs
@@ -27,7 +31,9 @@ export const DATABASE_TEST_TIMEOUT_MS = 120_000;
  * do. (`shutdown` is what that hook calls; it is public in the JavaScript,
  * private only in the typings.)
  */
-export function createTestDatabases(): TestDatabases {
+export function createTestDatabases(
+  ids: TestDatabaseIds = ['POSTGRES_15', 'SQLITE_3', 'MYSQL_8'],
+): TestDatabases {
   let databases: TestDatabases | undefined = undefined;
   afterAll(async () => {
     const { shutdown } = databases as unknown as {
@@ -35,8 +41,6 @@ export function createTestDatabases(): TestDatabases {
     };
     await shutdown?.call(databases);
   }, DATABASE_HOOK_TIMEOUT_MS);
-  databases = TestDatabases.create({
-    ids: ['POSTGRES_15', 'SQLITE_3', 'MYSQL_8'],
-  });
+  databases = TestDatabases.create({ ids });
   return databases;
 }
