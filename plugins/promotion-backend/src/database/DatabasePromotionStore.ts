@@ -25,6 +25,7 @@ import {
   verifyAudit,
 } from './operations/audit';
 import { bindAuditKeyring } from './operations/audit/keyringBinding';
+import { verifyStateRows } from './operations/binding';
 import {
   completeChecklistItem,
   createSignOff,
@@ -248,7 +249,11 @@ export class DatabasePromotionStore implements PromotionStore {
   async verifyChain(
     options: VerifyChainOptions = {},
   ): Promise<ChainVerification> {
-    return verifyAudit(this.db, this.keyring, options);
+    return verifyAudit(this.db, this.keyring, {
+      ...options,
+      // The state rows against the events that recorded them, in the same snapshot.
+      stateRows: tx => verifyStateRows(tx, { maxBreaks: options.maxBreaks }),
+    });
   }
 
   async createCheckpoint(ctx: {

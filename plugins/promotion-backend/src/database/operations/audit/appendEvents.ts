@@ -102,7 +102,12 @@ export async function appendEvents(
       previous_hash: head.link,
       hash: '',
     };
-    const [returned] = await tx(TABLES.auditEvents).insert(row, ['seq']);
+    // MySQL answers the insert id; the others return the row's seq.
+    const insert = tx(TABLES.auditEvents).insert(row);
+    const [returned] =
+      tx.client.dialect === 'mysql'
+        ? await insert
+        : await insert.returning('seq');
     const seq = insertedSeq(returned);
     const fields = {
       seq,

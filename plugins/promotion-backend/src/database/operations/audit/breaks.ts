@@ -8,6 +8,7 @@ export class BreakList {
   readonly #max: number;
   readonly #breaks: AuditBreak[] = [];
   #found = 0;
+  #extra = false;
 
   constructor(max: number = DEFAULT_MAX_BREAKS) {
     this.#max = max;
@@ -26,6 +27,11 @@ export class BreakList {
     }
   }
 
+  /** Some check found more breaks than it handed over. */
+  markTruncated(): void {
+    this.#extra = true;
+  }
+
   /** Every break found, listed or not. */
   get found(): number {
     return this.#found;
@@ -36,6 +42,6 @@ export class BreakList {
   }
 
   get truncated(): boolean {
-    return this.#found > this.#breaks.length;
+    return this.#extra || this.#found > this.#breaks.length;
   }
 }

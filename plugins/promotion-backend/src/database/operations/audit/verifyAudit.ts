@@ -16,7 +16,11 @@ import { verifyChain } from './verifyChain';
 export type StateRowsCheck = (
   tx: Knex.Transaction,
   keyring: AuditKeyring,
-) => Promise<{ rowsChecked: number; breaks: AuditBreak[] }>;
+) => Promise<{
+  rowsChecked: number;
+  breaks: AuditBreak[];
+  breaksTruncated?: boolean;
+}>;
 
 /**
  * The whole verification in one snapshot: the chain walk (`verifyChain`)
@@ -37,6 +41,9 @@ export async function verifyAudit(
       const state = await options.stateRows(tx, keyring);
       rowsChecked = state.rowsChecked;
       breaks.addAll(state.breaks);
+      if (state.breaksTruncated) {
+        breaks.markTruncated();
+      }
     }
     const listed = breaks.breaks;
     const seqs = listed.flatMap(b => (b.seq === undefined ? [] : [b.seq]));
