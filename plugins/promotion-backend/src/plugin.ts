@@ -107,6 +107,19 @@ export const promotionPlugin = createBackendPlugin({
           },
         });
 
+        await scheduler.scheduleTask({
+          id: 'promotion-audit-checkpoint',
+          frequency: { hours: 1 },
+          timeout: { minutes: 5 },
+          scope: 'global',
+          fn: async () => {
+            const checkpoint = await service.createScheduledAuditCheckpoint();
+            logger.info(
+              `Signed audit checkpoint ${checkpoint.id} of ${checkpoint.flows} flow chain(s), digest ${checkpoint.digest}`,
+            );
+          },
+        });
+
         httpRouter.use(await createRouter({ httpAuth, logger, service }));
         httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
         httpRouter.addAuthPolicy({

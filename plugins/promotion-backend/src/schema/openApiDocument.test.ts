@@ -52,7 +52,8 @@ describe('buildOpenApiDocument', () => {
       )
       .sort();
     expect(documented).toEqual(served);
-    expect(served).toHaveLength(25);
+    // 25, and since the keyed audit chain POST /audit/verify and POST /audit/checkpoints.
+    expect(served).toHaveLength(27);
   });
 
   it('opens to pipelines exactly the operations the router lets services call', async () => {

@@ -8,6 +8,7 @@ import {
 import { CompoundEntityRef } from '@backstage/catalog-model';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import {
+  AuditCheckpoint,
   AuditEvent,
   ChainVerification,
   ChecklistCompletion,
@@ -36,6 +37,7 @@ import { PromotionStore } from '../database/PromotionStore';
 import { PromotionNotifier } from '../notifications/PromotionNotifier';
 import { PromotionAuthorizer } from '../permissions/PromotionAuthorizer';
 import { AfterCommit } from './afterCommit';
+import { AuditCheckpoints } from './audit/AuditCheckpoints';
 import { AuditTrail } from './audit/AuditTrail';
 import { AuditExportFormat } from './audit/auditExport';
 import { CallContext } from './callContext';
@@ -93,6 +95,7 @@ export class PromotionService {
   readonly #inbox: ApprovalInbox;
   readonly #scheduled: ScheduledRequestTasks;
   readonly #audit: AuditTrail;
+  readonly #checkpoints: AuditCheckpoints;
 
   static create(options: PromotionServiceOptions): PromotionService {
     return new PromotionService(options);
@@ -126,6 +129,10 @@ export class PromotionService {
     this.#inbox = new ApprovalInbox(parts);
     this.#scheduled = new ScheduledRequestTasks(parts);
     this.#audit = new AuditTrail(parts);
+    this.#checkpoints = new AuditCheckpoints(parts, {
+      auditor: options.auditor,
+      logger: options.logger,
+    });
   }
 
   // Reading a flow
@@ -296,8 +303,22 @@ export class PromotionService {
     return this.#audit.exportAudit(query, ctx);
   }
 
-  verifyChain(ctx: CallContext): Promise<ChainVerification> {
-    return this.#audit.verifyChain(ctx);
+  /** Verifies the audit trail, against a checkpoint when given one. */
+  verifyChain(
+    ctx: CallContext,
+    options: { checkpoint?: AuditCheckpoint } = {},
+  ): Promise<ChainVerification> {
+    return this.#audit.verifyChain(ctx, options);
+  }
+
+  /** A signed checkpoint of every flow chain's head, for an auditor to keep. */
+  createAuditCheckpoint(ctx: CallContext): Promise<AuditCheckpoint> {
+    return this.#checkpoints.create(ctx);
+  }
+
+  /** The scheduled checkpoint. */
+  createScheduledAuditCheckpoint(): Promise<AuditCheckpoint> {
+    return this.#checkpoints.createScheduled();
   }
 
   /** The governance documents' verification list over the deployments of a time range. */

@@ -205,6 +205,12 @@ export async function createRouter(
       verifyAuditChain: async ({ ctx }, res) => {
         res.json(await service.verifyChain(ctx));
       },
+      verifyAuditChainAgainstCheckpoint: async ({ body, ctx }, res) => {
+        res.json(await service.verifyChain(ctx, { checkpoint: body }));
+      },
+      createAuditCheckpoint: async ({ ctx }, res) => {
+        res.status(201).json(await service.createAuditCheckpoint(ctx));
+      },
       getVerificationReport: async ({ query, ctx }, res) => {
         const report = await service.getVerificationReport(
           { from: toDate(query.from), to: toDate(query.to) },

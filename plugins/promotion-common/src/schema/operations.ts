@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  auditCheckpointSchema,
   auditEventPageSchema,
   chainVerificationSchema,
   checklistCompletionSchema,
@@ -385,11 +386,38 @@ export const promotionApiOperations = {
   verifyAuditChain: {
     method: 'get',
     path: '/audit/verify',
-    summary: 'Recompute the hash chain of the audit trail',
+    summary:
+      'Verify the keyed audit chains in one snapshot, listing every break',
     tag: 'Audit',
     access: 'user',
     responses: {
       200: { description: 'The verification', schema: chainVerificationSchema },
+    },
+  },
+  verifyAuditChainAgainstCheckpoint: {
+    method: 'post',
+    path: '/audit/verify',
+    summary:
+      'Verify the audit trail and, against a checkpoint kept outside the database, that no chain was truncated or rewritten since',
+    tag: 'Audit',
+    access: 'user',
+    body: auditCheckpointSchema,
+    responses: {
+      200: { description: 'The verification', schema: chainVerificationSchema },
+    },
+  },
+  createAuditCheckpoint: {
+    method: 'post',
+    path: '/audit/checkpoints',
+    summary:
+      'Sign a checkpoint of every flow chain head, for an auditor to keep outside the database',
+    tag: 'Audit',
+    access: 'user',
+    responses: {
+      201: {
+        description: 'The signed checkpoint',
+        schema: auditCheckpointSchema,
+      },
     },
   },
   getVerificationReport: {

@@ -1,6 +1,7 @@
 import { CompoundEntityRef } from '@backstage/catalog-model';
 import { InputError, NotFoundError } from '@backstage/errors';
 import {
+  AuditCheckpoint,
   AuditEvent,
   ChainVerification,
   DeploymentTrail,
@@ -136,10 +137,17 @@ export class AuditTrail {
     });
   }
 
-  /** Verifies the whole trail in one snapshot and lists every break. */
-  async verifyChain(ctx: CallContext): Promise<ChainVerification> {
+  /**
+   * Verifies the whole trail in one snapshot and lists every break; with a
+   * checkpoint an auditor kept, also whether any chain was truncated,
+   * rewound or rewritten since.
+   */
+  async verifyChain(
+    ctx: CallContext,
+    options: { checkpoint?: AuditCheckpoint } = {},
+  ): Promise<ChainVerification> {
     await this.#parts.authorizer.authorizeAuditRead(ctx.credentials);
-    return this.#parts.store.verifyChain();
+    return this.#parts.store.verifyChain({ checkpoint: options.checkpoint });
   }
 
   /** The governance documents' verification list over the deployments of a time range. */

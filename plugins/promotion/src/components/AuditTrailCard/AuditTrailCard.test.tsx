@@ -79,6 +79,45 @@ describe('AuditTrailCard', () => {
     expect(verifyAuditChain).toHaveBeenCalledTimes(2);
   });
 
+  it('lists every break the verification found', async () => {
+    const api = createFakePromotionApi({
+      verifyAuditChain: jest.fn(async () => ({
+        intact: false,
+        eventsChecked: 6,
+        firstBrokenSeq: 3,
+        problem: 'Event #3 of component:default/payments-sftp was altered.',
+        verifiedAt: '2024-05-01T00:01:00.000Z',
+        breaks: [
+          {
+            kind: 'event-altered',
+            seq: 3,
+            entityRef: 'component:default/payments-sftp',
+            message: 'Event #3 of component:default/payments-sftp was altered.',
+          },
+          {
+            kind: 'chain-truncated',
+            entityRef: 'component:default/billing',
+            message:
+              'The audit chain of component:default/billing was rewound.',
+          },
+        ],
+        breaksTruncated: true,
+      })),
+    });
+    await renderWithApis(<AuditTrailCard range={{}} rangeLabel="all" />, {
+      api,
+    });
+
+    const list = await screen.findByRole('list', { name: 'Every break found' });
+    expect(
+      Array.from(list.querySelectorAll('li')).map(li => li.textContent),
+    ).toEqual([
+      'Event #3 of component:default/payments-sftp was altered.',
+      'The audit chain of component:default/billing was rewound.',
+      'More breaks were found than are listed.',
+    ]);
+  });
+
   it('shows why the chain could not be verified', async () => {
     const api = createFakePromotionApi({
       verifyAuditChain: jest.fn(async () => {

@@ -15,8 +15,9 @@ import { errorMessage } from '../../utils/errors';
 import { formatDateTime } from '../../utils/format';
 
 /**
- * The audit trail: whether its hash chain is intact ("Verify now") and its
- * export as CSV or NDJSON over the chosen time range.
+ * The audit trail: whether its keyed chains are intact ("Verify now"), every
+ * break verification found, and its export as CSV or NDJSON over the chosen
+ * time range.
  *
  * @internal
  */
@@ -64,6 +65,16 @@ export function AuditTrailCard(props: {
               `: ${verification.problem.replace(/[.\s]+$/, '')}`}
             . {verification.eventsChecked} events checked on{' '}
             {formatDateTime(verification.verifiedAt)}.
+            {(verification.breaks?.length ?? 0) > 1 && (
+              <ul aria-label="Every break found">
+                {verification.breaks!.map((found, index) => (
+                  <li key={index}>{found.message}</li>
+                ))}
+                {verification.breaksTruncated && (
+                  <li>More breaks were found than are listed.</li>
+                )}
+              </ul>
+            )}
           </Alert>
         ))}
       <Box mt={2}>
