@@ -25,7 +25,12 @@ import {
   verifyAudit,
 } from './operations/audit';
 import { bindAuditKeyring } from './operations/audit/keyringBinding';
-import { verifyStateRows } from './operations/binding';
+import { inSnapshot } from './operations/audit/snapshot';
+import {
+  StateRowsVerification,
+  verifyStateRows,
+  VerifyStateRowsOptions,
+} from './operations/binding';
 import {
   completeChecklistItem,
   createSignOff,
@@ -254,6 +259,12 @@ export class DatabasePromotionStore implements PromotionStore {
       // The state rows against the events that recorded them, in the same snapshot.
       stateRows: tx => verifyStateRows(tx, { maxBreaks: options.maxBreaks }),
     });
+  }
+
+  async verifyStateRows(
+    options: VerifyStateRowsOptions = {},
+  ): Promise<StateRowsVerification> {
+    return inSnapshot(this.db, tx => verifyStateRows(tx, options));
   }
 
   async createCheckpoint(ctx: {

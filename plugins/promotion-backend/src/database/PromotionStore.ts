@@ -19,6 +19,10 @@ import {
   SignOff,
   StandingApproval,
 } from '@promotion/plugin-promotion-common';
+import type {
+  StateRowsVerification,
+  VerifyStateRowsOptions,
+} from './operations/binding';
 
 /**
  * What every change carries into the audit trail: who did it and why.
@@ -260,6 +264,15 @@ export interface PromotionStore {
    * checkpoint, also that no chain was truncated or rewritten since.
    */
   verifyChain(options?: VerifyChainOptions): Promise<ChainVerification>;
+  /**
+   * Checks every state row (promotion requests, decisions, deployments,
+   * checklist completions, sign-offs, standing approvals, rollbacks) against
+   * the audit events that recorded it, in one consistent snapshot: the
+   * state part of `verifyChain`, on its own.
+   */
+  verifyStateRows(
+    options?: VerifyStateRowsOptions,
+  ): Promise<StateRowsVerification>;
   /** Signs and stores a checkpoint of every flow chain's head. */
   createCheckpoint(ctx: {
     actor: string;
