@@ -876,6 +876,13 @@ test.describe('the governance story through the portal', () => {
         .prepare('UPDATE promotion_audit_events SET summary = ? WHERE seq = ?')
         .run('Approved without reading the dossier', approval.seq);
       expect(changed.changes).toBe(1);
+      // …and names another approver on the decision row the trail reads.
+      const decision = db
+        .prepare(
+          'UPDATE promotion_decisions SET decided_by = ? WHERE decided_by = ?',
+        )
+        .run('user:default/erin', 'user:default/dana');
+      expect(decision.changes).toBeGreaterThan(0);
     } finally {
       db.close();
     }
@@ -883,8 +890,13 @@ test.describe('the governance story through the portal', () => {
     await audit.click();
     await expect(director.getByText(/^The audit chain is broken/)).toHaveText(
       new RegExp(
-        `^The audit chain is broken at event #${approval.seq}: Event ${approval.seq} was altered after it was recorded: its content no longer matches its hash\\. \\d+ events checked on .+\\.$`,
+        `^The audit chain is broken at event #${approval.seq}: Event #${approval.seq} of .+ was altered after it was recorded: its content no longer matches its keyed link`,
       ),
+    );
+    await expect(
+      director.getByRole('list', { name: 'Every break found' }),
+    ).toContainText(
+      /promotion_decisions row .* says decided_by is "user:default\/erin"/,
     );
     await scrollTo(audit);
     await screenshot(director, 'audit-chain-broken');
@@ -897,5 +909,18 @@ test.describe('the governance story through the portal', () => {
       intact: false,
       firstBrokenSeq: approval.seq,
     });
+    // The edited decision row is named: table, field, stored and recorded value.
+    expect(verification.breaks).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ kind: 'event-altered', seq: approval.seq }),
+        expect.objectContaining({
+          kind: 'state-altered',
+          table: 'promotion_decisions',
+          message: expect.stringMatching(
+            /decided_by.*user:default\/erin.*user:default\/dana/,
+          ),
+        }),
+      ]),
+    );
   });
 });
