@@ -878,11 +878,9 @@ test.describe('the governance story through the portal', () => {
       expect(changed.changes).toBe(1);
       // …and names another approver on the decision row the trail reads.
       const decision = db
-        .prepare(
-          'UPDATE promotion_decisions SET decided_by = ? WHERE decided_by = ?',
-        )
-        .run('user:default/erin', 'user:default/dana');
-      expect(decision.changes).toBeGreaterThan(0);
+        .prepare('UPDATE promotion_decisions SET decided_by = ? WHERE id = ?')
+        .run('user:default/erin', approval.payload.decisionId);
+      expect(decision.changes).toBe(1);
     } finally {
       db.close();
     }

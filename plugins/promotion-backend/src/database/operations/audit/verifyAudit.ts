@@ -46,7 +46,16 @@ export async function verifyAudit(
       }
     }
     const listed = breaks.breaks;
-    const seqs = listed.flatMap(b => (b.seq === undefined ? [] : [b.seq]));
+    // The headline names the earliest break in the trail, with its own words.
+    const first = listed.reduce<(typeof listed)[number] | undefined>(
+      (earliest, found) =>
+        earliest === undefined ||
+        (found.seq !== undefined &&
+          (earliest.seq === undefined || found.seq < earliest.seq))
+          ? found
+          : earliest,
+      undefined,
+    );
     const result: ChainVerification = {
       intact: breaks.found === 0,
       eventsChecked: walk.eventsChecked,
@@ -58,10 +67,10 @@ export async function verifyAudit(
     if (rowsChecked !== undefined) {
       result.rowsChecked = rowsChecked;
     }
-    if (listed.length > 0) {
-      result.problem = listed[0].message;
-      if (seqs.length > 0) {
-        result.firstBrokenSeq = Math.min(...seqs);
+    if (first) {
+      result.problem = first.message;
+      if (first.seq !== undefined) {
+        result.firstBrokenSeq = first.seq;
       }
     }
     if (options.checkpoint) {
