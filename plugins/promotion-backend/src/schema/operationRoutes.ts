@@ -7,7 +7,7 @@ import {
 } from '@promotion/plugin-promotion-common';
 import { Request, Response, Router } from 'express';
 import { z } from 'zod';
-import { CallContext } from '../service/PromotionService';
+import { CallContext } from '../service/callContext';
 import { parseInput } from './parseInput';
 
 /*
