@@ -30,6 +30,13 @@ export interface Config {
      * or expires. A duration object such as `{ days: 1 }` or an ISO 8601
      * duration such as `P1D`; must be longer than zero. Defaults to 1 day.
      */
+    /**
+     * Whether a request for a newer version of a flow closes (supersedes) the
+     * flow's pending request for an older version into the same environment.
+     * Defaults to true.
+     */
+    supersedeOlderRequests?: boolean;
+
     reminderInterval?:
       | {
           years?: number;
@@ -125,6 +132,13 @@ export interface Config {
              * Defaults to false.
              */
             evidenceRequired?: boolean;
+            /**
+             * Flow-scoped items: whether a rollback of the flow undoes an
+             * earlier completion, so the next version completes the item
+             * again ("re-enter this workflow from the top once fixed").
+             * Defaults to true.
+             */
+            resetOnRollback?: boolean;
           }>;
 
           /**
@@ -215,6 +229,50 @@ export interface Config {
                */
               evidenceRequired?: boolean;
             }>;
+            /**
+             * Whether the next version may enter this environment only once
+             * the post-deployment checklist of the version standing there is
+             * complete. Rollbacks are never blocked by it. Defaults to true
+             * when the checklist has items.
+             */
+            blocksNextVersion?: boolean;
+            /**
+             * The grace after an item's minimum wait before the verification
+             * report counts it as failed; until then it is pending. A
+             * duration object such as `{ hours: 4 }` or an ISO 8601 duration
+             * such as `PT4H`. Defaults to 1 day.
+             */
+            dueWithin?:
+              | {
+                  years?: number;
+                  months?: number;
+                  weeks?: number;
+                  days?: number;
+                  hours?: number;
+                  minutes?: number;
+                  seconds?: number;
+                  milliseconds?: number;
+                }
+              | string;
+            /**
+             * The id of the post-deployment item that records the release
+             * notes' distribution, for the report's "release notes
+             * delivered" check. Defaults to `release-notes-delivered` when
+             * the checklist has an item with that id.
+             */
+            releaseNotesItem?: string;
+          };
+
+          /**
+           * What a rollback out of this environment allows.
+           */
+          rollback?: {
+            /**
+             * Whether, besides the rollback target, every version that ran
+             * successfully in this environment before the reverted one may be
+             * redeployed with no approval. Defaults to false.
+             */
+            earlierVersionsDeployable?: boolean;
           };
         }>;
       };

@@ -30,6 +30,9 @@ const APPROVER_REF_PATTERN = /^(user|group):(?:([^\s:/]+)\/)?([^\s:/]+)$/i;
 
 const DEFAULT_REQUEST_EXPIRY_SECONDS = 14 * 24 * 60 * 60;
 const DEFAULT_REMINDER_INTERVAL_SECONDS = 24 * 60 * 60;
+const DEFAULT_POST_DEPLOYMENT_DUE_WITHIN_SECONDS = 24 * 60 * 60;
+/** The post-deployment item that records the release notes' distribution, unless a policy names another. */
+const DEFAULT_RELEASE_NOTES_ITEM = 'release-notes-delivered';
 
 /** The units of a Backstage `HumanDuration`. */
 const DURATION_UNITS = [
@@ -127,6 +130,7 @@ const checklistItemSchema = z.strictObject({
   scope: z.enum(['version', 'flow']).optional(),
   description: z.string().optional(),
   evidenceRequired: z.boolean().optional(),
+  resetOnRollback: z.boolean().optional(),
 });
 
 const postDeploymentItemSchema = z.strictObject({
@@ -202,10 +206,39 @@ const environmentSchema = z
     signOff: z.strictObject({ required: z.boolean() }).optional(),
     approval: approvalSchema.optional(),
     postDeployment: z
-      .strictObject({ checklist: z.array(postDeploymentItemSchema) })
+      .strictObject({
+        checklist: z.array(postDeploymentItemSchema),
+        blocksNextVersion: z.boolean().optional(),
+        dueWithin: durationSchema
+          .refine(grace => durationToSeconds(grace) >= 0, {
+            error: 'must not be negative',
+            when: isWellFormed,
+          })
+          .optional(),
+        releaseNotesItem: idSchema('post-deployment item').optional(),
+      })
+      .optional(),
+    rollback: z
+      .strictObject({ earlierVersionsDeployable: z.boolean().optional() })
       .optional(),
   })
   .superRefine((environment, ctx) => {
+    const releaseNotesItem = environment.postDeployment?.releaseNotesItem;
+    if (
+      releaseNotesItem !== undefined &&
+      !(environment.postDeployment?.checklist ?? []).some(
+        item => item.id === releaseNotesItem,
+      )
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['postDeployment', 'releaseNotesItem'],
+        message: `names no item of this environment's post-deployment checklist: ${JSON.stringify(
+          releaseNotesItem,
+        )}`,
+        input: releaseNotesItem,
+      });
+    }
     reportDuplicates(
       environment.checklist ?? [],
       ['checklist'],
@@ -249,6 +282,12 @@ export const promotionConfigSchema = z.object({
       when: isWellFormed,
     })
     .optional(),
+  /**
+   * Whether a new request for a newer version of a flow closes the flow's
+   * pending request for an older version into the same environment. Defaults
+   * to true.
+   */
+  supersedeOlderRequests: z.boolean().optional(),
   policies: z
     .record(
       z.string().regex(PROMOTION_ID_PATTERN, {
@@ -365,6 +404,7 @@ export function readPromotionConfig(raw: unknown): PromotionConfig {
                 description: item.description,
               }),
               evidenceRequired: item.evidenceRequired ?? false,
+              resetOnRollback: item.resetOnRollback ?? true,
             }),
           ),
           signOff: { required: environment.signOff?.required ?? false },
@@ -383,6 +423,13 @@ export function readPromotionConfig(raw: unknown): PromotionConfig {
               evidenceRequired: item.evidenceRequired ?? false,
             }),
           ),
+          postDeploymentRules: normalisePostDeploymentRules(
+            environment.postDeployment,
+          ),
+          rollback: {
+            earlierVersionsDeployable:
+              environment.rollback?.earlierVersionsDeployable ?? false,
+          },
         }),
       ),
     };
@@ -398,6 +445,27 @@ export function readPromotionConfig(raw: unknown): PromotionConfig {
       input.reminderInterval === undefined
         ? DEFAULT_REMINDER_INTERVAL_SECONDS
         : durationToSeconds(input.reminderInterval),
+    supersedeOlderRequests: input.supersedeOlderRequests ?? true,
+  };
+}
+
+function normalisePostDeploymentRules(
+  postDeployment:
+    | z.output<typeof environmentSchema>['postDeployment']
+    | undefined,
+): EnvironmentDefinition['postDeploymentRules'] {
+  const checklist = postDeployment?.checklist ?? [];
+  const releaseNotesItemId =
+    postDeployment?.releaseNotesItem ??
+    checklist.find(item => item.id === DEFAULT_RELEASE_NOTES_ITEM)?.id;
+  return {
+    blocksNextVersion:
+      postDeployment?.blocksNextVersion ?? checklist.length > 0,
+    dueWithinSeconds:
+      postDeployment?.dueWithin === undefined
+        ? DEFAULT_POST_DEPLOYMENT_DUE_WITHIN_SECONDS
+        : durationToSeconds(postDeployment.dueWithin),
+    ...(releaseNotesItemId !== undefined && { releaseNotesItemId }),
   };
 }
 

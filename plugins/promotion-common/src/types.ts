@@ -96,6 +96,8 @@ export interface PromotionConfig {
   requestExpirySeconds: number;
   /** The approvers of a pending request are reminded this often, in seconds. */
   reminderIntervalSeconds: number;
+  /** A request for a newer version closes the pending request for an older one into the same environment. */
+  supersedeOlderRequests: boolean;
 }
 
 // ---------------------------------------------------------------------------
@@ -165,6 +167,12 @@ export interface FlowFacts {
   signOffs: SignOff[];
   standingApprovals: StandingApproval[];
   requests: PromotionRequest[];
+  /**
+   * The flow's recorded rollbacks. They re-arm the approval, undo flow-scoped
+   * completions that reset on rollback, and make the rollback target
+   * deployable with no approval. Absent means none.
+   */
+  rollbacks?: Rollback[];
 }
 
 export type GateResult = z.infer<typeof gateResultSchema>;

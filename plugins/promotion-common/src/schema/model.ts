@@ -25,6 +25,12 @@ export const checklistItemDefinitionSchema = z.object({
   description: z.string().optional(),
   /** Whether the item needs an evidence link to be completed. Defaults to false. */
   evidenceRequired: z.boolean(),
+  /**
+   * Flow-scoped items only: whether a rollback of the flow undoes an earlier
+   * completion, so the next version completes it again ("re-enter this
+   * workflow from the top once fixed"). Defaults to true.
+   */
+  resetOnRollback: z.boolean(),
 });
 
 /** A post-deployment checklist item; may carry a minimum wait after the deployment. */
@@ -63,6 +69,37 @@ export const environmentDefinitionSchema = z.object({
   approval: approvalRuleSchema,
   /** Items to complete after a deployment into this environment. */
   postDeployment: z.array(postDeploymentItemDefinitionSchema),
+  /** How the post-deployment checklist binds the next version and the verification report. */
+  postDeploymentRules: z.object({
+    /**
+     * The next version may not enter this environment until the post-deployment
+     * checklist of the version standing there is complete. Rollbacks are never
+     * blocked by it. Defaults to true where the environment has a
+     * post-deployment checklist.
+     */
+    blocksNextVersion: z.boolean(),
+    /**
+     * The verification report counts an item as failed only once its minimum
+     * wait plus this grace has passed since the deployment; before, it is
+     * pending. Seconds; defaults to 24 hours.
+     */
+    dueWithinSeconds: z.number(),
+    /**
+     * The post-deployment item that records the release notes' distribution
+     * (the report's "release notes delivered" check). Defaults to an item with
+     * the id `release-notes-delivered`, when there is one.
+     */
+    releaseNotesItemId: z.string().optional(),
+  }),
+  /** What a rollback out of this environment allows. */
+  rollback: z.object({
+    /**
+     * Besides the rollback target, every version that ran successfully in
+     * this environment before the reverted one may be redeployed with no
+     * approval. Defaults to false: only the rollback target.
+     */
+    earlierVersionsDeployable: z.boolean(),
+  }),
 });
 
 export const promotionPolicySchema = z.object({
@@ -84,6 +121,7 @@ export const gateConditionCodeSchema = z.enum([
   'checklist-incomplete',
   'sign-off-missing',
   'post-deployment-incomplete',
+  'predecessor-post-deployment-incomplete',
   'approval-required',
   'approval-revoked',
   'approval-pending',
@@ -108,7 +146,13 @@ export const gateResultSchema = z.object({
   /** Empty when open. */
   unmetConditions: z.array(gateConditionSchema),
   /** How the approval rule is satisfied when it is. */
-  approvedBy: z.enum(['none', 'standing-approval', 'request']).optional(),
+  /**
+   * How the approval rule is satisfied when it is. `rollback-target`: the
+   * version is what a rollback reverted to, deployable with no approval.
+   */
+  approvedBy: z
+    .enum(['none', 'standing-approval', 'request', 'rollback-target'])
+    .optional(),
 });
 
 // ---------------------------------------------------------------------------
@@ -177,6 +221,7 @@ export const promotionRequestStatusSchema = z.enum([
   'rejected',
   'withdrawn',
   'expired',
+  'superseded',
 ]);
 
 export const decisionKindSchema = z.enum(['approve', 'reject']);
@@ -211,6 +256,8 @@ export const promotionRequestSchema = z.object({
   expiresAt: timestamp,
   decidedAt: timestamp.optional(),
   decisions: z.array(decisionSchema),
+  /** Why a superseded request was closed, in words. */
+  closedReason: z.string().optional(),
 });
 
 export const standingApprovalSchema = z.object({
@@ -259,6 +306,7 @@ export const auditEventTypeSchema = z.enum([
   'request.edited',
   'request.withdrawn',
   'request.expired',
+  'request.superseded',
   'request.reminded',
   'request.approved',
   'request.rejected',

@@ -43,6 +43,7 @@ const dev: EnvironmentDefinition = {
       title: 'Code reviewed and merged',
       scope: 'version',
       evidenceRequired: false,
+      resetOnRollback: true,
     },
   ],
   signOff: { required: false },
@@ -53,6 +54,8 @@ const dev: EnvironmentDefinition = {
     allowSelfApproval: false,
   },
   postDeployment: [],
+  postDeploymentRules: { blocksNextVersion: false, dueWithinSeconds: 86400 },
+  rollback: { earlierVersionsDeployable: false },
 };
 
 const test: EnvironmentDefinition = {
@@ -64,18 +67,21 @@ const test: EnvironmentDefinition = {
       title: 'Smoke tests',
       scope: 'version',
       evidenceRequired: true,
+      resetOnRollback: true,
     },
     {
       id: 'e2e-tests',
       title: 'End-to-end tests',
       scope: 'version',
       evidenceRequired: false,
+      resetOnRollback: true,
     },
     {
       id: 'logging',
       title: 'Logging configured',
       scope: 'flow',
       evidenceRequired: false,
+      resetOnRollback: true,
     },
   ],
   signOff: { required: true },
@@ -86,6 +92,8 @@ const test: EnvironmentDefinition = {
     allowSelfApproval: false,
   },
   postDeployment: [],
+  postDeploymentRules: { blocksNextVersion: false, dueWithinSeconds: 86400 },
+  rollback: { earlierVersionsDeployable: false },
 };
 
 const production: EnvironmentDefinition = {
@@ -113,6 +121,10 @@ const production: EnvironmentDefinition = {
       evidenceRequired: false,
     },
   ],
+  // Off here so that the tab's tests can climb versions without waiting; the
+  // rule has its own tests.
+  postDeploymentRules: { blocksNextVersion: false, dueWithinSeconds: 86400 },
+  rollback: { earlierVersionsDeployable: false },
 };
 
 export function pendingRequest(

@@ -43,6 +43,7 @@ describe('prefillDossier', () => {
       title: 'Release notes prepared',
       scope: 'version',
       evidenceRequired: true,
+      resetOnRollback: true,
     });
     testState.checklist.push({
       ...testState.checklist[0],

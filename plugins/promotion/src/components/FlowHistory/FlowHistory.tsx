@@ -40,6 +40,7 @@ const EVENT_WORDS: Record<AuditEventType, string> = {
   'request.edited': 'Dossier edited',
   'request.withdrawn': 'Request withdrawn',
   'request.expired': 'Request expired',
+  'request.superseded': 'Request superseded',
   'request.reminded': 'Approvers reminded',
   'request.approved': 'Request approved',
   'request.rejected': 'Request rejected',
