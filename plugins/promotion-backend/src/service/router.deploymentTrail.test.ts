@@ -1,22 +1,18 @@
-import {
-  createTestDatabases,
-  DATABASE_HOOK_TIMEOUT_MS,
-} from '../database/__testUtils__/testDatabases';
+import { createTestDatabases } from '../database/__testUtils__/testDatabases';
 import {
   AuditEvent,
   AuditEventRef,
-  Deployment,
   DeploymentTrail,
   PromotionRequest,
 } from '@promotion/plugin-promotion-common';
-import request from 'supertest';
+import { USERS } from './__testUtils__/promotionTestBackend';
 import {
-  noneHeader,
-  serviceHeader,
-  startPromotionBackend,
-  userHeader,
-  USERS,
-} from './__testUtils__/promotionTestBackend';
+  BASE,
+  bodyOf,
+  dossier,
+  flowPath,
+  promotionBackendOn,
+} from './__testUtils__/apiHelpers';
 
 jest.setTimeout(60_000);
 
@@ -26,8 +22,6 @@ jest.setTimeout(60_000);
  * governance documents, asked the auditor's questions afterwards.
  */
 
-const BASE = '/api/promotion';
-const flowPath = (name: string) => `${BASE}/flows/default/component/${name}`;
 const trailPath = (name: string, deploymentId: string) =>
   `${flowPath(name)}/deployments/${deploymentId}/trail`;
 
@@ -36,61 +30,25 @@ const databases = createTestDatabases(['POSTGRES_15', 'SQLITE_3']);
 describe.each(databases.eachSupportedId())(
   'The deployment trail on %p',
   databaseId => {
-    let server: Parameters<typeof request>[0];
+    const backend = promotionBackendOn(databases, databaseId);
+    const { api } = backend;
 
-    beforeAll(async () => {
-      const knex = await databases.init(databaseId);
-      ({ server } = await startPromotionBackend({ knex }));
-    }, DATABASE_HOOK_TIMEOUT_MS);
-
-    const as = (who: string) => {
-      const headers: Record<string, () => string> = {
-        service: serviceHeader,
-        none: noneHeader,
-      };
-      const header = (headers[who] ?? (() => userHeader(who)))();
-      return {
-        get: (path: string) =>
-          request(server).get(path).set('Authorization', header),
-        post: async (path: string, body: object, status = 201) => {
-          const res = await request(server)
-            .post(path)
-            .set('Authorization', header)
-            .send(body);
-          expect({ path, status: res.status, body: res.body }).toMatchObject({
-            status,
-          });
-          return res.body;
-        },
-      };
-    };
-    const pipeline = as('service');
-
-    const deploy = async (
-      flow: string,
-      environment: string,
-      version: string,
-    ): Promise<Deployment> =>
-      (
-        await pipeline.post(`${flowPath(flow)}/deployments`, {
-          environment,
-          version,
-          status: 'succeeded',
-          link: `https://ci.example.com/${flow}/${environment}/${version}`,
-        })
-      ).deployment;
+    /** A successful deployment the pipeline reports with a link to its run. */
+    const deploy = (flow: string, environment: string, version: string) =>
+      backend.deploy(flow, environment, version, {
+        link: `https://ci.example.com/${flow}/${environment}/${version}`,
+      });
+    /** Posts as `who`; returns the body once the status is `status`. */
+    const post = (who: string, path: string, body: object, status = 201) =>
+      bodyOf(api(who).post(path, body), status);
     const check = (
       flow: string,
       environment: string,
       itemId: string,
       body: object,
-    ) =>
-      as(USERS.alice).post(
-        `${flowPath(flow)}/environments/${environment}/checklist/${itemId}`,
-        body,
-      );
+    ) => bodyOf(backend.check(flow, environment, itemId, body));
     const signOff = (flow: string, version: string, comment: string) =>
-      as(USERS.carol).post(`${flowPath(flow)}/environments/test/sign-offs`, {
+      post(USERS.carol, `${flowPath(flow)}/environments/test/sign-offs`, {
         version,
         comment,
       });
@@ -111,7 +69,7 @@ describe.each(databases.eachSupportedId())(
       deploymentId: string,
       who: string = USERS.alice,
     ): Promise<DeploymentTrail> => {
-      const res = await as(who).get(trailPath(flow, deploymentId));
+      const res = await api(who).get(trailPath(flow, deploymentId));
       expect({ status: res.status, body: res.body }).toMatchObject({
         status: 200,
       });
@@ -119,7 +77,7 @@ describe.each(databases.eachSupportedId())(
     };
     /** The flow's audit events, by seq, as the history and the export show them. */
     const eventsOf = async (flow: string) => {
-      const res = await as(USERS.alice).get(
+      const res = await api(USERS.alice).get(
         `${flowPath(flow)}/events?limit=500`,
       );
       expect(res.status).toBe(200);
@@ -163,17 +121,13 @@ describe.each(databases.eachSupportedId())(
         '1.0.0',
         'Results confirmed with the bank',
       );
-      promotion = await as(USERS.alice).post(`${flowPath(flow)}/requests`, {
+      promotion = await post(USERS.alice, `${flowPath(flow)}/requests`, {
         environment: 'prod',
         version: '1.0.0',
-        dossier: {
-          whatChanged: 'Retries failed transfers',
-          why: 'Transfers to the bank time out',
-          testResults: 'All green on Test',
-          releaseNotes: 'Adds SFTP retries',
-        },
+        dossier: dossier(),
       });
-      const approved: PromotionRequest = await as(USERS.dave).post(
+      const approved: PromotionRequest = await post(
+        USERS.dave,
         `${BASE}/requests/${promotion.id}/decisions`,
         {
           decision: 'approve',
@@ -186,7 +140,8 @@ describe.each(databases.eachSupportedId())(
 
       // Facts recorded after the deployment: not validation that preceded it.
       const lateSignOff = await signOff(flow, '1.0.0', 'Signed again later');
-      const uptime = await as(USERS.alice).post(
+      const uptime = await post(
+        USERS.alice,
         `${flowPath(flow)}/environments/prod/post-deployment/uptime-green`,
         { version: '1.0.0', evidenceLink: 'https://status.example.com' },
       );
@@ -418,7 +373,7 @@ describe.each(databases.eachSupportedId())(
       const byGuest = await trailOf(flow, deployment.id, USERS.gary);
       expect(byGuest.deployment.id).toBe(deployment.id);
 
-      const anonymous = await as('none').get(trailPath(flow, deployment.id));
+      const anonymous = await api('none').get(trailPath(flow, deployment.id));
       expect(anonymous.status).toBe(401);
     });
 
@@ -426,7 +381,7 @@ describe.each(databases.eachSupportedId())(
       const flow = 'ledger';
       const theirs = await deploy('payments-sftp', 'dev', '9.0.0');
 
-      let res = await as(USERS.alice).get(
+      let res = await api(USERS.alice).get(
         trailPath(flow, '0b5e3c1a-6f2d-4e8b-9a7c-3d1f2e4b5a69'),
       );
       expect(res.status).toBe(404);
@@ -437,7 +392,7 @@ describe.each(databases.eachSupportedId())(
         ),
       });
 
-      res = await as(USERS.alice).get(trailPath(flow, theirs.id));
+      res = await api(USERS.alice).get(trailPath(flow, theirs.id));
       expect(res.status).toBe(404);
       expect(res.body.error.name).toBe('NotFoundError');
       // The same id under its own flow is found.
@@ -445,14 +400,14 @@ describe.each(databases.eachSupportedId())(
         theirs.id,
       );
 
-      res = await as(USERS.alice).get(trailPath(flow, 'not-a-uuid'));
+      res = await api(USERS.alice).get(trailPath(flow, 'not-a-uuid'));
       expect(res.status).toBe(400);
       expect(res.body.error).toMatchObject({
         name: 'InputError',
         message: expect.stringContaining('path.deploymentId'),
       });
 
-      res = await as(USERS.alice).get(trailPath('no-annotation', theirs.id));
+      res = await api(USERS.alice).get(trailPath('no-annotation', theirs.id));
       expect(res.status).toBe(404);
     });
   },

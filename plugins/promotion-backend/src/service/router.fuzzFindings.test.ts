@@ -2,13 +2,8 @@ import {
   createTestDatabases,
   DATABASE_HOOK_TIMEOUT_MS,
 } from '../database/__testUtils__/testDatabases';
-import request from 'supertest';
-import {
-  serviceHeader,
-  startPromotionBackend,
-  userHeader,
-  USERS,
-} from './__testUtils__/promotionTestBackend';
+import { USERS } from './__testUtils__/promotionTestBackend';
+import { BASE, flowPath, promotionBackendOn } from './__testUtils__/apiHelpers';
 
 /*
  * What scripts/fuzz-api.sh found, each pinned by a test: a malformed request
@@ -18,8 +13,7 @@ import {
 
 jest.setTimeout(180_000);
 
-const BASE = '/api/promotion';
-const FLOW = `${BASE}/flows/default/component/payments-sftp`;
+const FLOW = flowPath('payments-sftp');
 
 const base64url = (text: string) =>
   Buffer.from(text, 'utf8').toString('base64url');
@@ -49,32 +43,31 @@ const databases = createTestDatabases(['POSTGRES_15', 'SQLITE_3']);
 describe.each(databases.eachSupportedId())(
   'Findings of the API fuzzer on %p',
   databaseId => {
-    let server: Parameters<typeof request>[0];
+    const { api, pipeline } = promotionBackendOn(databases, databaseId);
 
     beforeAll(async () => {
-      const knex = await databases.init(databaseId);
-      ({ server } = await startPromotionBackend({ knex }));
       // Three audit events, so that a page of one has a next page.
       for (const environment of ['dev', 'test', 'prod']) {
-        const res = await request(server)
-          .post(`${FLOW}/deployments`)
-          .set('Authorization', serviceHeader())
-          .send({ environment, version: '1.0.0', status: 'succeeded' });
+        const res = await pipeline().post(`${FLOW}/deployments`, {
+          environment,
+          version: '1.0.0',
+          status: 'succeeded',
+        });
         if (res.status !== 201) {
           throw new Error(`Recording a deployment answered ${res.status}`);
         }
       }
     }, DATABASE_HOOK_TIMEOUT_MS);
 
-    const asAuditor = (path: string) =>
-      request(server).get(path).set('Authorization', userHeader(USERS.ann));
+    const asAuditor = (path: string) => api(USERS.ann).get(path);
 
     describe('text as long as the store holds', () => {
       const deploy = (body: object) =>
-        request(server)
-          .post(`${FLOW}/deployments`)
-          .set('Authorization', serviceHeader())
-          .send({ environment: 'dev', status: 'succeeded', ...body });
+        pipeline().post(`${FLOW}/deployments`, {
+          environment: 'dev',
+          status: 'succeeded',
+          ...body,
+        });
 
       // Before, the contract allowed 128 and 256 characters where the
       // columns hold 100: PostgreSQL answered 500, SQLite stored them.

@@ -1,15 +1,7 @@
-import {
-  createTestDatabases,
-  DATABASE_HOOK_TIMEOUT_MS,
-} from '../database/__testUtils__/testDatabases';
+import { createTestDatabases } from '../database/__testUtils__/testDatabases';
 import { AuditEvent } from '@promotion/plugin-promotion-common';
-import request from 'supertest';
-import {
-  serviceHeader,
-  startPromotionBackend,
-  userHeader,
-  USERS,
-} from './__testUtils__/promotionTestBackend';
+import { USERS } from './__testUtils__/promotionTestBackend';
+import { BASE, flowPath, promotionBackendOn } from './__testUtils__/apiHelpers';
 
 /*
  * Text that round-trips: every string the API stores is read back exactly as
@@ -20,8 +12,7 @@ import {
 
 jest.setTimeout(180_000);
 
-const BASE = '/api/promotion';
-const FLOW = `${BASE}/flows/default/component/payments-sftp`;
+const FLOW = flowPath('payments-sftp');
 
 /** Strings every engine stores exactly (none is trimmed away at its ends). */
 const ROUND_TRIP_CORPUS: Array<[string, string]> = [
@@ -48,26 +39,9 @@ const databases = createTestDatabases(['POSTGRES_15', 'SQLITE_3', 'MYSQL_8']);
 describe.each(databases.eachSupportedId())(
   'Text that round-trips on %p',
   databaseId => {
-    let server: Parameters<typeof request>[0];
-
-    beforeAll(async () => {
-      const knex = await databases.init(databaseId);
-      ({ server } = await startPromotionBackend({ knex }));
-    }, DATABASE_HOOK_TIMEOUT_MS);
-
-    const pipeline = {
-      post: (path: string, body: object) =>
-        request(server)
-          .post(path)
-          .set('Authorization', serviceHeader())
-          .send(body),
-      get: (path: string) =>
-        request(server).get(path).set('Authorization', serviceHeader()),
-    };
-    const auditor = {
-      get: (path: string) =>
-        request(server).get(path).set('Authorization', userHeader(USERS.ann)),
-    };
+    const { api } = promotionBackendOn(databases, databaseId);
+    const pipeline = api('service');
+    const auditor = api(USERS.ann);
 
     it.each(REFUSED_CORPUS)(
       'refuses a version with %s: 400 naming the field, nothing written',
@@ -114,14 +88,11 @@ describe.each(databases.eachSupportedId())(
       expect(key.status).toBe(400);
       expect(key.body.error.message).toContain('body.idempotencyKey: Contains');
 
-      const dossier = await request(server)
-        .post(`${FLOW}/requests`)
-        .set('Authorization', userHeader(USERS.alice))
-        .send({
-          environment: 'prod',
-          version: '1.0.0',
-          dossier: { whatChanged: 'x\u0000', why: 'y' },
-        });
+      const dossier = await api(USERS.alice).post(`${FLOW}/requests`, {
+        environment: 'prod',
+        version: '1.0.0',
+        dossier: { whatChanged: 'x\u0000', why: 'y' },
+      });
       expect(dossier.status).toBe(400);
       expect(dossier.body.error.message).toContain(
         'body.dossier.whatChanged: Contains',

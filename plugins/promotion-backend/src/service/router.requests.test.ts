@@ -1,19 +1,13 @@
+import { createTestDatabases } from '../database/__testUtils__/testDatabases';
+import { PromotionRequest } from '@promotion/plugin-promotion-common';
+import { USERS } from './__testUtils__/promotionTestBackend';
 import {
-  createTestDatabases,
-  DATABASE_HOOK_TIMEOUT_MS,
-} from '../database/__testUtils__/testDatabases';
-import {
-  Deployment,
-  GateResult,
-  PromotionRequest,
-} from '@promotion/plugin-promotion-common';
-import request from 'supertest';
-import {
-  serviceHeader,
-  startPromotionBackend,
-  userHeader,
-  USERS,
-} from './__testUtils__/promotionTestBackend';
+  BASE,
+  codes,
+  dossier,
+  flowPath,
+  promotionBackendOn,
+} from './__testUtils__/apiHelpers';
 
 jest.setTimeout(60_000);
 
@@ -24,71 +18,12 @@ jest.setTimeout(60_000);
  * are in router.test.ts.
  */
 
-const BASE = '/api/promotion';
-const flowPath = (name: string) => `${BASE}/flows/default/component/${name}`;
-
-const dossier = (releaseNotes = 'Adds SFTP retries') => ({
-  whatChanged: 'Retries failed transfers',
-  why: 'Transfers to the bank time out',
-  testResults: 'All green on Test',
-  releaseNotes,
-});
-
 const databases = createTestDatabases(['POSTGRES_15', 'SQLITE_3']);
 
 describe.each(databases.eachSupportedId())(
   'Promotion requests through the API on %p',
   databaseId => {
-    let server: Parameters<typeof request>[0];
-
-    beforeAll(async () => {
-      const knex = await databases.init(databaseId);
-      ({ server } = await startPromotionBackend({ knex }));
-    }, DATABASE_HOOK_TIMEOUT_MS);
-
-    const api = (as: string = USERS.alice) => {
-      const header = as === 'service' ? serviceHeader() : userHeader(as);
-      return {
-        get: (path: string) =>
-          request(server).get(path).set('Authorization', header),
-        post: (path: string, body: object = {}) =>
-          request(server).post(path).set('Authorization', header).send(body),
-        patch: (path: string, body: object) =>
-          request(server).patch(path).set('Authorization', header).send(body),
-        delete: (path: string) =>
-          request(server).delete(path).set('Authorization', header),
-      };
-    };
-    const pipeline = () => api('service');
-
-    const deploy = async (
-      flow: string,
-      environment: string,
-      version: string,
-      extra: object = {},
-    ): Promise<Deployment> => {
-      const res = await pipeline().post(`${flowPath(flow)}/deployments`, {
-        environment,
-        version,
-        status: 'succeeded',
-        ...extra,
-      });
-      expect(res.status).toBe(201);
-      return res.body.deployment;
-    };
-    const gate = async (
-      flow: string,
-      environment: string,
-      version: string,
-    ): Promise<GateResult> => {
-      const res = await pipeline().get(
-        `${flowPath(flow)}/gate?environment=${environment}&version=${version}`,
-      );
-      expect(res.status).toBe(200);
-      return res.body;
-    };
-    const codes = (result: GateResult) =>
-      result.unmetConditions.map(c => c.code);
+    const { api, deploy, gate } = promotionBackendOn(databases, databaseId);
 
     it('needs two distinct approvers on an `every` environment', async () => {
       const flow = 'billing';

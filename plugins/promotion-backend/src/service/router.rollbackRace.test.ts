@@ -1,21 +1,15 @@
 import { TestDatabaseId } from '@backstage/backend-test-utils';
 import { FlowState } from '@promotion/plugin-promotion-common';
-import request from 'supertest';
 import {
   createTestDatabases,
-  DATABASE_HOOK_TIMEOUT_MS,
   DATABASE_TEST_TIMEOUT_MS,
 } from '../database/__testUtils__/testDatabases';
-import {
-  serviceHeader,
-  startPromotionBackend,
-  userHeader,
-  USERS,
-} from './__testUtils__/promotionTestBackend';
+import { USERS } from './__testUtils__/promotionTestBackend';
+import { flowPath, promotionBackendOn } from './__testUtils__/apiHelpers';
 
 jest.setTimeout(DATABASE_TEST_TIMEOUT_MS);
 
-const FLOW = '/api/promotion/flows/default/component/payments-sftp';
+const FLOW = flowPath('payments-sftp');
 const RACERS = 10;
 
 const databases = createTestDatabases();
@@ -23,18 +17,10 @@ const databases = createTestDatabases();
 describe.each(databases.eachSupportedId())(
   'Parallel rollbacks through the API on %s',
   (databaseId: TestDatabaseId) => {
-    let server: Parameters<typeof request>[0];
-
-    beforeAll(async () => {
-      const knex = await databases.init(databaseId);
-      ({ server } = await startPromotionBackend({ knex }));
-    }, DATABASE_HOOK_TIMEOUT_MS);
+    const { api, pipeline } = promotionBackendOn(databases, databaseId);
 
     const post = (path: string, body: object) =>
-      request(server)
-        .post(`${FLOW}${path}`)
-        .set('Authorization', serviceHeader())
-        .send(body);
+      pipeline().post(`${FLOW}${path}`, body);
 
     it(`answers one of ${RACERS} rollbacks of the same version with 201 and the others with 409`, async () => {
       for (const version of ['1.0.0', '1.1.0']) {
@@ -74,9 +60,7 @@ describe.each(databases.eachSupportedId())(
         });
       }
 
-      const flow = await request(server)
-        .get(FLOW)
-        .set('Authorization', userHeader(USERS.alice));
+      const flow = await api(USERS.alice).get(FLOW);
       expect(flow.status).toBe(200);
       const state: FlowState = flow.body;
       expect(state.rollbacks.map(r => r.id)).toEqual([winner.body.id]);

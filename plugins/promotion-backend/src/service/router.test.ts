@@ -1,103 +1,31 @@
-import {
-  createTestDatabases,
-  DATABASE_HOOK_TIMEOUT_MS,
-} from '../database/__testUtils__/testDatabases';
+import { createTestDatabases } from '../database/__testUtils__/testDatabases';
 import {
   AuditEvent,
   Deployment,
   FlowState,
-  GateResult,
   PromotionRequest,
   VerificationReport,
 } from '@promotion/plugin-promotion-common';
-import request from 'supertest';
+import { USERS } from './__testUtils__/promotionTestBackend';
 import {
-  Recordings,
-  serviceHeader,
-  startPromotionBackend,
-  userHeader,
-  USERS,
-} from './__testUtils__/promotionTestBackend';
+  BASE,
+  codes,
+  dossier,
+  flowPath,
+  promotionBackendOn,
+} from './__testUtils__/apiHelpers';
 
 jest.setTimeout(60_000);
-
-const BASE = '/api/promotion';
-const flowPath = (name: string) => `${BASE}/flows/default/component/${name}`;
-
-const dossier = (releaseNotes = 'Adds SFTP retries') => ({
-  whatChanged: 'Retries failed transfers',
-  why: 'Transfers to the bank time out',
-  testResults: 'All green on Test',
-  releaseNotes,
-});
 
 const databases = createTestDatabases(['POSTGRES_15', 'SQLITE_3']);
 
 describe.each(databases.eachSupportedId())(
   'Promotion API on %p',
   databaseId => {
-    let server: Parameters<typeof request>[0];
-    let recordings: Recordings;
-
-    beforeAll(async () => {
-      const knex = await databases.init(databaseId);
-      ({ server, recordings } = await startPromotionBackend({ knex }));
-    }, DATABASE_HOOK_TIMEOUT_MS);
-
-    const api = (as: string = USERS.alice) => {
-      const header = as === 'service' ? serviceHeader() : userHeader(as);
-      return {
-        get: (path: string) =>
-          request(server).get(path).set('Authorization', header),
-        post: (path: string, body: object = {}) =>
-          request(server).post(path).set('Authorization', header).send(body),
-        patch: (path: string, body: object) =>
-          request(server).patch(path).set('Authorization', header).send(body),
-        delete: (path: string) =>
-          request(server).delete(path).set('Authorization', header),
-      };
-    };
-    const pipeline = () => api('service');
-
-    const deploy = async (
-      flow: string,
-      environment: string,
-      version: string,
-      extra: object = {},
-    ): Promise<Deployment> => {
-      const res = await pipeline().post(`${flowPath(flow)}/deployments`, {
-        environment,
-        version,
-        status: 'succeeded',
-        ...extra,
-      });
-      expect(res.status).toBe(201);
-      return res.body.deployment;
-    };
-    const gate = async (
-      flow: string,
-      environment: string,
-      version: string,
-    ): Promise<GateResult> => {
-      const res = await pipeline().get(
-        `${flowPath(flow)}/gate?environment=${environment}&version=${version}`,
-      );
-      expect(res.status).toBe(200);
-      return res.body;
-    };
-    const check = async (
-      flow: string,
-      environment: string,
-      itemId: string,
-      body: object,
-      as: string = USERS.alice,
-    ) =>
-      api(as).post(
-        `${flowPath(flow)}/environments/${environment}/checklist/${itemId}`,
-        body,
-      );
-    const codes = (result: GateResult) =>
-      result.unmetConditions.map(c => c.code);
+    const { started, api, pipeline, deploy, gate, check } = promotionBackendOn(
+      databases,
+      databaseId,
+    );
 
     it('takes a flow up the ladder: checklists, sign-off, one-time approval, standing approval, rollback', async () => {
       const flow = 'payments-sftp';
@@ -189,7 +117,7 @@ describe.each(databases.eachSupportedId())(
       expect(codes(result)).toEqual(['approval-required']);
 
       // The developer requests it; the directors are told.
-      const sentBefore = recordings.notifications.length;
+      const sentBefore = started.recordings.notifications.length;
       res = await api(USERS.alice).post(`${flowPath(flow)}/requests`, {
         environment: 'prod',
         version: '1.0.0',
@@ -204,7 +132,7 @@ describe.each(databases.eachSupportedId())(
       expect(
         Date.parse(promotion.expiresAt) - Date.parse(promotion.createdAt),
       ).toBeGreaterThan(13 * 24 * 3600 * 1000);
-      expect(recordings.notifications.slice(sentBefore)).toEqual([
+      expect(started.recordings.notifications.slice(sentBefore)).toEqual([
         expect.objectContaining({
           recipients: expect.objectContaining({
             type: 'entity',
@@ -212,7 +140,7 @@ describe.each(databases.eachSupportedId())(
           }),
         }),
       ]);
-      expect(recordings.signals).toEqual(
+      expect(started.recordings.signals).toEqual(
         expect.arrayContaining([
           expect.objectContaining({ channel: 'promotion:inbox' }),
           expect.objectContaining({
@@ -281,7 +209,7 @@ describe.each(databases.eachSupportedId())(
       );
       expect(res.status).toBe(400);
       expect(res.body.error.message).toContain('body.comment: Required');
-      const decisionsSentBefore = recordings.notifications.length;
+      const decisionsSentBefore = started.recordings.notifications.length;
       res = await api(USERS.dave).post(
         `${BASE}/requests/${promotion.id}/decisions`,
         {
@@ -292,7 +220,9 @@ describe.each(databases.eachSupportedId())(
       );
       expect(res.status).toBe(200);
       expect(res.body.status).toBe('approved');
-      expect(recordings.notifications.slice(decisionsSentBefore)).toEqual([
+      expect(
+        started.recordings.notifications.slice(decisionsSentBefore),
+      ).toEqual([
         expect.objectContaining({
           recipients: expect.objectContaining({
             entityRef: [USERS.alice, 'group:default/team-payments'],
@@ -357,7 +287,7 @@ describe.each(databases.eachSupportedId())(
       expect((await deploy(flow, 'prod', '2.0.0')).violation).toBe(false);
 
       // A rollback goes back to 1.0.0, revokes the standing approval and tells the approvers.
-      const rollbackSentBefore = recordings.notifications.length;
+      const rollbackSentBefore = started.recordings.notifications.length;
       res = await pipeline().post(`${flowPath(flow)}/rollbacks`, {
         environment: 'prod',
         reason: 'Transfers failing',
@@ -371,7 +301,9 @@ describe.each(databases.eachSupportedId())(
           expect.objectContaining({ environmentId: 'prod' }),
         ],
       });
-      expect(recordings.notifications.slice(rollbackSentBefore)).toEqual([
+      expect(
+        started.recordings.notifications.slice(rollbackSentBefore),
+      ).toEqual([
         expect.objectContaining({
           recipients: expect.objectContaining({
             entityRef: ['group:default/directors'],
@@ -529,11 +461,11 @@ describe.each(databases.eachSupportedId())(
       );
 
       // Every committed event went to the auditor service, once; refused changes sent none.
-      const sentToAuditor = recordings.auditorEvents
+      const sentToAuditor = started.recordings.auditorEvents
         .map(e => [e.meta?.seq, e.eventId])
         .sort((a, b) => Number(a[0]) - Number(b[0]));
       expect(sentToAuditor).toEqual(events.map(e => [e.seq, e.type]));
-      expect(recordings.auditorEvents[0]).toMatchObject({
+      expect(started.recordings.auditorEvents[0]).toMatchObject({
         severityLevel: 'medium',
         meta: expect.objectContaining({ seq: 1 }),
       });

@@ -6,13 +6,16 @@ import { mockServices } from '@backstage/backend-test-utils';
 import { InputError } from '@backstage/errors';
 import knexFactory, { Knex } from 'knex';
 import net from 'node:net';
-import request from 'supertest';
 import {
-  serviceHeader,
   startPromotionBackend,
-  userHeader,
   USERS,
 } from './__testUtils__/promotionTestBackend';
+import {
+  BASE,
+  flowPath,
+  promotionApi,
+  TestServer,
+} from './__testUtils__/apiHelpers';
 import {
   isCatalogUnavailable,
   isDatabaseUnavailable,
@@ -27,7 +30,7 @@ import {
 
 jest.setTimeout(180_000);
 
-const FLOW = '/api/promotion/flows/default/component/payments-sftp';
+const FLOW = flowPath('payments-sftp');
 
 /** A TCP proxy to `target` that can be cut: open sockets die, new ones are refused. */
 async function startProxy(target: { host: string; port: number }) {
@@ -62,7 +65,8 @@ describe('Promotion API while its database is down (POSTGRES_15)', () => {
   let direct: Knex;
   let proxied: Knex;
   let proxy: Awaited<ReturnType<typeof startProxy>>;
-  let server: Parameters<typeof request>[0];
+  let server: TestServer;
+  const { api, pipeline } = promotionApi(() => server);
 
   beforeAll(async () => {
     direct = await databases.init('POSTGRES_15');
@@ -86,24 +90,21 @@ describe('Promotion API while its database is down (POSTGRES_15)', () => {
   });
 
   it('answers 503 with Retry-After and no internals, for pipelines and people', async () => {
-    const before = await request(server)
-      .get(`${FLOW}/gate?environment=dev&version=1.0.0`)
-      .set('Authorization', serviceHeader());
+    const before = await pipeline().get(
+      `${FLOW}/gate?environment=dev&version=1.0.0`,
+    );
     expect(before.status).toBe(200);
 
     await proxy.cut();
 
     const calls = [
-      request(server)
-        .get(`${FLOW}/gate?environment=test&version=1.0.0`)
-        .set('Authorization', serviceHeader()),
-      request(server)
-        .post(`${FLOW}/deployments`)
-        .set('Authorization', serviceHeader())
-        .send({ environment: 'dev', version: '1.0.0', status: 'succeeded' }),
-      request(server)
-        .get('/api/promotion/audit/verify')
-        .set('Authorization', userHeader(USERS.ann)),
+      pipeline().get(`${FLOW}/gate?environment=test&version=1.0.0`),
+      pipeline().post(`${FLOW}/deployments`, {
+        environment: 'dev',
+        version: '1.0.0',
+        status: 'succeeded',
+      }),
+      api(USERS.ann).get(`${BASE}/audit/verify`),
     ];
     for (const call of calls) {
       const res = await call;
