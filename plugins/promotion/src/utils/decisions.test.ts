@@ -80,6 +80,18 @@ describe('decisionBlockedReason', () => {
         userEntityRef: 'user:default/dave',
       }),
     ).toBe('This request is withdrawn.');
+    expect(
+      decisionBlockedReason({
+        decision: 'approve',
+        request: pendingRequest({
+          status: 'superseded',
+          closedReason: 'Superseded by the request for version 2.2.0',
+        }),
+        userEntityRef: 'user:default/dave',
+      }),
+    ).toBe(
+      'This request was closed: Superseded by the request for version 2.2.0.',
+    );
   });
 });
 

@@ -75,7 +75,10 @@ export function decisionBlockedReason(options: {
     return denied;
   }
   if (request.status !== 'pending') {
-    return `This request is ${request.status}.`;
+    // A superseded request says why it was closed.
+    return request.closedReason
+      ? `This request was closed: ${request.closedReason}.`
+      : `This request is ${request.status}.`;
   }
   if (!userEntityRef) {
     return 'Finding out who you are…';
