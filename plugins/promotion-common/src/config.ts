@@ -153,6 +153,21 @@ const approverRefSchema = z.string().regex(APPROVER_REF_PATTERN, {
     )}: use a user or group entity ref such as "user:default/jane" or "group:default/approvers"`,
 });
 
+const violationRecipientSchema = z.string().regex(APPROVER_REF_PATTERN, {
+  error: issue =>
+    `invalid recipient ${JSON.stringify(
+      issue.input,
+    )}: use a user or group entity ref such as "group:default/compliance" or "user:default/jane"`,
+});
+
+const notificationsSchema = z.strictObject({
+  /**
+   * Who learns, besides the environment's approvers, of a deployment
+   * through a closed gate: the audit readers (compliance).
+   */
+  violationRecipients: z.array(violationRecipientSchema).optional(),
+});
+
 const approvalSchema = z
   .strictObject({
     mode: z.enum(['none', 'once', 'every']),
@@ -288,6 +303,7 @@ export const promotionConfigSchema = z.object({
    * to true.
    */
   supersedeOlderRequests: z.boolean().optional(),
+  notifications: notificationsSchema.optional(),
   policies: z
     .record(
       z.string().regex(PROMOTION_ID_PATTERN, {
@@ -446,6 +462,17 @@ export function readPromotionConfig(raw: unknown): PromotionConfig {
         ? DEFAULT_REMINDER_INTERVAL_SECONDS
         : durationToSeconds(input.reminderInterval),
     supersedeOlderRequests: input.supersedeOlderRequests ?? true,
+    ...(input.notifications && {
+      notifications: {
+        violationRecipients: [
+          ...new Set(
+            (input.notifications.violationRecipients ?? []).map(
+              normaliseApproverRef,
+            ),
+          ),
+        ],
+      },
+    }),
   };
 }
 

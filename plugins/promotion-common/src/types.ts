@@ -98,6 +98,14 @@ export interface PromotionConfig {
   reminderIntervalSeconds: number;
   /** A request for a newer version closes the pending request for an older one into the same environment. */
   supersedeOlderRequests: boolean;
+  /** Present when the `notifications` key is configured. */
+  notifications?: {
+    /**
+     * Besides the environment's approvers, who is told of a deployment
+     * through a closed gate (normalised user and group entity refs).
+     */
+    violationRecipients: string[];
+  };
 }
 
 // ---------------------------------------------------------------------------
