@@ -58,6 +58,7 @@ describe('readPromotionConfig', () => {
       title: 'Code reviewed and merged to main branch',
       scope: 'version',
       evidenceRequired: false,
+      resetOnRollback: true,
     });
     expect(dev.checklist[3].evidenceRequired).toBe(true);
     expect(dev.checklist[4].description).toMatch(/non-routine/);
@@ -69,6 +70,11 @@ describe('readPromotionConfig', () => {
       allowSelfApproval: false,
     });
     expect(dev.postDeployment).toEqual([]);
+    expect(dev.postDeploymentRules).toEqual({
+      blocksNextVersion: false,
+      dueWithinSeconds: 24 * 3600,
+    });
+    expect(dev.rollback).toEqual({ earlierVersionsDeployable: false });
 
     expect(test.checklist).toHaveLength(9);
     expect(test.checklist[0].scope).toBe('flow');
@@ -92,6 +98,12 @@ describe('readPromotionConfig', () => {
       ['tickets-closed', 0],
     ]);
     expect(production.postDeployment[3].evidenceRequired).toBe(true);
+    expect(production.postDeploymentRules).toEqual({
+      blocksNextVersion: true,
+      dueWithinSeconds: 24 * 3600,
+      releaseNotesItemId: 'release-notes-delivered',
+    });
+    expect(production.rollback).toEqual({ earlierVersionsDeployable: false });
 
     expect(dr).toEqual({
       id: 'dr',
@@ -105,6 +117,11 @@ describe('readPromotionConfig', () => {
         allowSelfApproval: false,
       },
       postDeployment: [],
+      postDeploymentRules: {
+        blocksNextVersion: false,
+        dueWithinSeconds: 24 * 3600,
+      },
+      rollback: { earlierVersionsDeployable: false },
     });
 
     const regulatedProduction = config.policies.regulated.environments[2];
@@ -115,6 +132,69 @@ describe('readPromotionConfig', () => {
       allowSelfApproval: false,
     });
     expect(regulatedProduction.postDeployment[0].minimumWaitSeconds).toBe(900);
+    // No item named release-notes-delivered: no release notes item.
+    expect(regulatedProduction.postDeploymentRules).toEqual({
+      blocksNextVersion: true,
+      dueWithinSeconds: 24 * 3600,
+    });
+    expect(config.supersedeOlderRequests).toBe(true);
+  });
+
+  it('reads the rollback and post-deployment rules a policy sets', () => {
+    const config = readPromotionConfig(
+      seedsWith(c => {
+        c.supersedeOlderRequests = false;
+        c.policies.standard.environments[1].checklist[0].resetOnRollback =
+          false;
+        const production = c.policies.standard.environments[2];
+        production.postDeployment.blocksNextVersion = false;
+        production.postDeployment.dueWithin = 'PT4H';
+        production.postDeployment.releaseNotesItem = 'time-logged';
+        production.rollback = { earlierVersionsDeployable: true };
+        c.policies.regulated.environments[2].postDeployment.dueWithin = {
+          minutes: 90,
+        };
+      }),
+    );
+    expect(config.supersedeOlderRequests).toBe(false);
+    const [, test, production] = config.policies.standard.environments;
+    expect(test.checklist.map(item => item.resetOnRollback)).toEqual([
+      false,
+      ...Array(8).fill(true),
+    ]);
+    expect(production.postDeploymentRules).toEqual({
+      blocksNextVersion: false,
+      dueWithinSeconds: 4 * 3600,
+      releaseNotesItemId: 'time-logged',
+    });
+    expect(production.rollback).toEqual({ earlierVersionsDeployable: true });
+    expect(
+      config.policies.regulated.environments[2].postDeploymentRules
+        .dueWithinSeconds,
+    ).toBe(90 * 60);
+  });
+
+  it('accepts a zero grace and a post-deployment rule on an empty checklist', () => {
+    const config = readPromotionConfig({
+      policies: {
+        p: {
+          environments: [
+            {
+              id: 'production',
+              postDeployment: {
+                checklist: [],
+                blocksNextVersion: true,
+                dueWithin: 'PT0S',
+              },
+            },
+          ],
+        },
+      },
+    });
+    expect(config.policies.p.environments[0].postDeploymentRules).toEqual({
+      blocksNextVersion: true,
+      dueWithinSeconds: 0,
+    });
   });
 
   it('reads a missing promotion key as no policies', () => {
@@ -122,6 +202,7 @@ describe('readPromotionConfig', () => {
       policies: {},
       requestExpirySeconds: 14 * 24 * 3600,
       reminderIntervalSeconds: 24 * 3600,
+      supersedeOlderRequests: true,
     });
   });
 
@@ -479,6 +560,52 @@ describe('readPromotionConfig', () => {
         expect.stringMatching(
           /^promotion\.policies\.standard\.environments\[1\]\.signOff\.required: /,
         ),
+      ]);
+    });
+
+    it('rejects bad rollback and post-deployment rules', () => {
+      expect(
+        problemsOf(
+          seedsWith(c => {
+            c.supersedeOlderRequests = 'yes';
+            c.policies.standard.environments[1].checklist[0].resetOnRollback =
+              'no';
+            const production = c.policies.standard.environments[2];
+            production.postDeployment.blocksNextVersion = 1;
+            production.postDeployment.dueWithin = { hours: -4 };
+            production.rollback = { earlierVersionsDeployable: 'true' };
+            c.policies.regulated.environments[2].postDeployment.dueWithin =
+              'four hours';
+            c.policies.regulated.environments[2].rollback = { earlier: true };
+          }),
+        ),
+      ).toEqual([
+        expect.stringMatching(/^promotion\.supersedeOlderRequests: /),
+        expect.stringMatching(
+          /^promotion\.policies\.standard\.environments\[1\]\.checklist\[0\]\.resetOnRollback: /,
+        ),
+        expect.stringMatching(
+          /^promotion\.policies\.standard\.environments\[2\]\.postDeployment\.blocksNextVersion: /,
+        ),
+        'promotion.policies.standard.environments[2].postDeployment.dueWithin: must not be negative',
+        expect.stringMatching(
+          /^promotion\.policies\.standard\.environments\[2\]\.rollback\.earlierVersionsDeployable: /,
+        ),
+        'promotion.policies.regulated.environments[2].postDeployment.dueWithin: "four hours" is not an ISO 8601 duration',
+        'promotion.policies.regulated.environments[2].rollback.earlier: unknown key',
+      ]);
+    });
+
+    it('rejects a release notes item that names no post-deployment item', () => {
+      expect(
+        problemsOf(
+          seedsWith(c => {
+            c.policies.standard.environments[2].postDeployment.releaseNotesItem =
+              'release-notes-prepared';
+          }),
+        ),
+      ).toEqual([
+        `promotion.policies.standard.environments[2].postDeployment.releaseNotesItem: names no item of this environment's post-deployment checklist: "release-notes-prepared"`,
       ]);
     });
 

@@ -12,6 +12,7 @@ import {
   PromotionRequest,
   StandingApproval,
 } from './types';
+import { isResetByRollback, rollbackDeployableVersions } from './gateRollback';
 
 /*
  * The gate (PRODUCT.md, "The rules (the gate)"): pure functions over the
@@ -42,7 +43,15 @@ export interface NextStep {
  * Evaluates the gate for version V of a flow into environment E. The gate is
  * open when no condition is unmet. Conditions come in ladder order, and for
  * each environment: (1) deployment of V, (2) validation checklist,
- * (3) sign-off, (4) post-deployment checklist; E's approval rule comes last.
+ * (3) sign-off, (4) post-deployment checklist; then E's own: the
+ * post-deployment checklist of the version standing in E, where it blocks
+ * the next version; E's approval rule comes last.
+ *
+ * The revert of a rollback is never blocked: the rollback target of E's
+ * latest rollback (see `rollbackDeployableVersions`) is open with
+ * `approvedBy: 'rollback-target'` and no condition, since it already climbed.
+ * Flow-scoped validation items completed before the flow's latest rollback
+ * count only where they survive rollbacks (`resetOnRollback: false`).
  */
 export function evaluateGate(args: EvaluateGateArgs): GateResult {
   const { entityRef, policy, environmentId, version } = args;
@@ -73,6 +82,9 @@ export function evaluateGate(args: EvaluateGateArgs): GateResult {
     ]);
   }
   const target = policy.environments[index];
+  if (rollbackDeployableVersions(facts, target)?.versions.includes(version)) {
+    return result([], 'rollback-target');
+  }
 
   const unmet: GateCondition[] = [];
   policy.environments.slice(0, index).forEach((earlier, earlierIndex) => {
@@ -86,6 +98,12 @@ export function evaluateGate(args: EvaluateGateArgs): GateResult {
       unmet.push(...previousEnvironmentConditions(facts, earlier, version));
     }
   });
+
+  // E's own post-deployment checklist, for the version standing there.
+  const predecessor = predecessorConditionFor(facts, target, version, now);
+  if (predecessor) {
+    unmet.push(predecessor);
+  }
 
   // (5) E's own approval rule.
   const approval = approvalConditionFor(facts, target, version, now);
@@ -242,8 +260,16 @@ function previousEnvironmentConditions(
   // (2) The validation checklist, for V and for the flow.
   const missingItems = previous.checklist.filter(
     item =>
-      !facts.checklistCompletions.some(c =>
-        completes(c, previous.id, 'validation', item.id, item.scope, version),
+      !facts.checklistCompletions.some(
+        c =>
+          completes(
+            c,
+            previous.id,
+            'validation',
+            item.id,
+            item.scope,
+            version,
+          ) && !isResetByRollback(c, item, facts),
       ),
   );
   if (missingItems.length > 0) {
@@ -300,6 +326,60 @@ function previousEnvironmentConditions(
     });
   }
   return conditions;
+}
+
+/**
+ * Where E's post-deployment checklist blocks the next version: the version W
+ * standing in E must have completed it before another version enters. W
+ * itself may be deployed again.
+ */
+function predecessorConditionFor(
+  facts: FlowFacts,
+  target: EnvironmentDefinition,
+  version: string,
+  now: Date,
+): GateCondition | undefined {
+  if (!target.postDeploymentRules.blocksNextVersion) {
+    return undefined;
+  }
+  const standing = currentVersionIn(facts, target.id);
+  if (!standing || standing.version === version) {
+    return undefined;
+  }
+  const missing = target.postDeployment.filter(
+    item =>
+      !facts.checklistCompletions.some(c =>
+        completes(
+          c,
+          target.id,
+          'post-deployment',
+          item.id,
+          'version',
+          standing.version,
+        ),
+      ),
+  );
+  if (missing.length === 0) {
+    return undefined;
+  }
+  const described = missing.map(item => {
+    const availableAt = postDeploymentItemAvailableAt(standing, item);
+    if (availableAt.getTime() <= now.getTime()) {
+      return item.title;
+    }
+    // Rounded up to the minute, so that the time shown is never too early.
+    const minute = 60_000;
+    const shown = new Date(Math.ceil(availableAt.getTime() / minute) * minute);
+    return `${item.title} (possible from ${formatTime(shown.toISOString())})`;
+  });
+  return {
+    code: 'predecessor-post-deployment-incomplete',
+    message: `${target.title} post-deployment checklist of version ${
+      standing.version
+    }, which stands there now, is incomplete: ${described.join(', ')}.`,
+    environmentId: target.id,
+    itemIds: missing.map(item => item.id),
+  };
 }
 
 function approvalConditionFor(
@@ -412,6 +492,7 @@ function factsOfFlow(facts: FlowFacts, entityRef: string): FlowFacts {
     signOffs: ofFlow(facts.signOffs),
     standingApprovals: ofFlow(facts.standingApprovals),
     requests: ofFlow(facts.requests),
+    rollbacks: ofFlow(facts.rollbacks ?? []),
   };
 }
 

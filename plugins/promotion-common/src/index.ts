@@ -9,6 +9,7 @@ export * from './types';
 export * from './permissions';
 export * from './config';
 export * from './gate';
+export * from './gateRollback';
 export * from './api';
 export * from './schema';
 export * from './signals';
