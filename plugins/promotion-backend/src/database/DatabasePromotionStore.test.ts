@@ -2,7 +2,6 @@ import { TestDatabaseId } from '@backstage/backend-test-utils';
 import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
 import {
   AuditEvent,
-  Dossier,
   FlowFacts,
   GateCondition,
 } from '@promotion/plugin-promotion-common';
@@ -17,45 +16,32 @@ import {
 } from '../audit/hashChain';
 import { waitUntilBlockedOnLocks } from './__testUtils__/lockWaits';
 import {
+  ALICE,
+  as,
+  at,
+  BOB,
+  CAROL,
+  dossier,
+  FLOW,
+  PIPELINE,
+  setUpTestStore,
+  T0,
+} from './__testUtils__/storeFixture';
+import {
   createTestDatabases,
-  DATABASE_HOOK_TIMEOUT_MS,
   DATABASE_TEST_TIMEOUT_MS,
 } from './__testUtils__/testDatabases';
 import { testKeyring } from '../audit/__testUtils__/testKeyring';
 import { lockFlowChain } from './operations/audit/chainHead';
 import { DatabasePromotionStore } from './DatabasePromotionStore';
-import {
-  AuditContext,
-  DecideInput,
-  VerifyChainOptions,
-} from './PromotionStore';
+import { DecideInput, VerifyChainOptions } from './PromotionStore';
 import { TABLES } from './tables';
 
 jest.setTimeout(DATABASE_TEST_TIMEOUT_MS);
 
 const databases = createTestDatabases();
 
-const FLOW = 'component:default/payments-sftp';
 const OTHER_FLOW = 'component:default/billing';
-const ALICE = 'user:default/alice';
-const BOB = 'user:default/bob';
-const CAROL = 'user:default/carol';
-const PIPELINE = 'service:external:ci';
-
-/** A fixed clock with milliseconds, to check they survive the round trip. */
-const T0 = new Date('2026-11-21T10:00:00.123Z');
-const at = (minutes: number) => new Date(T0.getTime() + minutes * 60_000);
-const as = (actor: string, minutes = 0): AuditContext => ({
-  actor,
-  now: at(minutes),
-});
-
-const dossier: Dossier = {
-  whatChanged: 'New SFTP client library',
-  why: 'The vendor deprecates the old one',
-  testResults: 'All end-to-end tests green',
-  releaseNotes: 'Faster uploads',
-};
 
 const unmet: GateCondition[] = [
   {
@@ -78,18 +64,9 @@ describe.each(databases.eachSupportedId())(
   (databaseId: TestDatabaseId) => {
     let knex: Knex;
     let store: DatabasePromotionStore;
-
-    beforeEach(async () => {
-      knex = await databases.init(databaseId);
-      store = await DatabasePromotionStore.create({
-        keyring: testKeyring(),
-        database: { getClient: async () => knex, migrations: { skip: false } },
-      });
-    }, DATABASE_HOOK_TIMEOUT_MS);
-
-    afterEach(async () => {
-      await knex.destroy();
-    }, DATABASE_HOOK_TIMEOUT_MS);
+    setUpTestStore(databases, databaseId, 'each', made => {
+      ({ knex, store } = made);
+    });
 
     async function allEvents(): Promise<AuditEvent[]> {
       return (await store.listEvents({ order: 'asc', limit: 500 })).items;

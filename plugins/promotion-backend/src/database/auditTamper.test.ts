@@ -2,7 +2,6 @@ import { TestDatabaseId } from '@backstage/backend-test-utils';
 import { AuditBreak } from '@promotion/plugin-promotion-common';
 import { Knex } from 'knex';
 import { randomUUID } from 'node:crypto';
-import { testKeyring } from '../audit/__testUtils__/testKeyring';
 import { AuditKeyring } from '../audit/auditKeyring';
 import {
   chainHeadText,
@@ -10,9 +9,9 @@ import {
   eventLinkText,
   LEGACY_KEY_ID,
 } from '../audit/hashChain';
+import { CAROL, FLOW, setUpTestStore } from './__testUtils__/storeFixture';
 import {
   createTestDatabases,
-  DATABASE_HOOK_TIMEOUT_MS,
   DATABASE_TEST_TIMEOUT_MS,
 } from './__testUtils__/testDatabases';
 import { DatabasePromotionStore } from './DatabasePromotionStore';
@@ -30,9 +29,7 @@ jest.setTimeout(DATABASE_TEST_TIMEOUT_MS);
 
 const databases = createTestDatabases();
 
-const FLOW = 'component:default/payments-sftp';
 const OTHER_FLOW = 'component:default/billing';
-const CAROL = 'user:default/carol';
 const MALLORY = 'user:default/mallory';
 
 describe.each(databases.eachSupportedId())(
@@ -41,17 +38,9 @@ describe.each(databases.eachSupportedId())(
     let knex: Knex;
     let store: DatabasePromotionStore;
 
-    beforeEach(async () => {
-      knex = await databases.init(databaseId);
-      store = await DatabasePromotionStore.create({
-        keyring: testKeyring(),
-        database: { getClient: async () => knex },
-      });
-    }, DATABASE_HOOK_TIMEOUT_MS);
-
-    afterEach(async () => {
-      await knex.destroy();
-    }, DATABASE_HOOK_TIMEOUT_MS);
+    setUpTestStore(databases, databaseId, 'each', made => {
+      ({ knex, store } = made);
+    });
 
     async function signOff(entityRef: string, n: number) {
       const { events } = await store.createSignOff(

@@ -1,15 +1,22 @@
 import { TestDatabaseId } from '@backstage/backend-test-utils';
-import { Dossier } from '@promotion/plugin-promotion-common';
 import { Knex } from 'knex';
 import { randomUUID } from 'node:crypto';
-import { testKeyring } from '../../../audit/__testUtils__/testKeyring';
+import {
+  ALICE,
+  as,
+  at,
+  BOB,
+  dossier,
+  FLOW,
+  PIPELINE,
+  setUpTestStore,
+} from '../../__testUtils__/storeFixture';
 import {
   createTestDatabases,
   DATABASE_HOOK_TIMEOUT_MS,
   DATABASE_TEST_TIMEOUT_MS,
 } from '../../__testUtils__/testDatabases';
 import { DatabasePromotionStore } from '../../DatabasePromotionStore';
-import { AuditContext } from '../../PromotionStore';
 import { TABLES } from '../../tables';
 import { AuditBreak } from './auditBreak';
 import { StateRowsVerification, verifyStateRows } from './verifyStateRows';
@@ -18,27 +25,9 @@ jest.setTimeout(DATABASE_TEST_TIMEOUT_MS);
 
 const databases = createTestDatabases();
 
-const FLOW = 'component:default/payments-sftp';
 const OTHER_FLOW = 'component:default/ledger';
-const ALICE = 'user:default/alice';
-const BOB = 'user:default/bob';
 const DANA = 'user:default/dana';
 const ERIN = 'user:default/erin';
-const PIPELINE = 'service:external:ci';
-
-const T0 = new Date('2026-11-21T10:00:00.123Z');
-const at = (minutes: number) => new Date(T0.getTime() + minutes * 60_000);
-const as = (actor: string, minutes: number): AuditContext => ({
-  actor,
-  now: at(minutes),
-});
-
-const dossier: Dossier = {
-  whatChanged: 'New SFTP client library',
-  why: 'The vendor deprecates the old one',
-  testResults: 'All end-to-end tests green',
-  releaseNotes: 'Faster uploads',
-};
 
 /** The ids of the rows the recorded flow left, one or more per state table. */
 interface Recorded {
@@ -244,12 +233,11 @@ describe.each(databases.eachSupportedId())(
     let recorded: Recorded;
     let totalRows: number;
 
+    setUpTestStore(databases, databaseId, 'all', made => {
+      ({ knex, store } = made);
+    });
+
     beforeAll(async () => {
-      knex = await databases.init(databaseId);
-      store = await DatabasePromotionStore.create({
-        database: { getClient: async () => knex, migrations: { skip: false } },
-        keyring: testKeyring(),
-      });
       recorded = await recordFlow(store);
       totalRows = 0;
       for (const table of [
@@ -264,10 +252,6 @@ describe.each(databases.eachSupportedId())(
         const [{ count }] = await knex(table).count({ count: '*' });
         totalRows += Number(count);
       }
-    }, DATABASE_HOOK_TIMEOUT_MS);
-
-    afterAll(async () => {
-      await knex?.destroy();
     }, DATABASE_HOOK_TIMEOUT_MS);
 
     /** Tampers with the rows inside a transaction, verifies in it, and rolls it back. */
