@@ -6,6 +6,7 @@ import { AuditContext } from '../../PromotionStore';
 import { DbAuditChainRow, DbAuditEventRow, TABLES } from '../../tables';
 import { lockFlowChains } from './chainHead';
 import { auditKeyringOf } from './keyringBinding';
+import { tidySummary } from './summaries';
 
 /** An audit event before the chain gives it a seq, an id and its link. */
 export interface NewAuditEvent {
@@ -87,6 +88,7 @@ export async function appendEvents(
   for (const newEvent of newEvents) {
     const head = heads.get(newEvent.entityRef)!;
     const chainSeq = head.chainSeq + 1;
+    const summary = tidySummary(newEvent.summary);
     const row: Omit<DbAuditEventRow, 'seq'> = {
       id: randomUUID(),
       type: newEvent.type,
@@ -95,7 +97,7 @@ export async function appendEvents(
       version: newEvent.version ?? null,
       actor: ctx.actor,
       occurred_at: now,
-      summary: newEvent.summary,
+      summary,
       payload: JSON.stringify(jsonRoundTrip(newEvent.payload)),
       chain_seq: chainSeq,
       key_id: keyring.currentKeyId,
@@ -118,7 +120,7 @@ export async function appendEvents(
       version: newEvent.version,
       actor: ctx.actor,
       occurredAt,
-      summary: newEvent.summary,
+      summary,
       payload: JSON.parse(row.payload),
       previousHash: head.link,
     };

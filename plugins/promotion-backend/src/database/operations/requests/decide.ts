@@ -6,6 +6,7 @@ import { mapDecisionRow } from '../../mappers';
 import { AuditContext, DecideInput, Recorded } from '../../PromotionStore';
 import { DbDecisionRow, DbRequestRow, TABLES } from '../../tables';
 import { appendEvents, NewAuditEvent } from '../audit/appendEvents';
+import { decisionSummary } from '../audit/summaries';
 import { grantStandingApproval } from '../flows/grantStandingApproval';
 import { isUniqueViolation, oldestFirst } from '../queryHelpers';
 import { readRequest } from './getRequests';
@@ -90,9 +91,7 @@ export async function decide(
         {
           type: 'decision.recorded',
           ...about,
-          summary: `${
-            input.decision === 'approve' ? 'Approved' : 'Rejected'
-          }: ${input.comment}`,
+          summary: decisionSummary(input.decision, input.comment),
           payload: {
             requestId: current.id,
             decisionId: decisionRow.id,
