@@ -237,7 +237,9 @@ describe('PromotionNotifier', () => {
         namespace: 'default',
         ...(extra.title && { title: extra.title }),
       },
-      spec: extra.displayName ? { profile: { displayName: extra.displayName } } : {},
+      spec: extra.displayName
+        ? { profile: { displayName: extra.displayName } }
+        : {},
     });
     const ENTITIES = [
       entity('Component', 'payments-sftp', { title: 'Payments SFTP' }),
@@ -433,7 +435,11 @@ describe('PromotionNotifier', () => {
           },
         };
         await notifier.violationRecorded({
-          deployment: { ...deployment, environmentId: 'test', status: 'failed' },
+          deployment: {
+            ...deployment,
+            environmentId: 'test',
+            status: 'failed',
+          },
           environment: test,
           auditReaders: [COMPLIANCE],
         });
@@ -526,7 +532,9 @@ describe('PromotionNotifier', () => {
         });
         const [created, ...rest] = sent;
         for (const notification of rest.filter(
-          n => n.recipients.type === 'entity' && n.recipients.entityRef[0] === DIRECTORS,
+          n =>
+            n.recipients.type === 'entity' &&
+            n.recipients.entityRef[0] === DIRECTORS,
         )) {
           // The same scope: it replaces "Approval requested", not adds to it.
           expect(notification.payload.scope).toBe(created.payload.scope);

@@ -16,11 +16,7 @@ import {
   Rollback,
 } from '@promotion/plugin-promotion-common';
 import { DateTime } from 'luxon';
-import {
-  DisplayNames,
-  entityNamesOnly,
-  NameOf,
-} from '../service/displayNames';
+import { DisplayNames, entityNamesOnly, NameOf } from '../service/displayNames';
 import { asSentence } from '../service/wording';
 
 /** The Promotion tab of the flow's entity page. */
@@ -86,6 +82,8 @@ export class PromotionNotifier {
   readonly #signals?: SignalsService;
   readonly #logger: LoggerService;
   readonly #displayNames: DisplayNames;
+  /** In a notifier for one change: the ends of requests it told (`id:status`). */
+  #closedRequests?: Set<string>;
 
   constructor(options: {
     notifications: NotificationService;
@@ -98,6 +96,22 @@ export class PromotionNotifier {
     this.#signals = options.signals;
     this.#logger = options.logger;
     this.#displayNames = options.displayNames ?? entityNamesOnly;
+  }
+
+  /**
+   * A notifier for the notifications of one committed change: it tells the
+   * end of each request once, however many parts of the change ask it to
+   * (the change's own step and the one its audit events call for).
+   */
+  forChange(): PromotionNotifier {
+    const notifier = new PromotionNotifier({
+      notifications: this.#notifications,
+      signals: this.#signals,
+      logger: this.#logger,
+      displayNames: this.#displayNames,
+    });
+    notifier.#closedRequests = new Set();
+    return notifier;
   }
 
   /** The approvers of the environment learn that a request waits for them. */
@@ -304,6 +318,11 @@ export class PromotionNotifier {
     if (request.status === 'pending') {
       return;
     }
+    const closing = `${request.id}:${request.status}`;
+    if (this.#closedRequests?.has(closing)) {
+      return;
+    }
+    this.#closedRequests?.add(closing);
     const approvals = countedApprovals(request);
     const rejection = request.decisions.find(
       d => d.decision === 'reject' && !d.voidedAt,
@@ -436,7 +455,9 @@ export class PromotionNotifier {
       return;
     }
     const approvers =
-      environment.approval.mode === 'none' ? [] : environment.approval.approvers;
+      environment.approval.mode === 'none'
+        ? []
+        : environment.approval.approvers;
     const recipients = [...new Set([...approvers, ...auditReaders])];
     if (recipients.length === 0) {
       return;

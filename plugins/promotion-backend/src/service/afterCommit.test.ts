@@ -1,7 +1,11 @@
 import { AuditorService } from '@backstage/backend-plugin-api';
 import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
-import { AuditEvent } from '@promotion/plugin-promotion-common';
+import {
+  AuditEvent,
+  PromotionRequest,
+} from '@promotion/plugin-promotion-common';
 import type { Request } from 'express';
+import { EventNotifications } from '../notifications/eventNotifications';
 import { PromotionNotifier } from '../notifications/PromotionNotifier';
 import { AfterCommit } from './afterCommit';
 
@@ -82,6 +86,112 @@ describe('AfterCommit', () => {
       `signal ${flowChannel(OTHER_FLOW)}`,
       `signal ${flowChannel(FLOW)}`,
     ]);
+  });
+
+  it("tells what the events call for after the change's own notifications, before refreshing screens", async () => {
+    const log: string[] = [];
+    const logger = mockServices.logger.mock();
+    const notifier = new PromotionNotifier({
+      notifications: {
+        async send(notification) {
+          log.push(`notification ${notification.payload.title}`);
+        },
+      },
+      signals: {
+        async publish(signal) {
+          log.push(`signal ${signal.channel}`);
+        },
+      },
+      logger,
+    });
+    const withdrawn = {
+      ...event(1),
+      type: 'request.withdrawn' as const,
+      environmentId: 'prod',
+      payload: { requestId: 'r1', status: 'withdrawn' },
+    };
+    const request: PromotionRequest = {
+      id: 'r1',
+      entityRef: FLOW,
+      environmentId: 'prod',
+      version: '1.0.0',
+      status: 'withdrawn',
+      dossier: { whatChanged: '', why: '', testResults: '', releaseNotes: '' },
+      dossierHash: 'h',
+      revision: 1,
+      requestedBy: 'user:default/alice',
+      createdAt: '2025-01-01T00:00:00.000Z',
+      updatedAt: '2025-01-01T00:00:00.000Z',
+      expiresAt: '2025-01-15T00:00:00.000Z',
+      decisions: [],
+    };
+    const afterCommit = new AfterCommit({
+      auditor: {
+        async createEvent() {
+          return { success: async () => {}, fail: async () => {} };
+        },
+      },
+      notifier,
+      eventNotifications: new EventNotifications({
+        getRequest: async () => request,
+        policiesOf: async refs =>
+          new Map(
+            refs.map(ref => [
+              ref,
+              {
+                name: 'p',
+                environments: [
+                  {
+                    id: 'prod',
+                    title: 'Production',
+                    checklist: [],
+                    signOff: { required: false },
+                    approval: {
+                      mode: 'once' as const,
+                      approvers: ['group:default/directors'],
+                      minApprovers: 1,
+                      allowSelfApproval: false,
+                    },
+                    postDeployment: [],
+                    postDeploymentRules: {
+                      blocksNextVersion: false,
+                      dueWithinSeconds: 0,
+                    },
+                    rollback: { earlierVersionsDeployable: false },
+                  },
+                ],
+              },
+            ]),
+          ),
+        violationRecipients: [],
+        logger,
+      }),
+      logger,
+    });
+    const told =
+      'notification Withdrawn: alice withdrew the request to promote payments-sftp 1.0.0 into Production';
+    await afterCommit.publish({
+      events: [withdrawn],
+      notify: async () => {
+        log.push('notify');
+      },
+      changedFlows: [FLOW],
+    });
+    expect(log).toEqual(['notify', told, `signal ${flowChannel(FLOW)}`]);
+
+    // The change's own step told the end of the request: its event does not tell it again.
+    log.length = 0;
+    await afterCommit.publish({
+      events: [withdrawn],
+      notify: async changeNotifier => {
+        await changeNotifier.requestClosed({
+          request,
+          environmentTitle: 'Production',
+          approvers: ['group:default/directors'],
+        });
+      },
+    });
+    expect(log).toEqual([told]);
   });
 
   it('refreshes the approvals inbox with each changed flow when asked', async () => {

@@ -1,5 +1,6 @@
 import { AuditorService, LoggerService } from '@backstage/backend-plugin-api';
 import { AuditEvent } from '@promotion/plugin-promotion-common';
+import { EventNotifications } from '../notifications/eventNotifications';
 import { PromotionNotifier } from '../notifications/PromotionNotifier';
 import { CallContext } from './callContext';
 
@@ -9,7 +10,12 @@ export interface CommittedChange {
   events: AuditEvent[];
   /** The call that made the change; absent for the plugin's scheduled tasks. */
   ctx?: CallContext;
-  /** Tells people about the change (notifications), once the auditor has the events. */
+  /**
+   * Tells people about the change (notifications), once the auditor has the
+   * events. What the events themselves call for (a violation, voided
+   * approvals, the end of a request) is told without it, by
+   * `EventNotifications`.
+   */
   notify?: (notifier: PromotionNotifier) => Promise<void>;
   /** The flows whose open Promotion tabs refresh (signals), last. */
   changedFlows?: Iterable<string>;
@@ -19,30 +25,40 @@ export interface CommittedChange {
 
 /**
  * The one step every state change takes after its transaction commits: hand
- * the audit events to the auditor service, then tell people (notifications),
- * then tell screens (signals). Nothing here fails the change, which is
- * already recorded: the auditor's failures are logged here, the notifier
- * logs its own.
+ * the audit events to the auditor service, then tell people (the change's
+ * own notifications, then those its events call for), then tell screens
+ * (signals). Nothing here fails the change, which is already recorded: the
+ * auditor's failures are logged here, the notifier logs its own.
  */
 export class AfterCommit {
   readonly #auditor: AuditorService;
   readonly #notifier: PromotionNotifier;
+  readonly #eventNotifications?: EventNotifications;
   readonly #logger: LoggerService;
 
   constructor(options: {
     auditor: AuditorService;
     notifier: PromotionNotifier;
+    /** The notifications the committed events call for; none when absent. */
+    eventNotifications?: EventNotifications;
     logger: LoggerService;
   }) {
     this.#auditor = options.auditor;
     this.#notifier = options.notifier;
+    this.#eventNotifications = options.eventNotifications;
     this.#logger = options.logger;
   }
 
   async publish(change: CommittedChange): Promise<void> {
     await this.#audit(change.events, change.ctx);
+    // One notifier for the change: the end of a request its own step tells
+    // is not told again for its audit event.
+    const notifier = this.#notifier.forChange();
     if (change.notify) {
-      await change.notify(this.#notifier);
+      await change.notify(notifier);
+    }
+    if (this.#eventNotifications) {
+      await this.#eventNotifications.send(change.events, notifier);
     }
     for (const entityRef of change.changedFlows ?? []) {
       if (change.inbox) {
