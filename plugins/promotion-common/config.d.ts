@@ -277,5 +277,19 @@ export interface Config {
         }>;
       };
     };
+
+    /** The verification report. */
+    report?: {
+      /**
+       * Where a violation's evidence opens: the flow's page in the portal,
+       * to which the report adds `?deployment=<id>` so the page opens the
+       * trail of that deployment. A path relative to `app.baseUrl`, or an
+       * absolute URL, with the placeholders `{namespace}`, `{kind}` and
+       * `{name}` of the flow's entity. Defaults to
+       * `/catalog/{namespace}/{kind}/{name}/promotion`, the Promotion tab of
+       * the entity page.
+       */
+      flowPageUrl?: string;
+    };
   };
 }

@@ -78,6 +78,13 @@ export const promotionPlugin = createBackendPlugin({
           auditor,
           notifier: new PromotionNotifier({ notifications, signals, logger }),
           logger,
+          // The report's evidence opens the flow's page in the portal.
+          reportLinks: {
+            appBaseUrl: config.getOptionalString('app.baseUrl'),
+            flowPageUrl: config.getOptionalString(
+              'promotion.report.flowPageUrl',
+            ),
+          },
         });
 
         await scheduler.scheduleTask({

@@ -40,6 +40,7 @@ import { AfterCommit } from './afterCommit';
 import { AuditCheckpoints } from './audit/AuditCheckpoints';
 import { AuditTrail } from './audit/AuditTrail';
 import { AuditExportFormat } from './audit/auditExport';
+import { ReportLinks } from './audit/verificationReport';
 import { CallContext } from './callContext';
 import { ChecklistItemTarget, FlowActions } from './flows/FlowActions';
 import { FlowResolver } from './flows/FlowResolver';
@@ -65,6 +66,8 @@ export interface PromotionServiceOptions {
   auditor: AuditorService;
   notifier: PromotionNotifier;
   logger: LoggerService;
+  /** Where the verification report's evidence opens in the portal. */
+  reportLinks?: ReportLinks;
   /** The clock; tests may fix it. */
   now?: () => Date;
 }
@@ -128,7 +131,7 @@ export class PromotionService {
     this.#requests = new PromotionRequests(parts);
     this.#inbox = new ApprovalInbox(parts);
     this.#scheduled = new ScheduledRequestTasks(parts);
-    this.#audit = new AuditTrail(parts);
+    this.#audit = new AuditTrail(parts, options.reportLinks);
     this.#checkpoints = new AuditCheckpoints(parts, {
       auditor: options.auditor,
       logger: options.logger,

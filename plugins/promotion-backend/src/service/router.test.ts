@@ -1,10 +1,8 @@
 import { createTestDatabases } from '../database/__testUtils__/testDatabases';
 import {
   AuditEvent,
-  Deployment,
   FlowState,
   PromotionRequest,
-  VerificationReport,
 } from '@promotion/plugin-promotion-common';
 import { USERS } from './__testUtils__/promotionTestBackend';
 import {
@@ -342,61 +340,6 @@ describe.each(databases.eachSupportedId())(
       });
       expect(res.status).toBe(400);
       expect(res.body.error.message).toContain('Nothing is deployed');
-    });
-
-    it('records a deployment through a closed gate as a violation and reports it', async () => {
-      const from = new Date(Date.now() - 1000).toISOString();
-      const res = await pipeline().post(`${flowPath('reports')}/deployments`, {
-        environment: 'prod',
-        version: '9.9.9',
-        status: 'succeeded',
-        link: 'https://ci.example.com/run/999',
-      });
-      expect(res.status).toBe(201);
-      const deployment: Deployment = res.body.deployment;
-      expect(deployment.violation).toBe(true);
-      expect(deployment.unmetConditions.map(c => c.code)).toEqual([
-        'previous-deployment-missing',
-        'approval-required',
-      ]);
-
-      const report = await api(USERS.ann).get(
-        `${BASE}/reports/verification?from=${encodeURIComponent(from)}`,
-      );
-      expect(report.status).toBe(200);
-      const body: VerificationReport = report.body;
-      const mine = body.violations.filter(
-        v => v.deploymentId === deployment.id,
-      );
-      expect(mine.map(v => v.kind).sort()).toEqual([
-        'deployment-into-closed-gate',
-        'production-without-approval',
-      ]);
-      expect(mine[0].evidence).toBe(
-        '/api/promotion/flows/default/component/reports/events',
-      );
-      expect(
-        body.checks.find(c => c.kind === 'production-without-approval'),
-      ).toMatchObject({ passed: false });
-
-      const csv = await api(USERS.ann).get(
-        `${BASE}/reports/verification?format=csv&from=${encodeURIComponent(
-          from,
-        )}`,
-      );
-      expect(csv.status).toBe(200);
-      expect(csv.headers['content-type']).toMatch(/^text\/csv/);
-      const lines = csv.text.trim().split('\n');
-      expect(lines[0]).toBe(
-        'kind,occurredAt,entityRef,environmentId,version,deploymentId,message,evidence',
-      );
-      expect(lines.filter(l => l.includes(deployment.id))).toHaveLength(2);
-
-      const bad = await api(USERS.ann).get(
-        `${BASE}/reports/verification?from=yesterday`,
-      );
-      expect(bad.status).toBe(400);
-      expect(bad.body.error.message).toContain('query.from');
     });
 
     it('replays an idempotent deployment and refuses a conflicting one', async () => {

@@ -494,6 +494,7 @@ export function createFakePromotionApi(
       generatedAt: new Date().toISOString(),
       deploymentsChecked: 0,
       violations: [],
+      pending: [],
       checks: [],
     }),
     downloadVerificationReport: async () => new Blob(['']),

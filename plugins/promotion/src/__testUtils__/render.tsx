@@ -48,6 +48,8 @@ export function renderWithApis(
     entity?: Entity;
     apis?: Array<readonly [any, any]>;
     auditAllowed?: boolean;
+    /** The URL the app starts on, e.g. `/?deployment=dep-9`. */
+    routeEntries?: string[];
   },
 ) {
   const apis = [
@@ -76,6 +78,7 @@ export function renderWithApis(
     </TestApiProvider>,
     {
       mountedRoutes: { '/catalog/:namespace/:kind/:name': entityRouteRef },
+      routeEntries: options.routeEntries,
     },
   );
 }

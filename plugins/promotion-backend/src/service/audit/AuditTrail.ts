@@ -25,6 +25,7 @@ import {
 } from './trailEvents';
 import {
   buildVerificationReport,
+  ReportLinks,
   VerificationFlow,
 } from './verificationReport';
 
@@ -42,9 +43,12 @@ type AuditTrailParts = Pick<
  */
 export class AuditTrail {
   readonly #parts: AuditTrailParts;
+  readonly #links: ReportLinks;
 
-  constructor(parts: AuditTrailParts) {
+  /** `links`: where the verification report's evidence opens in the portal. */
+  constructor(parts: AuditTrailParts, links: ReportLinks = {}) {
     this.#parts = parts;
+    this.#links = links;
   }
 
   /** The flow's audit events, newest first. */
@@ -176,6 +180,13 @@ export class AuditTrail {
         facts: await store.getFlowFacts(entityRef),
       });
     }
-    return buildVerificationReport({ from, to, now, deployments, flows });
+    return buildVerificationReport({
+      from,
+      to,
+      now,
+      deployments,
+      flows,
+      links: this.#links,
+    });
   }
 }

@@ -1,9 +1,11 @@
 import { parseEntityRef } from '@backstage/catalog-model';
 import {
   Deployment,
+  EnvironmentDefinition,
   FlowFacts,
   GateCondition,
   GateConditionCode,
+  PostDeploymentItemDefinition,
   PromotionPolicy,
   PromotionRequest,
   VerificationReport,
@@ -18,34 +20,65 @@ export interface VerificationFlow {
   facts: FlowFacts;
 }
 
+type FailedCheck = Violation['failedChecks'][number];
+type PendingDeployment = VerificationReport['pending'][number];
+type PendingItem = PendingDeployment['items'][number];
+
+/**
+ * Where the evidence of a deployment opens: the flow's page in the portal.
+ * `flowPageUrl` is a path (joined to `appBaseUrl`) or an absolute URL, with
+ * `{namespace}`, `{kind}` and `{name}` placeholders.
+ */
+export interface ReportLinks {
+  appBaseUrl?: string;
+  flowPageUrl?: string;
+}
+
+/** The Promotion tab of an entity page in the Backstage app. */
+export const DEFAULT_FLOW_PAGE_URL =
+  '/catalog/{namespace}/{kind}/{name}/promotion';
+
 export const VERIFICATION_CHECKS: Array<{
   kind: ViolationKind;
   title: string;
+  explanation: string;
 }> = [
   {
     kind: 'production-without-approval',
     title: 'No deployment into an approval-gated environment without approval',
+    explanation:
+      'A successful deployment fails it when its gate, as recorded when the deployment was reported, lacked the approval the environment needs (none given, revoked or still pending).',
   },
   {
     kind: 'not-validated-before-deployment',
     title:
       'The previous environment was validated and signed off before each deployment',
+    explanation:
+      "A deployment fails it when its gate, as recorded when the deployment was reported, listed the previous environment's checklist or sign-off as incomplete.",
   },
   {
     kind: 'deployment-into-closed-gate',
     title: 'No deployment went through a closed gate for any other reason',
+    explanation:
+      'A deployment fails it when its gate listed any other unmet condition (an earlier environment skipped, a post-deployment checklist still open, …).',
   },
   {
     kind: 'release-notes-missing',
     title:
       'Release notes were delivered at the time of each approved deployment',
+    explanation:
+      "For each successful, approved deployment into an approval-gated environment: the dossier of the request that approved it (with `every`, the version's approved request; with `once`, the request behind the standing approval) has release notes, and the environment's release-notes post-deployment item is completed for the version once it is due (until then it is pending).",
   },
   {
     kind: 'post-deployment-incomplete',
     title:
       'The post-deployment checklist was completed once its minimum waits had passed',
+    explanation:
+      "Each post-deployment item is due its minimum wait plus the environment's grace (`postDeployment.dueWithin`) after the deployment; an item still open then fails the check, before then it is pending. A rolled-back deployment is not held to its checklist.",
   },
 ];
+
+const CHECK_TITLES = new Map(VERIFICATION_CHECKS.map(c => [c.kind, c.title]));
 
 const APPROVAL_CODES: GateConditionCode[] = [
   'approval-required',
@@ -57,36 +90,54 @@ const VALIDATION_CODES: GateConditionCode[] = [
   'sign-off-missing',
 ];
 
-/** The API path of the flow's audit events: the evidence of a violation. */
-export function flowEventsPath(entityRef: string): string {
+/**
+ * The evidence of a deployment: the flow's page in the portal, opened on the
+ * trail of that deployment (`?deployment=<id>`).
+ */
+export function deploymentEvidenceUrl(
+  entityRef: string,
+  deploymentId: string,
+  links: ReportLinks = {},
+): string {
   const { kind, namespace, name } = parseEntityRef(entityRef);
-  return `/api/promotion/flows/${encodeURIComponent(
+  const values: Record<string, string> = {
     namespace,
-  )}/${encodeURIComponent(kind)}/${encodeURIComponent(name)}/events`;
+    // The catalog's entity routes use the kind in lower case.
+    kind: kind.toLocaleLowerCase('en-US'),
+    name,
+  };
+  const page = (links.flowPageUrl ?? DEFAULT_FLOW_PAGE_URL).replace(
+    /\{(namespace|kind|name)\}/g,
+    (_, key: string) => encodeURIComponent(values[key]),
+  );
+  const absolute = /^[a-z][a-z0-9+.-]*:\/\//i.test(page);
+  const base = links.appBaseUrl?.replace(/\/+$/, '') ?? '';
+  const url = absolute
+    ? page
+    : `${base}${page.startsWith('/') ? '' : '/'}${page}`;
+  return `${url}${url.includes('?') ? '&' : '?'}deployment=${encodeURIComponent(
+    deploymentId,
+  )}`;
 }
 
-function sentences(conditions: GateCondition[]): string {
-  return conditions.map(c => c.message).join(' ');
-}
-
-function releaseNotesRequest(
+/** The request whose approval let the deployment in, if one did. */
+function approvingRequest(
   deployment: Deployment,
   mode: 'once' | 'every',
   facts: FlowFacts,
-): PromotionRequest | undefined {
+): { request?: PromotionRequest; standingWithoutRequest: boolean } {
   const at = Date.parse(deployment.reportedAt);
-  const approvedBefore = (request: PromotionRequest) =>
-    request.status === 'approved' &&
-    (!request.decidedAt || Date.parse(request.decidedAt) <= at);
   if (mode === 'every') {
-    return facts.requests
+    const request = facts.requests
       .filter(
         r =>
           r.environmentId === deployment.environmentId &&
           r.version === deployment.version &&
-          approvedBefore(r),
+          r.status === 'approved' &&
+          (!r.decidedAt || Date.parse(r.decidedAt) <= at),
       )
       .sort((a, b) => b.updatedAt.localeCompare(a.updatedAt))[0];
+    return { request, standingWithoutRequest: false };
   }
   const standing = facts.standingApprovals
     .filter(
@@ -96,15 +147,123 @@ function releaseNotesRequest(
         (!s.revokedAt || Date.parse(s.revokedAt) > at),
     )
     .sort((a, b) => b.grantedAt.localeCompare(a.grantedAt))[0];
-  if (!standing?.requestId) {
-    return undefined;
+  if (!standing) {
+    return { standingWithoutRequest: false };
   }
-  return facts.requests.find(r => r.id === standing.requestId);
+  return {
+    request: standing.requestId
+      ? facts.requests.find(r => r.id === standing.requestId)
+      : undefined,
+    standingWithoutRequest: !standing.requestId,
+  };
+}
+
+/**
+ * The approval behind a deployment. A redeployment of a version that already
+ * ran there (a rollback target) needs no new approval: its release notes were
+ * delivered with the version's first approved deployment into the environment.
+ */
+function approvalBehind(
+  deployment: Deployment,
+  mode: 'once' | 'every',
+  facts: FlowFacts,
+): ReturnType<typeof approvingRequest> {
+  const own = approvingRequest(deployment, mode, facts);
+  if (own.request || own.standingWithoutRequest) {
+    return own;
+  }
+  const earlier = facts.deployments
+    .filter(
+      d =>
+        d.id !== deployment.id &&
+        d.environmentId === deployment.environmentId &&
+        d.version === deployment.version &&
+        d.status === 'succeeded' &&
+        d.reportedAt < deployment.reportedAt,
+    )
+    .sort((a, b) => a.reportedAt.localeCompare(b.reportedAt));
+  for (const d of earlier) {
+    const found = approvingRequest(d, mode, facts);
+    if (found.request || found.standingWithoutRequest) {
+      return found;
+    }
+  }
+  return own;
+}
+
+/** What the report knows about one post-deployment item of a deployment. */
+type ItemState =
+  | { state: 'done' }
+  | { state: 'pending'; dueAt: string }
+  | { state: 'overdue'; dueAt: string };
+
+function itemState(
+  item: PostDeploymentItemDefinition,
+  deployment: Deployment,
+  environment: EnvironmentDefinition,
+  facts: FlowFacts,
+  now: Date,
+): ItemState {
+  const done = facts.checklistCompletions.some(
+    c =>
+      c.kind === 'post-deployment' &&
+      c.environmentId === deployment.environmentId &&
+      c.itemId === item.id &&
+      c.version === deployment.version,
+  );
+  if (done) {
+    return { state: 'done' };
+  }
+  const due =
+    Date.parse(deployment.reportedAt) +
+    ((item.minimumWaitSeconds ?? 0) +
+      environment.postDeploymentRules.dueWithinSeconds) *
+      1000;
+  const dueAt = new Date(due).toISOString();
+  return due <= now.getTime()
+    ? { state: 'overdue', dueAt }
+    : { state: 'pending', dueAt };
+}
+
+/** The failed checks and pending items of one deployment. */
+class DeploymentFindings {
+  readonly failed = new Map<ViolationKind, string[]>();
+  readonly pending = new Map<string, PendingItem>();
+
+  fail(kind: ViolationKind, sentences: string[]) {
+    if (sentences.length > 0) {
+      this.failed.set(kind, [...(this.failed.get(kind) ?? []), ...sentences]);
+    }
+  }
+
+  wait(item: PostDeploymentItemDefinition, dueAt: string, kind: ViolationKind) {
+    const entry = this.pending.get(item.id) ?? {
+      itemId: item.id,
+      title: item.title,
+      dueAt,
+      checks: [],
+    };
+    if (!entry.checks.includes(kind)) {
+      entry.checks.push(kind);
+    }
+    this.pending.set(item.id, entry);
+  }
+
+  failedChecks(): FailedCheck[] {
+    // In the order of the report's checks.
+    return VERIFICATION_CHECKS.flatMap(({ kind }) => {
+      const sentences = this.failed.get(kind);
+      return sentences
+        ? [{ kind, title: CHECK_TITLES.get(kind)!, sentences }]
+        : [];
+    });
+  }
 }
 
 /**
  * Checks the governance documents' verification list over the deployments
- * reported in a time range:
+ * reported in a time range, one row per deployment that failed a check, with
+ * every check it failed:
  *
  * - `production-without-approval`: a successful deployment whose gate had an
  *   unmet approval condition;
@@ -112,9 +271,12 @@ function releaseNotesRequest(
  *   sign-off conditions;
  * - `deployment-into-closed-gate`: any other recorded unmet condition;
  * - `release-notes-missing`: an approved deployment into an approval-gated
- *   environment whose approving request had no release notes;
- * - `post-deployment-incomplete`: post-deployment items still open after
- *   their minimum wait.
+ *   environment whose approving dossier had no release notes, or whose
+ *   release-notes post-deployment item was still open once due;
+ * - `post-deployment-incomplete`: post-deployment items still open once due
+ *   (their minimum wait plus the environment's `dueWithin`).
+ *
+ * Items not due yet are listed as pending, not failed.
  */
 export function buildVerificationReport(options: {
   from: Date;
@@ -122,105 +284,137 @@ export function buildVerificationReport(options: {
   now: Date;
   deployments: Deployment[];
   flows: Map<string, VerificationFlow>;
+  links?: ReportLinks;
 }): VerificationReport {
-  const { from, to, now, deployments, flows } = options;
+  const { from, to, now, deployments, flows, links } = options;
   const violations: Violation[] = [];
+  const pending: PendingDeployment[] = [];
   const postDeploymentChecked = new Set<string>();
+  /** Environments whose release notes are checked on the dossier only. */
+  const dossierOnly = new Set<string>();
 
   for (const deployment of deployments) {
     const flow = flows.get(deployment.entityRef);
     const environment = flow?.policy?.environments.find(
       e => e.id === deployment.environmentId,
     );
-    const violation = (kind: ViolationKind, message: string) =>
-      violations.push({
-        kind,
-        message,
-        entityRef: deployment.entityRef,
-        environmentId: deployment.environmentId,
-        version: deployment.version,
-        deploymentId: deployment.id,
-        occurredAt: deployment.reportedAt,
-        evidence: flowEventsPath(deployment.entityRef),
-      });
-    const where = `${deployment.version} of ${deployment.entityRef} into ${
-      environment?.title ?? deployment.environmentId
-    }`;
+    const findings = new DeploymentFindings();
 
     const unmet = deployment.unmetConditions ?? [];
     const approval = unmet.filter(c => APPROVAL_CODES.includes(c.code));
     const validation = unmet.filter(c => VALIDATION_CODES.includes(c.code));
     const succeeded = deployment.status === 'succeeded';
-    const reported = new Set<GateCondition>();
-
-    if (succeeded && approval.length > 0) {
+    const reported = new Set<GateCondition>(validation);
+    if (succeeded) {
       approval.forEach(c => reported.add(c));
-      violation(
+      findings.fail(
         'production-without-approval',
-        `${where} was deployed without approval: ${sentences(approval)}`,
+        approval.map(c => c.message),
       );
     }
-    if (validation.length > 0) {
-      validation.forEach(c => reported.add(c));
-      violation(
-        'not-validated-before-deployment',
-        `${where} was deployed before validation was complete: ${sentences(
-          validation,
-        )}`,
-      );
-    }
-    const other = unmet.filter(c => !reported.has(c));
-    if (other.length > 0) {
-      violation(
-        'deployment-into-closed-gate',
-        `${where} was deployed through a closed gate: ${sentences(other)}`,
-      );
-    }
+    findings.fail(
+      'not-validated-before-deployment',
+      validation.map(c => c.message),
+    );
+    findings.fail(
+      'deployment-into-closed-gate',
+      unmet.filter(c => !reported.has(c)).map(c => c.message),
+    );
 
-    if (!succeeded || !flow || !environment) {
-      continue;
-    }
+    if (succeeded && flow?.policy && environment) {
+      const key = `${deployment.entityRef}|${deployment.environmentId}|${deployment.version}`;
+      // A version's post-deployment checklist is checked on its first
+      // deployment into the environment that was not rolled back.
+      const checkItems =
+        !deployment.rolledBackAt && !postDeploymentChecked.has(key);
+      if (checkItems) {
+        postDeploymentChecked.add(key);
+      }
+      const states = new Map(
+        environment.postDeployment.map(item => [
+          item.id,
+          {
+            item,
+            ...itemState(item, deployment, environment, flow.facts, now),
+          },
+        ]),
+      );
 
-    const mode = environment.approval.mode;
-    if ((mode === 'once' || mode === 'every') && approval.length === 0) {
-      const request = releaseNotesRequest(deployment, mode, flow.facts);
-      if (!request?.dossier.releaseNotes.trim()) {
-        violation(
-          'release-notes-missing',
-          request
-            ? `${where}: the approved request ${request.id} carried no release notes`
-            : `${where}: no approved request with release notes covers this deployment`,
+      const mode = environment.approval.mode;
+      if ((mode === 'once' || mode === 'every') && approval.length === 0) {
+        const releaseNotesItem = environment.postDeploymentRules
+          .releaseNotesItemId
+          ? states.get(environment.postDeploymentRules.releaseNotesItemId)
+          : undefined;
+        if (!releaseNotesItem) {
+          dossierOnly.add(`${environment.title} (policy ${flow.policy.name})`);
+        }
+        const sentences = dossierSentences(
+          deployment,
+          environment,
+          approvalBehind(deployment, mode, flow.facts),
         );
+        if (sentences.length > 0 && !releaseNotesItem) {
+          sentences.push(
+            `${environment.title} names no post-deployment item for the release notes' distribution, so only the dossier was checked.`,
+          );
+        }
+        if (checkItems && releaseNotesItem) {
+          if (releaseNotesItem.state === 'overdue') {
+            sentences.push(
+              overdueSentence(
+                releaseNotesItem.item,
+                deployment,
+                releaseNotesItem.dueAt,
+              ),
+            );
+          } else if (releaseNotesItem.state === 'pending') {
+            findings.wait(
+              releaseNotesItem.item,
+              releaseNotesItem.dueAt,
+              'release-notes-missing',
+            );
+          }
+        }
+        findings.fail('release-notes-missing', sentences);
+      }
+
+      if (checkItems) {
+        const overdue: string[] = [];
+        for (const entry of states.values()) {
+          if (entry.state === 'overdue') {
+            overdue.push(overdueSentence(entry.item, deployment, entry.dueAt));
+          } else if (entry.state === 'pending') {
+            findings.wait(
+              entry.item,
+              entry.dueAt,
+              'post-deployment-incomplete',
+            );
+          }
+        }
+        findings.fail('post-deployment-incomplete', overdue);
       }
     }
 
-    const key = `${deployment.entityRef}|${deployment.environmentId}|${deployment.version}`;
-    if (
-      environment.postDeployment.length > 0 &&
-      !deployment.rolledBackAt &&
-      !postDeploymentChecked.has(key)
-    ) {
-      postDeploymentChecked.add(key);
-      const deployedAt = Date.parse(deployment.reportedAt);
-      const open = environment.postDeployment.filter(
-        item =>
-          deployedAt + item.minimumWaitSeconds * 1000 <= now.getTime() &&
-          !flow.facts.checklistCompletions.some(
-            c =>
-              c.kind === 'post-deployment' &&
-              c.environmentId === deployment.environmentId &&
-              c.itemId === item.id &&
-              c.version === deployment.version,
-          ),
-      );
-      if (open.length > 0) {
-        violation(
-          'post-deployment-incomplete',
-          `${where}: post-deployment items not completed: ${open
-            .map(item => item.title)
-            .join(', ')}`,
-        );
-      }
+    const row = {
+      entityRef: deployment.entityRef,
+      environmentId: deployment.environmentId,
+      environmentTitle: environment?.title ?? deployment.environmentId,
+      version: deployment.version,
+      deploymentId: deployment.id,
+      occurredAt: deployment.reportedAt,
+      evidence: deploymentEvidenceUrl(
+        deployment.entityRef,
+        deployment.id,
+        links,
+      ),
+    };
+    const failedChecks = findings.failedChecks();
+    if (failedChecks.length > 0) {
+      violations.push({ ...row, failedChecks });
+    }
+    if (findings.pending.size > 0) {
+      pending.push({ ...row, items: [...findings.pending.values()] });
     }
   }
 
@@ -230,28 +424,117 @@ export function buildVerificationReport(options: {
     generatedAt: now.toISOString(),
     deploymentsChecked: deployments.length,
     violations,
-    checks: VERIFICATION_CHECKS.map(check => ({
-      ...check,
-      passed: !violations.some(v => v.kind === check.kind),
-    })),
+    pending,
+    checks: VERIFICATION_CHECKS.map(check => {
+      const failedDeployments = violations.filter(v =>
+        v.failedChecks.some(c => c.kind === check.kind),
+      ).length;
+      return {
+        kind: check.kind,
+        title: check.title,
+        explanation:
+          check.kind === 'release-notes-missing' && dossierOnly.size > 0
+            ? `${check.explanation} ${[...dossierOnly].join(', ')} ${
+                dossierOnly.size === 1 ? 'names' : 'name'
+              } no post-deployment item for the release notes' distribution (postDeployment.releaseNotesItem): there only the dossier's release notes are checked.`
+            : check.explanation,
+        passed: failedDeployments === 0,
+        failedDeployments,
+      };
+    }),
   };
 }
 
-const CSV_COLUMNS: Array<keyof Violation> = [
-  'kind',
+/** Why the dossier behind an approved deployment fails the release-notes check; empty when it passes. */
+function dossierSentences(
+  deployment: Deployment,
+  environment: EnvironmentDefinition,
+  behind: ReturnType<typeof approvingRequest>,
+): string[] {
+  const { request, standingWithoutRequest } = behind;
+  if (request) {
+    if (request.dossier.releaseNotes.trim()) {
+      return [];
+    }
+    return [
+      request.version === deployment.version
+        ? `The dossier of the approved request for ${request.version} into ${environment.title} has no release notes.`
+        : `The dossier of the request for ${request.version} behind the standing approval of ${environment.title} has no release notes.`,
+    ];
+  }
+  if (standingWithoutRequest) {
+    return [
+      `The standing approval of ${environment.title} that ${deployment.version} went in on has no promotion request behind it, so no dossier with release notes.`,
+    ];
+  }
+  return [
+    `No approved promotion request covers ${deployment.version} in ${environment.title}, so no dossier with release notes was delivered.`,
+  ];
+}
+
+function overdueSentence(
+  item: PostDeploymentItemDefinition,
+  deployment: Deployment,
+  dueAt: string,
+): string {
+  return `“${item.title}” was not completed for ${deployment.version}; it was due by ${dueAt}.`;
+}
+
+const CSV_COLUMNS = [
   'occurredAt',
   'entityRef',
   'environmentId',
   'version',
   'deploymentId',
-  'message',
+  'failedChecks',
+  'details',
+  'pending',
   'evidence',
-];
+] as const;
 
-/** The report's violations as CSV, one row each, with a header row. */
+/**
+ * The report as CSV with a header row: one line per deployment that failed a
+ * check or has pending items, the failed checks and pending items joined in
+ * their cells.
+ */
 export function verificationReportToCsv(report: VerificationReport): string {
+  type Line = Record<(typeof CSV_COLUMNS)[number], string>;
+  const lines = new Map<string, Line>();
+  const lineOf = (row: Omit<Violation, 'failedChecks'>): Line => {
+    let line = lines.get(row.deploymentId);
+    if (!line) {
+      line = {
+        occurredAt: row.occurredAt,
+        entityRef: row.entityRef,
+        environmentId: row.environmentId,
+        version: row.version,
+        deploymentId: row.deploymentId,
+        failedChecks: '',
+        details: '',
+        pending: '',
+        evidence: row.evidence,
+      };
+      lines.set(row.deploymentId, line);
+    }
+    return line;
+  };
+  for (const violation of report.violations) {
+    const line = lineOf(violation);
+    line.failedChecks = violation.failedChecks.map(c => c.kind).join('; ');
+    line.details = violation.failedChecks
+      .map(c => `${c.title}: ${c.sentences.join(' ')}`)
+      .join(' | ');
+  }
+  for (const row of report.pending) {
+    lineOf(row).pending = row.items
+      .map(item => `${item.title} (due by ${item.dueAt})`)
+      .join('; ');
+  }
+  const ordered = [...lines.values()].sort((a, b) =>
+    a.occurredAt.localeCompare(b.occurredAt),
+  );
   return toCsv(
-    report.violations.map(v => CSV_COLUMNS.map(column => v[column] ?? '')),
-    { header: true, columns: CSV_COLUMNS },
+    ordered.map(line => CSV_COLUMNS.map(column => line[column])),
+    { header: true, columns: [...CSV_COLUMNS] },
   );
 }

@@ -292,4 +292,36 @@ describe('DeploymentTrailDialog', () => {
       'Could not read the trail of this deployment: No deployment dep-9 of component:default/payments-sftp',
     );
   });
+
+  it('opened from a link, reads the deployment by its id and names it once the trail is read', async () => {
+    let answer: (trail: DeploymentTrail) => void = () => {};
+    const api = createFakePromotionApi({
+      getDeploymentTrail: jest.fn(
+        () => new Promise<DeploymentTrail>(resolve => (answer = resolve)),
+      ),
+    });
+    await renderWithApis(
+      <DeploymentTrailDialog
+        open
+        entityRef={ENTITY_REF}
+        deploymentId="dep-9"
+        onClose={jest.fn()}
+      />,
+      { api },
+    );
+
+    // Until the trail is read, the dialog cannot say which version it is.
+    expect(
+      await screen.findByRole('dialog', { name: 'Why is this version here?' }),
+    ).toBeInTheDocument();
+    expect(api.getDeploymentTrail).toHaveBeenCalledWith(ENTITY_REF, 'dep-9');
+
+    answer(deploymentTrail());
+    const dialog = await screen.findByRole('dialog', {
+      name: 'Why is 1.3.0 in Production?',
+    });
+    expect(
+      await within(dialog).findByRole('region', { name: 'Who requested it?' }),
+    ).toBeInTheDocument();
+  });
 });

@@ -26,25 +26,37 @@ import { Actor } from '../Actor';
 import { DossierView } from '../DossierView';
 
 /** @internal */
-export interface DeploymentTrailDialogProps {
+export type DeploymentTrailDialogProps = {
   open: boolean;
   entityRef: string;
-  deployment: Deployment;
-  environmentTitle: string;
   onClose: () => void;
-}
+} & (
+  | {
+      /** The deployment, when the caller has it: its title shows at once. */
+      deployment: Deployment;
+      environmentTitle: string;
+    }
+  | {
+      /** Only the deployment's id (a link): the title shows once the trail is read. */
+      deploymentId: string;
+    }
+);
 
 /**
  * Why a version is where it is: the trail of one deployment, read-only. It
  * answers the auditor's questions in plain words: who requested it, who
  * approved it, who validated and who signed off the previous environment's
- * results, with the evidence and the audit events that record each.
+ * results, with the evidence and the audit events that record each. Opened
+ * from an environment's current deployment, or from a link to any deployment
+ * of the flow (the verification report's evidence).
  *
  * @internal
  */
 export function DeploymentTrailDialog(props: DeploymentTrailDialogProps) {
-  const { open, deployment, environmentTitle, onClose } = props;
+  const { open, onClose } = props;
   const titleId = useId();
+  const deploymentId =
+    'deployment' in props ? props.deployment.id : props.deploymentId;
   return (
     <Dialog
       open={open}
@@ -54,17 +66,21 @@ export function DeploymentTrailDialog(props: DeploymentTrailDialogProps) {
       maxWidth="md"
       scroll="paper"
     >
-      <DialogTitle id={titleId}>
-        Why is {deployment.version} in {environmentTitle}?
-      </DialogTitle>
-      <DialogContent dividers>
-        {open && (
-          <TrailLoader
-            entityRef={props.entityRef}
-            deploymentId={deployment.id}
-          />
-        )}
-      </DialogContent>
+      {open && (
+        <TrailLoader
+          titleId={titleId}
+          entityRef={props.entityRef}
+          deploymentId={deploymentId}
+          known={
+            'deployment' in props
+              ? {
+                  version: props.deployment.version,
+                  environmentTitle: props.environmentTitle,
+                }
+              : undefined
+          }
+        />
+      )}
       <DialogActions>
         <Button onClick={onClose} color="primary">
           Close
@@ -74,22 +90,44 @@ export function DeploymentTrailDialog(props: DeploymentTrailDialogProps) {
   );
 }
 
-function TrailLoader(props: { entityRef: string; deploymentId: string }) {
+function TrailLoader(props: {
+  titleId: string;
+  entityRef: string;
+  deploymentId: string;
+  known?: { version: string; environmentTitle: string };
+}) {
   const { trail, error } = useDeploymentTrail(
     props.entityRef,
     props.deploymentId,
   );
+  const where =
+    props.known ??
+    (trail && {
+      version: trail.deployment.version,
+      environmentTitle: trail.environmentTitle,
+    });
+  let content: ReactNode;
   if (error) {
-    return (
+    content = (
       <Alert severity="error">
         Could not read the trail of this deployment: {errorMessage(error)}
       </Alert>
     );
+  } else if (!trail) {
+    content = <Progress />;
+  } else {
+    content = <DeploymentTrailView trail={trail} />;
   }
-  if (!trail) {
-    return <Progress />;
-  }
-  return <DeploymentTrailView trail={trail} />;
+  return (
+    <>
+      <DialogTitle id={props.titleId}>
+        {where
+          ? `Why is ${where.version} in ${where.environmentTitle}?`
+          : 'Why is this version here?'}
+      </DialogTitle>
+      <DialogContent dividers>{content}</DialogContent>
+    </>
+  );
 }
 
 /** The trail itself. */
@@ -107,10 +145,7 @@ function DeploymentTrailView(props: { trail: DeploymentTrail }) {
         {deployment.link && (
           <>
             {' ('}
-            <Link
-              to={deployment.link}
-              rel="noopener noreferrer"
-            >
+            <Link to={deployment.link} rel="noopener noreferrer">
               deployment run
             </Link>
             )

@@ -4,7 +4,7 @@ import {
   Progress,
   ResponseErrorPanel,
 } from '@backstage/core-components';
-import { alertApiRef, useApi } from '@backstage/core-plugin-api';
+import { alertApiRef, configApiRef, useApi } from '@backstage/core-plugin-api';
 import { EntityRefLink } from '@backstage/plugin-catalog-react';
 import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
@@ -20,6 +20,7 @@ import TableRow from '@material-ui/core/TableRow';
 import Typography from '@material-ui/core/Typography';
 import CheckCircleIcon from '@material-ui/icons/CheckCircle';
 import ErrorIcon from '@material-ui/icons/Error';
+import type { VerificationReport } from '@promotion/plugin-promotion-common';
 import { useState } from 'react';
 import { promotionApiRef, TimeRange } from '../../api';
 import { useVerificationReport } from '../../hooks';
@@ -28,28 +29,56 @@ import { errorMessage } from '../../utils/errors';
 import { formatDateTime } from '../../utils/format';
 import { wrappingListItemText } from '../../utils/styles';
 
-/** Short columns keep their words whole; the violation sentence takes the rest. */
+/** Short columns keep their words whole; the failed checks take the rest. */
 const noWrap = { whiteSpace: 'nowrap' } as const;
 
-function Evidence(props: { evidence: string }) {
-  if (/^https?:\/\//.test(props.evidence)) {
-    return (
-      <Link to={props.evidence} rel="noopener noreferrer">
-        evidence
-      </Link>
-    );
-  }
+type ReportRow = VerificationReport['violations'][number];
+type PendingRow = VerificationReport['pending'][number];
+
+/**
+ * The evidence of a deployment: its flow's page in the portal, opened on the
+ * trail of that deployment. A page of this app opens in place; a page
+ * elsewhere, in a new window.
+ */
+function Evidence(props: { row: ReportRow | PendingRow }) {
+  const { row } = props;
+  const config = useApi(configApiRef);
+  const appBaseUrl = config
+    .getOptionalString('app.baseUrl')
+    ?.replace(/\/+$/, '');
+  const inApp =
+    appBaseUrl && row.evidence.startsWith(`${appBaseUrl}/`)
+      ? row.evidence.slice(appBaseUrl.length)
+      : undefined;
   return (
-    <code style={{ wordBreak: 'break-all', fontSize: '0.75rem' }}>
-      {props.evidence}
-    </code>
+    <Link to={inApp ?? row.evidence}>
+      Why is {row.version} in {row.environmentTitle}?
+    </Link>
   );
 }
 
+/** The columns every row starts with: when, which flow, where, what. */
+function DeploymentCells(props: { row: ReportRow | PendingRow }) {
+  const { row } = props;
+  return (
+    <>
+      <TableCell style={noWrap}>{formatDateTime(row.occurredAt)}</TableCell>
+      <TableCell style={noWrap}>
+        <EntityRefLink entityRef={row.entityRef} />
+      </TableCell>
+      <TableCell style={noWrap}>{row.environmentTitle}</TableCell>
+      <TableCell style={noWrap}>{row.version}</TableCell>
+    </>
+  );
+}
+
+const count = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
 /**
  * The verification report over a time range: the checks from the governance
- * documents and each violation with its evidence; downloadable as CSV and
- * JSON.
+ * documents, one row per deployment that failed any, with every check it
+ * failed and a link to its trail, and the post-deployment items not due yet;
+ * downloadable as CSV and JSON.
  *
  * @internal
  */
@@ -97,11 +126,12 @@ export function VerificationReportCard(props: {
       {report && (
         <>
           <Typography variant="body2">
-            {report.deploymentsChecked} deployment
-            {report.deploymentsChecked === 1 ? '' : 's'} checked between{' '}
+            {count(report.deploymentsChecked, 'deployment')} checked between{' '}
             {formatDateTime(report.from)} and {formatDateTime(report.to)};{' '}
-            {report.violations.length} violation
-            {report.violations.length === 1 ? '' : 's'}.
+            {count(report.violations.length, 'violation')}
+            {report.pending.length > 0 &&
+              `; ${report.pending.length} with post-deployment items not due yet`}
+            .
           </Typography>
           <List dense aria-label="Checks">
             {report.checks.map(check => (
@@ -116,7 +146,20 @@ export function VerificationReportCard(props: {
                 <ListItemText
                   style={wrappingListItemText}
                   primary={check.title}
-                  secondary={check.passed ? 'Passed' : 'Failed'}
+                  secondary={
+                    <>
+                      <span>
+                        {check.passed
+                          ? 'Passed'
+                          : `Failed by ${count(
+                              check.failedDeployments,
+                              'deployment',
+                            )}`}
+                      </span>
+                      <br />
+                      <span>{check.explanation}</span>
+                    </>
+                  }
                 />
               </ListItem>
             ))}
@@ -129,31 +172,82 @@ export function VerificationReportCard(props: {
                   <TableCell style={noWrap}>Flow</TableCell>
                   <TableCell style={noWrap}>Environment</TableCell>
                   <TableCell style={noWrap}>Version</TableCell>
-                  <TableCell>Violation</TableCell>
+                  <TableCell>Failed checks</TableCell>
                   <TableCell>Evidence</TableCell>
                 </TableRow>
               </TableHead>
               <TableBody>
                 {report.violations.map(violation => (
-                  <TableRow key={`${violation.deploymentId}-${violation.kind}`}>
-                    <TableCell style={noWrap}>
-                      {formatDateTime(violation.occurredAt)}
-                    </TableCell>
-                    <TableCell style={noWrap}>
-                      <EntityRefLink entityRef={violation.entityRef} />
-                    </TableCell>
-                    <TableCell style={noWrap}>
-                      {violation.environmentId}
-                    </TableCell>
-                    <TableCell style={noWrap}>{violation.version}</TableCell>
-                    <TableCell>{violation.message}</TableCell>
+                  <TableRow key={violation.deploymentId}>
+                    <DeploymentCells row={violation} />
                     <TableCell>
-                      <Evidence evidence={violation.evidence} />
+                      <List dense disablePadding aria-label="Failed checks">
+                        {violation.failedChecks.map(check => (
+                          <ListItem key={check.kind} disableGutters>
+                            <ListItemText
+                              style={wrappingListItemText}
+                              primary={check.title}
+                              secondary={check.sentences.join(' ')}
+                            />
+                          </ListItem>
+                        ))}
+                      </List>
+                    </TableCell>
+                    <TableCell>
+                      <Evidence row={violation} />
                     </TableCell>
                   </TableRow>
                 ))}
               </TableBody>
             </Table>
+          )}
+          {report.pending.length > 0 && (
+            <Box mt={2}>
+              <Typography variant="h6" component="h3">
+                Not due yet
+              </Typography>
+              <Typography variant="body2" color="textSecondary">
+                Post-deployment items still open before their minimum wait and
+                the environment's grace have passed: pending, not failed.
+              </Typography>
+              <Table size="small" aria-label="Pending post-deployment items">
+                <TableHead>
+                  <TableRow>
+                    <TableCell style={noWrap}>When</TableCell>
+                    <TableCell style={noWrap}>Flow</TableCell>
+                    <TableCell style={noWrap}>Environment</TableCell>
+                    <TableCell style={noWrap}>Version</TableCell>
+                    <TableCell>Pending items</TableCell>
+                    <TableCell>Evidence</TableCell>
+                  </TableRow>
+                </TableHead>
+                <TableBody>
+                  {report.pending.map(row => (
+                    <TableRow key={row.deploymentId}>
+                      <DeploymentCells row={row} />
+                      <TableCell>
+                        <List dense disablePadding aria-label="Pending items">
+                          {row.items.map(item => (
+                            <ListItem key={item.itemId} disableGutters>
+                              <ListItemText
+                                style={wrappingListItemText}
+                                primary={item.title}
+                                secondary={`Due by ${formatDateTime(
+                                  item.dueAt,
+                                )}`}
+                              />
+                            </ListItem>
+                          ))}
+                        </List>
+                      </TableCell>
+                      <TableCell>
+                        <Evidence row={row} />
+                      </TableCell>
+                    </TableRow>
+                  ))}
+                </TableBody>
+              </Table>
+            </Box>
           )}
         </>
       )}
