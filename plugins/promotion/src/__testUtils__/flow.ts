@@ -147,7 +147,8 @@ export function pendingRequest(
     requestedBy: 'user:default/alice',
     createdAt: '2024-05-01T10:00:00.000Z',
     updatedAt: '2024-05-01T10:00:00.000Z',
-    expiresAt: '2024-05-08T10:00:00.000Z',
+    // Open whenever the tests run; the expiry tests set the clock past it.
+    expiresAt: '2099-05-08T10:00:00.000Z',
     decisions: [
       {
         id: 'd1',
@@ -494,7 +495,6 @@ export function createFakePromotionApi(
       generatedAt: new Date().toISOString(),
       deploymentsChecked: 0,
       violations: [],
-      pending: [],
       checks: [],
     }),
     downloadVerificationReport: async () => new Blob(['']),

@@ -1,5 +1,6 @@
 export { useAuditChainVerification } from './useAuditChainVerification';
 export { useCurrentUser } from './useCurrentUser';
+export { useDeadlineClock } from './useDeadlineClock';
 export { useDependencies } from './useDependencies';
 export type { DependencyState } from './useDependencies';
 export { useDeploymentTrail } from './useDeploymentTrail';
@@ -7,6 +8,7 @@ export { useFlow } from './useFlow';
 export { useFlowEvents } from './useFlowEvents';
 export { useFlowPermissions } from './useFlowPermissions';
 export { useInbox } from './useInbox';
+export { useWaitingApprovals } from './useWaitingApprovals';
 export { POLL_INTERVAL_MS, useLiveUpdates } from './useLiveUpdates';
 export { useNow } from './useNow';
 export { useVerificationReport } from './useVerificationReport';

@@ -1,5 +1,10 @@
 import { pendingRequest } from '../__testUtils__/flow';
-import { approvalProgress, decisionBlockedReason } from './decisions';
+import {
+  approvalProgress,
+  decisionBlockedReason,
+  isExpired,
+  REQUESTER_REASON,
+} from './decisions';
 
 describe('decisionBlockedReason', () => {
   const request = pendingRequest();
@@ -12,7 +17,7 @@ describe('decisionBlockedReason', () => {
         userEntityRef: 'user:default/Alice',
         permission: { allowed: true },
       }),
-    ).toBe('You requested this promotion, so you cannot approve it');
+    ).toBe(REQUESTER_REASON);
     // The most specific reason wins over the permission policy's.
     expect(
       decisionBlockedReason({
@@ -21,7 +26,19 @@ describe('decisionBlockedReason', () => {
         userEntityRef: 'user:default/alice',
         permission: { allowed: false, reason: 'The policy says no' },
       }),
-    ).toBe('You requested this promotion, so you cannot approve it');
+    ).toBe(REQUESTER_REASON);
+    // The same reason on Reject: one reason for both buttons.
+    expect(
+      decisionBlockedReason({
+        decision: 'reject',
+        request,
+        userEntityRef: 'user:default/alice',
+        permission: { allowed: false, reason: 'The policy says no' },
+      }),
+    ).toBe(REQUESTER_REASON);
+    expect(REQUESTER_REASON).toBe(
+      'You requested this promotion; another approver decides it.',
+    );
     expect(
       decisionBlockedReason({
         decision: 'approve',
@@ -91,6 +108,22 @@ describe('decisionBlockedReason', () => {
       }),
     ).toBe(
       'This request was closed: Superseded by the request for version 2.2.0.',
+    );
+  });
+});
+
+describe('isExpired', () => {
+  it('counts a pending request as expired from its deadline on, before the backend closes it', () => {
+    const request = pendingRequest({ expiresAt: '2024-05-08T10:00:00.000Z' });
+    const deadline = Date.parse(request.expiresAt);
+    expect(isExpired(request, deadline - 1)).toBe(false);
+    expect(isExpired(request, deadline)).toBe(true);
+    expect(isExpired({ ...request, status: 'expired' }, deadline - 1)).toBe(
+      true,
+    );
+    // A decided request is what it is, deadline or not.
+    expect(isExpired({ ...request, status: 'approved' }, deadline + 1)).toBe(
+      false,
     );
   });
 });

@@ -16,6 +16,36 @@ export function sameEntityRef(a?: string, b?: string): boolean {
   );
 }
 
+/**
+ * Why a requester cannot decide their own request, on Approve and Reject
+ * alike (the backend's inbox gives the same sentence).
+ */
+export const REQUESTER_REASON =
+  'You requested this promotion; another approver decides it.';
+
+/**
+ * True once the backend answered no: the control is hidden, and the notice
+ * at the top of the tab says what the user may do. While the answer is
+ * still coming, the control shows, disabled (see `deniedReason`).
+ */
+export function isDenied(answer: PermissionAnswer | undefined): boolean {
+  return !!answer && !answer.allowed;
+}
+
+/**
+ * Whether a request is past its deadline: a pending request is expired from
+ * its `expiresAt` on, whether or not the backend's expiry task has run yet.
+ */
+export function isExpired(
+  request: Pick<PromotionRequest, 'status' | 'expiresAt'>,
+  now: number,
+): boolean {
+  return (
+    request.status === 'expired' ||
+    (request.status === 'pending' && Date.parse(request.expiresAt) <= now)
+  );
+}
+
 /** The reason in words when the answer is no; undefined when allowed. */
 export function deniedReason(
   answer: PermissionAnswer | undefined,
@@ -54,15 +84,16 @@ export function decisionBlockedReason(options: {
   serverReason?: string;
   allowSelfApproval?: boolean;
 }): string | undefined {
-  const { decision, request, userEntityRef } = options;
-  // The most specific reason first, as the backend does: it is their own request.
+  const { request, userEntityRef } = options;
+  // The most specific reason first, as the backend does: it is their own
+  // request. One reason for Approve and Reject: the requester edits or
+  // withdraws it, another approver decides it.
   if (
-    decision === 'approve' &&
     userEntityRef &&
     sameEntityRef(request.requestedBy, userEntityRef) &&
     !options.allowSelfApproval
   ) {
-    return 'You requested this promotion, so you cannot approve it';
+    return REQUESTER_REASON;
   }
   if (options.serverReason) {
     return options.serverReason;

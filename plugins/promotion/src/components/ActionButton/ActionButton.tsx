@@ -12,6 +12,12 @@ export interface ActionButtonProps {
   onClick: () => void;
   /** Why the user may not use this control; the button is disabled and the reason shown beside it. */
   disabledReason?: string;
+  /**
+   * The id of an element that already shows `disabledReason` for several
+   * buttons at once (Approve and Reject): the button is described by it and
+   * does not repeat the reason.
+   */
+  sharedReasonId?: string;
   variant?: ButtonProps['variant'];
   color?: ButtonProps['color'];
   size?: ButtonProps['size'];
@@ -25,8 +31,9 @@ export interface ActionButtonProps {
  * @internal
  */
 export function ActionButton(props: ActionButtonProps) {
-  const reasonId = useId();
-  const { disabledReason } = props;
+  const ownReasonId = useId();
+  const { disabledReason, sharedReasonId } = props;
+  const reasonId = sharedReasonId ?? ownReasonId;
   return (
     <Box display="inline-flex" flexDirection="column" mr={1} mb={1}>
       <Button
@@ -41,7 +48,7 @@ export function ActionButton(props: ActionButtonProps) {
       >
         {props.label}
       </Button>
-      {disabledReason && (
+      {disabledReason && !sharedReasonId && (
         <Typography id={reasonId} variant="caption" color="textSecondary">
           {disabledReason}
         </Typography>

@@ -11,10 +11,13 @@ import { promotionApiRef } from '../../api';
 import { useCurrentUser, useInbox, useLiveUpdates } from '../../hooks';
 import { decisionBlockedReason } from '../../utils/decisions';
 import { PromotionRequestCard } from '../PromotionRequestCard';
+import { InboxItemFacts } from './InboxItemFacts';
 
 /**
  * Every promotion request waiting for the signed-in approver, across all
- * flows, with links to the flows and Approve / Reject.
+ * flows, with links to the flows, what the approver needs to decide (the
+ * rest of the gate, the sign-off, dependencies not there yet) and Approve /
+ * Reject.
  *
  * @internal
  */
@@ -51,6 +54,7 @@ export function ApprovalsInbox() {
               approvals={item.approvals}
               requiredApprovals={item.requiredApprovals}
               showFlow
+              details={<InboxItemFacts item={item} />}
               approveBlockedReason={blocked('approve')}
               rejectBlockedReason={blocked('reject')}
               onDecide={async (decision, comment) => {

@@ -84,7 +84,7 @@ describe('EntityPromotionContent', () => {
     ).toBeInTheDocument();
   });
 
-  it('disables Approve for the requester and says why', async () => {
+  it('disables Approve and Reject for the requester with one reason', async () => {
     const api = createFakePromotionApi({
       getFlow: jest.fn(async () => withPendingRequest()),
     });
@@ -97,9 +97,20 @@ describe('EntityPromotionContent', () => {
       name: 'Approve 1.4.0 into Production',
     });
     await waitFor(() => expect(approve).toBeDisabled());
-    expect(approve).toHaveAccessibleDescription(
-      'You requested this promotion, so you cannot approve it',
-    );
+    const reject = screen.getByRole('button', {
+      name: 'Reject 1.4.0 into Production',
+    });
+    expect(reject).toBeDisabled();
+    for (const button of [approve, reject]) {
+      expect(button).toHaveAccessibleDescription(
+        'You requested this promotion; another approver decides it.',
+      );
+    }
+    expect(
+      screen.getAllByText(
+        'You requested this promotion; another approver decides it.',
+      ),
+    ).toHaveLength(1);
     expect(
       screen.getByRole('button', { name: 'Withdraw 1.4.0 into Production' }),
     ).toBeEnabled();
@@ -127,43 +138,109 @@ describe('EntityPromotionContent', () => {
     ).not.toBeInTheDocument();
   });
 
-  it("shows the backend's permission reason on controls the user may not use", async () => {
+  it('shows a read-only user the flow with one notice of what they may do, and no controls they may not use', async () => {
+    const no = (name: string) => ({
+      allowed: false,
+      reason: `The permission policy does not allow you to do that (${name})`,
+    });
     const api = createFakePromotionApi({
       getFlow: jest.fn(async () => withPendingRequest()),
       getFlowPermissions: jest.fn(async () => ({
-        recordDeployment: { allowed: false },
-        completeChecklist: {
-          allowed: false,
-          reason: 'Only the owners of payments-sftp complete its checklists.',
-        },
-        signOff: { allowed: true },
-        request: { allowed: true },
-        approve: {
-          allowed: false,
-          reason: 'Only group:default/directors may approve.',
-        },
-        revoke: { allowed: false },
-        rollback: { allowed: false, reason: 'Only owners record rollbacks.' },
-        readAudit: { allowed: false },
+        recordDeployment: no('promotion.deployment.record'),
+        completeChecklist: no('promotion.checklist.complete'),
+        signOff: no('promotion.sign-off.create'),
+        request: no('promotion.request.create'),
+        approve: no('promotion.request.decide'),
+        revoke: no('promotion.standing-approval.revoke'),
+        rollback: no('promotion.rollback.create'),
+        readAudit: no('promotion.audit.read'),
       })),
     });
-    await renderWithApis(<EntityPromotionContent />, { api });
-
-    const reject = await screen.findByRole('button', {
-      name: 'Reject 1.4.0 into Production',
+    await renderWithApis(<EntityPromotionContent />, {
+      api,
+      userEntityRef: 'user:default/victor',
     });
-    await waitFor(() => expect(reject).toBeDisabled());
-    expect(reject).toHaveAccessibleDescription(
-      'Only group:default/directors may approve.',
+
+    const notice = await screen.findByRole('note', {
+      name: 'What you may do',
+    });
+    expect(notice).toHaveTextContent(
+      "You can read this flow. Deploying, completing checklists, signing off, requesting promotion and recording rollbacks are for the flow's owners (payments). Approving or rejecting promotion requests and revoking standing approvals are for its approvers (directors).",
     );
     expect(
-      screen.getByRole('button', { name: 'Complete End-to-end tests' }),
-    ).toHaveAccessibleDescription(
-      'Only the owners of payments-sftp complete its checklists.',
+      within(notice).getByRole('link', { name: 'payments' }),
+    ).toHaveAttribute('href', '/catalog/default/group/payments');
+
+    // Everything is there to read: the ladder, the conditions, the request, the checklists.
+    expect(screen.getByText('1 of 2 approvals')).toBeInTheDocument();
+    expect(
+      screen.getByRole('list', { name: 'Open conditions' }),
+    ).toBeInTheDocument();
+    expect(screen.getAllByText(/^Completed by/).length).toBeGreaterThan(0);
+    // No wall of disabled buttons, no sentence repeated beside each.
+    expect(
+      screen.queryAllByRole('button', {
+        name: /^(Approve|Reject|Complete|Undo|Sign off|Revoke|Record rollback|Request promotion|Edit dossier|Withdraw)/,
+      }),
+    ).toEqual([]);
+    expect(
+      screen
+        .getAllByRole('button')
+        .filter(button => (button as HTMLButtonElement).disabled),
+    ).toEqual([]);
+    expect(screen.queryByText(/permission policy/)).not.toBeInTheDocument();
+  });
+
+  it("tells an approver what they may do and who does the flow's own work", async () => {
+    const no = { allowed: false, reason: 'No' };
+    const api = createFakePromotionApi({
+      getFlow: jest.fn(async () => withPendingRequest()),
+      getFlowPermissions: jest.fn(async () => ({
+        recordDeployment: no,
+        completeChecklist: no,
+        signOff: no,
+        request: no,
+        approve: { allowed: true },
+        revoke: { allowed: true },
+        rollback: { allowed: true },
+        readAudit: { allowed: true },
+      })),
+    });
+    await renderWithApis(<EntityPromotionContent />, {
+      api,
+      userEntityRef: 'user:default/dave',
+    });
+
+    expect(
+      await screen.findByRole('note', { name: 'What you may do' }),
+    ).toHaveTextContent(
+      "You can read this flow, record rollbacks, approve or reject promotion requests and revoke standing approvals. Deploying, completing checklists, signing off and requesting promotion are for the flow's owners (payments).",
+    );
+    await waitFor(() =>
+      expect(
+        screen.getByRole('button', { name: 'Approve 1.4.0 into Production' }),
+      ).toBeEnabled(),
     );
     expect(
       screen.getByRole('button', { name: 'Record rollback' }),
-    ).toHaveAccessibleDescription('Only owners record rollbacks.');
+    ).toBeEnabled();
+    expect(
+      screen.queryByRole('button', { name: /^Complete / }),
+    ).not.toBeInTheDocument();
+  });
+
+  it('shows no notice to someone who may do everything', async () => {
+    const api = createFakePromotionApi();
+    await renderWithApis(<EntityPromotionContent />, { api });
+
+    await waitFor(() =>
+      expect(
+        screen.getByRole('button', { name: 'Record rollback' }),
+      ).toBeEnabled(),
+    );
+    expect(
+      screen.queryByRole('note', { name: 'What you may do' }),
+    ).not.toBeInTheDocument();
   });
 
   it('lists recent rollbacks with their reason, read whole', async () => {

@@ -26,7 +26,6 @@ import type {
   FlowState,
 } from '@promotion/plugin-promotion-common';
 import { useCallback, useMemo, useState } from 'react';
-import { useSearchParams } from 'react-router-dom';
 import { promotionApiRef } from '../../api';
 import {
   useCurrentUser,
@@ -35,7 +34,7 @@ import {
   useFlowPermissions,
   useLiveUpdates,
 } from '../../hooks';
-import { deniedReason } from '../../utils/decisions';
+import { deniedReason, isDenied } from '../../utils/decisions';
 import { errorMessage } from '../../utils/errors';
 import { formatDateTime } from '../../utils/format';
 import { isPromotionAvailable } from '../../utils/isPromotionAvailable';
@@ -43,9 +42,9 @@ import { wrappingListItemText } from '../../utils/styles';
 import { ActionButton } from '../ActionButton';
 import { Actor } from '../Actor';
 import { DependenciesCard } from '../DependenciesCard';
-import { DeploymentTrailDialog } from '../DeploymentTrailDialog';
 import { EnvironmentCard } from '../EnvironmentCard';
 import { FlowHistory } from '../FlowHistory';
+import { FlowPermissionsNotice } from '../FlowPermissionsNotice';
 import { NextGate } from '../NextGate';
 import { PendingRequests } from '../PendingRequests';
 import { PromotionLadder } from '../PromotionLadder';
@@ -55,8 +54,6 @@ import { RollbackDialog } from '../RollbackDialog';
  * The Promotion tab of an entity: the ladder, the next gate, pending
  * requests, each environment's checklists and sign-off, the dependencies and
  * the history. Shows how to opt in when the entity lacks the annotation.
- * With `?deployment=<id>` in the URL (the verification report's evidence),
- * it opens the trail of that deployment ("Why is V here?").
  *
  * @public
  */
@@ -82,13 +79,6 @@ function FlowView(props: { entity: Entity }) {
   const history = useFlowEvents(entityRef);
   const { retry: retryHistory } = history;
   const { userEntityRef } = useCurrentUser();
-  const [searchParams, setSearchParams] = useSearchParams();
-  const linkedDeploymentId = searchParams.get('deployment') || undefined;
-  const closeLinkedTrail = () => {
-    const next = new URLSearchParams(searchParams);
-    next.delete('deployment');
-    setSearchParams(next, { replace: true });
-  };
 
   const refresh = useCallback(() => {
     retryFlow();
@@ -125,6 +115,13 @@ function FlowView(props: { entity: Entity }) {
         </Grid>
       )}
       <Grid item xs={12}>
+        {/* What the user may do, once; the controls they may not use are left out. */}
+        <FlowPermissionsNotice
+          entity={entity}
+          policy={flow.policy}
+          permissions={permissions}
+          error={permissionsError}
+        />
         <LadderCard
           entityRef={entityRef}
           flow={flow}
@@ -174,14 +171,6 @@ function FlowView(props: { entity: Entity }) {
           environmentTitles={environmentTitles}
         />
       </Grid>
-      {linkedDeploymentId && (
-        <DeploymentTrailDialog
-          open
-          entityRef={entityRef}
-          deploymentId={linkedDeploymentId}
-          onClose={closeLinkedTrail}
-        />
-      )}
     </Grid>
   );
 }
@@ -235,22 +224,24 @@ function LadderCard(props: {
       subheader={flow.policy.title ?? `Policy ${flow.policy.name}`}
     >
       <PromotionLadder flow={flow} />
-      <Box mt={2}>
-        <ActionButton
-          label="Record rollback"
-          color="secondary"
-          onClick={() => setRollingBack(true)}
-          disabledReason={
-            deniedReason(
-              permissions?.rollback,
-              'You may not record rollbacks on this flow.',
-            ) ??
-            (targets.length === 0
-              ? 'Nothing is deployed yet, so there is nothing to roll back.'
-              : undefined)
-          }
-        />
-      </Box>
+      {!isDenied(permissions?.rollback) && (
+        <Box mt={2}>
+          <ActionButton
+            label="Record rollback"
+            color="secondary"
+            onClick={() => setRollingBack(true)}
+            disabledReason={
+              deniedReason(
+                permissions?.rollback,
+                'You may not record rollbacks on this flow.',
+              ) ??
+              (targets.length === 0
+                ? 'Nothing is deployed yet, so there is nothing to roll back.'
+                : undefined)
+            }
+          />
+        </Box>
+      )}
       {rollbacks.length > 0 && (
         <Box mt={2} component="section" aria-label="Recent rollbacks">
           <Typography variant="h6" component="h3">

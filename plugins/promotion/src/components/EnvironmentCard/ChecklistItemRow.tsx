@@ -32,6 +32,8 @@ export interface ChecklistItemRowProps {
   completeBlockedReason?: string;
   /** Why the completion cannot be undone, in words. */
   undoBlockedReason?: string;
+  /** The user may not complete checklist items of this flow: no controls. */
+  readOnly?: boolean;
   onComplete: (completion: {
     evidenceLink?: string;
     note?: string;
@@ -93,23 +95,25 @@ export function ChecklistItemRow(props: ChecklistItemRowProps) {
                 Not completed.
               </Typography>
             )}
-            <Box mt={1}>
-              {completion ? (
-                <ActionButton
-                  label="Undo"
-                  accessibleName={`Undo ${title}`}
-                  onClick={props.onUndo}
-                  disabledReason={props.undoBlockedReason}
-                />
-              ) : (
-                <ActionButton
-                  label="Complete"
-                  accessibleName={`Complete ${title}`}
-                  onClick={() => setCompleting(true)}
-                  disabledReason={props.completeBlockedReason}
-                />
-              )}
-            </Box>
+            {!props.readOnly && (
+              <Box mt={1}>
+                {completion ? (
+                  <ActionButton
+                    label="Undo"
+                    accessibleName={`Undo ${title}`}
+                    onClick={props.onUndo}
+                    disabledReason={props.undoBlockedReason}
+                  />
+                ) : (
+                  <ActionButton
+                    label="Complete"
+                    accessibleName={`Complete ${title}`}
+                    onClick={() => setCompleting(true)}
+                    disabledReason={props.completeBlockedReason}
+                  />
+                )}
+              </Box>
+            )}
           </Box>
         }
       />

@@ -47,8 +47,78 @@ describe('EnvironmentCard', () => {
       within(checklist).getByRole('link', { name: /^evidence/ }),
     ).toHaveAttribute('href', 'https://ci.example.com/run/7');
     expect(
-      within(checklist).getByText('Once for the flow'),
+      within(checklist).getByText(
+        'Once for the flow · confirmed again after a rollback',
+      ),
     ).toBeInTheDocument();
+  });
+
+  it('says which flow-scoped items a rollback keeps', async () => {
+    const state = environment('test');
+    state.environment = {
+      ...state.environment,
+      checklist: state.environment.checklist.map(item =>
+        item.id === 'logging' ? { ...item, resetOnRollback: false } : item,
+      ),
+    };
+    await renderWithApis(
+      <EnvironmentCard
+        entityRef={ENTITY_REF}
+        state={state}
+        permissions={allowAll()}
+        onChange={jest.fn()}
+      />,
+      { api: createFakePromotionApi() },
+    );
+
+    expect(
+      screen.getByText('Once for the flow · kept after a rollback'),
+    ).toBeInTheDocument();
+  });
+
+  it('shows a read-only user what was done, without controls they may not use', async () => {
+    const no = {
+      allowed: false,
+      reason:
+        'The permission policy does not allow you to complete checklist items of this flow (promotion.checklist.complete)',
+    };
+    const production = environment('production');
+    production.standingApproval = {
+      ...production.standingApproval!,
+      revokedAt: undefined,
+      revokedBy: undefined,
+      revokeReason: undefined,
+    };
+    for (const state of [environment('test'), production]) {
+      const { unmount } = await renderWithApis(
+        <EnvironmentCard
+          entityRef={ENTITY_REF}
+          state={state}
+          permissions={{
+            ...allowAll(),
+            completeChecklist: no,
+            signOff: no,
+            revoke: no,
+          }}
+          onChange={jest.fn()}
+        />,
+        { api: createFakePromotionApi() },
+      );
+
+      expect(screen.getByText(state.environment.title)).toBeInTheDocument();
+      // Why is V here? is for everyone who reads the flow.
+      expect(
+        screen.queryAllByRole('button', {
+          name: /^(Complete|Undo|Sign off|Revoke)/,
+        }),
+      ).toEqual([]);
+      expect(screen.queryByText(/permission policy/)).not.toBeInTheDocument();
+      // What was done stays in view.
+      expect(
+        screen.getAllByText(/^(Completed by|Granted on)/).length,
+      ).toBeGreaterThan(0);
+      unmount();
+    }
   });
 
   it('completes a version-scoped item with evidence and a note for the version standing there', async () => {

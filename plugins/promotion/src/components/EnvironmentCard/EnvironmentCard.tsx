@@ -18,7 +18,7 @@ import {
   postDeploymentCompletion,
   validationCompletion,
 } from '../../utils/checklist';
-import { deniedReason } from '../../utils/decisions';
+import { deniedReason, isDenied } from '../../utils/decisions';
 import { errorMessage } from '../../utils/errors';
 import {
   formatCountdown,
@@ -66,6 +66,8 @@ function Actors(props: { entityRefs: string[] }) {
 /**
  * One environment of the ladder: what stands there, the approval to enter it,
  * its validation checklist, its sign-off and its post-deployment checklist.
+ * Controls the permission policy denies the user are left out (the tab's
+ * notice says who may use them).
  *
  * @internal
  */
@@ -77,6 +79,8 @@ export function EnvironmentCard(props: EnvironmentCardProps) {
   // The deployment whose trail is shown; kept while a newer one arrives.
   const [trailOf, setTrailOf] = useState<Deployment>();
 
+  // Shown while the answer is coming, left out once it is no.
+  const checklistReadOnly = isDenied(permissions?.completeChecklist);
   const checklistDenied = deniedReason(
     permissions?.completeChecklist,
     'You may not complete checklist items on this flow.',
@@ -125,10 +129,7 @@ export function EnvironmentCard(props: EnvironmentCardProps) {
           {currentDeployment.link && (
             <>
               {' — '}
-              <Link
-                to={currentDeployment.link}
-                rel="noopener noreferrer"
-              >
+              <Link to={currentDeployment.link} rel="noopener noreferrer">
                 deployment
               </Link>
             </>
@@ -177,7 +178,11 @@ export function EnvironmentCard(props: EnvironmentCardProps) {
                   details={
                     <Typography variant="caption" color="textSecondary">
                       {item.scope === 'flow'
-                        ? 'Once for the flow'
+                        ? `Once for the flow · ${
+                            item.resetOnRollback
+                              ? 'confirmed again after a rollback'
+                              : 'kept after a rollback'
+                          }`
                         : 'For each version'}
                       {item.evidenceRequired ? ' · evidence link required' : ''}
                     </Typography>
@@ -196,6 +201,7 @@ export function EnvironmentCard(props: EnvironmentCardProps) {
                       : undefined)
                   }
                   undoBlockedReason={checklistDenied}
+                  readOnly={checklistReadOnly}
                   onComplete={complete('validation', item.id, version)}
                   onUndo={undo(
                     'validation',
@@ -221,6 +227,7 @@ export function EnvironmentCard(props: EnvironmentCardProps) {
                 item={item}
                 state={state}
                 checklistDenied={checklistDenied}
+                readOnly={checklistReadOnly}
                 noVersion={noVersion}
                 onComplete={complete(
                   'post-deployment',
@@ -246,6 +253,7 @@ function PostDeploymentItemRow(props: {
   item: PostDeploymentItemDefinition;
   state: EnvironmentState;
   checklistDenied?: string;
+  readOnly: boolean;
   noVersion: string;
   onComplete: (completion: {
     evidenceLink?: string;
@@ -303,6 +311,7 @@ function PostDeploymentItemRow(props: {
       appliesTo={`version ${state.currentVersion} on ${state.environment.title}`}
       completeBlockedReason={blocked}
       undoBlockedReason={checklistDenied}
+      readOnly={props.readOnly}
       onComplete={props.onComplete}
       onUndo={props.onUndo}
     />
@@ -374,7 +383,7 @@ function ApprovalSection(props: EnvironmentCardProps) {
           approval from {who}; later ones go through on it.
         </Typography>
       )}
-      {active && (
+      {active && !isDenied(permissions?.revoke) && (
         <>
           <Box mt={1}>
             <ActionButton
@@ -447,7 +456,7 @@ function SignOffSection(props: EnvironmentCardProps) {
           </Typography>
         </Box>
       ))}
-      {signOffs.length === 0 && (
+      {signOffs.length === 0 && !isDenied(permissions?.signOff) && (
         <>
           <ActionButton
             label="Sign off"

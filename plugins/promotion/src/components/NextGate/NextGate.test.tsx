@@ -1,4 +1,10 @@
-import { fireEvent, screen, waitFor, within } from '@testing-library/react';
+import {
+  act,
+  fireEvent,
+  screen,
+  waitFor,
+  within,
+} from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import {
   allowAll,
@@ -8,6 +14,7 @@ import {
   pendingRequest,
 } from '../../__testUtils__/flow';
 import { expectTextToWrap } from '../../__testUtils__/layout';
+import { fakeClockAt } from '../../__testUtils__/clock';
 import { renderWithApis } from '../../__testUtils__/render';
 import { NextGate } from './NextGate';
 
@@ -103,7 +110,7 @@ describe('NextGate', () => {
     ).not.toBeInTheDocument();
   });
 
-  it('disables the request with the reason when the user may not request', async () => {
+  it('leaves Request promotion out when the user may not request', async () => {
     await renderWithApis(
       <NextGate
         entityRef={ENTITY_REF}
@@ -120,13 +127,124 @@ describe('NextGate', () => {
       { api: createFakePromotionApi() },
     );
 
+    expect(screen.getByText('Next step: 1.4.0 into Production')).toBeVisible();
+    expect(
+      screen.queryByRole('button', { name: /Request promotion/ }),
+    ).not.toBeInTheDocument();
+    expect(
+      screen.queryByText(
+        'Only the owners of payments-sftp request promotions.',
+      ),
+    ).not.toBeInTheDocument();
+  });
+
+  it('keeps Request promotion disabled while it is not known whether the user may request', async () => {
+    await renderWithApis(
+      <NextGate
+        entityRef={ENTITY_REF}
+        flow={flowState()}
+        permissions={undefined}
+        onChange={jest.fn()}
+      />,
+      { api: createFakePromotionApi() },
+    );
+
     expect(
       screen.getByRole('button', {
         name: 'Request promotion of 1.4.0 into Production',
       }),
-    ).toHaveAccessibleDescription(
-      'Only the owners of payments-sftp request promotions.',
-    );
+    ).toHaveAccessibleDescription('Checking what you may do…');
+  });
+
+  describe('with a request waiting for approval', () => {
+    const request = pendingRequest({
+      id: '5f0c6a2e-8d7b-4a51-9a3e-2b1c0d9e8f7a',
+      expiresAt: '2024-05-08T10:00:00.000Z',
+    });
+    function waitingFlow() {
+      const flow = { ...flowState(), pendingRequests: [request] };
+      flow.nextGate!.unmetConditions = [
+        {
+          code: 'approval-pending',
+          message: `Waiting for approval: 1 of 2 approvals on request ${request.id} for version 1.4.0 into Production.`,
+          environmentId: 'production',
+          requestId: request.id,
+        },
+      ];
+      return flow;
+    }
+
+    afterEach(() => {
+      jest.useRealTimers();
+    });
+
+    it('names the request by its version, environment, requester and date, not its id', async () => {
+      fakeClockAt(Date.parse(request.expiresAt) - 60_000);
+      await renderWithApis(
+        <NextGate
+          entityRef={ENTITY_REF}
+          flow={waitingFlow()}
+          permissions={allowAll()}
+          onChange={jest.fn()}
+        />,
+        { api: createFakePromotionApi() },
+      );
+
+      const condition = within(
+        screen.getByRole('list', { name: 'Open conditions' }),
+      ).getByRole('listitem');
+      expect(condition).toHaveTextContent(
+        `Waiting for approval: 1 of 2 approvals on the request for 1.4.0 into Production by alice on ${new Date(
+          request.createdAt,
+        ).toLocaleString()}.`,
+      );
+      expect(
+        within(condition).getByRole('link', { name: 'alice' }),
+      ).toHaveAttribute('href', '/catalog/default/user/alice');
+      expect(document.body).not.toHaveTextContent(request.id);
+      expect(
+        screen.getByText(/is pending; see Pending requests/),
+      ).toBeInTheDocument();
+    });
+
+    it('tells it as expired from its deadline on, and offers to request again', async () => {
+      fakeClockAt(Date.parse(request.expiresAt) - 1_000);
+      await renderWithApis(
+        <NextGate
+          entityRef={ENTITY_REF}
+          flow={waitingFlow()}
+          permissions={allowAll()}
+          onChange={jest.fn()}
+        />,
+        { api: createFakePromotionApi() },
+      );
+      expect(
+        screen.queryByRole('button', { name: /Request promotion/ }),
+      ).not.toBeInTheDocument();
+
+      act(() => {
+        jest.advanceTimersByTime(1_000);
+      });
+
+      const condition = within(
+        screen.getByRole('list', { name: 'Open conditions' }),
+      ).getByRole('listitem');
+      expect(condition).toHaveTextContent(
+        `Not approved in time: the request for 1.4.0 into Production by alice on ${new Date(
+          request.createdAt,
+        ).toLocaleString()} expired on ${new Date(
+          request.expiresAt,
+        ).toLocaleString()} without a decision; request promotion again.`,
+      );
+      expect(
+        screen.queryByText(/is pending; see Pending requests/),
+      ).not.toBeInTheDocument();
+      expect(
+        screen.getByRole('button', {
+          name: 'Request promotion of 1.4.0 into Production',
+        }),
+      ).toBeEnabled();
+    });
   });
 
   it('pre-fills the test results from the checklist evidence, previews the markdown safely and submits the dossier', async () => {

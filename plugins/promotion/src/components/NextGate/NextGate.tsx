@@ -10,13 +10,22 @@ import Alert from '@material-ui/lab/Alert';
 import type {
   FlowPermissions,
   FlowState,
+  GateCondition,
 } from '@promotion/plugin-promotion-common';
-import { useMemo, useState } from 'react';
+import { ReactNode, useMemo, useState } from 'react';
 import { promotionApiRef } from '../../api';
-import { deniedReason } from '../../utils/decisions';
+import { useDeadlineClock } from '../../hooks';
+import {
+  approvalProgress,
+  deniedReason,
+  isDenied,
+  isExpired,
+} from '../../utils/decisions';
 import { prefillDossier } from '../../utils/dossier';
+import { formatDateTime } from '../../utils/format';
 import { wrappingListItemText } from '../../utils/styles';
 import { ActionButton } from '../ActionButton';
+import { Actor } from '../Actor';
 import { RequestDialog } from '../RequestDialog';
 
 /** @internal */
@@ -29,7 +38,9 @@ export interface NextGateProps {
 
 /**
  * The next step on the ladder: the gate's open conditions in plain words (as
- * the backend words them) and the promotion request for it.
+ * the backend words them; a pending request is named by its version,
+ * environment, requester and date) and the promotion request for it. A
+ * pending request shows as expired from its deadline on.
  *
  * @internal
  */
@@ -48,6 +59,7 @@ export function NextGate(props: NextGateProps) {
       gate ? prefillDossier(flow, gate.environmentId, gate.version) : undefined,
     [flow, gate],
   );
+  const now = useDeadlineClock(flow.pendingRequests.map(r => r.expiresAt));
 
   if (!gate) {
     const anything = flow.environments.some(s => s.currentVersion);
@@ -68,6 +80,7 @@ export function NextGate(props: NextGateProps) {
   const pending = flow.pendingRequests.find(
     r =>
       r.status === 'pending' &&
+      !isExpired(r, now) &&
       r.environmentId === gate.environmentId &&
       r.version === gate.version,
   );
@@ -101,7 +114,7 @@ export function NextGate(props: NextGateProps) {
                 </ListItemIcon>
                 <ListItemText
                   style={wrappingListItemText}
-                  primary={condition.message}
+                  primary={conditionInWords(condition, flow, now)}
                 />
               </ListItem>
             ))}
@@ -114,36 +127,91 @@ export function NextGate(props: NextGateProps) {
           see Pending requests.
         </Typography>
       )}
-      {needsRequest && !pending && !gate.open && initialDossier && (
-        <>
-          <ActionButton
-            label="Request promotion"
-            accessibleName={`Request promotion of ${gate.version} into ${targetTitle}`}
-            variant="contained"
-            onClick={() => setRequesting(true)}
-            disabledReason={deniedReason(
-              permissions?.request,
-              'You may not request promotions for this flow.',
-            )}
-          />
-          <RequestDialog
-            open={requesting}
-            mode="create"
-            environmentTitle={targetTitle}
-            version={gate.version}
-            initialDossier={initialDossier}
-            onClose={() => setRequesting(false)}
-            onSubmit={async dossier => {
-              await api.createRequest(entityRef, {
-                environment: gate.environmentId,
-                version: gate.version,
-                dossier,
-              });
-              onChange();
-            }}
-          />
-        </>
-      )}
+      {needsRequest &&
+        !pending &&
+        !gate.open &&
+        initialDossier &&
+        !isDenied(permissions?.request) && (
+          <>
+            <ActionButton
+              label="Request promotion"
+              accessibleName={`Request promotion of ${gate.version} into ${targetTitle}`}
+              variant="contained"
+              onClick={() => setRequesting(true)}
+              disabledReason={deniedReason(
+                permissions?.request,
+                'You may not request promotions for this flow.',
+              )}
+            />
+            <RequestDialog
+              open={requesting}
+              mode="create"
+              environmentTitle={targetTitle}
+              version={gate.version}
+              initialDossier={initialDossier}
+              onClose={() => setRequesting(false)}
+              onSubmit={async dossier => {
+                await api.createRequest(entityRef, {
+                  environment: gate.environmentId,
+                  version: gate.version,
+                  dossier,
+                });
+                onChange();
+              }}
+            />
+          </>
+        )}
     </InfoCard>
+  );
+}
+
+/**
+ * A condition as the gate words it, except a pending approval: the request
+ * is named by its version, environment, requester and date (not its id), and
+ * from its deadline on it is told as expired.
+ */
+function conditionInWords(
+  condition: GateCondition,
+  flow: FlowState,
+  now: number,
+): ReactNode {
+  if (condition.code !== 'approval-pending' || !condition.requestId) {
+    return condition.message;
+  }
+  const request = flow.pendingRequests.find(r => r.id === condition.requestId);
+  const environment = flow.environments.find(
+    s => s.environment.id === condition.environmentId,
+  )?.environment;
+  if (!request || !environment) {
+    return condition.message.replace(
+      `request ${condition.requestId}`,
+      'the pending request',
+    );
+  }
+  const named = (
+    <>
+      the request for {request.version} into {environment.title} by{' '}
+      <Actor entityRef={request.requestedBy} /> on{' '}
+      {formatDateTime(request.createdAt)}
+    </>
+  );
+  if (isExpired(request, now)) {
+    return (
+      <>
+        Not approved in time: {named} expired on{' '}
+        {formatDateTime(request.expiresAt)} without a decision; request
+        promotion again.
+      </>
+    );
+  }
+  const { approvals, required } = approvalProgress(
+    request,
+    environment.approval,
+  );
+  return (
+    <>
+      Waiting for approval: {approvals} of {required} approval
+      {required === 1 ? '' : 's'} on {named}.
+    </>
   );
 }

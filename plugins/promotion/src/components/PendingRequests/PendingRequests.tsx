@@ -11,6 +11,7 @@ import {
   approvalProgress,
   decisionBlockedReason,
   deniedReason,
+  isDenied,
   sameEntityRef,
 } from '../../utils/decisions';
 import { PromotionRequestCard } from '../PromotionRequestCard';
@@ -25,7 +26,9 @@ export interface PendingRequestsProps {
 
 /**
  * The flow's pending promotion requests, with approval progress and the
- * controls the signed-in user may use.
+ * controls the signed-in user may use. Controls the permission policy denies
+ * are left out (the tab's notice says who may use them); the requester sees
+ * Approve and Reject disabled, with one reason for both.
  *
  * @internal
  */
@@ -62,6 +65,10 @@ export function PendingRequests(props: PendingRequestsProps) {
             allowSelfApproval: rule.allowSelfApproval,
           });
         const isRequester = sameEntityRef(request.requestedBy, userEntityRef);
+        // The requester is told why; anyone else the policy does not let decide sees no buttons.
+        const decisionsHidden =
+          isDenied(permissions?.approve) &&
+          !(isRequester && !rule.allowSelfApproval);
         return (
           <Box key={request.id} mb={2}>
             <PromotionRequestCard
@@ -71,6 +78,7 @@ export function PendingRequests(props: PendingRequestsProps) {
               requiredApprovals={required}
               approveBlockedReason={blocked('approve')}
               rejectBlockedReason={blocked('reject')}
+              decisionsHidden={decisionsHidden}
               onDecide={async (decision, comment) => {
                 await api.decide(request.id, {
                   decision,
@@ -80,7 +88,7 @@ export function PendingRequests(props: PendingRequestsProps) {
                 onChange();
               }}
               requesterActions={
-                isRequester
+                isRequester && !isDenied(permissions?.request)
                   ? {
                       blockedReason: deniedReason(
                         permissions?.request,

@@ -26,38 +26,27 @@ const report: VerificationReport = {
   deploymentsChecked: 12,
   violations: [
     {
+      kind: 'production-without-approval',
+      message: 'Deployed to Production without an approval',
       entityRef: 'component:default/payments-sftp',
       environmentId: 'production',
-      environmentTitle: 'Production',
       version: '1.2.0',
       deploymentId: 'dep-3',
       occurredAt: '2024-04-10T10:00:00.000Z',
-      failedChecks: [
-        {
-          kind: 'production-without-approval',
-          title: 'No Production deployment without approval',
-          sentences: ['Deployed to Production without an approval'],
-        },
-      ],
       evidence:
-        '/catalog/default/component/payments-sftp/promotion?deployment=dep-3',
+        '/flows/default/component/payments-sftp/events?deployment=dep-3',
     },
   ],
-  pending: [],
   checks: [
     {
       kind: 'production-without-approval',
       title: 'No Production deployment without approval',
-      explanation: 'The gate had its approval.',
       passed: false,
-      failedDeployments: 1,
     },
     {
       kind: 'not-validated-before-deployment',
       title: 'Test validated before Production',
-      explanation: 'Test was validated.',
       passed: true,
-      failedDeployments: 0,
     },
   ],
 };
@@ -75,6 +64,8 @@ function inboxItems(): InboxItem[] {
       environmentTitle: 'Production',
       approvals: 1,
       requiredApprovals: 2,
+      gate: { openOnceApproved: true, otherConditions: [] },
+      dependencyWarnings: [],
     },
     {
       request: pendingRequest({
@@ -89,6 +80,8 @@ function inboxItems(): InboxItem[] {
       requiredApprovals: 1,
       cannotDecideReason:
         'You requested this promotion, so you cannot approve it',
+      gate: { openOnceApproved: true, otherConditions: [] },
+      dependencyWarnings: [],
     },
   ];
 }
@@ -214,11 +207,10 @@ describe('PromotionApprovalsPage', () => {
       await screen.findByText('Deployed to Production without an approval'),
     ).toBeInTheDocument();
     expect(
-      screen.getByRole('link', { name: 'Why is 1.2.0 in Production?' }),
-    ).toHaveAttribute(
-      'href',
-      '/catalog/default/component/payments-sftp/promotion?deployment=dep-3',
-    );
+      screen.getByText(
+        '/flows/default/component/payments-sftp/events?deployment=dep-3',
+      ),
+    ).toBeInTheDocument();
     const checks = screen.getByRole('list', { name: 'Checks' });
     expect(
       within(checks).getByText('No Production deployment without approval'),

@@ -10,12 +10,15 @@ import ListItemText from '@material-ui/core/ListItemText';
 import Paper from '@material-ui/core/Paper';
 import Typography from '@material-ui/core/Typography';
 import ExpandMoreIcon from '@material-ui/icons/ExpandMore';
+import Alert from '@material-ui/lab/Alert';
 import type {
   DecisionKind,
   Dossier,
   PromotionRequest,
 } from '@promotion/plugin-promotion-common';
-import { useId, useState } from 'react';
+import { ReactNode, useId, useState } from 'react';
+import { useDeadlineClock } from '../../hooks';
+import { isExpired } from '../../utils/decisions';
 import { formatDateTime } from '../../utils/format';
 import { wrappingListItemText } from '../../utils/styles';
 import { ActionButton } from '../ActionButton';
@@ -41,8 +44,19 @@ export interface PromotionRequestCardProps {
   requiredApprovals: number;
   /** Shows a link to the flow (on the Approvals page). */
   showFlow?: boolean;
+  /**
+   * Why the user may not approve, or reject, in words: the buttons are
+   * disabled, and one reason is shown for both when it is the same.
+   */
   approveBlockedReason?: string;
   rejectBlockedReason?: string;
+  /**
+   * No Approve / Reject at all: the user may not decide requests of this flow
+   * (the notice at the top of the tab says who does).
+   */
+  decisionsHidden?: boolean;
+  /** What the approver needs to decide, shown above the dossier (the inbox's facts). */
+  details?: ReactNode;
   onDecide: (decision: DecisionKind, comment: string) => Promise<void>;
   /** Only for the requester. */
   requesterActions?: RequesterActions;
@@ -51,13 +65,18 @@ export interface PromotionRequestCardProps {
 /**
  * A pending promotion request: its approval progress (k of N on the current
  * dossier), decisions so far, the dossier, and Approve / Reject for those who
- * may.
+ * may. From its deadline on it shows as expired, without controls, whether or
+ * not the backend has closed it yet.
  *
  * @internal
  */
 export function PromotionRequestCard(props: PromotionRequestCardProps) {
   const { request, environmentTitle, approvals, requiredApprovals } = props;
   const headingId = useId();
+  const decisionReasonId = useId();
+  const requesterReasonId = useId();
+  const now = useDeadlineClock([request.expiresAt]);
+  const expired = isExpired(request, now);
   const [decision, setDecision] = useState<DecisionKind>('approve');
   const [deciding, setDeciding] = useState(false);
   const decide = (kind: DecisionKind) => {
@@ -82,9 +101,18 @@ export function PromotionRequestCard(props: PromotionRequestCardProps) {
         </Typography>
         <Typography variant="body2" color="textSecondary">
           Requested by <Actor entityRef={request.requestedBy} /> on{' '}
-          {formatDateTime(request.createdAt)} · expires{' '}
+          {formatDateTime(request.createdAt)} ·{' '}
+          {expired ? 'expired on' : 'expires'}{' '}
           {formatDateTime(request.expiresAt)}
         </Typography>
+        {expired && (
+          <Box mt={1}>
+            <Alert severity="warning">
+              Expired on {formatDateTime(request.expiresAt)} without a decision:
+              it can no longer be approved; request the promotion again.
+            </Alert>
+          </Box>
+        )}
 
         <Box mt={1} mb={1}>
           <Typography variant="body2">
@@ -125,6 +153,8 @@ export function PromotionRequestCard(props: PromotionRequestCardProps) {
           </List>
         )}
 
+        {props.details}
+
         <Accordion variant="outlined">
           <AccordionSummary expandIcon={<ExpandMoreIcon />}>
             <Typography>Dossier</Typography>
@@ -134,38 +164,20 @@ export function PromotionRequestCard(props: PromotionRequestCardProps) {
           </AccordionDetails>
         </Accordion>
 
-        <Box mt={2}>
-          <ActionButton
-            label="Approve"
-            accessibleName={`Approve ${subject}`}
-            variant="contained"
-            onClick={() => decide('approve')}
-            disabledReason={props.approveBlockedReason}
+        {!expired && (
+          <RequestControls
+            subject={subject}
+            approveBlockedReason={props.approveBlockedReason}
+            rejectBlockedReason={props.rejectBlockedReason}
+            decisionsHidden={props.decisionsHidden}
+            requesterActions={props.requesterActions}
+            decisionReasonId={decisionReasonId}
+            requesterReasonId={requesterReasonId}
+            onDecide={decide}
+            onEdit={() => setEditing(true)}
+            onWithdraw={() => setWithdrawing(true)}
           />
-          <ActionButton
-            label="Reject"
-            accessibleName={`Reject ${subject}`}
-            color="secondary"
-            onClick={() => decide('reject')}
-            disabledReason={props.rejectBlockedReason}
-          />
-          {props.requesterActions && (
-            <>
-              <ActionButton
-                label="Edit dossier"
-                accessibleName={`Edit dossier of ${subject}`}
-                onClick={() => setEditing(true)}
-                disabledReason={props.requesterActions.blockedReason}
-              />
-              <ActionButton
-                label="Withdraw"
-                accessibleName={`Withdraw ${subject}`}
-                onClick={() => setWithdrawing(true)}
-                disabledReason={props.requesterActions.blockedReason}
-              />
-            </>
-          )}
-        </Box>
+        )}
       </Box>
 
       <CommentDialog
@@ -206,5 +218,97 @@ export function PromotionRequestCard(props: PromotionRequestCardProps) {
         </>
       )}
     </Paper>
+  );
+}
+
+/** Approve / Reject, and Edit / Withdraw for the requester, each pair with one reason when blocked alike. */
+function RequestControls(props: {
+  subject: string;
+  approveBlockedReason?: string;
+  rejectBlockedReason?: string;
+  decisionsHidden?: boolean;
+  requesterActions?: RequesterActions;
+  decisionReasonId: string;
+  requesterReasonId: string;
+  onDecide: (kind: DecisionKind) => void;
+  onEdit: () => void;
+  onWithdraw: () => void;
+}) {
+  const { subject, approveBlockedReason, rejectBlockedReason } = props;
+  const sameDecisionReason =
+    !!approveBlockedReason && approveBlockedReason === rejectBlockedReason;
+  const requesterReason = props.requesterActions?.blockedReason;
+  if (props.decisionsHidden && !props.requesterActions) {
+    return null;
+  }
+  return (
+    <Box mt={2}>
+      {!props.decisionsHidden && (
+        <Box>
+          <ActionButton
+            label="Approve"
+            accessibleName={`Approve ${subject}`}
+            variant="contained"
+            onClick={() => props.onDecide('approve')}
+            disabledReason={approveBlockedReason}
+            sharedReasonId={
+              sameDecisionReason ? props.decisionReasonId : undefined
+            }
+          />
+          <ActionButton
+            label="Reject"
+            accessibleName={`Reject ${subject}`}
+            color="secondary"
+            onClick={() => props.onDecide('reject')}
+            disabledReason={rejectBlockedReason}
+            sharedReasonId={
+              sameDecisionReason ? props.decisionReasonId : undefined
+            }
+          />
+          {sameDecisionReason && (
+            <Typography
+              id={props.decisionReasonId}
+              variant="caption"
+              color="textSecondary"
+              component="p"
+            >
+              {approveBlockedReason}
+            </Typography>
+          )}
+        </Box>
+      )}
+      {props.requesterActions && (
+        <Box>
+          <ActionButton
+            label="Edit dossier"
+            accessibleName={`Edit dossier of ${subject}`}
+            onClick={props.onEdit}
+            disabledReason={requesterReason}
+            sharedReasonId={
+              requesterReason ? props.requesterReasonId : undefined
+            }
+          />
+          <ActionButton
+            label="Withdraw"
+            accessibleName={`Withdraw ${subject}`}
+            onClick={props.onWithdraw}
+            disabledReason={requesterReason}
+            sharedReasonId={
+              requesterReason ? props.requesterReasonId : undefined
+            }
+          />
+          {requesterReason && (
+            <Typography
+              id={props.requesterReasonId}
+              variant="caption"
+              color="textSecondary"
+              component="p"
+            >
+              {requesterReason}
+            </Typography>
+          )}
+        </Box>
+      )}
+    </Box>
   );
 }

@@ -1,0 +1,1 @@
+export { FlowPermissionsNotice } from './FlowPermissionsNotice';
