@@ -32,7 +32,9 @@ import {
  * 5. Alice records a rollback of 1.1.0 in Production: Dana is notified, the
  *    standing approval is revoked, the gate for 1.2.0 asks for approval.
  * 6. The pipeline deploys 1.2.0 through the closed gate anyway: recorded,
- *    flagged, in the verification report and its CSV.
+ *    flagged, in the verification report (one row with every check it
+ *    failed, its post-deployment items pending) and its CSV; the report's
+ *    evidence opens the flow's tab on the trail of that deployment.
  * 7. The audit chain verifies; after one row is edited in the database, it
  *    reports the broken link.
  *
@@ -791,15 +793,28 @@ test.describe('the governance story through the portal', () => {
       ),
     ).toBeVisible();
 
-    // The Director's verification report lists it.
+    // The Director's verification report lists it: one row for the
+    // deployment, with every check it failed and a link to its trail.
     await director.getByRole('link', { name: 'Approvals' }).click();
     await expect(director).toHaveURL(/\/promotion$/);
     const violations = director.getByRole('table', { name: 'Violations' });
-    const row = violations.getByRole('row').filter({
-      hasText: `${V3} of ${FLOW_REF} into Production was deployed without approval`,
-    });
+    // The link to the trail of this deployment (other flows' rows may name 1.2.0 too).
+    const trailLink = director.locator(
+      `a[href="${TAB}?deployment=${deployment.id}"]`,
+    );
+    const row = violations.getByRole('row').filter({ has: trailLink });
     await expect(row).toHaveCount(1);
-    await expect(row).toContainText('production');
+    await expect(row).toContainText('Production');
+    const failedChecks = row
+      .getByRole('list', { name: 'Failed checks' })
+      .getByRole('listitem');
+    await expect(failedChecks).toHaveCount(1);
+    await expect(failedChecks).toContainText(
+      'No deployment into an approval-gated environment without approval',
+    );
+    await expect(failedChecks).toContainText(
+      'The standing approval for Production was revoked',
+    );
     await expect(
       director
         .getByRole('list', { name: 'Checks' })
@@ -808,7 +823,14 @@ test.describe('the governance story through the portal', () => {
           hasText:
             'No deployment into an approval-gated environment without approval',
         }),
-    ).toContainText('Failed');
+    ).toContainText('Failed by ');
+    // Its post-deployment checklist is not due yet: pending, not failed.
+    await expect(
+      director
+        .getByRole('table', { name: 'Pending post-deployment items' })
+        .getByRole('row')
+        .filter({ has: trailLink }),
+    ).toHaveCount(1);
     await scrollTo(row);
     await screenshot(director, 'verification-report');
 
@@ -819,16 +841,17 @@ test.describe('the governance story through the portal', () => {
       { as: 'dana' },
     );
     const ours = report.violations.filter((v: any) => v.entityRef === FLOW_REF);
-    expect(ours.map((v: any) => v.kind)).toContain(
+    expect(ours).toHaveLength(1);
+    expect(ours[0]).toMatchObject({
+      version: V3,
+      deploymentId: deployment.id,
+      environmentTitle: 'Production',
+    });
+    expect(ours[0].failedChecks.map((c: any) => c.kind)).toEqual([
       'production-without-approval',
-    );
-    expect(
-      ours.filter(
-        (v: any) => v.version !== V3 || v.deploymentId !== deployment.id,
-      ),
-    ).toEqual([]);
+    ]);
 
-    // The CSV export downloads.
+    // The CSV export downloads: one line per deployment.
     const download = director.waitForEvent('download');
     await director
       .getByRole('button', { name: 'Download the verification report as CSV' })
@@ -840,15 +863,39 @@ test.describe('the governance story through the portal', () => {
     const csv = fs.readFileSync(await file.path(), 'utf8');
     const lines = csv.trim().split('\n');
     expect(lines[0]).toBe(
-      'kind,occurredAt,entityRef,environmentId,version,deploymentId,message,evidence',
+      'occurredAt,entityRef,environmentId,version,deploymentId,failedChecks,details,pending,evidence',
     );
     expect(
-      lines.filter(
-        line =>
-          line.startsWith('production-without-approval,') &&
-          line.includes(`,${FLOW_REF},production,${V3},${deployment.id},`),
+      lines.filter(line =>
+        line.includes(
+          `,${FLOW_REF},production,${V3},${deployment.id},production-without-approval,`,
+        ),
       ),
     ).toHaveLength(1);
+
+    // The evidence opens the flow's Promotion tab on the trail of 1.2.0.
+    const evidence = row.getByRole('link', {
+      name: `Why is ${V3} in Production?`,
+    });
+    await expect(evidence).toHaveAttribute(
+      'href',
+      `${TAB}?deployment=${deployment.id}`,
+    );
+    await scrollTo(evidence);
+    await evidence.click();
+    await expect(director).toHaveURL(
+      new RegExp(`${literally(TAB)}\\?deployment=${deployment.id}$`),
+    );
+    const trail = director.getByRole('dialog', {
+      name: `Why is ${V3} in Production?`,
+    });
+    await expect(trail).toContainText(
+      'This deployment went through a closed gate.',
+    );
+    await closeTrail(trail);
+    await expect(director).toHaveURL(new RegExp(`${literally(TAB)}$`));
+    await director.getByRole('link', { name: 'Approvals' }).click();
+    await expect(director).toHaveURL(/^https?:\/\/[^/]+\/promotion$/);
   });
 
   test('7. The audit chain verifies, and shows where a row was edited in the database', async () => {
