@@ -148,32 +148,96 @@ export const violationKindSchema = z.enum([
   'post-deployment-incomplete',
 ]);
 
-export const violationSchema = z.object({
+/** One check a deployment failed, with what failed in sentences. */
+export const failedCheckSchema = z.object({
   kind: violationKindSchema,
-  message: z.string(),
+  /** The check's title, as in the report's `checks`. */
+  title: z.string(),
+  /** What failed, one sentence each (the gate's unmet conditions, the missing items). */
+  sentences: z.array(z.string()).min(1),
+});
+
+/**
+ * A deployment that failed at least one check: one row per deployment, every
+ * failed check listed in it.
+ */
+export const violationSchema = z.object({
   entityRef: z.string(),
   environmentId: z.string(),
+  /** The environment's title in the flow's policy (its id when no longer there). */
+  environmentTitle: z.string(),
+  version: z.string(),
+  deploymentId: z.string(),
+  /** When the deployment was reported. */
+  occurredAt: timestamp,
+  failedChecks: z.array(failedCheckSchema).min(1),
+  /**
+   * A link a person can open: the flow's Promotion page in the portal, opened
+   * on the trail of this deployment ("Why is V here?").
+   */
+  evidence: z.string().meta({
+    description:
+      "The flow's page in the portal, opened on the trail of this deployment (`?deployment=<id>`); see the `promotion.report.flowPageUrl` configuration",
+  }),
+});
+
+/** A post-deployment item not completed yet and not due yet: pending, not failed. */
+export const pendingItemSchema = z.object({
+  itemId: z.string(),
+  /** The item's title in the policy. */
+  title: z.string(),
+  /** Its minimum wait plus the environment's `dueWithin` after the deployment. */
+  dueAt: timestamp.meta({
+    description:
+      "ISO 8601 date-time: the deployment plus the item's minimum wait plus the environment's postDeployment.dueWithin; failed if still open then",
+  }),
+  /** The checks that count it as failed if it is still open once due. */
+  checks: z.array(violationKindSchema).min(1),
+});
+
+/** A deployment with post-deployment items still pending: one row per deployment. */
+export const pendingDeploymentSchema = z.object({
+  entityRef: z.string(),
+  environmentId: z.string(),
+  environmentTitle: z.string(),
   version: z.string(),
   deploymentId: z.string(),
   occurredAt: timestamp,
-  /** Link (API path) to the evidence: the deployment and its audit events. */
-  evidence: z.string(),
+  items: z.array(pendingItemSchema).min(1),
+  /** The same link as a violation's evidence. */
+  evidence: z.string().meta({
+    description:
+      "The flow's page in the portal, opened on the trail of this deployment",
+  }),
 });
 
-export const verificationReportSchema = z.object({
-  from: timestamp,
-  to: timestamp,
-  generatedAt: timestamp,
-  deploymentsChecked: z.number().int(),
-  violations: z.array(violationSchema),
-  checks: z.array(
-    z.object({
-      kind: violationKindSchema,
-      title: z.string(),
-      passed: z.boolean(),
-    }),
-  ),
-});
+export const verificationReportSchema = z
+  .object({
+    from: timestamp,
+    to: timestamp,
+    /** The report's clock: what is due and what is pending is decided at this time. */
+    generatedAt: timestamp,
+    deploymentsChecked: z.number().int(),
+    /** The deployments that failed a check, oldest first, one row each. */
+    violations: z.array(violationSchema),
+    /** The deployments whose post-deployment items are not due yet, one row each. */
+    pending: z.array(pendingDeploymentSchema),
+    checks: z.array(
+      z.object({
+        kind: violationKindSchema,
+        title: z.string(),
+        /** What the check looks at, in words; names what it could not check. */
+        explanation: z.string(),
+        passed: z.boolean(),
+        /** How many deployments failed it. */
+        failedDeployments: z.number().int(),
+      }),
+    ),
+  })
+  .meta({
+    description:
+      'As CSV (format=csv): one line per deployment that failed a check or has pending items, with the columns occurredAt, entityRef, environmentId, version, deploymentId, failedChecks (the kinds, joined with "; "), details (each failed check\'s title and sentences, joined with " | "), pending (each pending item with its due time, joined with "; ") and evidence.',
+  });
 
 // ---------------------------------------------------------------------------
 // The deployment trail

@@ -495,6 +495,7 @@ export function createFakePromotionApi(
       generatedAt: new Date().toISOString(),
       deploymentsChecked: 0,
       violations: [],
+      pending: [],
       checks: [],
     }),
     downloadVerificationReport: async () => new Blob(['']),

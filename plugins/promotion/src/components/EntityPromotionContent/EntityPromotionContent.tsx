@@ -26,6 +26,7 @@ import type {
   FlowState,
 } from '@promotion/plugin-promotion-common';
 import { useCallback, useMemo, useState } from 'react';
+import { useSearchParams } from 'react-router-dom';
 import { promotionApiRef } from '../../api';
 import {
   useCurrentUser,
@@ -42,6 +43,7 @@ import { wrappingListItemText } from '../../utils/styles';
 import { ActionButton } from '../ActionButton';
 import { Actor } from '../Actor';
 import { DependenciesCard } from '../DependenciesCard';
+import { DeploymentTrailDialog } from '../DeploymentTrailDialog';
 import { EnvironmentCard } from '../EnvironmentCard';
 import { FlowHistory } from '../FlowHistory';
 import { FlowPermissionsNotice } from '../FlowPermissionsNotice';
@@ -54,6 +56,8 @@ import { RollbackDialog } from '../RollbackDialog';
  * The Promotion tab of an entity: the ladder, the next gate, pending
  * requests, each environment's checklists and sign-off, the dependencies and
  * the history. Shows how to opt in when the entity lacks the annotation.
+ * With `?deployment=<id>` in the URL (the verification report's evidence),
+ * it opens the trail of that deployment ("Why is V here?").
  *
  * @public
  */
@@ -79,6 +83,13 @@ function FlowView(props: { entity: Entity }) {
   const history = useFlowEvents(entityRef);
   const { retry: retryHistory } = history;
   const { userEntityRef } = useCurrentUser();
+  const [searchParams, setSearchParams] = useSearchParams();
+  const linkedDeploymentId = searchParams.get('deployment') || undefined;
+  const closeLinkedTrail = () => {
+    const next = new URLSearchParams(searchParams);
+    next.delete('deployment');
+    setSearchParams(next, { replace: true });
+  };
 
   const refresh = useCallback(() => {
     retryFlow();
@@ -171,6 +182,14 @@ function FlowView(props: { entity: Entity }) {
           environmentTitles={environmentTitles}
         />
       </Grid>
+      {linkedDeploymentId && (
+        <DeploymentTrailDialog
+          open
+          entityRef={entityRef}
+          deploymentId={linkedDeploymentId}
+          onClose={closeLinkedTrail}
+        />
+      )}
     </Grid>
   );
 }

@@ -26,27 +26,38 @@ const report: VerificationReport = {
   deploymentsChecked: 12,
   violations: [
     {
-      kind: 'production-without-approval',
-      message: 'Deployed to Production without an approval',
       entityRef: 'component:default/payments-sftp',
       environmentId: 'production',
+      environmentTitle: 'Production',
       version: '1.2.0',
       deploymentId: 'dep-3',
       occurredAt: '2024-04-10T10:00:00.000Z',
+      failedChecks: [
+        {
+          kind: 'production-without-approval',
+          title: 'No Production deployment without approval',
+          sentences: ['Deployed to Production without an approval'],
+        },
+      ],
       evidence:
-        '/flows/default/component/payments-sftp/events?deployment=dep-3',
+        '/catalog/default/component/payments-sftp/promotion?deployment=dep-3',
     },
   ],
+  pending: [],
   checks: [
     {
       kind: 'production-without-approval',
       title: 'No Production deployment without approval',
+      explanation: 'The gate had its approval.',
       passed: false,
+      failedDeployments: 1,
     },
     {
       kind: 'not-validated-before-deployment',
       title: 'Test validated before Production',
+      explanation: 'Test was validated.',
       passed: true,
+      failedDeployments: 0,
     },
   ],
 };
@@ -207,10 +218,11 @@ describe('PromotionApprovalsPage', () => {
       await screen.findByText('Deployed to Production without an approval'),
     ).toBeInTheDocument();
     expect(
-      screen.getByText(
-        '/flows/default/component/payments-sftp/events?deployment=dep-3',
-      ),
-    ).toBeInTheDocument();
+      screen.getByRole('link', { name: 'Why is 1.2.0 in Production?' }),
+    ).toHaveAttribute(
+      'href',
+      '/catalog/default/component/payments-sftp/promotion?deployment=dep-3',
+    );
     const checks = screen.getByRole('list', { name: 'Checks' });
     expect(
       within(checks).getByText('No Production deployment without approval'),
