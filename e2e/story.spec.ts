@@ -740,15 +740,18 @@ test.describe('the governance story through the portal', () => {
     // Dana, an approver, finds the rollback among her notifications.
     await director.getByRole('link', { name: 'Notifications' }).click();
     await expect(director).toHaveURL(/\/notifications/);
-    // The title links to the flow (the pop-up toast shows the same title, unlinked).
+    // The title links to the flow (the pop-up toast shows the same title,
+    // unlinked); people and the flow are named as the catalog names them.
     await expect(
       director.getByRole('link', {
-        name: `Rollback: ${FLOW_REF} ${V2} on Production`,
+        name: `Rollback: Partner SFTP ingest ${V2} on Production`,
       }),
     ).toBeVisible();
     await expect(
       director.getByText(
-        new RegExp(literally(`rolled ${V2} back to ${V1}: ${reason}`)),
+        new RegExp(
+          literally(`Alice Ng rolled ${V2} back to ${V1}: ${reason}.`),
+        ),
       ),
     ).toBeVisible();
     await screenshot(director, 'rollback-notification');
