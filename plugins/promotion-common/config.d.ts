@@ -50,6 +50,17 @@ export interface Config {
         }
       | string;
 
+    /** Who Promotion's notifications reach, besides the people of a flow. */
+    notifications?: {
+      /**
+       * Who is told, besides the environment's approvers, of a deployment
+       * reported through a closed gate (a violation), with the unmet
+       * conditions: user or group entity refs such as
+       * `group:default/compliance`. Defaults to nobody else.
+       */
+      violationRecipients?: string[];
+    };
+
     /** The audit trail. */
     audit?: {
       /**

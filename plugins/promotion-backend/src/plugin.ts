@@ -12,6 +12,7 @@ import {
 import { AuditKeyring } from './audit/auditKeyring';
 import { DatabasePromotionStore } from './database/DatabasePromotionStore';
 import { PromotionNotifier } from './notifications/PromotionNotifier';
+import { CatalogDisplayNames } from './service/displayNames';
 import { PromotionService } from './service/PromotionService';
 import { createRouter } from './service/router';
 
@@ -76,7 +77,13 @@ export const promotionPlugin = createBackendPlugin({
           permissions,
           userInfo,
           auditor,
-          notifier: new PromotionNotifier({ notifications, signals, logger }),
+          notifier: new PromotionNotifier({
+            notifications,
+            signals,
+            logger,
+            // Notifications name people and flows as the catalog does.
+            displayNames: new CatalogDisplayNames({ catalog, auth, logger }),
+          }),
           logger,
           // The report's evidence opens the flow's page in the portal.
           reportLinks: {

@@ -34,6 +34,7 @@ import {
   VerificationReport,
 } from '@promotion/plugin-promotion-common';
 import { PromotionStore } from '../database/PromotionStore';
+import { EventNotifications } from '../notifications/eventNotifications';
 import { PromotionNotifier } from '../notifications/PromotionNotifier';
 import { PromotionAuthorizer } from '../permissions/PromotionAuthorizer';
 import { AfterCommit } from './afterCommit';
@@ -106,21 +107,29 @@ export class PromotionService {
 
   private constructor(options: PromotionServiceOptions) {
     const authorizer = new PromotionAuthorizer(options.permissions);
+    const flows = new FlowResolver({
+      config: options.config,
+      catalog: options.catalog,
+      auth: options.auth,
+      authorizer,
+    });
     const parts: ServiceParts = {
       store: options.store,
       config: options.config,
       auth: options.auth,
       userInfo: options.userInfo,
       authorizer,
-      flows: new FlowResolver({
-        config: options.config,
-        catalog: options.catalog,
-        auth: options.auth,
-        authorizer,
-      }),
+      flows,
       afterCommit: new AfterCommit({
         auditor: options.auditor,
         notifier: options.notifier,
+        eventNotifications: new EventNotifications({
+          getRequest: id => options.store.getRequest(id),
+          policiesOf: entityRefs => flows.policiesOf(entityRefs),
+          violationRecipients:
+            options.config.notifications?.violationRecipients ?? [],
+          logger: options.logger,
+        }),
         logger: options.logger,
       }),
       logger: options.logger,

@@ -158,8 +158,8 @@ export const PROMOTION_CONFIG: JsonObject = {
  * way the real catalog refuses a pipeline token whose `accessRestrictions`
  * name only the promotion plugin.
  */
-function pipelineRestrictedCatalog() {
-  const catalog = catalogServiceMock({ entities: ENTITIES });
+function pipelineRestrictedCatalog(entities: Entity[]) {
+  const catalog = catalogServiceMock({ entities });
   return createServiceFactory({
     service: catalogServiceRef,
     deps: {},
@@ -274,6 +274,8 @@ export async function startPromotionBackend(options?: {
   knex?: Knex;
   config?: JsonObject;
   failNotifications?: boolean;
+  /** The catalog's entities; {@link ENTITIES} by default. */
+  entities?: Entity[];
 }) {
   const recordings: Recordings = {
     notifications: [],
@@ -291,7 +293,7 @@ export async function startPromotionBackend(options?: {
   const backend = await startTestBackend({
     features: [
       promotionPlugin,
-      pipelineRestrictedCatalog(),
+      pipelineRestrictedCatalog(options?.entities ?? ENTITIES),
       mockServices.rootConfig.factory({
         data: { promotion: options?.config ?? PROMOTION_CONFIG },
       }),
