@@ -5,7 +5,7 @@ import {
   nextStepFor,
   postDeploymentItemAvailableAt,
 } from './gate';
-import { PromotionPolicy } from './types';
+import { ChecklistCompletion, PromotionPolicy } from './types';
 import {
   codes,
   completion,

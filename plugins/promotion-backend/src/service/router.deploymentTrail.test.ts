@@ -6,6 +6,7 @@ import {
   PromotionRequest,
 } from '@promotion/plugin-promotion-common';
 import { USERS } from './__testUtils__/promotionTestBackend';
+import { testClock } from './__testUtils__/testClock';
 import {
   BASE,
   bodyOf,
@@ -104,6 +105,8 @@ describe.each(databases.eachSupportedId())(
     };
 
     let promotion: PromotionRequest;
+
+    afterEach(() => jest.useRealTimers());
 
     it('answers who requested, approved, validated and signed off the first Production deployment', async () => {
       const flow = 'payments-sftp';
@@ -291,6 +294,15 @@ describe.each(databases.eachSupportedId())(
     it('points a later version deployed on the standing approval to the original request', async () => {
       const flow = 'payments-sftp';
       await climbToTest(flow, '1.1.0');
+      // 1.0.0's post-deployment checklist, complete 15 minutes after its
+      // deployment, lets the next version into Production.
+      testClock.stop();
+      testClock.advance(15 * 60_000);
+      await post(
+        USERS.alice,
+        `${flowPath(flow)}/environments/prod/post-deployment/monitor-logs`,
+        { version: '1.0.0' },
+      );
       const deployment = await deploy(flow, 'prod', '1.1.0');
 
       const trail = await trailOf(flow, deployment.id);

@@ -1,33 +1,56 @@
 import { ConflictError, InputError } from '@backstage/errors';
-import { ChecklistCompletion } from '@promotion/plugin-promotion-common';
+import {
+  AuditEvent,
+  ChecklistCompletion,
+} from '@promotion/plugin-promotion-common';
 import { Knex } from 'knex';
 import { randomUUID } from 'node:crypto';
-import { mapChecklistCompletionRow, versionToDb } from '../../mappers';
+import {
+  mapChecklistCompletionRow,
+  timestampToIso,
+  versionToDb,
+} from '../../mappers';
 import {
   AuditContext,
   CompleteChecklistItemInput,
   Recorded,
-  UndoChecklistItemInput,
 } from '../../PromotionStore';
-import { DbChecklistCompletionRow, TABLES } from '../../tables';
+import { DbChecklistCompletionRow, DbRollbackRow, TABLES } from '../../tables';
 import { appendEvents } from '../audit/appendEvents';
 import { isUniqueViolation } from '../queryHelpers';
+import { activeCompletionKey, undoCompletion } from './undoChecklistItem';
 
-/** The where clause of the active (not undone) completion of a checklist item, for a version or the flow. */
-export function activeCompletionKey(input: UndoChecklistItemInput) {
-  return {
-    entity_ref: input.entityRef,
-    environment_id: input.environmentId,
-    kind: input.kind,
-    item_id: input.itemId,
-    version: versionToDb(input.version),
-    undone_key: '',
-  };
+/**
+ * The flow's latest rollback, when it was recorded after a flow-scoped
+ * completion: the rollback sent the flow back to the start, so the item may
+ * be completed again (whether the old completion still counts is the gate's
+ * call, by the item's `resetOnRollback`).
+ */
+async function rollbackAfter(
+  tx: Knex.Transaction,
+  existing: DbChecklistCompletionRow,
+): Promise<DbRollbackRow | undefined> {
+  if (existing.version !== '') {
+    return undefined;
+  }
+  const rollbacks = await tx<DbRollbackRow>(TABLES.rollbacks).where({
+    entity_ref: existing.entity_ref,
+  });
+  const completedAt = Date.parse(timestampToIso(existing.completed_at));
+  return rollbacks
+    .filter(r => Date.parse(timestampToIso(r.recorded_at)) > completedAt)
+    .sort(
+      (a, b) =>
+        Date.parse(timestampToIso(b.recorded_at)) -
+        Date.parse(timestampToIso(a.recorded_at)),
+    )[0];
 }
 
 /**
  * Completes a checklist item, in its own transaction; a ConflictError when
  * it is already completed (the unique active-completion key settles a race).
+ * A flow-scoped item completed before a later rollback of the flow may be
+ * completed again: the earlier completion is undone in the same transaction.
  */
 export async function completeChecklistItem(
   db: Knex,
@@ -69,8 +92,24 @@ export async function completeChecklistItem(
       )
         .where(activeCompletionKey(input))
         .first();
+      const undoneEvents: AuditEvent[] = [];
       if (existing) {
-        throw alreadyCompleted();
+        const rollback = await rollbackAfter(tx, existing);
+        if (!rollback) {
+          throw alreadyCompleted();
+        }
+        undoneEvents.push(
+          ...(await undoCompletion(
+            tx,
+            existing,
+            {
+              ...input,
+              reason: `completed again after the rollback of ${rollback.from_version} on ${rollback.environment_id}`,
+            },
+            ctx,
+            now,
+          )),
+        );
       }
       await tx(TABLES.checklistCompletions).insert(row);
       const events = await appendEvents(tx, ctx, now, [
@@ -94,7 +133,7 @@ export async function completeChecklistItem(
           },
         },
       ]);
-      return { value: completion, events };
+      return { value: completion, events: [...undoneEvents, ...events] };
     });
   } catch (error) {
     if (isUniqueViolation(error)) {

@@ -3,6 +3,7 @@ import { Knex } from 'knex';
 import {
   mapChecklistCompletionRow,
   mapDeploymentRow,
+  mapRollbackRow,
   mapSignOffRow,
   mapStandingApprovalRow,
 } from '../../mappers';
@@ -10,6 +11,7 @@ import {
   DbChecklistCompletionRow,
   DbDeploymentRow,
   DbRequestRow,
+  DbRollbackRow,
   DbSignOffRow,
   DbStandingApprovalRow,
   TABLES,
@@ -19,15 +21,15 @@ import { oldestFirst, runIndependentQueries } from '../queryHelpers';
 
 /**
  * Everything the gate looks at for one flow, oldest first: deployments,
- * active checklist completions, sign-offs, standing approvals, and promotion
- * requests with their decisions. On a transaction (a deployment evaluating
- * its gate) the reads run one after the other.
+ * active checklist completions, sign-offs, standing approvals, promotion
+ * requests with their decisions, and rollbacks. On a transaction (a
+ * deployment evaluating its gate) the reads run one after the other.
  */
 export async function getFlowFacts(
   db: Knex | Knex.Transaction,
   entityRef: string,
 ): Promise<FlowFacts> {
-  const [deployments, completions, signOffs, approvals, requests] =
+  const [deployments, completions, signOffs, approvals, requests, rollbacks] =
     await runIndependentQueries(db, [
       () =>
         db<DbDeploymentRow>(TABLES.deployments)
@@ -49,6 +51,10 @@ export async function getFlowFacts(
         db<DbRequestRow>(TABLES.requests)
           .where({ entity_ref: entityRef })
           .orderBy(oldestFirst('created_at')),
+      () =>
+        db<DbRollbackRow>(TABLES.rollbacks)
+          .where({ entity_ref: entityRef })
+          .orderBy(oldestFirst('recorded_at')),
     ]);
   return {
     deployments: deployments.map(mapDeploymentRow),
@@ -56,5 +62,6 @@ export async function getFlowFacts(
     signOffs: signOffs.map(mapSignOffRow),
     standingApprovals: approvals.map(mapStandingApprovalRow),
     requests: await withDecisions(db, requests),
+    rollbacks: rollbacks.map(mapRollbackRow),
   };
 }
