@@ -5,6 +5,7 @@ import {
   PromotionRequest,
 } from '@promotion/plugin-promotion-common';
 import { USERS } from './__testUtils__/promotionTestBackend';
+import { testClock } from './__testUtils__/testClock';
 import {
   BASE,
   codes,
@@ -24,6 +25,8 @@ describe.each(databases.eachSupportedId())(
       databases,
       databaseId,
     );
+
+    afterEach(() => jest.useRealTimers());
 
     it('takes a flow up the ladder: checklists, sign-off, one-time approval, standing approval, rollback', async () => {
       const flow = 'payments-sftp';
@@ -253,6 +256,15 @@ describe.each(databases.eachSupportedId())(
         { version: '9.9.9' },
       );
       expect(res.status).toBe(409);
+      // The next version may enter Production once 1.0.0's checklist is
+      // complete: 15 minutes later, the log watch.
+      testClock.stop();
+      testClock.advance(15 * 60_000);
+      res = await api(USERS.alice).post(
+        `${flowPath(flow)}/environments/prod/post-deployment/monitor-logs`,
+        { version: '1.0.0' },
+      );
+      expect(res.status).toBe(201);
 
       // 2.0.0 climbs without a request: the standing approval covers it.
       await deploy(flow, 'dev', '2.0.0');
