@@ -229,6 +229,7 @@ describe.each(databases.eachSupportedId())(
           value: first.value,
           events: [],
           replayed: true,
+          superseded: [],
         });
         expect(await allEvents()).toHaveLength(1);
 

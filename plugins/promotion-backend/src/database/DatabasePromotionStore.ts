@@ -67,6 +67,7 @@ import {
   PromotionStore,
   RecordDeploymentInput,
   Recorded,
+  RecordedDeployment,
   RecordRollbackInput,
   UndoChecklistItemInput,
   VerifyChainOptions,
@@ -103,7 +104,9 @@ const migrationsDir = resolvePackagePath(
  * rows they lock (existing deployments and standing approvals, by id) are
  * never locked by a transaction that then waits for the head. Deployments
  * take it first too, so that the gate is evaluated on the facts they commit
- * against.
+ * against; only the pending request a successful deployment supersedes is
+ * locked before it (a locking read, which fixes no snapshot), as every
+ * change of a request locks the request before the head.
  */
 export class DatabasePromotionStore implements PromotionStore {
   static async create(options: {
@@ -135,7 +138,7 @@ export class DatabasePromotionStore implements PromotionStore {
   async recordDeployment(
     input: RecordDeploymentInput,
     ctx: AuditContext,
-  ): Promise<Recorded<Deployment> & { replayed: boolean }> {
+  ): Promise<RecordedDeployment> {
     return recordDeployment(this.db, input, ctx);
   }
 
@@ -177,7 +180,7 @@ export class DatabasePromotionStore implements PromotionStore {
   async createRequest(
     input: CreateRequestInput,
     ctx: AuditContext,
-  ): Promise<Recorded<PromotionRequest>> {
+  ): Promise<Recorded<PromotionRequest> & { superseded: PromotionRequest[] }> {
     return createRequest(this.db, input, ctx);
   }
 

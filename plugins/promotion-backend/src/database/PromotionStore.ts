@@ -54,7 +54,21 @@ export interface RecordDeploymentInput {
    * change); the unmet conditions are recorded, and non-empty means a violation.
    */
   evaluateGate(facts: FlowFacts): GateCondition[];
+  /**
+   * Why, in words, the pending request for this version into this
+   * environment is closed as superseded when the deployment succeeds: the
+   * version reached the environment without that request's approval.
+   * Defaults to a sentence naming the environment by its id.
+   */
+  supersededRequestReason?: string;
 }
+
+/** A recorded deployment, or the replay of one, and the requests it superseded. */
+export type RecordedDeployment = Recorded<Deployment> & {
+  replayed: boolean;
+  /** The pending requests it closed as superseded; none for a replay. */
+  superseded: PromotionRequest[];
+};
 
 export interface CompleteChecklistItemInput {
   entityRef: string;
@@ -89,6 +103,11 @@ export interface CreateRequestInput {
   version: string;
   dossier: Dossier;
   expiresAt: Date;
+  /**
+   * Closes the pending requests for other versions of the flow into the
+   * environment as superseded by this one (config `supersedeOlderRequests`).
+   */
+  supersedeOlderRequests?: boolean;
 }
 
 export interface EditRequestInput {
@@ -170,10 +189,14 @@ export interface PromotionStore {
   /** Everything the gate looks at for one flow (indexed by entity_ref). */
   getFlowFacts(entityRef: string): Promise<FlowFacts>;
 
+  /**
+   * A successful deployment also closes the pending request for its version
+   * into its environment as superseded (`superseded`), in its transaction.
+   */
   recordDeployment(
     input: RecordDeploymentInput,
     ctx: AuditContext,
-  ): Promise<Recorded<Deployment> & { replayed: boolean }>;
+  ): Promise<RecordedDeployment>;
   getDeployment(id: string): Promise<Deployment | undefined>;
   /** Deployments reported in a time range (inclusive bounds; verification report), oldest first. */
   listDeployments(options: {
@@ -198,11 +221,15 @@ export interface PromotionStore {
     ctx: AuditContext,
   ): Promise<Recorded<SignOff>>;
 
-  /** A ConflictError when a request for the same version and environment is already pending. */
+  /**
+   * A ConflictError when a request for the same version and environment is
+   * already pending. `superseded`: the older requests it closed (see
+   * `supersedeOlderRequests`).
+   */
   createRequest(
     input: CreateRequestInput,
     ctx: AuditContext,
-  ): Promise<Recorded<PromotionRequest>>;
+  ): Promise<Recorded<PromotionRequest> & { superseded: PromotionRequest[] }>;
   getRequest(id: string): Promise<PromotionRequest | undefined>;
   listRequests(options: ListRequestsOptions): Promise<PromotionRequest[]>;
   /** Replaces the dossier, bumps the revision, voids earlier decisions. Only while pending. */

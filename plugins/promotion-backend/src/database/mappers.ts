@@ -164,6 +164,7 @@ export function mapRequestRow(
     expiresAt: timestampToIso(row.expires_at),
     decidedAt: optionalTimestampToIso(row.decided_at),
     decisions: decisions.map(mapDecisionRow),
+    ...(row.closed_reason ? { closedReason: row.closed_reason } : {}),
   };
 }
 

@@ -89,6 +89,8 @@ export interface DbRequestRow {
   pending_key: string;
   /** When the approvers were last reminded; null before the first reminder. */
   last_reminded_at: DbTimestamp | null;
+  /** Why a superseded request was closed, in words; null otherwise. */
+  closed_reason: string | null;
 }
 
 export interface DbDecisionRow {

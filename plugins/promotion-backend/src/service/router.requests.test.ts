@@ -23,7 +23,10 @@ const databases = createTestDatabases(['POSTGRES_15', 'SQLITE_3']);
 describe.each(databases.eachSupportedId())(
   'Promotion requests through the API on %p',
   databaseId => {
-    const { api, deploy, gate } = promotionBackendOn(databases, databaseId);
+    const { api, deploy, gate, check } = promotionBackendOn(
+      databases,
+      databaseId,
+    );
 
     it('needs two distinct approvers on an `every` environment', async () => {
       const flow = 'billing';
@@ -69,6 +72,7 @@ describe.each(databases.eachSupportedId())(
 
     it('ends a request with a single reject', async () => {
       const flow = 'billing';
+      await deploy(flow, 'dev', '1.1.0');
       let res = await api(USERS.alice).post(`${flowPath(flow)}/requests`, {
         environment: 'prod',
         version: '1.1.0',
@@ -90,6 +94,7 @@ describe.each(databases.eachSupportedId())(
 
     it('voids approvals when the requester edits the dossier; only the requester edits', async () => {
       const flow = 'billing';
+      await deploy(flow, 'dev', '1.2.0');
       let res = await api(USERS.alice).post(`${flowPath(flow)}/requests`, {
         environment: 'prod',
         version: '1.2.0',
@@ -142,6 +147,7 @@ describe.each(databases.eachSupportedId())(
     });
 
     it('refuses a requester approving their own request', async () => {
+      await deploy('reports', 'dev', '3.0.0');
       let res = await api(USERS.erin).post(`${flowPath('reports')}/requests`, {
         environment: 'prod',
         version: '3.0.0',
@@ -159,7 +165,25 @@ describe.each(databases.eachSupportedId())(
     });
 
     it('settles a race between approve and withdraw: one wins, the other gets 409', async () => {
+      // 6.0.0 has passed Dev and Test: only the approval is left.
       await deploy('ledger', 'dev', '6.0.0');
+      await deploy('ledger', 'test', '6.0.0');
+      expect(
+        (
+          await check('ledger', 'test', 'e2e', {
+            version: '6.0.0',
+            evidenceLink: 'https://ci.example.com/e2e/6.0.0',
+          })
+        ).status,
+      ).toBe(201);
+      expect(
+        (
+          await api(USERS.carol).post(
+            `${flowPath('ledger')}/environments/test/sign-offs`,
+            { version: '6.0.0', comment: 'Confirmed' },
+          )
+        ).status,
+      ).toBe(201);
       const created = await api(USERS.alice).post(
         `${flowPath('ledger')}/requests`,
         { environment: 'prod', version: '6.0.0', dossier: dossier() },

@@ -20,6 +20,7 @@ import {
   SignOffRequest,
   StandingApproval,
 } from '@promotion/plugin-promotion-common';
+import { formatNotificationTime } from '../../notifications/PromotionNotifier';
 import { auditContextOf, CallContext } from '../callContext';
 import { ServiceParts } from '../serviceParts';
 import { formatDuration } from '../wording';
@@ -89,6 +90,11 @@ export class FlowActions {
             version: input.version,
             now,
           }).unmetConditions,
+        supersededRequestReason: `Version ${input.version} reached ${
+          environment.title
+        } on ${formatNotificationTime(
+          now.toISOString(),
+        )} without this request's approval`,
       },
       auditContextOf(ctx, now),
     );
@@ -103,11 +109,27 @@ export class FlowActions {
         },
       );
     }
+    const { superseded } = recorded;
     await this.#parts.afterCommit.publish({
       events: recorded.events,
       ctx,
+      // The pending request the deployment made pointless is closed: its
+      // requester and approvers are told.
+      notify:
+        superseded.length > 0
+          ? async notifier => {
+              for (const request of superseded) {
+                await notifier.requestClosed({
+                  request,
+                  environmentTitle: environment.title,
+                  approvers: environment.approval.approvers,
+                });
+              }
+            }
+          : undefined,
       // A replayed deployment changed nothing: no page needs to refresh.
       changedFlows: recorded.replayed ? [] : [flow.entityRef],
+      inbox: superseded.length > 0,
     });
     return { deployment, replayed: recorded.replayed };
   }
@@ -227,6 +249,21 @@ export class FlowActions {
       ctx,
     );
     const environment = environmentOf(flow, environmentId, 'path');
+    // A sign-off confirms what ran there: the version must stand in the environment.
+    const facts = await this.#parts.store.getFlowFacts(flow.entityRef);
+    const deployed = facts.deployments.filter(
+      d =>
+        d.environmentId === environment.id &&
+        d.version === input.version &&
+        d.status === 'succeeded',
+    );
+    if (!deployed.some(d => !d.rolledBackAt)) {
+      throw new ConflictError(
+        deployed.length > 0
+          ? `Version ${input.version} was rolled back from ${environment.title}: deploy it there successfully again before signing off.`
+          : `Version ${input.version} has not been deployed successfully to ${environment.title}: deploy it there before signing off.`,
+      );
+    }
     const recorded = await this.#parts.store.createSignOff(
       {
         entityRef: flow.entityRef,

@@ -9,13 +9,18 @@ import {
   CreatePromotionRequestRequest,
   DecisionRequest,
   EditPromotionRequestRequest,
+  EnvironmentDefinition,
+  evaluateGate,
+  FlowFacts,
+  GateCondition,
+  GateConditionCode,
   promotionApprovePermission,
   promotionReadPermission,
   promotionRequestPermission,
   PromotionRequest,
 } from '@promotion/plugin-promotion-common';
 import { actorOf, auditContextOf, CallContext } from '../callContext';
-import { environmentOf, ownersOf } from '../flows/FlowResolver';
+import { environmentOf, Flow, ownersOf } from '../flows/FlowResolver';
 import { ServiceParts } from '../serviceParts';
 import { capitalise } from '../wording';
 import { approverIdentityOf } from './approverIdentity';
@@ -35,6 +40,41 @@ type PromotionRequestsParts = Pick<
   | 'afterCommit'
   | 'now'
 >;
+
+/**
+ * The gate's conditions on the environment a request asks to enter: its
+ * approval rule (what the request is for) and the post-deployment checklist
+ * of the version standing there (which the deployment waits for, not the
+ * request). Every other unmet condition concerns an earlier environment.
+ */
+const TARGET_CONDITIONS: ReadonlySet<GateConditionCode> = new Set([
+  'approval-required',
+  'approval-revoked',
+  'approval-pending',
+  'predecessor-post-deployment-incomplete',
+]);
+
+/**
+ * What version V still lacks in the environments before E, as the gate
+ * words it: a request for V into E needs V to have passed all of them.
+ */
+function earlierConditionsOf(args: {
+  flow: Pick<Flow, 'entityRef' | 'policy'>;
+  facts: FlowFacts;
+  environment: EnvironmentDefinition;
+  version: string;
+  now: Date;
+}): GateCondition[] {
+  const { flow, facts, environment, version, now } = args;
+  return evaluateGate({
+    entityRef: flow.entityRef,
+    policy: flow.policy,
+    facts,
+    environmentId: environment.id,
+    version,
+    now,
+  }).unmetConditions.filter(c => !TARGET_CONDITIONS.has(c.code));
+}
 
 /**
  * Promotion requests and their decisions: a requester asks for a version to
@@ -78,6 +118,26 @@ export class PromotionRequests {
         `${flow.entityRef} already holds a standing approval for ${environment.title}: no request is needed`,
       );
     }
+    const earlier = earlierConditionsOf({
+      flow,
+      facts,
+      environment,
+      version: input.version,
+      now,
+    });
+    if (earlier.length > 0) {
+      // The conditions also travel in the error body, as `unmetConditions`.
+      throw Object.assign(
+        new ConflictError(
+          `Version ${input.version} cannot be requested for ${
+            environment.title
+          } before it has passed every earlier environment: ${earlier
+            .map(c => c.message)
+            .join(' ')}`,
+        ),
+        { unmetConditions: earlier },
+      );
+    }
     const duplicate = facts.requests.find(
       r =>
         r.status === 'pending' &&
@@ -100,18 +160,27 @@ export class PromotionRequests {
         expiresAt: new Date(
           now.getTime() + this.#parts.config.requestExpirySeconds * 1000,
         ),
+        supersedeOlderRequests: this.#parts.config.supersedeOlderRequests,
       },
       auditContextOf(ctx, now),
     );
     await this.#parts.afterCommit.publish({
       events: recorded.events,
       ctx,
-      notify: notifier =>
-        notifier.requestCreated({
+      notify: async notifier => {
+        await notifier.requestCreated({
           request: recorded.value,
           environmentTitle: environment.title,
           approvers: environment.approval.approvers,
-        }),
+        });
+        for (const superseded of recorded.superseded) {
+          await notifier.requestClosed({
+            request: superseded,
+            environmentTitle: environment.title,
+            approvers: environment.approval.approvers,
+          });
+        }
+      },
       changedFlows: [flow.entityRef],
       inbox: true,
     });

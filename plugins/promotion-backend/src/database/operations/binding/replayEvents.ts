@@ -191,6 +191,7 @@ const REPLAYS: Partial<Record<AuditEvent['type'], (r: EventReplay) => void>> = {
     r.set(row, 'decided_at', null);
     r.set(row, 'pending_key', '');
     r.set(row, 'last_reminded_at', null);
+    r.set(row, 'closed_reason', null);
   },
   'request.edited': r => {
     const row = r.request();
@@ -230,6 +231,10 @@ const REPLAYS: Partial<Record<AuditEvent['type'], (r: EventReplay) => void>> = {
   'request.rejected': r => r.endRequest('rejected'),
   'request.withdrawn': r => r.endRequest('withdrawn'),
   'request.expired': r => r.endRequest('expired'),
+  'request.superseded': r => {
+    r.endRequest('superseded');
+    r.setFrom(r.request(), 'closed_reason', 'reason');
+  },
   'request.reminded': r => {
     r.set(r.request(), 'last_reminded_at', r.event.occurredAt);
   },

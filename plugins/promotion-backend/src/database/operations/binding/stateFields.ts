@@ -75,6 +75,7 @@ export const STATE_FIELDS: Record<StateTable, Record<string, FieldKind>> = {
     decided_at: 'timestamp',
     pending_key: 'text',
     last_reminded_at: 'timestamp',
+    closed_reason: 'text',
   },
   [TABLES.decisions]: {
     request_id: 'text',

@@ -34,6 +34,10 @@ interface Recorded {
   approvedRequestId: string;
   withdrawnRequestId: string;
   expiredRequestId: string;
+  /** Superseded by the deployment of its version. */
+  supersededRequestId: string;
+  /** Superseded by the request for a newer version. */
+  replacedRequestId: string;
   danaDecisionId: string;
   voidedDecisionId: string;
   standingApprovalId: string;
@@ -48,7 +52,8 @@ interface Recorded {
 /**
  * A real flow recorded through the store, touching every state table and
  * every kind of change: requests created, edited, reminded, approved,
- * withdrawn and expired; decisions made and voided; a standing approval
+ * withdrawn, expired and superseded (by a deployment and by a newer
+ * request); decisions made and voided; a standing approval
  * granted and revoked; deployments recorded and rolled back; checklist items
  * completed and undone; a sign-off.
  */
@@ -145,7 +150,19 @@ async function recordFlow(store: DatabasePromotionStore): Promise<Recorded> {
       },
       as(PIPELINE, minutes),
     );
+  // Deployed through the closed gate while its request waits: superseded.
+  const superseded = await store.createRequest(
+    {
+      entityRef: FLOW,
+      environmentId: 'production',
+      version: '0.9.0',
+      dossier,
+      expiresAt: at(600),
+    },
+    as(ALICE, 9),
+  );
   const standing = await deploy('0.9.0', 10);
+  expect(standing.superseded.map(r => r.id)).toEqual([superseded.value.id]);
   const rolledBack = await deploy('1.0.0', 11, 'https://ci.example.com/1');
 
   const completion = await store.completeChecklistItem(
@@ -200,12 +217,37 @@ async function recordFlow(store: DatabasePromotionStore): Promise<Recorded> {
   );
   expect(rollback.value.revoked).toHaveLength(1);
 
+  const replaced = await store.createRequest(
+    {
+      entityRef: OTHER_FLOW,
+      environmentId: 'test',
+      version: '3.1.0',
+      dossier,
+      expiresAt: at(600),
+    },
+    as(BOB, 17),
+  );
+  const newer = await store.createRequest(
+    {
+      entityRef: OTHER_FLOW,
+      environmentId: 'test',
+      version: '3.2.0',
+      dossier,
+      expiresAt: at(600),
+      supersedeOlderRequests: true,
+    },
+    as(BOB, 18),
+  );
+  expect(newer.superseded.map(r => r.id)).toEqual([replaced.value.id]);
+
   const standingApproval = (await store.getFlowFacts(FLOW))
     .standingApprovals[0];
   return {
     approvedRequestId: approved.value.id,
     withdrawnRequestId: withdrawn.value.id,
     expiredRequestId: expired.value.id,
+    supersededRequestId: superseded.value.id,
+    replacedRequestId: replaced.value.id,
     danaDecisionId: decided.value.decision.id,
     voidedDecisionId: voided.value.decision.id,
     standingApprovalId: standingApproval.id,
@@ -280,9 +322,9 @@ describe.each(databases.eachSupportedId())(
         );
         expect(paged).toEqual(result);
       }
-      // Every state table has rows: 3 requests, 2 decisions, 1 standing
+      // Every state table has rows: 6 requests, 2 decisions, 1 standing
       // approval, 2 deployments, 2 completions, 1 sign-off, 1 rollback.
-      expect(totalRows).toBe(12);
+      expect(totalRows).toBe(15);
     });
 
     it('names the decision whose decider was changed from dana to erin', async () => {
@@ -349,6 +391,10 @@ describe.each(databases.eachSupportedId())(
       [TABLES.requests, 'withdrawnRequestId', 'dossier', '{"why":"forged"}'],
       [TABLES.requests, 'approvedRequestId', 'last_reminded_at', null],
       [TABLES.requests, 'expiredRequestId', 'expires_at', at(900)],
+      [TABLES.requests, 'supersededRequestId', 'status', 'withdrawn'],
+      [TABLES.requests, 'supersededRequestId', 'closed_reason', 'Forged'],
+      [TABLES.requests, 'replacedRequestId', 'closed_reason', null],
+      [TABLES.requests, 'replacedRequestId', 'status', 'pending'],
       [TABLES.decisions, 'danaDecisionId', 'comment', 'Never looked'],
       [TABLES.decisions, 'voidedDecisionId', 'voided_at', null],
       [TABLES.decisions, 'danaDecisionId', 'decision', 'reject'],

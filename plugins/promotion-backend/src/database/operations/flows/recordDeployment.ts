@@ -1,17 +1,20 @@
 import { ConflictError } from '@backstage/errors';
-import { Deployment } from '@promotion/plugin-promotion-common';
 import { Knex } from 'knex';
 import { randomUUID } from 'node:crypto';
 import { mapDeploymentRow } from '../../mappers';
 import {
   AuditContext,
   RecordDeploymentInput,
-  Recorded,
+  RecordedDeployment,
 } from '../../PromotionStore';
 import { DbDeploymentRow, TABLES } from '../../tables';
 import { appendEvents } from '../audit/appendEvents';
 import { lockFlowChain } from '../audit/chainHead';
 import { isUniqueViolation } from '../queryHelpers';
+import {
+  lockPendingRequest,
+  supersedeHeldRequests,
+} from '../requests/supersedeRequests';
 import { getFlowFacts } from './getFlowFacts';
 
 /**
@@ -22,7 +25,7 @@ import { getFlowFacts } from './getFlowFacts';
 async function findReplay(
   db: Knex | Knex.Transaction,
   input: RecordDeploymentInput,
-): Promise<(Recorded<Deployment> & { replayed: boolean }) | undefined> {
+): Promise<RecordedDeployment | undefined> {
   const existing = await db<DbDeploymentRow>(TABLES.deployments)
     .where({
       entity_ref: input.entityRef,
@@ -43,19 +46,21 @@ async function findReplay(
       `Idempotency key '${input.idempotencyKey}' was already used for a different deployment of ${input.entityRef} (${deployment.version} to ${deployment.environmentId}, ${deployment.status})`,
     );
   }
-  return { value: deployment, events: [], replayed: true };
+  return { value: deployment, events: [], replayed: true, superseded: [] };
 }
 
 /**
  * Records a reported deployment with the gate's verdict, in its own
- * transaction that takes the chain-head lock first; a report that repeats
- * an idempotency key is a replay of the first.
+ * transaction that takes the chain-head lock first (after the row of a
+ * pending request it will supersede); a report that repeats an idempotency
+ * key is a replay of the first. A successful deployment closes the pending
+ * request for its version into its environment as superseded.
  */
 export async function recordDeployment(
   db: Knex,
   input: RecordDeploymentInput,
   ctx: AuditContext,
-): Promise<Recorded<Deployment> & { replayed: boolean }> {
+): Promise<RecordedDeployment> {
   if (input.idempotencyKey !== undefined) {
     const replay = await findReplay(db, input);
     if (replay) {
@@ -67,8 +72,24 @@ export async function recordDeployment(
 
   try {
     return await db.transaction(async tx => {
-      // Take the chain lock first: every other state change appends to the
-      // chain under it, so the gate is evaluated on exactly the facts this
+      // The pending request this deployment supersedes is locked before the
+      // chain, as every change of a request locks it first (a locking read:
+      // nothing is read from the snapshot before the chain lock); it stays
+      // pending until the gate has been evaluated.
+      const superseding =
+        input.status === 'succeeded'
+          ? await lockPendingRequest(
+              tx,
+              {
+                entityRef: input.entityRef,
+                environmentId: input.environmentId,
+                version: input.version,
+              },
+              now,
+            )
+          : [];
+      // Then the chain lock: every other state change appends to the chain
+      // under it, so the gate is evaluated on exactly the facts this
       // deployment commits against (a concurrent revocation is either seen
       // or waits for us).
       await lockFlowChain(tx, input.entityRef);
@@ -92,6 +113,15 @@ export async function recordDeployment(
       };
       const deployment = mapDeploymentRow(row);
       await tx(TABLES.deployments).insert(row);
+      const superseded = await supersedeHeldRequests(tx, superseding, {
+        reason:
+          input.supersededRequestReason ??
+          `Version ${input.version} reached ${
+            input.environmentId
+          } on ${now.toISOString()} without this request's approval`,
+        cause: { deploymentId: row.id },
+        now,
+      });
       const events = await appendEvents(tx, ctx, now, [
         {
           type: 'deployment.recorded',
@@ -112,8 +142,14 @@ export async function recordDeployment(
             unmetConditions,
           },
         },
+        ...superseded.events,
       ]);
-      return { value: deployment, events, replayed: false };
+      return {
+        value: deployment,
+        events,
+        replayed: false,
+        superseded: superseded.requests,
+      };
     });
   } catch (error) {
     // Two reports with the same key raced: the other one won the insert.

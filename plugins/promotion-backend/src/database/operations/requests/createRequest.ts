@@ -12,17 +12,24 @@ import {
 import { DbRequestRow, TABLES } from '../../tables';
 import { appendEvents } from '../audit/appendEvents';
 import { isUniqueViolation } from '../queryHelpers';
+import {
+  lockPendingRequests,
+  supersedeHeldRequests,
+} from './supersedeRequests';
 
 /**
  * Opens a pending promotion request, in its own transaction; a
  * ConflictError when one is already pending for the same version and
- * environment (the unique pending key settles a race).
+ * environment (the unique pending key settles a race). With
+ * `supersedeOlderRequests`, the pending requests for other versions of the
+ * flow into the environment are closed as superseded by it, in the same
+ * transaction.
  */
 export async function createRequest(
   db: Knex,
   input: CreateRequestInput,
   ctx: AuditContext,
-): Promise<Recorded<PromotionRequest>> {
+): Promise<Recorded<PromotionRequest> & { superseded: PromotionRequest[] }> {
   const now = ctx.now ?? new Date();
   const row: DbRequestRow = {
     id: randomUUID(),
@@ -40,6 +47,7 @@ export async function createRequest(
     decided_at: null,
     pending_key: '',
     last_reminded_at: null,
+    closed_reason: null,
   };
   const alreadyPending = () =>
     new ConflictError(
@@ -58,7 +66,25 @@ export async function createRequest(
       if (pending) {
         throw alreadyPending();
       }
+      // The older requests this one supersedes are locked before it is
+      // inserted, as the expiry locks them.
+      const older = input.supersedeOlderRequests
+        ? await lockPendingRequests(
+            tx,
+            {
+              entityRef: input.entityRef,
+              environmentId: input.environmentId,
+              otherThanVersion: input.version,
+            },
+            now,
+          )
+        : [];
       await tx(TABLES.requests).insert(row);
+      const superseded = await supersedeHeldRequests(tx, older, {
+        reason: `Superseded by the request for version ${input.version}`,
+        cause: { supersedingRequestId: row.id },
+        now,
+      });
       const events = await appendEvents(tx, ctx, now, [
         {
           type: 'request.created',
@@ -76,8 +102,13 @@ export async function createRequest(
             expiresAt: input.expiresAt.toISOString(),
           },
         },
+        ...superseded.events,
       ]);
-      return { value: mapRequestRow(row, []), events };
+      return {
+        value: mapRequestRow(row, []),
+        events,
+        superseded: superseded.requests,
+      };
     });
   } catch (error) {
     if (isUniqueViolation(error)) {
