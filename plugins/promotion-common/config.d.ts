@@ -24,19 +24,19 @@ export interface Config {
       | string;
 
     /**
-     * How often the approvers of a pending promotion request are reminded
-     * that it waits for them: first this long after the request was made,
-     * then again after every further interval until it is decided, withdrawn
-     * or expires. A duration object such as `{ days: 1 }` or an ISO 8601
-     * duration such as `P1D`; must be longer than zero. Defaults to 1 day.
-     */
-    /**
      * Whether a request for a newer version of a flow closes (supersedes) the
      * flow's pending request for an older version into the same environment.
      * Defaults to true.
      */
     supersedeOlderRequests?: boolean;
 
+    /**
+     * How often the approvers of a pending promotion request are reminded
+     * that it waits for them: first this long after the request was made,
+     * then again after every further interval until it is decided, withdrawn
+     * or expires. A duration object such as `{ days: 1 }` or an ISO 8601
+     * duration such as `P1D`; must be longer than zero. Defaults to 1 day.
+     */
     reminderInterval?:
       | {
           years?: number;
