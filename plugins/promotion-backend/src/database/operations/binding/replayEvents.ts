@@ -77,182 +77,253 @@ class EventReplay {
     });
   }
 
-  /** Sets a column from a payload member, when the event carries it. */
-  setFrom(row: RecordedRow | undefined, column: string, key: string): void {
-    if (this.has(key)) {
-      this.set(row, column, this.payload[key]);
-    }
-  }
-
-  /** The flow, environment and version of the event. */
-  setWhere(row: RecordedRow | undefined, versionColumn?: string): void {
-    this.set(row, 'entity_ref', this.event.entityRef);
-    this.set(row, 'environment_id', this.event.environmentId ?? null);
-    if (versionColumn) {
-      this.set(row, versionColumn, this.event.version ?? null);
-    }
-  }
-
   /** The request row the event names by `requestId`. */
   request(): RecordedRow | undefined {
     return this.find(TABLES.requests, this.text('requestId'));
   }
-
-  /** A request left pending with this status. */
-  endRequest(status: string): void {
-    const request = this.request();
-    this.set(request, 'status', status);
-    this.set(request, 'pending_key', request?.id);
-    this.set(request, 'decided_at', this.event.occurredAt);
-    this.set(request, 'updated_at', this.event.occurredAt);
-  }
 }
+
+/** What a column of a recorded row is set to; {@link UNRECORDED} leaves it as it was. */
+type ColumnValue = (r: EventReplay, row: RecordedRow) => unknown;
+
+/** An event that does not carry a column's value: the column is not recorded. */
+const UNRECORDED = Symbol('unrecorded');
+
+/** The payload member, when the event carries it; otherwise `fallback`, if any. */
+const payload =
+  (key: string, fallback?: ColumnValue): ColumnValue =>
+  (r, row) => {
+    if (r.has(key)) {
+      return r.payload[key];
+    }
+    return fallback ? fallback(r, row) : UNRECORDED;
+  };
+/** Who recorded the event. */
+const actor: ColumnValue = r => r.event.actor;
+/** When the event was recorded. */
+const occurredAt: ColumnValue = r => r.event.occurredAt;
+/** The event's version; null when it has none. */
+const eventVersion: ColumnValue = r => r.event.version ?? null;
+/** A fixed value. */
+const always =
+  (value: unknown): ColumnValue =>
+  () =>
+    value;
+const NULL = always(null);
+
+/** The flow and environment of the event. */
+const WHERE: Record<string, ColumnValue> = {
+  entity_ref: r => r.event.entityRef,
+  environment_id: r => r.event.environmentId ?? null,
+};
 
 /** The summary of a `decision.recorded` event is `Approved: <comment>` or `Rejected: <comment>`. */
 function commentOfDecisionSummary(summary: string): string {
   return summary.replace(/^(Approved|Rejected): /, '');
 }
 
-const REPLAYS: Partial<Record<AuditEvent['type'], (r: EventReplay) => void>> = {
-  'deployment.recorded': r => {
-    const row = r.create(TABLES.deployments, 'deploymentId');
-    r.setWhere(row, 'version');
-    r.setFrom(row, 'version', 'version');
-    r.setFrom(row, 'status', 'status');
-    r.setFrom(row, 'link', 'link');
-    r.setFrom(row, 'idempotency_key', 'idempotencyKey');
-    r.set(row, 'reported_by', r.event.actor);
-    r.set(row, 'reported_at', r.event.occurredAt);
-    r.setFrom(row, 'violation', 'violation');
-    r.setFrom(row, 'unmet_conditions', 'unmetConditions');
-    r.set(row, 'rolled_back_at', null);
-    r.set(row, 'rollback_id', null);
+/**
+ * How an event records a state row: the row (a new one, or one an earlier
+ * event recorded) named by the payload member `id`, the columns it sets, in
+ * order, and what else it changes.
+ */
+type Replay = ({ creates: StateTable } | { changes: StateTable }) & {
+  id: string;
+  columns: Record<string, ColumnValue>;
+  /** Runs after the columns are set, also when the event names no known row. */
+  also?: (r: EventReplay, row: RecordedRow | undefined) => void;
+};
+
+/** A request that is no longer pending, with this status (and `columns`). */
+const endRequest = (
+  status: string,
+  columns: Record<string, ColumnValue> = {},
+): Replay => ({
+  changes: TABLES.requests,
+  id: 'requestId',
+  columns: {
+    status: always(status),
+    pending_key: (_, row) => row.id,
+    decided_at: occurredAt,
+    updated_at: occurredAt,
+    ...columns,
   },
-  'rollback.recorded': r => {
-    const row = r.create(TABLES.rollbacks, 'rollbackId');
-    r.setWhere(row, 'from_version');
-    r.setFrom(row, 'from_version', 'fromVersion');
-    r.setFrom(row, 'to_version', 'toVersion');
-    r.setFrom(row, 'reason', 'reason');
-    r.setFrom(row, 'incident_link', 'incidentLink');
-    r.set(row, 'recorded_by', r.event.actor);
-    r.set(row, 'recorded_at', r.event.occurredAt);
-    const deploymentIds = r.payload.deploymentIds;
-    if (row && Array.isArray(deploymentIds)) {
-      for (const id of deploymentIds) {
-        const deployment = r.find(TABLES.deployments, String(id));
-        r.set(deployment, 'rolled_back_at', r.event.occurredAt);
-        r.set(deployment, 'rollback_id', row.id);
+});
+
+const REPLAYS: Partial<Record<AuditEvent['type'], Replay>> = {
+  'deployment.recorded': {
+    creates: TABLES.deployments,
+    id: 'deploymentId',
+    columns: {
+      ...WHERE,
+      version: payload('version', eventVersion),
+      status: payload('status'),
+      link: payload('link'),
+      idempotency_key: payload('idempotencyKey'),
+      reported_by: actor,
+      reported_at: occurredAt,
+      violation: payload('violation'),
+      unmet_conditions: payload('unmetConditions'),
+      rolled_back_at: NULL,
+      rollback_id: NULL,
+    },
+  },
+  'rollback.recorded': {
+    creates: TABLES.rollbacks,
+    id: 'rollbackId',
+    columns: {
+      ...WHERE,
+      from_version: payload('fromVersion', eventVersion),
+      to_version: payload('toVersion'),
+      reason: payload('reason'),
+      incident_link: payload('incidentLink'),
+      recorded_by: actor,
+      recorded_at: occurredAt,
+    },
+    also: (r, row) => {
+      const deploymentIds = r.payload.deploymentIds;
+      if (row && Array.isArray(deploymentIds)) {
+        for (const id of deploymentIds) {
+          const deployment = r.find(TABLES.deployments, String(id));
+          r.set(deployment, 'rolled_back_at', r.event.occurredAt);
+          r.set(deployment, 'rollback_id', row.id);
+        }
       }
-    }
+    },
   },
-  'checklist.completed': r => {
-    const row = r.create(TABLES.checklistCompletions, 'completionId');
-    r.setWhere(row);
-    // '' for flow-scoped items, which have no version.
-    r.set(row, 'version', r.event.version ?? '');
-    r.setFrom(row, 'kind', 'kind');
-    r.setFrom(row, 'item_id', 'itemId');
-    r.set(row, 'completed_by', r.event.actor);
-    r.set(row, 'completed_at', r.event.occurredAt);
-    r.setFrom(row, 'evidence_link', 'evidenceLink');
-    r.setFrom(row, 'note', 'note');
-    r.set(row, 'undone_at', null);
-    r.set(row, 'undone_by', null);
-    r.set(row, 'undo_reason', null);
-    r.set(row, 'undone_key', '');
+  'checklist.completed': {
+    creates: TABLES.checklistCompletions,
+    id: 'completionId',
+    columns: {
+      ...WHERE,
+      // '' for flow-scoped items, which have no version.
+      version: r => r.event.version ?? '',
+      kind: payload('kind'),
+      item_id: payload('itemId'),
+      completed_by: actor,
+      completed_at: occurredAt,
+      evidence_link: payload('evidenceLink'),
+      note: payload('note'),
+      undone_at: NULL,
+      undone_by: NULL,
+      undo_reason: NULL,
+      undone_key: always(''),
+    },
   },
-  'checklist.undone': r => {
-    const row = r.find(TABLES.checklistCompletions, r.text('completionId'));
-    r.set(row, 'undone_at', r.event.occurredAt);
-    r.set(row, 'undone_by', r.event.actor);
-    r.setFrom(row, 'undo_reason', 'reason');
-    r.set(row, 'undone_key', row?.id);
+  'checklist.undone': {
+    changes: TABLES.checklistCompletions,
+    id: 'completionId',
+    columns: {
+      undone_at: occurredAt,
+      undone_by: actor,
+      undo_reason: payload('reason'),
+      undone_key: (_, row) => row.id,
+    },
   },
-  'sign-off.given': r => {
-    const row = r.create(TABLES.signOffs, 'signOffId');
-    r.setWhere(row, 'version');
-    r.set(row, 'signed_off_by', r.event.actor);
-    r.set(row, 'signed_off_at', r.event.occurredAt);
-    // The summary of a sign-off is its comment (legacy events carry no other).
-    r.set(row, 'comment', r.text('comment') ?? r.event.summary);
+  'sign-off.given': {
+    creates: TABLES.signOffs,
+    id: 'signOffId',
+    columns: {
+      ...WHERE,
+      version: eventVersion,
+      signed_off_by: actor,
+      signed_off_at: occurredAt,
+      // The summary of a sign-off is its comment (legacy events carry no other).
+      comment: r => r.text('comment') ?? r.event.summary,
+    },
   },
-  'request.created': r => {
-    const row = r.create(TABLES.requests, 'requestId');
-    r.setWhere(row, 'version');
-    r.set(row, 'status', 'pending');
-    r.setFrom(row, 'dossier', 'dossier');
-    r.setFrom(row, 'dossier_hash', 'dossierHash');
-    r.set(row, 'revision', r.payload.revision ?? 1);
-    r.set(row, 'requested_by', r.event.actor);
-    r.set(row, 'created_at', r.event.occurredAt);
-    r.set(row, 'updated_at', r.event.occurredAt);
-    r.setFrom(row, 'expires_at', 'expiresAt');
-    r.set(row, 'decided_at', null);
-    r.set(row, 'pending_key', '');
-    r.set(row, 'last_reminded_at', null);
-    r.set(row, 'closed_reason', null);
+  'request.created': {
+    creates: TABLES.requests,
+    id: 'requestId',
+    columns: {
+      ...WHERE,
+      version: eventVersion,
+      status: always('pending'),
+      dossier: payload('dossier'),
+      dossier_hash: payload('dossierHash'),
+      revision: r => r.payload.revision ?? 1,
+      requested_by: actor,
+      created_at: occurredAt,
+      updated_at: occurredAt,
+      expires_at: payload('expiresAt'),
+      decided_at: NULL,
+      pending_key: always(''),
+      last_reminded_at: NULL,
+      closed_reason: NULL,
+    },
   },
-  'request.edited': r => {
-    const row = r.request();
-    r.setFrom(row, 'dossier', 'dossier');
-    r.setFrom(row, 'dossier_hash', 'dossierHash');
-    r.setFrom(row, 'revision', 'revision');
-    r.set(row, 'updated_at', r.event.occurredAt);
+  'request.edited': {
+    changes: TABLES.requests,
+    id: 'requestId',
+    columns: {
+      dossier: payload('dossier'),
+      dossier_hash: payload('dossierHash'),
+      revision: payload('revision'),
+      updated_at: occurredAt,
+    },
     // An edit voids every decision on the request not voided yet.
-    for (const decision of r.rows(TABLES.decisions)) {
-      if (
-        row &&
-        decision.fields.get('request_id')?.value === row.id &&
-        decision.fields.get('voided_at')?.value === null
-      ) {
-        r.set(decision, 'voided_at', r.event.occurredAt);
+    also: (r, row) => {
+      for (const decision of r.rows(TABLES.decisions)) {
+        if (
+          row &&
+          decision.fields.get('request_id')?.value === row.id &&
+          decision.fields.get('voided_at')?.value === null
+        ) {
+          r.set(decision, 'voided_at', r.event.occurredAt);
+        }
       }
-    }
+    },
   },
-  'decision.recorded': r => {
-    const row = r.create(TABLES.decisions, 'decisionId');
-    r.setFrom(row, 'request_id', 'requestId');
-    r.setFrom(row, 'request_revision', 'revision');
-    r.setFrom(row, 'dossier_hash', 'dossierHash');
-    r.setFrom(row, 'decision', 'decision');
-    r.set(row, 'decided_by', r.event.actor);
-    r.set(row, 'decided_at', r.event.occurredAt);
-    r.set(
-      row,
-      'comment',
-      r.text('comment') ?? commentOfDecisionSummary(r.event.summary),
-    );
-    r.set(row, 'voided_at', null);
+  'decision.recorded': {
+    creates: TABLES.decisions,
+    id: 'decisionId',
+    columns: {
+      request_id: payload('requestId'),
+      request_revision: payload('revision'),
+      dossier_hash: payload('dossierHash'),
+      decision: payload('decision'),
+      decided_by: actor,
+      decided_at: occurredAt,
+      comment: r =>
+        r.text('comment') ?? commentOfDecisionSummary(r.event.summary),
+      voided_at: NULL,
+    },
     // Every decision takes the request's row lock with an update of updated_at.
-    r.set(r.request(), 'updated_at', r.event.occurredAt);
+    also: r => r.set(r.request(), 'updated_at', r.event.occurredAt),
   },
-  'request.approved': r => r.endRequest('approved'),
-  'request.rejected': r => r.endRequest('rejected'),
-  'request.withdrawn': r => r.endRequest('withdrawn'),
-  'request.expired': r => r.endRequest('expired'),
-  'request.superseded': r => {
-    r.endRequest('superseded');
-    r.setFrom(r.request(), 'closed_reason', 'reason');
+  'request.approved': endRequest('approved'),
+  'request.rejected': endRequest('rejected'),
+  'request.withdrawn': endRequest('withdrawn'),
+  'request.expired': endRequest('expired'),
+  'request.superseded': endRequest('superseded', {
+    closed_reason: payload('reason'),
+  }),
+  'request.reminded': {
+    changes: TABLES.requests,
+    id: 'requestId',
+    columns: { last_reminded_at: occurredAt },
   },
-  'request.reminded': r => {
-    r.set(r.request(), 'last_reminded_at', r.event.occurredAt);
+  'standing-approval.granted': {
+    creates: TABLES.standingApprovals,
+    id: 'standingApprovalId',
+    columns: {
+      ...WHERE,
+      request_id: payload('requestId'),
+      granted_at: occurredAt,
+      granted_by: payload('grantedBy'),
+      revoked_at: NULL,
+      revoked_by: NULL,
+      revoke_reason: NULL,
+    },
   },
-  'standing-approval.granted': r => {
-    const row = r.create(TABLES.standingApprovals, 'standingApprovalId');
-    r.setWhere(row);
-    r.setFrom(row, 'request_id', 'requestId');
-    r.set(row, 'granted_at', r.event.occurredAt);
-    r.setFrom(row, 'granted_by', 'grantedBy');
-    r.set(row, 'revoked_at', null);
-    r.set(row, 'revoked_by', null);
-    r.set(row, 'revoke_reason', null);
-  },
-  'standing-approval.revoked': r => {
-    const row = r.find(TABLES.standingApprovals, r.text('standingApprovalId'));
-    r.set(row, 'revoked_at', r.event.occurredAt);
-    r.set(row, 'revoked_by', r.event.actor);
-    r.setFrom(row, 'revoke_reason', 'reason');
+  'standing-approval.revoked': {
+    changes: TABLES.standingApprovals,
+    id: 'standingApprovalId',
+    columns: {
+      revoked_at: occurredAt,
+      revoked_by: actor,
+      revoke_reason: payload('reason'),
+    },
   },
 };
 
@@ -284,8 +355,22 @@ export class RecordedState {
   /** Applies one event of the flow (in seq order); events of other kinds change nothing. */
   apply(event: AuditEvent): void {
     const replay = REPLAYS[event.type];
-    if (replay) {
-      replay(new EventReplay(this, event));
+    if (!replay) {
+      return;
     }
+    const r = new EventReplay(this, event);
+    const row =
+      'creates' in replay
+        ? r.create(replay.creates, replay.id)
+        : r.find(replay.changes, r.text(replay.id));
+    if (row) {
+      for (const [column, valueOf] of Object.entries(replay.columns)) {
+        const value = valueOf(r, row);
+        if (value !== UNRECORDED) {
+          r.set(row, column, value);
+        }
+      }
+    }
+    replay.also?.(r, row);
   }
 }
