@@ -471,7 +471,7 @@ test.describe('the governance story through the portal', () => {
     ).toBeVisible();
     await expect(approve).toBeDisabled();
 
-    // The API refuses her approval, for the reason the button gives.
+    // The API refuses her approval; the tab said why, once for Approve and Reject.
     const { pendingRequests } = await api('GET', FLOW);
     expect(pendingRequests).toHaveLength(1);
     const request = pendingRequests[0];
@@ -494,13 +494,22 @@ test.describe('the governance story through the portal', () => {
       },
     );
     expect(refused.error.name).toBe('NotAllowedError');
-    await expect(approve).toHaveAccessibleDescription(refused.error.message);
-    await expect(
-      developer.getByText(refused.error.message).first(),
-    ).toBeVisible();
+    expect(refused.error.message).toMatch(/^You requested this promotion/);
+    const reason = 'You requested this promotion; another approver decides it.';
+    const reject = developer.getByRole('button', { name: `Reject ${subject}` });
+    await expect(reject).toBeDisabled();
+    await expect(approve).toHaveAccessibleDescription(reason);
+    await expect(reject).toHaveAccessibleDescription(reason);
+    await expect(developer.getByText(reason, { exact: true })).toHaveCount(1);
   });
 
   test('3. Dana approves; 1.0.0 goes to Production; the post-deployment checklist is completed after its wait', async () => {
+    // The sidebar tells her a request waits for her.
+    await expect(
+      director.getByRole('link', {
+        name: /^Approvals, [1-9]\d* waiting for you$/,
+      }),
+    ).toBeVisible();
     await director.getByRole('link', { name: 'Approvals' }).click();
     await expect(director).toHaveURL(/\/promotion$/);
     const subject = `${V1} into Production`;
@@ -510,6 +519,16 @@ test.describe('the governance story through the portal', () => {
     });
     await expect(card).toContainText('Requested by Alice Ng');
     await expect(card).toContainText('0 of 1 approval');
+    // What she needs to decide, without opening the tab: the rest of the gate
+    // and who signed off Test.
+    await expect(card).toContainText(
+      `Nothing else stands in the way: once approved, ${V1} may go to Production.`,
+    );
+    const signedOffTest = card.getByRole('region', { name: 'Sign-off' });
+    await expect(signedOffTest).toContainText(
+      'Test signed off by Carol Reyes on',
+    );
+    await expect(signedOffTest).toContainText(SIGN_OFF_COMMENT);
     const dossier = card.getByRole('button', { name: 'Dossier' });
     await dossier.click();
     await expect(dossier).toHaveAttribute('aria-expanded', 'true');

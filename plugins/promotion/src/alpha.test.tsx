@@ -1,6 +1,8 @@
 import { identityApiRef } from '@backstage/core-plugin-api';
+import { coreExtensionData } from '@backstage/frontend-plugin-api';
 import {
   mockApis,
+  renderInTestApp,
   renderTestApp,
   createExtensionTester,
 } from '@backstage/frontend-test-utils';
@@ -11,19 +13,23 @@ import {
   createTestEntityPage,
 } from '@backstage/plugin-catalog-react/testUtils';
 import { registerMswTestHooks } from '@backstage/test-utils';
-import { screen, within } from '@testing-library/react';
+import { screen, waitFor, within } from '@testing-library/react';
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { promotionApiRef } from './api';
 import {
   allowAll,
   createFakePromotionApi,
+  pendingRequest,
   entity,
   flowState,
   entityWithoutAnnotation,
   ENTITY_REF,
 } from './__testUtils__/flow';
-import promotionPlugin, { entityPromotionContent } from './alpha';
+import promotionPlugin, {
+  entityPromotionContent,
+  promotionApprovalsPage,
+} from './alpha';
 
 const server = setupServer();
 
@@ -101,5 +107,30 @@ describe('promotion /alpha', () => {
     expect(
       (await screen.findAllByText('Next: 1.4.0 (gate closed)')).length,
     ).toBeGreaterThan(0);
+  });
+
+  it("puts the count of requests waiting for the user on the Approvals page's nav icon", async () => {
+    const icon = createExtensionTester(promotionApprovalsPage).get(
+      coreExtensionData.icon,
+    );
+    const api = createFakePromotionApi({
+      getInbox: async () => ({
+        items: ['r1', 'r2'].map(id => ({
+          request: pendingRequest({ id }),
+          environmentTitle: 'Production',
+          approvals: 0,
+          requiredApprovals: 1,
+          gate: { openOnceApproved: true, otherConditions: [] },
+          dependencyWarnings: [],
+        })),
+      }),
+    });
+    renderInTestApp(icon!, { apis: [[promotionApiRef, api]] });
+
+    await waitFor(() =>
+      expect(screen.getByTestId('promotion-waiting-count')).toHaveTextContent(
+        '2',
+      ),
+    );
   });
 });

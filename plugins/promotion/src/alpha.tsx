@@ -12,6 +12,7 @@ import {
 import AssignmentTurnedInIcon from '@material-ui/icons/AssignmentTurnedIn';
 import { PROMOTION_POLICY_ANNOTATION } from '@promotion/plugin-promotion-common';
 import { PromotionClient, promotionApiRef } from './api';
+import { PromotionApprovalsNavIcon } from './components/PromotionApprovalsSidebarItem';
 import { entityContentRouteRef, rootRouteRef } from './routes';
 
 /** Entities that opt in to Promotion. */
@@ -60,7 +61,8 @@ export const entityPromotionCard = EntityCardBlueprint.make({
 
 /**
  * The Approvals page; its title and icon make the nav item (the new frontend
- * system discovers nav items from pages).
+ * system discovers nav items from pages). The icon carries the count of
+ * requests waiting for the signed-in user.
  *
  * @alpha
  */
@@ -68,7 +70,7 @@ export const promotionApprovalsPage = PageBlueprint.make({
   params: {
     path: '/promotion',
     title: 'Approvals',
-    icon: <AssignmentTurnedInIcon fontSize="inherit" />,
+    icon: <PromotionApprovalsNavIcon />,
     routeRef: rootRouteRef,
     noHeader: true,
     loader: () =>

@@ -10,7 +10,10 @@ export {
   PromotionApprovalsPage,
   promotionPlugin,
 } from './plugin';
-export { PromotionSidebarItem } from './components/PromotionSidebarItem';
+export {
+  PromotionApprovalsSidebarItem,
+  PromotionSidebarItem,
+} from './components/PromotionApprovalsSidebarItem';
 export { isPromotionAvailable } from './utils/isPromotionAvailable';
 export { PromotionClient, promotionApiRef } from './api';
 export type {

@@ -4,6 +4,7 @@ import {
   isPromotionAvailable,
   PromotionApprovalsPage,
   promotionApiRef,
+  PromotionApprovalsSidebarItem,
   promotionPlugin,
   PromotionSidebarItem,
 } from './index';
@@ -26,7 +27,8 @@ describe('promotionPlugin', () => {
     expect(EntityPromotionContent).toBeDefined();
     expect(EntityPromotionCard).toBeDefined();
     expect(PromotionApprovalsPage).toBeDefined();
-    expect(PromotionSidebarItem).toBeDefined();
+    expect(PromotionApprovalsSidebarItem).toBeDefined();
+    expect(PromotionSidebarItem).toBe(PromotionApprovalsSidebarItem);
   });
 
   it('offers the tab to entities with the promotion.io/policy annotation only', () => {

@@ -23,7 +23,7 @@ import MenuIcon from '@material-ui/icons/Menu';
 import { MyGroupsSidebarItem } from '@backstage/plugin-org';
 import GroupIcon from '@material-ui/icons/People';
 import { NotificationsSidebarItem } from '@backstage/plugin-notifications';
-import { PromotionSidebarItem } from '@promotion/plugin-promotion';
+import { PromotionApprovalsSidebarItem } from '@promotion/plugin-promotion';
 
 const useSidebarLogoStyles = makeStyles({
   root: {
@@ -65,8 +65,8 @@ export const Root = ({ children }: PropsWithChildren<{}>) => (
           pluralTitle="My Groups"
           icon={GroupIcon}
         />
-        {/* Promotion: the Approvals page */}
-        <PromotionSidebarItem />
+        {/* Promotion: the Approvals page, with how many requests wait for you */}
+        <PromotionApprovalsSidebarItem />
         {/* End global nav */}
         <SidebarDivider />
         <SidebarScrollWrapper>

@@ -1,0 +1,5 @@
+export {
+  PromotionApprovalsNavIcon,
+  PromotionApprovalsSidebarItem,
+  PromotionSidebarItem,
+} from './PromotionApprovalsSidebarItem';

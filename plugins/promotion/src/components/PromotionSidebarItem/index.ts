@@ -1,1 +1,0 @@
-export { PromotionSidebarItem } from './PromotionSidebarItem';
