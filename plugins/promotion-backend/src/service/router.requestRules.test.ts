@@ -249,9 +249,9 @@ describe.each(databases.eachSupportedId())(
         'request.superseded',
       );
 
-      // The requester and the approvers are told.
-      expect(recipientsOf(sentAbout(created.id, sentBefore))).toEqual(
-        expect.arrayContaining([USERS.alice, DIRECTORS]),
+      // The requester and the approvers are told, once each.
+      expect(recipientsOf(sentAbout(created.id, sentBefore)).sort()).toEqual(
+        [USERS.alice, DIRECTORS].sort(),
       );
 
       // A request that is over cannot be decided any more.
@@ -302,9 +302,9 @@ describe.each(databases.eachSupportedId())(
         },
       });
 
-      // The approvers of the older request and its requester are told.
-      expect(recipientsOf(sentAbout(older.id, sentBefore))).toEqual(
-        expect.arrayContaining([USERS.dave, USERS.erin, USERS.alice]),
+      // The approvers of the older request and its requester are told, once each.
+      expect(recipientsOf(sentAbout(older.id, sentBefore)).sort()).toEqual(
+        [USERS.dave, USERS.erin, USERS.alice].sort(),
       );
       // The gate waits on the newer request only.
       expect((await gate(flow, 'prod', '2.1.0')).unmetConditions).toEqual([

@@ -109,27 +109,15 @@ export class FlowActions {
         },
       );
     }
-    const { superseded } = recorded;
     await this.#parts.afterCommit.publish({
+      // With the deployment's event, the `request.superseded` event of the
+      // pending request it made pointless: its requester and approvers are
+      // told (see EventNotifications).
       events: recorded.events,
       ctx,
-      // The pending request the deployment made pointless is closed: its
-      // requester and approvers are told.
-      notify:
-        superseded.length > 0
-          ? async notifier => {
-              for (const request of superseded) {
-                await notifier.requestClosed({
-                  request,
-                  environmentTitle: environment.title,
-                  approvers: environment.approval.approvers,
-                });
-              }
-            }
-          : undefined,
       // A replayed deployment changed nothing: no page needs to refresh.
       changedFlows: recorded.replayed ? [] : [flow.entityRef],
-      inbox: superseded.length > 0,
+      inbox: recorded.superseded.length > 0,
     });
     return { deployment, replayed: recorded.replayed };
   }

@@ -165,22 +165,16 @@ export class PromotionRequests {
       auditContextOf(ctx, now),
     );
     await this.#parts.afterCommit.publish({
+      // The `request.superseded` events of the older requests it closed
+      // tell their requesters and approvers (see EventNotifications).
       events: recorded.events,
       ctx,
-      notify: async notifier => {
-        await notifier.requestCreated({
+      notify: notifier =>
+        notifier.requestCreated({
           request: recorded.value,
           environmentTitle: environment.title,
           approvers: environment.approval.approvers,
-        });
-        for (const superseded of recorded.superseded) {
-          await notifier.requestClosed({
-            request: superseded,
-            environmentTitle: environment.title,
-            approvers: environment.approval.approvers,
-          });
-        }
-      },
+        }),
       changedFlows: [flow.entityRef],
       inbox: true,
     });
