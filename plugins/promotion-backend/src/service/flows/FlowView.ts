@@ -100,7 +100,11 @@ export class FlowView {
           now,
         }),
       }),
-      pendingRequests: facts.requests.filter(r => r.status === 'pending'),
+      // A request past its deadline is expired, whether or not the expiry
+      // task has run yet: no longer pending, as the gate and the inbox see it.
+      pendingRequests: facts.requests.filter(
+        r => r.status === 'pending' && Date.parse(r.expiresAt) > now.getTime(),
+      ),
       rollbacks: await store.listRollbacks({ entityRef: flow.entityRef }),
     };
   }
