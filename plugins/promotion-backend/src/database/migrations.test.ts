@@ -21,6 +21,7 @@ const migrationsDir = resolvePackagePath(
 const databases = createTestDatabases();
 
 const REMINDERS = '20261122000000_request_reminders.js';
+const SUPERSEDED = '20261128000000_superseded_requests.js';
 
 const FLOW = 'component:default/payments-sftp';
 const actor = {
@@ -171,6 +172,65 @@ describe.each(databases.eachSupportedId())(
           .last_reminded_at,
       ).toBeNull();
       expect((await remind()).value).toEqual([decided.request]);
+    });
+
+    it('20261128000000_superseded_requests adds closed_reason, and its down and up keep the data', async () => {
+      await knex.migrate.latest({ directory: migrationsDir });
+      const store = await storeOn(knex);
+      const requestFor = (version: string, minutes: number) =>
+        store.createRequest(
+          {
+            entityRef: FLOW,
+            environmentId: 'production',
+            version,
+            dossier: {
+              whatChanged: 'New client',
+              why: 'Deprecation',
+              testResults: '',
+              releaseNotes: '',
+            },
+            expiresAt: new Date('2026-12-05T10:00:00.000Z'),
+            supersedeOlderRequests: true,
+          },
+          { ...actor, now: new Date(actor.now.getTime() + minutes * 60_000) },
+        );
+      const { value: older } = await requestFor('1.0.0', 0);
+      const { superseded } = await requestFor('1.1.0', 1);
+      expect(superseded).toEqual([
+        expect.objectContaining({
+          id: older.id,
+          status: 'superseded',
+          closedReason: 'Superseded by the request for version 1.1.0',
+        }),
+      ]);
+      expect(await store.verifyChain()).toMatchObject({ intact: true });
+
+      // Down: the column goes, the requests and their events stay; the
+      // state check names only the reason the request row lost.
+      await knex.migrate.down({ directory: migrationsDir, name: SUPERSEDED });
+      expect(
+        await knex.schema.hasColumn(TABLES.requests, 'closed_reason'),
+      ).toBe(false);
+      const { closedReason, ...withoutReason } = superseded[0];
+      expect(await store.getRequest(older.id)).toEqual(withoutReason);
+      const afterDown = await store.verifyChain();
+      expect(afterDown).toMatchObject({ eventsChecked: 3 });
+      expect(afterDown.breaks).toEqual([
+        expect.objectContaining({
+          kind: 'state-altered',
+          table: TABLES.requests,
+          rowId: older.id,
+          message: expect.stringContaining(`says closed_reason is null`),
+        }),
+      ]);
+
+      // Up again: the column is back, empty.
+      await knex.migrate.up({ directory: migrationsDir, name: SUPERSEDED });
+      expect(
+        (await knex(TABLES.requests).where({ id: older.id }).first())
+          .closed_reason,
+      ).toBeNull();
+      expect(await store.getRequest(older.id)).toEqual(withoutReason);
     });
 
     it('keeps data across a repeated migrate.latest, and starts empty after down and up', async () => {
