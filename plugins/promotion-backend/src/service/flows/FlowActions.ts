@@ -6,6 +6,7 @@ import {
   CompleteChecklistItemRequest,
   currentVersionIn,
   Deployment,
+  EnvironmentDefinition,
   evaluateGate,
   postDeploymentItemAvailableAt,
   promotionChecklistCompletePermission,
@@ -20,7 +21,10 @@ import {
   SignOffRequest,
   StandingApproval,
 } from '@promotion/plugin-promotion-common';
+import { AuditContext, Recorded } from '../../database/PromotionStore';
 import { formatNotificationTime } from '../../notifications/PromotionNotifier';
+import { FlowPermission } from '../../permissions/PromotionAuthorizer';
+import { CommittedChange } from '../afterCommit';
 import { auditContextOf, CallContext } from '../callContext';
 import { ServiceParts } from '../serviceParts';
 import { formatDuration } from '../wording';
@@ -28,6 +32,8 @@ import {
   checklistItemOf,
   checklistVersionOf,
   environmentOf,
+  Flow,
+  InputLocation,
 } from './FlowResolver';
 
 /** A checklist item of one environment of the flow, as the path names it. */
@@ -41,6 +47,25 @@ type FlowActionsParts = Pick<
   ServiceParts,
   'store' | 'flows' | 'afterCommit' | 'logger' | 'now'
 >;
+
+/** What an action asks to change: an environment of a flow, as the request names it. */
+interface ActionRequest {
+  ref: CompoundEntityRef;
+  /** The permission the caller needs on the flow. */
+  permission: FlowPermission;
+  environmentId: string;
+  /** Where the request names the environment, for the error when the ladder has none. */
+  environmentIn: InputLocation;
+  ctx: CallContext;
+}
+
+/** The flow and the environment of its ladder that an action changes. */
+interface ActionTarget {
+  flow: Flow;
+  environment: EnvironmentDefinition;
+  /** The change's audit context: the caller, at `now` (by default, the clock when called). */
+  audit(now?: Date): AuditContext;
+}
 
 /**
  * What is recorded on a flow's ladder: deployments, checklist items,
@@ -56,6 +81,47 @@ export class FlowActions {
   }
 
   /**
+   * The steps every action takes: checks the caller's permission on the
+   * flow, finds the environment on its ladder, lets `change` apply the
+   * action's own rules and write through the store, and publishes what it
+   * recorded after the commit. The flow's open pages refresh unless
+   * `publish` says otherwise; `publish` adds what else the change tells.
+   */
+  async #act<R extends Recorded<unknown>>(
+    request: ActionRequest,
+    change: (target: ActionTarget) => Promise<R>,
+    publish?: (
+      recorded: R,
+      target: ActionTarget,
+    ) => Omit<CommittedChange, 'events' | 'ctx'>,
+  ): Promise<R> {
+    const { ctx } = request;
+    const flow = await this.#parts.flows.authorized(
+      request.ref,
+      request.permission,
+      ctx,
+    );
+    const environment = environmentOf(
+      flow,
+      request.environmentId,
+      request.environmentIn,
+    );
+    const target: ActionTarget = {
+      flow,
+      environment,
+      audit: (now = this.#parts.now()) => auditContextOf(ctx, now),
+    };
+    const recorded = await change(target);
+    await this.#parts.afterCommit.publish({
+      events: recorded.events,
+      ctx,
+      changedFlows: [flow.entityRef],
+      ...publish?.(recorded, target),
+    });
+    return recorded;
+  }
+
+  /**
    * Records a deployment. Never refused because the gate is closed: the gate
    * is evaluated first and its unmet conditions are recorded with the
    * deployment, which flags it as a violation.
@@ -65,61 +131,65 @@ export class FlowActions {
     input: RecordDeploymentRequest,
     ctx: CallContext,
   ): Promise<{ deployment: Deployment; replayed: boolean }> {
-    const flow = await this.#parts.flows.authorized(
-      ref,
-      promotionDeploymentRecordPermission,
-      ctx,
-    );
-    const environment = environmentOf(flow, input.environment, 'body');
-    const now = this.#parts.now();
-    // The store evaluates the gate inside the deployment's transaction.
-    const recorded = await this.#parts.store.recordDeployment(
+    const recorded = await this.#act(
       {
-        entityRef: flow.entityRef,
-        environmentId: environment.id,
-        version: input.version,
-        status: input.status,
-        link: input.link,
-        idempotencyKey: input.idempotencyKey,
-        evaluateGate: facts =>
-          evaluateGate({
+        ref,
+        permission: promotionDeploymentRecordPermission,
+        environmentId: input.environment,
+        environmentIn: 'body',
+        ctx,
+      },
+      async ({ flow, environment, audit }) => {
+        const now = this.#parts.now();
+        // The store evaluates the gate inside the deployment's transaction.
+        const deployed = await this.#parts.store.recordDeployment(
+          {
             entityRef: flow.entityRef,
-            policy: flow.policy,
-            facts,
             environmentId: environment.id,
             version: input.version,
-            now,
-          }).unmetConditions,
-        supersededRequestReason: `Version ${input.version} reached ${
-          environment.title
-        } on ${formatNotificationTime(
-          now.toISOString(),
-        )} without this request's approval`,
+            status: input.status,
+            link: input.link,
+            idempotencyKey: input.idempotencyKey,
+            evaluateGate: facts =>
+              evaluateGate({
+                entityRef: flow.entityRef,
+                policy: flow.policy,
+                facts,
+                environmentId: environment.id,
+                version: input.version,
+                now,
+              }).unmetConditions,
+            supersededRequestReason: `Version ${input.version} reached ${
+              environment.title
+            } on ${formatNotificationTime(
+              now.toISOString(),
+            )} without this request's approval`,
+          },
+          audit(now),
+        );
+        const deployment = deployed.value;
+        if (!deployed.replayed && deployment.violation) {
+          this.#parts.logger.warn(
+            `Deployment ${deployment.id} of ${flow.entityRef} ${deployment.version} into ${environment.id} went through a closed gate`,
+            {
+              unmetConditions: deployment.unmetConditions
+                .map(c => c.code)
+                .join(','),
+            },
+          );
+        }
+        return deployed;
       },
-      auditContextOf(ctx, now),
-    );
-    const deployment = recorded.value;
-    if (!recorded.replayed && deployment.violation) {
-      this.#parts.logger.warn(
-        `Deployment ${deployment.id} of ${flow.entityRef} ${deployment.version} into ${environment.id} went through a closed gate`,
-        {
-          unmetConditions: deployment.unmetConditions
-            .map(c => c.code)
-            .join(','),
-        },
-      );
-    }
-    await this.#parts.afterCommit.publish({
       // With the deployment's event, the `request.superseded` event of the
       // pending request it made pointless: its requester and approvers are
       // told (see EventNotifications).
-      events: recorded.events,
-      ctx,
-      // A replayed deployment changed nothing: no page needs to refresh.
-      changedFlows: recorded.replayed ? [] : [flow.entityRef],
-      inbox: recorded.superseded.length > 0,
-    });
-    return { deployment, replayed: recorded.replayed };
+      (deployed, { flow }) => ({
+        // A replayed deployment changed nothing: no page needs to refresh.
+        changedFlows: deployed.replayed ? [] : [flow.entityRef],
+        inbox: deployed.superseded.length > 0,
+      }),
+    );
+    return { deployment: recorded.value, replayed: recorded.replayed };
   }
 
   async completeChecklistItem(
@@ -128,70 +198,86 @@ export class FlowActions {
     input: CompleteChecklistItemRequest,
     ctx: CallContext,
   ): Promise<ChecklistCompletion> {
-    const flow = await this.#parts.flows.authorized(
-      ref,
-      promotionChecklistCompletePermission,
-      ctx,
+    const recorded = await this.#act(
+      {
+        ref,
+        permission: promotionChecklistCompletePermission,
+        environmentId: target.environment,
+        environmentIn: 'path',
+        ctx,
+      },
+      async ({ flow, environment, audit }) => {
+        const now = this.#parts.now();
+        const item = checklistItemOf(environment, target.kind, target.itemId);
+        const version = checklistVersionOf(item, input.version);
+        if (target.kind === 'post-deployment') {
+          await this.#checkPostDeploymentItemIsDue(
+            flow,
+            environment,
+            target.itemId,
+            version,
+            now,
+          );
+        }
+        if (item.evidenceRequired && !input.evidenceLink) {
+          throw new InputError(
+            `body.evidenceLink: Required: "${item.title}" needs a link to its evidence`,
+          );
+        }
+        return this.#parts.store.completeChecklistItem(
+          {
+            entityRef: flow.entityRef,
+            environmentId: environment.id,
+            kind: target.kind,
+            itemId: item.id,
+            version,
+            evidenceLink: input.evidenceLink,
+            note: input.note,
+          },
+          audit(now),
+        );
+      },
     );
-    const environment = environmentOf(flow, target.environment, 'path');
-    const now = this.#parts.now();
-    const item = checklistItemOf(environment, target.kind, target.itemId);
-    const version = checklistVersionOf(item, input.version);
+    return recorded.value;
+  }
 
-    if (target.kind === 'post-deployment') {
-      const postItem = environment.postDeployment.find(
-        i => i.id === target.itemId,
-      )!;
-      const facts = await this.#parts.store.getFlowFacts(flow.entityRef);
-      const deployment = facts.deployments
-        .filter(
-          d =>
-            d.environmentId === environment.id &&
-            d.version === version &&
-            d.status === 'succeeded',
-        )
-        .sort((a, b) => b.reportedAt.localeCompare(a.reportedAt))[0];
-      if (!deployment) {
-        throw new ConflictError(
-          `Version ${version} has not been deployed successfully to ${environment.title}, so its post-deployment item "${postItem.title}" cannot be completed yet`,
-        );
-      }
-      const availableAt = postDeploymentItemAvailableAt(deployment, postItem);
-      if (availableAt.getTime() > now.getTime()) {
-        throw new ConflictError(
-          `"${postItem.title}" can only be completed ${formatDuration(
-            postItem.minimumWaitSeconds * 1000,
-          )} after the deployment: ${formatDuration(
-            availableAt.getTime() - now.getTime(),
-          )} remaining (at ${availableAt.toISOString()})`,
-        );
-      }
-    }
-
-    if (item.evidenceRequired && !input.evidenceLink) {
-      throw new InputError(
-        `body.evidenceLink: Required: "${item.title}" needs a link to its evidence`,
+  /**
+   * A post-deployment item of a version can be completed once the version
+   * is deployed successfully to the environment and the item's minimum wait
+   * after that deployment has passed; a ConflictError says what is missing.
+   */
+  async #checkPostDeploymentItemIsDue(
+    flow: Flow,
+    environment: EnvironmentDefinition,
+    itemId: string,
+    version: string | undefined,
+    now: Date,
+  ): Promise<void> {
+    const postItem = environment.postDeployment.find(i => i.id === itemId)!;
+    const facts = await this.#parts.store.getFlowFacts(flow.entityRef);
+    const deployment = facts.deployments
+      .filter(
+        d =>
+          d.environmentId === environment.id &&
+          d.version === version &&
+          d.status === 'succeeded',
+      )
+      .sort((a, b) => b.reportedAt.localeCompare(a.reportedAt))[0];
+    if (!deployment) {
+      throw new ConflictError(
+        `Version ${version} has not been deployed successfully to ${environment.title}, so its post-deployment item "${postItem.title}" cannot be completed yet`,
       );
     }
-
-    const recorded = await this.#parts.store.completeChecklistItem(
-      {
-        entityRef: flow.entityRef,
-        environmentId: environment.id,
-        kind: target.kind,
-        itemId: item.id,
-        version,
-        evidenceLink: input.evidenceLink,
-        note: input.note,
-      },
-      auditContextOf(ctx, now),
-    );
-    await this.#parts.afterCommit.publish({
-      events: recorded.events,
-      ctx,
-      changedFlows: [flow.entityRef],
-    });
-    return recorded.value;
+    const availableAt = postDeploymentItemAvailableAt(deployment, postItem);
+    if (availableAt.getTime() > now.getTime()) {
+      throw new ConflictError(
+        `"${postItem.title}" can only be completed ${formatDuration(
+          postItem.minimumWaitSeconds * 1000,
+        )} after the deployment: ${formatDuration(
+          availableAt.getTime() - now.getTime(),
+        )} remaining (at ${availableAt.toISOString()})`,
+      );
+    }
   }
 
   async undoChecklistItem(
@@ -200,29 +286,29 @@ export class FlowActions {
     query: { version?: string },
     ctx: CallContext,
   ): Promise<void> {
-    const flow = await this.#parts.flows.authorized(
-      ref,
-      promotionChecklistCompletePermission,
-      ctx,
-    );
-    const environment = environmentOf(flow, target.environment, 'path');
-    const item = checklistItemOf(environment, target.kind, target.itemId);
-    const version = checklistVersionOf(item, query.version, 'query');
-    const recorded = await this.#parts.store.undoChecklistItem(
+    await this.#act(
       {
-        entityRef: flow.entityRef,
-        environmentId: environment.id,
-        kind: target.kind,
-        itemId: item.id,
-        version,
+        ref,
+        permission: promotionChecklistCompletePermission,
+        environmentId: target.environment,
+        environmentIn: 'path',
+        ctx,
       },
-      auditContextOf(ctx, this.#parts.now()),
+      ({ flow, environment, audit }) => {
+        const item = checklistItemOf(environment, target.kind, target.itemId);
+        const version = checklistVersionOf(item, query.version, 'query');
+        return this.#parts.store.undoChecklistItem(
+          {
+            entityRef: flow.entityRef,
+            environmentId: environment.id,
+            kind: target.kind,
+            itemId: item.id,
+            version,
+          },
+          audit(),
+        );
+      },
     );
-    await this.#parts.afterCommit.publish({
-      events: recorded.events,
-      ctx,
-      changedFlows: [flow.entityRef],
-    });
   }
 
   async signOff(
@@ -231,41 +317,41 @@ export class FlowActions {
     input: SignOffRequest,
     ctx: CallContext,
   ): Promise<SignOff> {
-    const flow = await this.#parts.flows.authorized(
-      ref,
-      promotionSignOffPermission,
-      ctx,
-    );
-    const environment = environmentOf(flow, environmentId, 'path');
-    // A sign-off confirms what ran there: the version must stand in the environment.
-    const facts = await this.#parts.store.getFlowFacts(flow.entityRef);
-    const deployed = facts.deployments.filter(
-      d =>
-        d.environmentId === environment.id &&
-        d.version === input.version &&
-        d.status === 'succeeded',
-    );
-    if (!deployed.some(d => !d.rolledBackAt)) {
-      throw new ConflictError(
-        deployed.length > 0
-          ? `Version ${input.version} was rolled back from ${environment.title}: deploy it there successfully again before signing off.`
-          : `Version ${input.version} has not been deployed successfully to ${environment.title}: deploy it there before signing off.`,
-      );
-    }
-    const recorded = await this.#parts.store.createSignOff(
+    const recorded = await this.#act(
       {
-        entityRef: flow.entityRef,
-        environmentId: environment.id,
-        version: input.version,
-        comment: input.comment,
+        ref,
+        permission: promotionSignOffPermission,
+        environmentId,
+        environmentIn: 'path',
+        ctx,
       },
-      auditContextOf(ctx, this.#parts.now()),
+      async ({ flow, environment, audit }) => {
+        // A sign-off confirms what ran there: the version must stand in the environment.
+        const facts = await this.#parts.store.getFlowFacts(flow.entityRef);
+        const deployed = facts.deployments.filter(
+          d =>
+            d.environmentId === environment.id &&
+            d.version === input.version &&
+            d.status === 'succeeded',
+        );
+        if (!deployed.some(d => !d.rolledBackAt)) {
+          throw new ConflictError(
+            deployed.length > 0
+              ? `Version ${input.version} was rolled back from ${environment.title}: deploy it there successfully again before signing off.`
+              : `Version ${input.version} has not been deployed successfully to ${environment.title}: deploy it there before signing off.`,
+          );
+        }
+        return this.#parts.store.createSignOff(
+          {
+            entityRef: flow.entityRef,
+            environmentId: environment.id,
+            version: input.version,
+            comment: input.comment,
+          },
+          audit(),
+        );
+      },
     );
-    await this.#parts.afterCommit.publish({
-      events: recorded.events,
-      ctx,
-      changedFlows: [flow.entityRef],
-    });
     return recorded.value;
   }
 
@@ -275,25 +361,24 @@ export class FlowActions {
     input: { reason: string },
     ctx: CallContext,
   ): Promise<StandingApproval[]> {
-    const flow = await this.#parts.flows.authorized(
-      ref,
-      promotionRevokePermission,
-      ctx,
-    );
-    const environment = environmentOf(flow, environmentId, 'path');
-    const recorded = await this.#parts.store.revokeStandingApproval(
+    const recorded = await this.#act(
       {
-        entityRef: flow.entityRef,
-        environmentId: environment.id,
-        reason: input.reason,
+        ref,
+        permission: promotionRevokePermission,
+        environmentId,
+        environmentIn: 'path',
+        ctx,
       },
-      auditContextOf(ctx, this.#parts.now()),
+      ({ flow, environment, audit }) =>
+        this.#parts.store.revokeStandingApproval(
+          {
+            entityRef: flow.entityRef,
+            environmentId: environment.id,
+            reason: input.reason,
+          },
+          audit(),
+        ),
     );
-    await this.#parts.afterCommit.publish({
-      events: recorded.events,
-      ctx,
-      changedFlows: [flow.entityRef],
-    });
     return recorded.value;
   }
 
@@ -313,72 +398,75 @@ export class FlowActions {
     input: RollbackRequest,
     ctx: CallContext,
   ): Promise<RollbackResult> {
-    const flow = await this.#parts.flows.authorized(
-      ref,
-      promotionRollbackPermission,
-      ctx,
-    );
-    const environment = environmentOf(flow, input.environment, 'body');
-    const facts = await this.#parts.store.getFlowFacts(flow.entityRef);
-    const standing = facts.deployments
-      .filter(
-        d =>
-          d.environmentId === environment.id &&
-          d.status === 'succeeded' &&
-          !d.rolledBackAt,
-      )
-      .sort((a, b) => b.reportedAt.localeCompare(a.reportedAt));
-
-    const fromVersion =
-      input.fromVersion ?? currentVersionIn(facts, environment.id)?.version;
-    if (!fromVersion) {
-      throw new InputError(
-        `Nothing is deployed to ${environment.title}: there is no version to roll back`,
-      );
-    }
-    if (!standing.some(d => d.version === fromVersion)) {
-      const rolledBack = facts.deployments.some(
-        d =>
-          d.environmentId === environment.id &&
-          d.version === fromVersion &&
-          d.status === 'succeeded',
-      );
-      if (rolledBack) {
-        throw new ConflictError(
-          `Version ${fromVersion} no longer stands on ${environment.title}: it has already been rolled back`,
-        );
-      }
-      throw new InputError(
-        `body.fromVersion: version ${fromVersion} is not deployed to ${environment.title}`,
-      );
-    }
-    const toVersion =
-      input.toVersion ?? standing.find(d => d.version !== fromVersion)?.version;
-
-    const recorded = await this.#parts.store.recordRollback(
+    const recorded = await this.#act(
       {
-        entityRef: flow.entityRef,
-        environmentId: environment.id,
-        fromVersion,
-        toVersion,
-        reason: input.reason,
-        incidentLink: input.incidentLink,
+        ref,
+        permission: promotionRollbackPermission,
+        environmentId: input.environment,
+        environmentIn: 'body',
+        ctx,
       },
-      auditContextOf(ctx, this.#parts.now()),
+      async ({ flow, environment, audit }) => {
+        const facts = await this.#parts.store.getFlowFacts(flow.entityRef);
+        const standing = facts.deployments
+          .filter(
+            d =>
+              d.environmentId === environment.id &&
+              d.status === 'succeeded' &&
+              !d.rolledBackAt,
+          )
+          .sort((a, b) => b.reportedAt.localeCompare(a.reportedAt));
+
+        const fromVersion =
+          input.fromVersion ?? currentVersionIn(facts, environment.id)?.version;
+        if (!fromVersion) {
+          throw new InputError(
+            `Nothing is deployed to ${environment.title}: there is no version to roll back`,
+          );
+        }
+        if (!standing.some(d => d.version === fromVersion)) {
+          const rolledBack = facts.deployments.some(
+            d =>
+              d.environmentId === environment.id &&
+              d.version === fromVersion &&
+              d.status === 'succeeded',
+          );
+          if (rolledBack) {
+            throw new ConflictError(
+              `Version ${fromVersion} no longer stands on ${environment.title}: it has already been rolled back`,
+            );
+          }
+          throw new InputError(
+            `body.fromVersion: version ${fromVersion} is not deployed to ${environment.title}`,
+          );
+        }
+        const toVersion =
+          input.toVersion ??
+          standing.find(d => d.version !== fromVersion)?.version;
+
+        return this.#parts.store.recordRollback(
+          {
+            entityRef: flow.entityRef,
+            environmentId: environment.id,
+            fromVersion,
+            toVersion,
+            reason: input.reason,
+            incidentLink: input.incidentLink,
+          },
+          audit(),
+        );
+      },
+      ({ value: { rollback } }, { environment }) => ({
+        notify: notifier =>
+          notifier.rollbackRecorded({
+            rollback,
+            environmentTitle: environment.title,
+            approvers: environment.approval.approvers,
+          }),
+        inbox: true,
+      }),
     );
     const { rollback, revoked } = recorded.value;
-    await this.#parts.afterCommit.publish({
-      events: recorded.events,
-      ctx,
-      notify: notifier =>
-        notifier.rollbackRecorded({
-          rollback,
-          environmentTitle: environment.title,
-          approvers: environment.approval.approvers,
-        }),
-      changedFlows: [flow.entityRef],
-      inbox: true,
-    });
     return {
       ...rollback,
       revokedStandingApprovals: revoked,
