@@ -132,10 +132,12 @@ export function FlowPermissionsNotice(props: {
   const { entity, policy, permissions, error } = props;
   if (error) {
     return (
-      <Alert severity="warning" role="note" aria-label="What you may do">
-        Could not find out what you may do on this flow ({errorMessage(error)}),
-        so its actions are hidden. Reload the page to try again.
-      </Alert>
+      <Box mb={2}>
+        <Alert severity="warning" role="note" aria-label="What you may do">
+          Could not find out what you may do on this flow ({errorMessage(error)}
+          ), so its actions are hidden. Reload the page to try again.
+        </Alert>
+      </Box>
     );
   }
   if (!permissions) {
