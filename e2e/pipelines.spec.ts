@@ -650,7 +650,7 @@ test.describe('docs/pipelines.md against the running portal', () => {
           (
             await fetch(FLOW, { headers: { Authorization: `Bearer ${TOKEN}` } })
           ).status,
-        { message: `${FLOW_REF} is in the catalog`, timeout: 60_000 },
+        { message: `${FLOW_REF} is in the catalog`, timeout: 300_000 },
       )
       .toBe(200);
     workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'promotion-pipelines-'));

@@ -297,7 +297,7 @@ test.describe('the governance story through the portal', () => {
               headers: { Authorization: `Bearer ${TOKEN}` },
             })
           ).status,
-        { message: `${FLOW_REF} is in the catalog`, timeout: 60_000 },
+        { message: `${FLOW_REF} is in the catalog`, timeout: 300_000 },
       )
       .toBe(200);
     const flow = await api('GET', FLOW);
@@ -571,7 +571,7 @@ test.describe('the governance story through the portal', () => {
     expect(first).toBeLessThanOrEqual(monitor.minimumWaitSeconds!);
     await expect
       .poll(async () => secondsLeft(await timer.textContent()), {
-        timeout: 5_000,
+        timeout: 60_000,
       })
       .toBeLessThan(first);
     const completeMonitor = developer.getByRole('button', {
@@ -603,7 +603,7 @@ test.describe('the governance story through the portal', () => {
     const waitEnds =
       Date.parse(deployment.reportedAt) + monitor.minimumWaitSeconds! * 1000;
     await expect(completeMonitor).toBeEnabled({
-      timeout: Math.max(0, waitEnds - Date.now()) + 15_000,
+      timeout: Math.max(0, waitEnds - Date.now()) + 90_000,
     });
     await expect(timer).toBeHidden();
     await completeItem(developer, monitor.title, {
