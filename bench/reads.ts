@@ -81,20 +81,18 @@ import {
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import knexFactory, { Knex } from 'knex';
+import knexFactory from 'knex';
 import { parse as parseYaml } from 'yaml';
 import { readPromotionConfig } from '@promotion/plugin-promotion-common';
 import { AuditKeyring } from '../plugins/promotion-backend/src/audit/auditKeyring';
 import {
   percentile,
-  processCpuSeconds,
-  processRssBytes,
   RoundResult,
   runRound,
   sampleRss,
   settle,
 } from './readsLoad';
-import { seed, SeededFlow, versionName } from './readsSeed';
+import { seed, SeededFlow } from './readsSeed';
 
 // ---------------------------------------------------------------------------
 // Settings
@@ -127,10 +125,7 @@ function listEnv(name: string, fallback: number[]): number[] {
 const REPO = resolve(__dirname, '..');
 const FLOWS = Math.max(2, intEnv('BENCH_FLOWS', 10_000));
 const EVENTS = intEnv('BENCH_EVENTS', 1_000_000);
-const INBOX = Math.min(
-  intEnv('BENCH_INBOX', 500),
-  Math.floor(FLOWS / 2),
-);
+const INBOX = Math.min(intEnv('BENCH_INBOX', 500), Math.floor(FLOWS / 2));
 const ROUND_S = Math.max(1, intEnv('BENCH_ROUND_S', 5));
 const ROUNDS = Math.max(1, intEnv('BENCH_ROUNDS', 3));
 const CONNECTIONS = listEnv('BENCH_CONNECTIONS', [1, 64]);
@@ -190,7 +185,13 @@ const mb = (bytes: number) => `${fmt(bytes / 1024 / 1024, 1)} MB`;
 
 async function http(
   path: string,
-  options: { token?: string; method?: string; body?: unknown; headers?: Record<string, string>; timeoutMs?: number } = {},
+  options: {
+    token?: string;
+    method?: string;
+    body?: unknown;
+    headers?: Record<string, string>;
+    timeoutMs?: number;
+  } = {},
 ): Promise<{ status: number; text: string; ms: number }> {
   const started = performance.now();
   const res = await fetch(`${ORIGIN}${path}`, {
@@ -209,7 +210,11 @@ async function http(
   return { status: res.status, text, ms: performance.now() - started };
 }
 
-async function getJson<T>(path: string, token?: string, timeoutMs?: number): Promise<T> {
+async function getJson<T>(
+  path: string,
+  token?: string,
+  timeoutMs?: number,
+): Promise<T> {
   const res = await http(path, { token, timeoutMs });
   if (res.status !== 200) {
     throw new Error(`GET ${path}: ${res.status} ${res.text.slice(0, 300)}`);
@@ -225,7 +230,14 @@ async function streamed(
   path: string,
   token: string,
   pid: number,
-): Promise<{ status: number; bytes: number; ms: number; baseline: number; max: number; error?: string }> {
+): Promise<{
+  status: number;
+  bytes: number;
+  ms: number;
+  baseline: number;
+  max: number;
+  error?: string;
+}> {
   const sampler = sampleRss(pid, 100);
   const started = performance.now();
   let bytes = 0;
@@ -264,7 +276,9 @@ function unpackBundle(dir: string): void {
       `No backend bundle at ${BUNDLE}: build it first (yarn workspace backend build; scripts/bench.sh does)`,
     );
   }
-  const tar = spawnSync('tar', ['xzf', BUNDLE, '-C', dir], { stdio: 'inherit' });
+  const tar = spawnSync('tar', ['xzf', BUNDLE, '-C', dir], {
+    stdio: 'inherit',
+  });
   if (tar.status !== 0) {
     throw new Error(`could not unpack ${BUNDLE}`);
   }
@@ -278,7 +292,10 @@ function unpackBundle(dir: string): void {
     for (const name of readdirSync(root)) {
       const pkgFile = join(root, name, 'package.json');
       if (existsSync(pkgFile)) {
-        own.set(JSON.parse(readFileSync(pkgFile, 'utf8')).name, join(root, name));
+        own.set(
+          JSON.parse(readFileSync(pkgFile, 'utf8')).name,
+          join(root, name),
+        );
       }
     }
   }
@@ -293,7 +310,10 @@ function unpackBundle(dir: string): void {
       mkdirSync(join(modules, entry));
       for (const scoped of readdirSync(join(source, entry))) {
         const name = `${entry}/${scoped}`;
-        symlinkSync(own.get(name) ?? join(source, entry, scoped), join(modules, name));
+        symlinkSync(
+          own.get(name) ?? join(source, entry, scoped),
+          join(modules, name),
+        );
       }
     } else {
       symlinkSync(own.get(entry) ?? join(source, entry), join(modules, entry));
@@ -306,7 +326,9 @@ function unpackBundle(dir: string): void {
       symlinkSync(path, join(modules, name));
     }
   }
-  for (const file of readdirSync(REPO).filter(f => /^app-config.*\.yaml$/.test(f))) {
+  for (const file of readdirSync(REPO).filter(f =>
+    /^app-config.*\.yaml$/.test(f),
+  )) {
     writeFileSync(join(dir, file), readFileSync(join(REPO, file)));
   }
 }
@@ -369,7 +391,15 @@ function overlayConfig(workDir: string, catalogFile: string): string {
     catalog: {
       rules: [
         {
-          allow: ['Component', 'System', 'API', 'Resource', 'Location', 'User', 'Group'],
+          allow: [
+            'Component',
+            'System',
+            'API',
+            'Resource',
+            'Location',
+            'User',
+            'Group',
+          ],
         },
       ],
       locations: [
@@ -463,7 +493,11 @@ async function waitFor(
   let nextReport = started + 30_000;
   for (;;) {
     if (backend.child.exitCode !== null) {
-      throw new Error(`the backend exited (${backend.child.exitCode}) while waiting for ${what}; its log:\n${tail(backend.logFile)}`);
+      throw new Error(
+        `the backend exited (${
+          backend.child.exitCode
+        }) while waiting for ${what}; its log:\n${tail(backend.logFile)}`,
+      );
     }
     try {
       if (await check()) {
@@ -473,10 +507,18 @@ async function waitFor(
       // not yet
     }
     if (Date.now() - started > timeoutMs) {
-      throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}; the backend's log:\n${tail(backend.logFile)}`);
+      throw new Error(
+        `timed out after ${
+          timeoutMs / 1000
+        } s waiting for ${what}; the backend's log:\n${tail(backend.logFile)}`,
+      );
     }
     if (progress && Date.now() > nextReport) {
-      log(`  ... ${await progress().catch(() => '?')} (${Math.round((Date.now() - started) / 1000)} s)`);
+      log(
+        `  ... ${await progress().catch(() => '?')} (${Math.round(
+          (Date.now() - started) / 1000,
+        )} s)`,
+      );
       nextReport = Date.now() + 30_000;
     }
     await new Promise(r => setTimeout(r, 1000));
@@ -488,11 +530,15 @@ async function userToken(user: string): Promise<string> {
     headers: { 'x-promotion-demo-user': user },
   });
   if (res.status !== 200) {
-    throw new Error(`sign-in as ${user}: ${res.status} ${res.text.slice(0, 300)}`);
+    throw new Error(
+      `sign-in as ${user}: ${res.status} ${res.text.slice(0, 300)}`,
+    );
   }
   const token = JSON.parse(res.text)?.backstageIdentity?.token;
   if (!token) {
-    throw new Error(`sign-in as ${user}: no token in ${res.text.slice(0, 300)}`);
+    throw new Error(
+      `sign-in as ${user}: no token in ${res.text.slice(0, 300)}`,
+    );
   }
   return token;
 }
@@ -510,7 +556,7 @@ function logLinesNaming(file: string, from: number, needle: string): number {
 interface Read {
   key: string;
   label: string;
-  token?: string;
+  token?: () => string;
   next: () => string;
   timeoutS?: number;
 }
@@ -622,10 +668,19 @@ async function main(): Promise<void> {
   let backend: Backend | undefined;
   const goals: string[] = [];
   const goal = (met: boolean | undefined, text: string) =>
-    goals.push(`${met === undefined ? 'GOAL NOT MEASURED' : met ? 'GOAL MET' : 'GOAL NOT MET'}: ${text}`);
+    goals.push(
+      `${
+        met === undefined
+          ? 'GOAL NOT MEASURED'
+          : met
+          ? 'GOAL MET'
+          : 'GOAL NOT MET'
+      }: ${text}`,
+    );
 
   try {
-    const pgVersion = (await admin.raw('show server_version')).rows[0].server_version;
+    const pgVersion = (await admin.raw('show server_version')).rows[0]
+      .server_version;
     log(
       `promotion read benchmark — PostgreSQL ${pgVersion}, databases ${PREFIX}*, backend on port ${PORT}, work dir ${workDir}`,
     );
@@ -656,7 +711,7 @@ async function main(): Promise<void> {
         owner: `user:default/${USERS.owner}`,
         signer: `user:default/${USERS.signer}`,
         approver: `user:default/${USERS.approver}`,
-        pipeline: 'service:external:bench-pipeline',
+        pipeline: 'service:bench-pipeline',
       },
       historyDays: HISTORY_DAYS,
       requestExpirySeconds: config.requestExpirySeconds,
@@ -687,8 +742,11 @@ async function main(): Promise<void> {
     const overlay = overlayConfig(workDir, catalogFile);
     backend = startBackend(workDir, overlay);
     const b = backend;
-    const upMs = await waitFor('/api/promotion/health', b, 300_000, async () =>
-      (await http('/api/promotion/health')).status === 200,
+    const upMs = await waitFor(
+      '/api/promotion/health',
+      b,
+      300_000,
+      async () => (await http('/api/promotion/health')).status === 200,
     );
     log(`  up in ${fmt(upMs / 1000)} s (pid ${b.pid}, log ${b.logFile})`);
     const lastName = seeded.flows[seeded.flows.length - 1].name;
@@ -707,48 +765,122 @@ async function main(): Promise<void> {
       b,
       CATALOG_TIMEOUT_MS,
       async () =>
-        (await http(`/api/catalog/entities/by-name/user/default/${USERS.approver}`, { token: OBSERVER_TOKEN })).status === 200 &&
-        (await http(`/api/catalog/entities/by-name/component/default/${lastName}`, { token: OBSERVER_TOKEN })).status === 200 &&
+        (
+          await http(
+            `/api/catalog/entities/by-name/user/default/${USERS.approver}`,
+            { token: OBSERVER_TOKEN },
+          )
+        ).status === 200 &&
+        (
+          await http(
+            `/api/catalog/entities/by-name/component/default/${lastName}`,
+            { token: OBSERVER_TOKEN },
+          )
+        ).status === 200 &&
         (await catalogCount()) >= expected,
       async () => `catalog: ${await catalogCount()} of ${expected} flows`,
     );
-    log(`  the catalog holds the ${expected} flows after ${fmt(catalogMs / 1000)} s`);
-    const ownerToken = await userToken(USERS.owner);
-    const approverToken = await userToken(USERS.approver);
-    log(`  user tokens from /api/auth/demo/refresh for ${USERS.owner} and ${USERS.approver}`);
+    log(
+      `  the catalog holds the ${expected} flows after ${fmt(
+        catalogMs / 1000,
+      )} s`,
+    );
+    // User tokens last an hour: taken again before each phase.
+    let ownerToken = await userToken(USERS.owner);
+    let approverToken = await userToken(USERS.approver);
+    const refreshTokens = async () => {
+      ownerToken = await userToken(USERS.owner);
+      approverToken = await userToken(USERS.approver);
+    };
+    log(
+      `  user tokens from /api/auth/demo/refresh for ${USERS.owner} and ${USERS.approver}`,
+    );
 
     // 3. Interleaved reads ---------------------------------------------------
     log('');
     log('3. reads, interleaved');
     let cursor = 0;
-    const pick = <T,>(items: T[]) => items[(cursor++ * 7919) % items.length];
-    const flowPath = (f: SeededFlow) => `/api/promotion/flows/default/component/${f.name}`;
+    const pick = <T>(items: T[]) => items[(cursor++ * 7919) % items.length];
+    const flowPath = (f: SeededFlow) =>
+      `/api/promotion/flows/default/component/${f.name}`;
     const gatePath = (f: SeededFlow) =>
-      `${flowPath(f)}/gate?environment=${GATE_ENV}&version=${encodeURIComponent(f.lastVersion)}`;
+      `${flowPath(f)}/gate?environment=${GATE_ENV}&version=${encodeURIComponent(
+        f.lastVersion,
+      )}`;
     const trails = regular
       .filter(f => f.deploymentIds.length > 0)
       .slice(0, 2000)
       .map(f => `${flowPath(f)}/deployments/${f.deploymentIds[0]}/trail`);
     const reads: Read[] = [
-      { key: 'gate-pipeline', label: 'gate check, pipeline token', token: PIPELINE_TOKEN, next: () => gatePath(pick(regular)) },
-      { key: 'gate-user', label: 'gate check, user token', token: ownerToken, next: () => gatePath(pick(regular)) },
-      { key: 'flow-state', label: 'flow state', token: ownerToken, next: () => flowPath(pick(regular)) },
-      { key: 'inbox', label: `inbox (${INBOX} pending requests)`, token: approverToken, next: () => '/api/promotion/inbox', timeoutS: 120 },
-      { key: 'trail', label: 'deployment report (trail)', token: ownerToken, next: () => pick(trails) },
-      { key: 'catalog', label: 'catalog by-name (the peer)', token: ownerToken, next: () => `/api/catalog/entities/by-name/component/default/${pick(flows).name}` },
-      { key: 'health', label: '/api/promotion/health (the floor)', next: () => '/api/promotion/health' },
+      {
+        key: 'gate-pipeline',
+        label: 'gate check, pipeline token',
+        token: () => PIPELINE_TOKEN,
+        next: () => gatePath(pick(regular)),
+      },
+      {
+        key: 'gate-user',
+        label: 'gate check, user token',
+        token: () => ownerToken,
+        next: () => gatePath(pick(regular)),
+      },
+      {
+        key: 'flow-state',
+        label: 'flow state',
+        token: () => ownerToken,
+        next: () => flowPath(pick(regular)),
+      },
+      {
+        key: 'inbox',
+        label: `inbox (${INBOX} pending requests)`,
+        token: () => approverToken,
+        next: () => '/api/promotion/inbox',
+        timeoutS: 120,
+      },
+      {
+        key: 'trail',
+        label: 'deployment report (trail)',
+        token: () => ownerToken,
+        next: () => pick(trails),
+      },
+      {
+        key: 'catalog',
+        label: 'catalog by-name (the peer)',
+        token: () => ownerToken,
+        next: () =>
+          `/api/catalog/entities/by-name/component/default/${pick(flows).name}`,
+      },
+      {
+        key: 'health',
+        label: '/api/promotion/health (the floor)',
+        next: () => '/api/promotion/health',
+      },
     ];
 
     // Each read answers before it is measured.
     for (const read of reads) {
-      const res = await http(read.next(), { token: read.token, timeoutMs: 120_000 });
-      log(`  probe ${read.key.padEnd(14)} ${res.status} in ${fmt(res.ms)} ms${res.status === 200 ? '' : `: ${res.text.slice(0, 300)}`}`);
+      const res = await http(read.next(), {
+        token: read.token?.(),
+        timeoutMs: 120_000,
+      });
+      log(
+        `  probe ${read.key.padEnd(14)} ${res.status} in ${fmt(res.ms)} ms${
+          res.status === 200 ? '' : `: ${res.text.slice(0, 300)}`
+        }`,
+      );
     }
     // The inbox, once, alone: its permission requests in the backend's log.
     const logOffset = statSync(b.logFile).size;
-    const inboxOnce = await http('/api/promotion/inbox', { token: approverToken, timeoutMs: 120_000 });
+    const inboxOnce = await http('/api/promotion/inbox', {
+      token: approverToken,
+      timeoutMs: 120_000,
+    });
     await new Promise(r => setTimeout(r, 500));
-    const authorizeCalls = logLinesNaming(b.logFile, logOffset, '/api/permission/authorize');
+    const authorizeCalls = logLinesNaming(
+      b.logFile,
+      logOffset,
+      '/api/permission/authorize',
+    );
     let inboxItems = -1;
     try {
       const body = JSON.parse(inboxOnce.text);
@@ -757,33 +889,65 @@ async function main(): Promise<void> {
       // reported below
     }
     log(
-      `  inbox alone: ${inboxOnce.status} in ${fmt(inboxOnce.ms)} ms, ${inboxItems} items, ${authorizeCalls} request(s) to /api/permission/authorize in the backend's log`,
+      `  inbox alone: ${inboxOnce.status} in ${fmt(
+        inboxOnce.ms,
+      )} ms, ${inboxItems} items, ${authorizeCalls} request(s) to /api/permission/authorize in the backend's log`,
     );
 
     // Warm-up: a short round of each at the highest concurrency.
     const maxConn = Math.max(...CONNECTIONS);
     for (const read of reads) {
       await runRound(
-        { origin: ORIGIN, connections: Math.min(8, maxConn), durationS: 1, nextPath: read.next, headers: read.token ? { authorization: `Bearer ${read.token}` } : {}, timeoutS: read.timeoutS ?? 30 },
+        {
+          origin: ORIGIN,
+          connections: read.key === 'inbox' ? 1 : Math.min(8, maxConn),
+          durationS: 1,
+          nextPath: read.next,
+          headers: read.token
+            ? { authorization: `Bearer ${read.token()}` }
+            : {},
+          timeoutS: read.timeoutS ?? 30,
+        },
         b.pid,
       );
-      await settle(b.pid);
+      await settle(b.pid, 180_000);
     }
 
     const totals = new Map<string, Totals>();
     const key = (read: string, c: number) => `${read}@${c}`;
+    // Many inboxes at once can take far longer than a round: each one
+    // that a round leaves unanswered goes on in the backend and into the
+    // next round. Such a concurrency is left out for the inbox.
+    const inboxSkipped = (c: number) =>
+      c > 1 && (inboxOnce.ms * c) / 1000 > ROUND_S * 4;
+    for (const c of CONNECTIONS.filter(inboxSkipped)) {
+      log(
+        `  (the inbox is not measured at ${c} connections: one takes ${fmt(
+          inboxOnce.ms / 1000,
+        )} s, ${c} at once would keep the backend busy ${fmt(
+          (inboxOnce.ms * c) / 1000,
+          0,
+        )} s)`,
+      );
+    }
     for (let r = 1; r <= ROUNDS; r++) {
+      await refreshTokens();
       for (const c of CONNECTIONS) {
         const order = r % 2 === 1 ? reads : [...reads].reverse();
         const line: string[] = [];
         for (const read of order) {
+          if (read.key === 'inbox' && inboxSkipped(c)) {
+            continue;
+          }
           const result = await runRound(
             {
               origin: ORIGIN,
               connections: c,
               durationS: ROUND_S,
               nextPath: read.next,
-              headers: read.token ? { authorization: `Bearer ${read.token}` } : {},
+              headers: read.token
+                ? { authorization: `Bearer ${read.token()}` }
+                : {},
               timeoutS: read.timeoutS ?? 30,
             },
             b.pid,
@@ -791,12 +955,41 @@ async function main(): Promise<void> {
           const t = totals.get(key(read.key, c)) ?? emptyTotals();
           addRound(t, result);
           totals.set(key(read.key, c), t);
-          line.push(`${read.key} ${fmt(result.ok / result.elapsedS, 0)}/s${result.non2xx || result.errors ? ` (${result.non2xx} non-2xx, ${result.errors} errors)` : ''}`);
-          await settle(b.pid);
+          line.push(
+            `${read.key} ${fmt(result.ok / result.elapsedS, 0)}/s${
+              result.non2xx || result.errors
+                ? ` (${result.non2xx} non-2xx, ${result.errors} errors)`
+                : ''
+            }`,
+          );
+          await settle(b.pid, 180_000);
         }
         log(`  round ${r}, ${c} connection(s): ${line.join(', ')}`);
       }
     }
+
+    // The inbox's p99 at one connection needs more answers than a few
+    // rounds give when one takes long: sequential calls, up to 20 answers
+    // or 120 s.
+    const inboxSamples = [...(totals.get(key('inbox', 1))?.latencies ?? [])];
+    const samplingEnds = Date.now() + 120_000;
+    while (inboxSamples.length < 20 && Date.now() < samplingEnds) {
+      const res = await http('/api/promotion/inbox', {
+        token: approverToken,
+        timeoutMs: 120_000,
+      });
+      if (res.status !== 200) {
+        log(`  inbox: ${res.status} ${res.text.slice(0, 200)}`);
+        break;
+      }
+      inboxSamples.push(res.ms);
+    }
+    const inboxSorted = [...inboxSamples].sort((x, y) => x - y);
+    log(
+      `  inbox at 1 connection, ${inboxSorted.length} answers: p50 ${fmt(
+        percentile(inboxSorted, 50),
+      )} ms, p99 ${fmt(percentile(inboxSorted, 99))} ms`,
+    );
 
     log('');
     log('  per read (all rounds):');
@@ -807,29 +1000,64 @@ async function main(): Promise<void> {
     for (const c of CONNECTIONS) {
       log(`  ${c} connection(s):`);
       log(
-        `    ${'read'.padEnd(36)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'vs catalog'.padStart(10)} ${'CPU ms/req'.padStart(10)}`,
+        `    ${'read'.padEnd(36)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(
+          8,
+        )} ${'p99 ms'.padStart(8)} ${'vs catalog'.padStart(
+          10,
+        )} ${'CPU ms/req'.padStart(10)}`,
       );
       for (const read of reads) {
-        const t = totals.get(key(read.key, c))!;
+        const t = totals.get(key(read.key, c));
+        if (!t) {
+          log(`    ${read.label.padEnd(36)} (not measured)`);
+          continue;
+        }
         const sorted = [...t.latencies].sort((x, y) => x - y);
-        const cpuPerReq = t.cpuKnown && t.ok > 0 ? (t.cpuS * 1000) / t.requests : NaN;
-        const bad = t.non2xx || t.errors
-          ? `  (${t.non2xx} non-2xx: ${JSON.stringify(t.statusCounts)}, ${t.errors} errors)`
-          : '';
+        const cpuPerReq =
+          t.cpuKnown && t.ok > 0 ? (t.cpuS * 1000) / t.requests : NaN;
+        const bad =
+          t.non2xx || t.errors
+            ? `  (${t.non2xx} non-2xx: ${JSON.stringify(t.statusCounts)}, ${
+                t.errors
+              } errors)`
+            : '';
         log(
-          `    ${read.label.padEnd(36)} ${fmt(rateOf(t)).padStart(8)} ${fmt(percentile(sorted, 50)).padStart(8)} ${fmt(percentile(sorted, 99)).padStart(8)} ${`${fmt(rateOf(t) / rate('catalog', c), 2)}x`.padStart(10)} ${fmt(cpuPerReq, 2).padStart(10)}${bad}`,
+          `    ${read.label.padEnd(36)} ${fmt(rateOf(t)).padStart(8)} ${fmt(
+            percentile(sorted, 50),
+          ).padStart(8)} ${fmt(percentile(sorted, 99)).padStart(8)} ${`${fmt(
+            rateOf(t) / rate('catalog', c),
+            2,
+          )}x`.padStart(10)} ${fmt(cpuPerReq, 2).padStart(10)}${bad}`,
         );
       }
     }
 
     // 4. History sweep -----------------------------------------------------------
     log('');
-    log(`4. history sweep: ${SWEEP_FLOW}, gate into ${GATE_ENV} for ${sweepFlow.lastVersion} and flow state, p50 at 1 connection`);
-    const sweepGate: Read = { key: 'sweep-gate', label: 'gate', token: PIPELINE_TOKEN, next: () => gatePath(sweepFlow) };
-    const sweepState: Read = { key: 'sweep-state', label: 'flow state', token: ownerToken, next: () => flowPath(sweepFlow) };
+    log(
+      `4. history sweep: ${SWEEP_FLOW}, gate into ${GATE_ENV} for ${sweepFlow.lastVersion} and flow state, p50 at 1 connection`,
+    );
+    const sweepGate: Read = {
+      key: 'sweep-gate',
+      label: 'gate',
+      token: () => PIPELINE_TOKEN,
+      next: () => gatePath(sweepFlow),
+    };
+    const sweepState: Read = {
+      key: 'sweep-state',
+      label: 'flow state',
+      token: () => ownerToken,
+      next: () => flowPath(sweepFlow),
+    };
     let deployments = sweepFlow.deployments;
     let added = 0;
-    const sweepRows: { deployments: number; gate: number; state: number; gateOk: number; stateOk: number }[] = [];
+    const sweepRows: {
+      deployments: number;
+      gate: number;
+      state: number;
+      gateOk: number;
+      stateOk: number;
+    }[] = [];
     const addDeployments = async (count: number) => {
       let next = 0;
       let failures = 0;
@@ -843,7 +1071,12 @@ async function main(): Promise<void> {
             const res = await http(`${flowPath(sweepFlow)}/deployments`, {
               token: PIPELINE_TOKEN,
               method: 'POST',
-              body: { environment: policy.environments[0].id, version, status: 'succeeded', link: `https://ci.example.com/${SWEEP_FLOW}/runs/b${added}` },
+              body: {
+                environment: policy.environments[0].id,
+                version,
+                status: 'succeeded',
+                link: `https://ci.example.com/${SWEEP_FLOW}/runs/b${added}`,
+              },
             });
             if (res.status !== 201 && res.status !== 200) {
               failures += 1;
@@ -860,17 +1093,40 @@ async function main(): Promise<void> {
     };
     const measure = async (read: Read) => {
       const result = await runRound(
-        { origin: ORIGIN, connections: 1, durationS: ROUND_S, nextPath: read.next, headers: read.token ? { authorization: `Bearer ${read.token}` } : {}, timeoutS: 60 },
+        {
+          origin: ORIGIN,
+          connections: 1,
+          durationS: ROUND_S,
+          nextPath: read.next,
+          headers: read.token
+            ? { authorization: `Bearer ${read.token()}` }
+            : {},
+          timeoutS: 60,
+        },
         b.pid,
       );
-      await settle(b.pid);
-      return { p50: percentile([...result.latenciesMs].sort((x, y) => x - y), 50), ok: result.ok, requests: result.requests };
+      await settle(b.pid, 180_000);
+      return {
+        p50: percentile(
+          [...result.latenciesMs].sort((x, y) => x - y),
+          50,
+        ),
+        ok: result.ok,
+        requests: result.requests,
+      };
     };
     for (const size of SWEEP) {
+      await refreshTokens();
       if (size > deployments) {
         const addStarted = Date.now();
         await addDeployments(size - deployments);
-        log(`    added ${fmt((Date.now() - addStarted) / 1000)} s of deployment reports into ${policy.environments[0].id} (now ${deployments})`);
+        log(
+          `    added ${fmt(
+            (Date.now() - addStarted) / 1000,
+          )} s of deployment reports into ${
+            policy.environments[0].id
+          } (now ${deployments})`,
+        );
       }
       const gate = await measure(sweepGate);
       const state = await measure(sweepState);
@@ -886,32 +1142,60 @@ async function main(): Promise<void> {
       };
       sweepRows.push(row);
       log(
-        `    at ${String(deployments).padStart(6)} deployments: gate p50 ${fmt(row.gate, 2)} ms, flow state p50 ${fmt(row.state, 2)} ms${gate.ok < gate.requests || state.ok < state.requests ? ' (some answers were not 2xx)' : ''}`,
+        `    at ${String(deployments).padStart(6)} deployments: gate p50 ${fmt(
+          row.gate,
+          2,
+        )} ms, flow state p50 ${fmt(row.state, 2)} ms${
+          gate.ok < gate.requests || state.ok < state.requests
+            ? ' (some answers were not 2xx)'
+            : ''
+        }`,
       );
     }
 
     // 5. Memory -----------------------------------------------------------------
     log('');
-    log('5. memory: backend RSS during the verification report and the export (whole range)');
-    const from = new Date(seeded.firstEventAt.getTime() - 86400_000).toISOString();
+    log(
+      '5. memory: backend RSS during the verification report and the export (whole range)',
+    );
+    await refreshTokens();
+    const from = new Date(
+      seeded.firstEventAt.getTime() - 86400_000,
+    ).toISOString();
     const to = new Date(Date.now() + 86400_000).toISOString();
-    await settle(b.pid);
+    await settle(b.pid, 180_000);
     const report = await streamed(
-      `/api/promotion/reports/verification?format=csv&from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`,
+      `/api/promotion/reports/verification?format=csv&from=${encodeURIComponent(
+        from,
+      )}&to=${encodeURIComponent(to)}`,
       approverToken,
       b.pid,
     );
     log(
-      `  verification report (CSV): ${report.status}, ${mb(report.bytes)} in ${fmt(report.ms / 1000)} s; RSS ${mb(report.baseline)} -> max ${mb(report.max)}, growth ${mb(report.max - report.baseline)}${report.error ? `; ${report.error}` : ''}`,
+      `  verification report (CSV): ${report.status}, ${mb(
+        report.bytes,
+      )} in ${fmt(report.ms / 1000)} s; RSS ${mb(report.baseline)} -> max ${mb(
+        report.max,
+      )}, growth ${mb(report.max - report.baseline)}${
+        report.error ? `; ${report.error}` : ''
+      }`,
     );
-    await settle(b.pid);
+    await settle(b.pid, 180_000);
     const exported = await streamed(
-      `/api/promotion/audit/export?format=csv&from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`,
+      `/api/promotion/audit/export?format=csv&from=${encodeURIComponent(
+        from,
+      )}&to=${encodeURIComponent(to)}`,
       approverToken,
       b.pid,
     );
     log(
-      `  audit export (CSV): ${exported.status}, ${mb(exported.bytes)} in ${fmt(exported.ms / 1000)} s; RSS ${mb(exported.baseline)} -> max ${mb(exported.max)}, growth ${mb(exported.max - exported.baseline)}${exported.error ? `; ${exported.error}` : ''}`,
+      `  audit export (CSV): ${exported.status}, ${mb(exported.bytes)} in ${fmt(
+        exported.ms / 1000,
+      )} s; RSS ${mb(exported.baseline)} -> max ${mb(
+        exported.max,
+      )}, growth ${mb(exported.max - exported.baseline)}${
+        exported.error ? `; ${exported.error}` : ''
+      }`,
     );
 
     // 6. Frontend -----------------------------------------------------------------
@@ -923,7 +1207,11 @@ async function main(): Promise<void> {
       chunks = pluginChunks(staticDir);
       for (const chunk of chunks) {
         log(
-          `  ${chunk.file.padEnd(32)} ${fmt(chunk.bytes / 1024)} kB, ${fmt(chunk.gzip / 1024)} kB gzip; ${chunk.pluginSources} of its ${chunk.sources} sources are the plugin's`,
+          `  ${chunk.file.padEnd(32)} ${fmt(chunk.bytes / 1024)} kB, ${fmt(
+            chunk.gzip / 1024,
+          )} kB gzip; ${chunk.pluginSources} of its ${
+            chunk.sources
+          } sources are the plugin's`,
         );
       }
     } else {
@@ -935,19 +1223,29 @@ async function main(): Promise<void> {
 
     // 7. Verification -------------------------------------------------------------
     log('');
-    log('7. audit verification of the whole trail (GET /api/promotion/audit/verify)');
-    await settle(b.pid);
-    const verifySampler = sampleRss(b.pid);
-    const verify = await http('/api/promotion/audit/verify', { token: approverToken, timeoutMs: MEMORY_TIMEOUT_MS }).catch(
-      e => ({ status: 0, text: String(e), ms: NaN }),
+    log(
+      '7. audit verification of the whole trail (GET /api/promotion/audit/verify)',
     );
+    await settle(b.pid, 180_000);
+    await refreshTokens();
+    const verifySampler = sampleRss(b.pid);
+    const verify = await http('/api/promotion/audit/verify', {
+      token: approverToken,
+      timeoutMs: MEMORY_TIMEOUT_MS,
+    }).catch(e => ({ status: 0, text: String(e), ms: NaN }));
     const verifyRss = verifySampler.stop();
     let intact: boolean | undefined;
     if (verify.status === 200) {
       const body = JSON.parse(verify.text);
       intact = body.intact;
       log(
-        `  intact: ${body.intact}, events checked ${body.eventsChecked}, flows ${body.flowsChecked}, state rows ${body.rowsChecked}, in ${fmt(verify.ms / 1000)} s (RSS growth ${mb(verifyRss.max - verifyRss.baseline)})${body.problem ? `; problem: ${body.problem}` : ''}`,
+        `  intact: ${body.intact}, events checked ${
+          body.eventsChecked
+        }, flows ${body.flowsChecked}, state rows ${body.rowsChecked}, in ${fmt(
+          verify.ms / 1000,
+        )} s (RSS growth ${mb(verifyRss.max - verifyRss.baseline)})${
+          body.problem ? `; problem: ${body.problem}` : ''
+        }`,
       );
     } else {
       log(`  ${verify.status}: ${verify.text.slice(0, 300)}`);
@@ -956,8 +1254,7 @@ async function main(): Promise<void> {
     // Goals -------------------------------------------------------------------------
     const hi = maxConn;
     const ratio = (read: string) => rate(read, hi) / rate('catalog', hi);
-    const inboxLo = totals.get(key('inbox', Math.min(...CONNECTIONS)));
-    const inboxP99 = inboxLo ? percentile([...inboxLo.latencies].sort((x, y) => x - y), 99) : NaN;
+    const inboxP99 = percentile(inboxSorted, 99);
     const first = sweepRows[0];
     const last = sweepRows[sweepRows.length - 1];
     const gateGrowth = last && first ? last.gate / first.gate : NaN;
@@ -966,44 +1263,95 @@ async function main(): Promise<void> {
     const exportGrowth = exported.max - exported.baseline;
     const memoryOk = (r: typeof report) => r.status === 200 && !r.error;
 
-    goal(ratio('gate-pipeline') >= 1.0, `gate check (pipeline token) at ${hi} connections: ${fmt(ratio('gate-pipeline'), 2)}x the catalog's by-name throughput (goal >= 1.0x)`);
-    goal(ratio('gate-user') >= 0.7, `gate check (user token) at ${hi} connections: ${fmt(ratio('gate-user'), 2)}x the catalog (goal >= 0.7x)`);
-    goal(ratio('flow-state') >= 0.7, `flow state at ${hi} connections: ${fmt(ratio('flow-state'), 2)}x the catalog (goal >= 0.7x)`);
     goal(
-      first && last && first !== last ? gateGrowth <= 1.2 && stateGrowth <= 1.2 : undefined,
-      `history sweep: at ${last?.deployments} deployments the gate check costs ${fmt(gateGrowth, 2)}x and the flow state ${fmt(stateGrowth, 2)}x their cost at ${first?.deployments} (p50 ${fmt(first?.gate ?? NaN, 2)} -> ${fmt(last?.gate ?? NaN, 2)} ms, ${fmt(first?.state ?? NaN, 2)} -> ${fmt(last?.state ?? NaN, 2)} ms; goal <= 1.2x)`,
+      ratio('gate-pipeline') >= 1.0,
+      `gate check (pipeline token) at ${hi} connections: ${fmt(
+        ratio('gate-pipeline'),
+        2,
+      )}x the catalog's by-name throughput (goal >= 1.0x)`,
+    );
+    goal(
+      ratio('gate-user') >= 0.7,
+      `gate check (user token) at ${hi} connections: ${fmt(
+        ratio('gate-user'),
+        2,
+      )}x the catalog (goal >= 0.7x)`,
+    );
+    goal(
+      ratio('flow-state') >= 0.7,
+      `flow state at ${hi} connections: ${fmt(
+        ratio('flow-state'),
+        2,
+      )}x the catalog (goal >= 0.7x)`,
+    );
+    goal(
+      first && last && first !== last
+        ? gateGrowth <= 1.2 && stateGrowth <= 1.2
+        : undefined,
+      `history sweep: at ${
+        last?.deployments
+      } deployments the gate check costs ${fmt(
+        gateGrowth,
+        2,
+      )}x and the flow state ${fmt(stateGrowth, 2)}x their cost at ${
+        first?.deployments
+      } (p50 ${fmt(first?.gate ?? NaN, 2)} -> ${fmt(
+        last?.gate ?? NaN,
+        2,
+      )} ms, ${fmt(first?.state ?? NaN, 2)} -> ${fmt(
+        last?.state ?? NaN,
+        2,
+      )} ms; goal <= 1.2x)`,
     );
     goal(
       inboxOnce.status === 200 ? authorizeCalls <= 2 : undefined,
       `inbox of ${INBOX} pending requests across ${INBOX} flows: ${authorizeCalls} request(s) to the permission framework for one inbox (goal: one batch, not one per flow; at most 2)`,
     );
     goal(
-      inboxLo && inboxLo.ok > 0 ? inboxP99 < 250 : undefined,
-      `inbox p99 at ${Math.min(...CONNECTIONS)} connection: ${fmt(inboxP99)} ms (goal < 250 ms)`,
+      inboxSorted.length > 0 ? inboxP99 < 250 : undefined,
+      `inbox p99 at 1 connection: ${fmt(inboxP99)} ms over ${
+        inboxSorted.length
+      } answers (goal < 250 ms)`,
     );
     goal(
       memoryOk(report) ? reportGrowth < 100 * 1024 * 1024 : undefined,
-      `verification report over the whole range (${seeded.events} events): RSS growth ${mb(reportGrowth)} (goal < 100 MB)${memoryOk(report) ? '' : ` — it did not complete: ${report.status} ${report.error ?? ''}`}`,
+      `verification report over the whole range (${
+        seeded.events
+      } events): RSS growth ${mb(reportGrowth)} (goal < 100 MB)${
+        memoryOk(report)
+          ? ''
+          : ` — it did not complete: ${report.status} ${report.error ?? ''}`
+      }`,
     );
     goal(
       memoryOk(exported) ? exportGrowth < 100 * 1024 * 1024 : undefined,
-      `/audit/export of the whole range: RSS growth ${mb(exportGrowth)} (goal < 100 MB)${memoryOk(exported) ? '' : ` — it did not complete: ${exported.status} ${exported.error ?? ''}`}`,
+      `/audit/export of the whole range: RSS growth ${mb(
+        exportGrowth,
+      )} (goal < 100 MB)${
+        memoryOk(exported)
+          ? ''
+          : ` — it did not complete: ${exported.status} ${exported.error ?? ''}`
+      }`,
     );
     goal(
       own.length > 0 ? ownGzip <= 150 * 1024 : undefined,
-      `frontend: the plugin's own chunk(s) ${own.map(c => c.file).join(', ') || '(none found)'}: ${fmt(ownGzip / 1024)} kB gzip (goal <= 150 kB)`,
+      `frontend: the plugin's own chunk(s) ${
+        own.map(c => c.file).join(', ') || '(none found)'
+      }: ${fmt(ownGzip / 1024)} kB gzip (goal <= 150 kB)`,
     );
     goal(intact, `the seeded trail verifies: intact ${intact}`);
 
     log('');
-    log(`machine: ${spawnSync('nproc').stdout?.toString().trim()} cores; backend CPU per request read from /proc/${b.pid}/stat`);
+    log(
+      `machine: ${spawnSync('nproc')
+        .stdout?.toString()
+        .trim()} cores; backend CPU per request read from /proc/${b.pid}/stat`,
+    );
     log(`total ${fmt((Date.now() - t0) / 1000, 0)} s`);
     log('');
     for (const line of goals) {
       log(line);
     }
-    void processRssBytes;
-    void processCpuSeconds;
   } finally {
     if (backend) {
       await stopBackend(backend).catch(() => {});
@@ -1015,9 +1363,15 @@ async function main(): Promise<void> {
           [`${PREFIX.replace(/_/g, '\\_')}%`],
         );
         for (const row of rows as { datname: string }[]) {
-          await admin.raw(`drop database if exists "${row.datname}" with (force)`);
+          await admin.raw(
+            `drop database if exists "${row.datname}" with (force)`,
+          );
         }
-        log(`dropped databases ${(rows as { datname: string }[]).map(r => r.datname).join(', ')}`);
+        log(
+          `dropped databases ${(rows as { datname: string }[])
+            .map(r => r.datname)
+            .join(', ')}`,
+        );
       } catch (error) {
         console.error(`could not drop the databases ${PREFIX}*: ${error}`);
       }
@@ -1036,7 +1390,3 @@ main().then(
     process.exit(1);
   },
 );
-
-// Exported for bench helpers and type checks only.
-export type { Knex };
-export { versionName };

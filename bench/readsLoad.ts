@@ -101,7 +101,8 @@ export async function runRound(
   const statusCounts: Record<string, number> = {};
   const cpu0 = processCpuSeconds(backendPid);
   const started = process.hrtime.bigint();
-  const instance = autocannon({
+  // Awaitable, and an event emitter (the types say only the former).
+  const instance: any = autocannon({
     url: spec.origin,
     connections: spec.connections,
     pipelining: 1,

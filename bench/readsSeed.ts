@@ -32,7 +32,6 @@
  */
 import knexFactory, { Knex } from 'knex';
 import { randomUUID } from 'node:crypto';
-import { Client } from 'pg';
 import {
   EnvironmentDefinition,
   PromotionPolicy,
@@ -48,6 +47,18 @@ import {
   decisionSummary,
   tidySummary,
 } from '../plugins/promotion-backend/src/database/operations/audit/summaries';
+
+/** The few methods of a node-postgres client used here (pg has no bundled types). */
+interface PgClient {
+  connect(): Promise<void>;
+  query(sql: string, values?: unknown[]): Promise<{ rows: unknown[] }>;
+  end(): Promise<void>;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { Client } = require('pg') as {
+  Client: new (config: Knex.PgConnectionConfig) => PgClient;
+};
 
 /** The last migration whose schema this seeding writes; later ones run at the backend's start. */
 export const SEED_SCHEMA_MIGRATION = '20261128000000_superseded_requests.js';
@@ -343,7 +354,10 @@ class BulkWriter {
   #buffered = 0;
   #inFlight: Promise<void> = Promise.resolve();
 
-  constructor(private readonly client: Client, private readonly batch: number) {
+  constructor(
+    private readonly client: PgClient,
+    private readonly batch: number,
+  ) {
     for (const spec of TABLE_SPECS) {
       this.#buffers.set(
         spec.table,
@@ -475,7 +489,9 @@ export async function seed(options: SeedOptions): Promise<SeedResult> {
     log(
       `  schema: migrations up to ${SEED_SCHEMA_MIGRATION}${
         later.length
-          ? `; ${later.join(', ')} will run over the seeded rows at the backend's start`
+          ? `; ${later.join(
+              ', ',
+            )} will run over the seeded rows at the backend's start`
           : ''
       }`,
     );
@@ -564,9 +580,9 @@ export async function seed(options: SeedOptions): Promise<SeedResult> {
   log(
     `  plan: ${regularCount} flows of ${regular.k}${
       regular.share > 0 ? `-${regular.k + 1}` : ''
-    } versions (${regularEvents(regular.k)} events each at ${
-      regular.k
-    }), ${options.inboxFlows} inbox flows of ${inbox.k}${
+    } versions (${regularEvents(regular.k)} events each at ${regular.k}), ${
+      options.inboxFlows
+    } inbox flows of ${inbox.k}${
       inbox.share > 0 ? `-${inbox.k + 1}` : ''
     } versions with a pending request into ${gateEnv}${
       options.extraFlows.length
