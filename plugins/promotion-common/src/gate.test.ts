@@ -4,8 +4,10 @@ import {
   evaluateGate,
   nextStepFor,
   postDeploymentItemAvailableAt,
+  refName,
+  refsNamedByGate,
 } from './gate';
-import { ChecklistCompletion, PromotionPolicy } from './types';
+import { ChecklistCompletion, FlowFacts, PromotionPolicy } from './types';
 import {
   codes,
   completion,
@@ -383,7 +385,7 @@ describe('evaluateGate', () => {
           code: 'approval-revoked',
           environmentId: 'production',
           message:
-            'The standing approval for Production was revoked on 2025-03-05 08:15 UTC by user:default/sre (rollback of 1.3.0): request promotion again and wait for an approver.',
+            'The standing approval for Production was revoked on 2025-03-05 08:15 UTC by sre (rollback of 1.3.0): request promotion again and wait for an approver.',
         },
       ]);
     });
@@ -418,7 +420,7 @@ describe('evaluateGate', () => {
           environmentId: 'production',
           requestId: 'req-1',
           message:
-            'Waiting for approval: 0 of 1 approval on request req-1 for version 1.4.0 into Production.',
+            'Waiting for approval: 0 of 1 approval on the request by dev of 2025-03-04 08:00 UTC for version 1.4.0 into Production.',
         },
       ]);
     });
@@ -509,7 +511,7 @@ describe('evaluateGate', () => {
           environmentId: 'production',
           requestId: 'req-1',
           message:
-            'Waiting for approval: 1 of 2 approvals on request req-1 for version 1.4.0 into Production.',
+            'Waiting for approval: 1 of 2 approvals on the request by dev of 2025-03-04 08:00 UTC for version 1.4.0 into Production.',
         },
       ]);
     });
@@ -536,7 +538,7 @@ describe('evaluateGate', () => {
         expect.objectContaining({
           code: 'approval-pending',
           message:
-            'Waiting for approval: 0 of 2 approvals on request req-1 for version 1.4.0 into Production.',
+            'Waiting for approval: 0 of 2 approvals on the request by dev of 2025-03-04 08:00 UTC for version 1.4.0 into Production.',
         }),
       ]);
     });
@@ -561,6 +563,97 @@ describe('evaluateGate', () => {
       expect(gate('production', flow, regulated).unmetConditions[0]).toEqual(
         expect.objectContaining({ requestId: 'req-new' }),
       );
+    });
+  });
+
+  describe('people in its words', () => {
+    const names: Record<string, string> = {
+      'user:default/dev': 'Dana Dev',
+      'user:default/sre': 'Sam Reyes',
+    };
+    const displayName = (ref: string) => names[ref] ?? `unknown ${ref}`;
+    const worded = (flowFacts: FlowFacts, policy = standard) =>
+      evaluateGate({
+        entityRef,
+        policy,
+        facts: flowFacts,
+        environmentId: 'production',
+        version: '1.4.0',
+        now: new Date('2025-03-10T12:00:00.000Z'),
+        displayName,
+      });
+
+    it('names the requester of a pending request as the lookup does, and keeps its id for machines', () => {
+      const flow = readyForProduction(regulated);
+      flow.requests = [
+        request('production', '1.4.0', {
+          id: 'req-7',
+          decisions: [decision('user:default/director')],
+        }),
+      ];
+      expect(worded(flow, regulated).unmetConditions).toEqual([
+        {
+          code: 'approval-pending',
+          environmentId: 'production',
+          requestId: 'req-7',
+          message:
+            'Waiting for approval: 1 of 2 approvals on the request by Dana Dev of 2025-03-04 08:00 UTC for version 1.4.0 into Production.',
+        },
+      ]);
+    });
+
+    it('names who revoked a standing approval as the lookup does', () => {
+      const flow = readyForProduction();
+      flow.standingApprovals = [
+        standingApproval('production', {
+          revokedAt: '2025-03-05T08:15:00.000Z',
+          revokedBy: 'user:default/sre',
+        }),
+      ];
+      expect(worded(flow).unmetConditions).toEqual([
+        expect.objectContaining({
+          code: 'approval-revoked',
+          message:
+            'The standing approval for Production was revoked on 2025-03-05 08:15 UTC by Sam Reyes: request promotion again and wait for an approver.',
+        }),
+      ]);
+    });
+
+    it('names a service by its subject without a lookup', () => {
+      const flow = readyForProduction();
+      flow.standingApprovals = [
+        standingApproval('production', {
+          revokedAt: '2025-03-05T08:15:00.000Z',
+          revokedBy: 'service:external:ci',
+        }),
+      ];
+      expect(gate('production', flow).unmetConditions[0].message).toContain(
+        ' by external:ci (service): ',
+      );
+    });
+
+    it('lists the refs its sentences may name: revokers and requesters of pending requests', () => {
+      const flow = facts({
+        standingApprovals: [
+          standingApproval('production', {
+            revokedAt: '2025-03-05T08:15:00.000Z',
+            revokedBy: 'user:default/sre',
+          }),
+          standingApproval('production'),
+        ],
+        requests: [
+          request('production', '1.4.0'),
+          request('production', '1.4.0', { id: 'req-2' }),
+          request('production', '1.3.0', {
+            status: 'approved',
+            requestedBy: 'user:default/old',
+          }),
+        ],
+      });
+      expect(refsNamedByGate(flow)).toEqual([
+        'user:default/sre',
+        'user:default/dev',
+      ]);
     });
   });
 
@@ -772,6 +865,15 @@ describe('postDeploymentItemAvailableAt', () => {
     expect(
       postDeploymentItemAvailableAt(production, criticalPaths).toISOString(),
     ).toBe('2025-03-01T10:00:00.000Z');
+  });
+});
+
+describe('refName', () => {
+  it('is the name part of an entity ref, the subject of a service, or the text itself', () => {
+    expect(refName('user:default/alice')).toBe('alice');
+    expect(refName('group:team-a/approvers')).toBe('approvers');
+    expect(refName('service:external:ci')).toBe('external:ci (service)');
+    expect(refName('')).toBe('');
   });
 });
 

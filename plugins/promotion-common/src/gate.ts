@@ -12,6 +12,7 @@ import {
   PromotionRequest,
   StandingApproval,
 } from './types';
+import { parseEntityRef } from '@backstage/catalog-model';
 import { isResetByRollback, rollbackDeployableVersions } from './gateRollback';
 
 /*
@@ -31,6 +32,15 @@ export interface EvaluateGateArgs {
   version: string;
   /** Pending requests that expired before `now` no longer count. Defaults to the current time. */
   now?: Date;
+  /**
+   * The name a person reads for someone the gate's sentences mention (who
+   * revoked a standing approval, who requested a pending promotion), given
+   * their entity ref or `service:<subject>`. Defaults to {@link refName}
+   * (`user:default/alice` → `alice`); callers that know display names pass
+   * them here, read beforehand for the refs of {@link refsNamedByGate}, so
+   * that the gate stays a pure function of its arguments.
+   */
+  displayName?: (ref: string) => string;
 }
 
 /** Where a flow's newest version could go next. */
@@ -56,6 +66,7 @@ export interface NextStep {
 export function evaluateGate(args: EvaluateGateArgs): GateResult {
   const { entityRef, policy, environmentId, version } = args;
   const now = args.now ?? new Date();
+  const nameOf = args.displayName ?? refName;
   const facts = factsOfFlow(args.facts, entityRef);
   const result = (
     unmetConditions: GateCondition[],
@@ -106,11 +117,44 @@ export function evaluateGate(args: EvaluateGateArgs): GateResult {
   }
 
   // (5) E's own approval rule.
-  const approval = approvalConditionFor(facts, target, version, now);
+  const approval = approvalConditionFor(facts, target, version, now, nameOf);
   if (approval.condition) {
     unmet.push(approval.condition);
   }
   return result(unmet, approval.approvedBy);
+}
+
+/**
+ * The people the gate's sentences may name for a flow, as entity refs (or
+ * `service:<subject>`): who revoked its standing approvals and who requested
+ * its pending promotions. A caller that words the gate with display names
+ * (`EvaluateGateArgs.displayName`) reads the names of these refs first.
+ */
+export function refsNamedByGate(facts: FlowFacts): string[] {
+  const refs = [
+    ...facts.standingApprovals.map(a => a.revokedBy),
+    ...facts.requests
+      .filter(r => r.status === 'pending')
+      .map(r => r.requestedBy),
+  ].filter((ref): ref is string => typeof ref === 'string' && ref !== '');
+  return [...new Set(refs)];
+}
+
+/**
+ * A person's name without a directory: the entity's name
+ * (`user:default/alice` → `alice`), or for a service actor
+ * (`service:external:ci`) its subject, said to be a service.
+ */
+export function refName(ref: string): string {
+  const servicePrefix = 'service:';
+  if (ref.startsWith(servicePrefix)) {
+    return `${ref.slice(servicePrefix.length)} (service)`;
+  }
+  try {
+    return parseEntityRef(ref).name;
+  } catch {
+    return ref;
+  }
 }
 
 /**
@@ -387,6 +431,7 @@ function approvalConditionFor(
   target: EnvironmentDefinition,
   version: string,
   now: Date,
+  nameOf: (ref: string) => string,
 ): { condition?: GateCondition; approvedBy?: GateResult['approvedBy'] } {
   const rule = target.approval;
   if (rule.mode === 'none') {
@@ -406,7 +451,7 @@ function approvalConditionFor(
     const pending =
       newestPending(requests, now, version) ?? newestPending(requests, now);
     if (pending) {
-      return { condition: pendingCondition(target, pending, rule) };
+      return { condition: pendingCondition(target, pending, rule, nameOf) };
     }
     const lastRevoked = standing.reduce<StandingApproval | undefined>(
       (last, a) =>
@@ -420,7 +465,7 @@ function approvalConditionFor(
           message: `The standing approval for ${
             target.title
           } was revoked on ${formatTime(lastRevoked.revokedAt!)}${
-            lastRevoked.revokedBy ? ` by ${lastRevoked.revokedBy}` : ''
+            lastRevoked.revokedBy ? ` by ${nameOf(lastRevoked.revokedBy)}` : ''
           }${
             lastRevoked.revokeReason ? ` (${lastRevoked.revokeReason})` : ''
           }: request promotion again and wait for an approver.`,
@@ -444,7 +489,7 @@ function approvalConditionFor(
   }
   const pending = newestPending(forVersion, now);
   if (pending) {
-    return { condition: pendingCondition(target, pending, rule) };
+    return { condition: pendingCondition(target, pending, rule, nameOf) };
   }
   const rejected = forVersion.some(r => r.status === 'rejected');
   return {
@@ -460,19 +505,24 @@ function approvalConditionFor(
   };
 }
 
+/**
+ * A pending request, named as people know it: by its requester and date,
+ * its version and environment. Its id travels in `requestId`, for machines.
+ */
 function pendingCondition(
   target: EnvironmentDefinition,
   request: PromotionRequest,
   rule: ApprovalRule,
+  nameOf: (ref: string) => string,
 ): GateCondition {
   const given = countingApprovers(request, rule).length;
   return {
     code: 'approval-pending',
     message: `Waiting for approval: ${given} of ${rule.minApprovers} approval${
       rule.minApprovers === 1 ? '' : 's'
-    } on request ${request.id} for version ${request.version} into ${
-      target.title
-    }.`,
+    } on the request by ${nameOf(request.requestedBy)} of ${formatTime(
+      request.createdAt,
+    )} for version ${request.version} into ${target.title}.`,
     environmentId: target.id,
     requestId: request.id,
   };
