@@ -137,6 +137,8 @@ async function pipelineDeploys(
   environment: string,
   version: string,
   gate: 'open' | 'closed' = 'open',
+  /** Tells a second deployment of the same version apart (its idempotency key). */
+  attempt = 1,
 ) {
   const answer = await api(
     'GET',
@@ -153,7 +155,9 @@ async function pipelineDeploys(
       environment,
       version,
       status: 'succeeded',
-      idempotencyKey: `story-${RUN}-${environment}-${version}`,
+      idempotencyKey: `story-${RUN}-${environment}-${version}${
+        attempt > 1 ? `-${attempt}` : ''
+      }`,
       link: `https://ci.example.com/partner-sftp-ingest/runs/${RUN}-${environment}-${version}`,
     },
   });
@@ -212,10 +216,14 @@ async function completeItem(
  * people (to keep the run short; the UI path is exercised for 1.0.0):
  * Alice completes the validation checklist of an environment for a version.
  */
-async function aliceCompletesChecklist(environment: string, version: string) {
+async function aliceCompletesChecklist(
+  environment: string,
+  version: string,
+  flowScoped = false,
+) {
   for (const item of environments[environment].checklist) {
-    if (item.scope === 'flow') {
-      continue; // completed once for the flow, with 1.0.0
+    if (item.scope === 'flow' && !flowScoped) {
+      continue; // completed once for the flow, with 1.0.0 (again after a rollback)
     }
     await api(
       'POST',
@@ -229,11 +237,30 @@ async function aliceCompletesChecklist(environment: string, version: string) {
 }
 
 /** Takes a version from nothing to Test, validated and signed off (REST API). */
-async function climbToTest(version: string) {
+async function climbToTest(version: string, afterRollback = false) {
   await pipelineDeploys('dev', version);
-  await aliceCompletesChecklist('dev', version);
+  await aliceCompletesChecklist('dev', version, afterRollback);
   await pipelineDeploys('test', version);
-  await aliceCompletesChecklist('test', version);
+  if (afterRollback) {
+    // "Re-enter this workflow from the top once fixed": the flow-scoped Test
+    // item completed with 1.0.0 counts no more after the rollback.
+    const flowItems = environments.test.checklist.filter(
+      item => item.scope === 'flow',
+    );
+    expect(flowItems.length).toBeGreaterThan(0);
+    const gate = await api(
+      'GET',
+      `${FLOW}/gate?environment=production&version=${version}`,
+    );
+    const testChecklist = gate.unmetConditions.find(
+      (c: any) =>
+        c.code === 'checklist-incomplete' && c.environmentId === 'test',
+    );
+    expect(testChecklist?.itemIds).toEqual(
+      expect.arrayContaining(flowItems.map(item => item.id)),
+    );
+  }
+  await aliceCompletesChecklist('test', version, afterRollback);
   await api('POST', `${FLOW}/environments/test/sign-offs`, {
     as: 'carol',
     body: {
@@ -775,8 +802,19 @@ test.describe('the governance story through the portal', () => {
     ).toBeVisible();
     await screenshot(director, 'rollback-notification');
 
+    // Seed 004, rollback step 1: the pipeline reverts Production to 1.0.0,
+    // the version it was rolled back to: no approval, no violation.
+    const revert = await pipelineDeploys('production', V1, 'open', 2);
+    expect(revert.gate).toMatchObject({
+      open: true,
+      approvedBy: 'rollback-target',
+      unmetConditions: [],
+    });
+    expect(revert.deployment.violation).toBe(false);
+    await expectLadder(developer, [V2, V2, V1, undefined]);
+
     // 1.2.0 is validated and signed off, but Production asks for approval again.
-    await climbToTest(V3);
+    await climbToTest(V3, true);
     await expectLadder(developer, [V3, V3, V1, undefined]);
     await expect(
       developer.getByText(`Next step: ${V3} into Production`),
@@ -856,6 +894,23 @@ test.describe('the governance story through the portal', () => {
     await scrollTo(row);
     await screenshot(director, 'verification-report');
 
+    // The Director is told of the violation, in words, with the unmet condition.
+    await director.getByRole('link', { name: 'Notifications' }).click();
+    await expect(director).toHaveURL(/\/notifications/);
+    await expect(
+      director.getByRole('link', {
+        name: `Violation: Partner SFTP ingest ${V3} went into Production through a closed gate`,
+      }),
+    ).toBeVisible();
+    await expect(
+      director.getByText(
+        /while the gate was closed\. Unmet conditions: The standing approval for Production was revoked/,
+      ),
+    ).toBeVisible();
+    await screenshot(director, 'violation-notification');
+    await director.getByRole('link', { name: 'Approvals' }).click();
+    await expect(director).toHaveURL(/\/promotion$/);
+
     // 1.0.0 and 1.1.0 went by the rules: every violation of this flow is 1.2.0's.
     const report = await api(
       'GET',
@@ -920,7 +975,55 @@ test.describe('the governance story through the portal', () => {
     await expect(director).toHaveURL(/^https?:\/\/[^/]+\/promotion$/);
   });
 
-  test('7. The audit chain verifies, and shows where a row was edited in the database', async () => {
+  test("7. 1.3.0 waits for 1.2.0's post-deployment checklist before it may enter Production", async () => {
+    const V4 = '1.3.0';
+    await climbToTest(V4);
+    const gate = await api(
+      'GET',
+      `${FLOW}/gate?environment=production&version=${V4}`,
+    );
+    const predecessor = gate.unmetConditions.find(
+      (c: any) => c.code === 'predecessor-post-deployment-incomplete',
+    );
+    expect(predecessor?.message).toMatch(
+      new RegExp(
+        `^Production post-deployment checklist of version ${literally(
+          V3,
+        )}, which stands there now, is incomplete: `,
+      ),
+    );
+    await developer.goto(TAB);
+    await expect(
+      openConditions(developer).filter({
+        hasText: `post-deployment checklist of version ${V3}, which stands there now, is incomplete`,
+      }),
+    ).toHaveCount(1);
+    await screenshot(developer, 'predecessor-post-deployment');
+
+    // Once 1.2.0's post-deployment checklist is complete (its wait has passed), the condition is gone.
+    for (const item of environments.production.postDeployment) {
+      // The monitor's minimum wait (shortened for the story) may still run.
+      await expect(async () => {
+        await api(
+          'POST',
+          `${FLOW}/environments/production/post-deployment/${item.id}`,
+          {
+            as: 'alice',
+            body: { version: V3, evidenceLink: evidence(V3, item.id) },
+          },
+        );
+      }).toPass({ timeout: 180_000 });
+    }
+    const after = await api(
+      'GET',
+      `${FLOW}/gate?environment=production&version=${V4}`,
+    );
+    expect(after.unmetConditions.map((c: any) => c.code)).not.toContain(
+      'predecessor-post-deployment-incomplete',
+    );
+  });
+
+  test('8. The audit chain verifies, and shows where a row was edited in the database', async () => {
     const audit = director.getByRole('button', {
       name: 'Verify the audit chain now',
     });
