@@ -69,6 +69,8 @@ export const promotionPlugin = createBackendPlugin({
           database,
           keyring,
         });
+        // Notifications and the gate's sentences name people as the catalog does.
+        const displayNames = new CatalogDisplayNames({ catalog, auth, logger });
         const service = PromotionService.create({
           store,
           config: promotionConfig,
@@ -81,9 +83,9 @@ export const promotionPlugin = createBackendPlugin({
             notifications,
             signals,
             logger,
-            // Notifications name people and flows as the catalog does.
-            displayNames: new CatalogDisplayNames({ catalog, auth, logger }),
+            displayNames,
           }),
+          displayNames,
           logger,
           // The report's evidence opens the flow's page in the portal.
           reportLinks: {

@@ -43,6 +43,7 @@ import { AuditTrail } from './audit/AuditTrail';
 import { AuditExportFormat } from './audit/auditExport';
 import { ReportLinks } from './audit/verificationReport';
 import { CallContext } from './callContext';
+import { DisplayNames, entityNamesOnly } from './displayNames';
 import { ChecklistItemTarget, FlowActions } from './flows/FlowActions';
 import { FlowResolver } from './flows/FlowResolver';
 import { FlowView } from './flows/FlowView';
@@ -67,6 +68,11 @@ export interface PromotionServiceOptions {
   auditor: AuditorService;
   notifier: PromotionNotifier;
   logger: LoggerService;
+  /**
+   * The names the gate's sentences give people (who requested, who
+   * revoked); by default the entity's name (`user:default/alice` → `alice`).
+   */
+  displayNames?: DisplayNames;
   /** Where the verification report's evidence opens in the portal. */
   reportLinks?: ReportLinks;
   /** The clock; tests may fix it. */
@@ -132,6 +138,7 @@ export class PromotionService {
         }),
         logger: options.logger,
       }),
+      displayNames: options.displayNames ?? entityNamesOnly,
       logger: options.logger,
       now: options.now ?? (() => new Date()),
     };

@@ -7,6 +7,7 @@ import { PromotionConfig } from '@promotion/plugin-promotion-common';
 import { PromotionStore } from '../database/PromotionStore';
 import { PromotionAuthorizer } from '../permissions/PromotionAuthorizer';
 import { AfterCommit } from './afterCommit';
+import { DisplayNames } from './displayNames';
 import { FlowResolver } from './flows/FlowResolver';
 
 /**
@@ -21,6 +22,8 @@ export interface ServiceParts {
   authorizer: PromotionAuthorizer;
   flows: FlowResolver;
   afterCommit: AfterCommit;
+  /** The names people read for the people the gate's sentences mention. */
+  displayNames: DisplayNames;
   logger: LoggerService;
   /** The clock; tests may fix it. */
   now: () => Date;

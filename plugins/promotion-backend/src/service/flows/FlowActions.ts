@@ -15,6 +15,7 @@ import {
   promotionRollbackPermission,
   promotionSignOffPermission,
   RecordDeploymentRequest,
+  refsNamedByGate,
   RollbackRequest,
   RollbackResult,
   SignOff,
@@ -45,7 +46,7 @@ export interface ChecklistItemTarget {
 
 type FlowActionsParts = Pick<
   ServiceParts,
-  'store' | 'flows' | 'afterCommit' | 'logger' | 'now'
+  'store' | 'flows' | 'afterCommit' | 'displayNames' | 'logger' | 'now'
 >;
 
 /** What an action asks to change: an environment of a flow, as the request names it. */
@@ -141,7 +142,14 @@ export class FlowActions {
       },
       async ({ flow, environment, audit }) => {
         const now = this.#parts.now();
-        // The store evaluates the gate inside the deployment's transaction.
+        // The unmet conditions are recorded in words, naming people as the
+        // catalog does. The store evaluates the gate inside the deployment's
+        // transaction and cannot wait there for the catalog, so the names
+        // are read first, for the people the facts name now; someone who
+        // first appears meanwhile is named by the entity's name.
+        const displayName = await this.#parts.displayNames.lookup(
+          refsNamedByGate(await this.#parts.store.getFlowFacts(flow.entityRef)),
+        );
         const deployed = await this.#parts.store.recordDeployment(
           {
             entityRef: flow.entityRef,
@@ -158,6 +166,7 @@ export class FlowActions {
                 environmentId: environment.id,
                 version: input.version,
                 now,
+                displayName,
               }).unmetConditions,
             supersededRequestReason: `Version ${input.version} reached ${
               environment.title

@@ -3,12 +3,15 @@ import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import {
+  Deployment,
   FlowFacts,
   PromotionRequest,
   readPromotionConfig,
+  Rollback,
 } from '@promotion/plugin-promotion-common';
 import { PromotionStore } from '../../database/PromotionStore';
 import { PromotionAuthorizer } from '../../permissions/PromotionAuthorizer';
+import { DisplayNames, fallbackName } from '../displayNames';
 import { FlowResolver } from './FlowResolver';
 import { FlowView } from './FlowView';
 
@@ -29,6 +32,11 @@ const config = readPromotionConfig({
           id: 'prod',
           title: 'Production',
           approval: { mode: 'every', approvers: ['group:default/directors'] },
+        },
+        {
+          id: 'dr',
+          title: 'DR',
+          approval: { mode: 'once', approvers: ['group:default/directors'] },
         },
       ],
     },
@@ -53,8 +61,38 @@ function request(id: string, expiresAt: string): PromotionRequest {
   };
 }
 
-function flowView(facts: Partial<FlowFacts>) {
-  const store: Pick<PromotionStore, 'getFlowFacts' | 'listRollbacks'> = {
+function deployment(environmentId: string, version: string): Deployment {
+  return {
+    id: `${environmentId}-${version}`,
+    entityRef: FLOW,
+    environmentId,
+    version,
+    status: 'succeeded',
+    reportedBy: 'service:ci',
+    reportedAt: '2024-05-08T09:00:00.000Z',
+    violation: false,
+    unmetConditions: [],
+  };
+}
+
+/** The catalog's names of the people in the facts, recording each lookup's refs. */
+function catalogNames(names: Record<string, string>) {
+  const lookups: string[][] = [];
+  const displayNames: DisplayNames = {
+    async lookup(refs) {
+      const asked = [...refs].filter((ref): ref is string => !!ref);
+      lookups.push(asked);
+      return ref => (asked.includes(ref) && names[ref]) || fallbackName(ref);
+    },
+  };
+  return { displayNames, lookups };
+}
+
+function flowView(
+  facts: Partial<FlowFacts>,
+  displayNames: DisplayNames = catalogNames({}).displayNames,
+) {
+  const store: Pick<PromotionStore, 'getFlowFacts'> = {
     async getFlowFacts() {
       return {
         deployments: [],
@@ -62,11 +100,9 @@ function flowView(facts: Partial<FlowFacts>) {
         signOffs: [],
         standingApprovals: [],
         requests: [],
+        rollbacks: [],
         ...facts,
       };
-    },
-    async listRollbacks() {
-      return [];
     },
   };
   const permissions: PermissionsService = {
@@ -102,9 +138,13 @@ function flowView(facts: Partial<FlowFacts>) {
     authorizer,
     auth: mockServices.auth(),
     userInfo: mockServices.userInfo(),
+    displayNames,
     now: () => NOW,
   });
 }
+
+const REF = { kind: 'component', namespace: 'default', name: 'payments-sftp' };
+const CTX = { credentials: mockCredentials.user('user:default/alice') };
 
 describe('FlowView', () => {
   it('no longer lists a request as pending once its deadline has passed, before the expiry task runs', async () => {
@@ -120,5 +160,79 @@ describe('FlowView', () => {
     );
 
     expect(state.pendingRequests.map(r => r.id)).toEqual(['open']);
+  });
+
+  it('names the requester of the pending request on the next gate by the display name, read in one lookup', async () => {
+    const { displayNames, lookups } = catalogNames({
+      'user:default/alice': 'Alice Ng',
+    });
+    const state = await flowView(
+      {
+        deployments: [deployment('dev', '1.4.0')],
+        requests: [request('open', '2024-05-20T12:00:00.000Z')],
+      },
+      displayNames,
+    ).getFlowState(REF, CTX);
+
+    expect(state.nextGate?.unmetConditions).toEqual([
+      {
+        code: 'approval-pending',
+        environmentId: 'prod',
+        requestId: 'open',
+        message:
+          'Waiting for approval: 0 of 1 approval on the request by Alice Ng of 2024-05-09 09:00 UTC for version 1.4.0 into Production.',
+      },
+    ]);
+    expect(lookups).toEqual([['user:default/alice']]);
+  });
+
+  it("names who revoked a standing approval by the display name in the pipeline's gate answer", async () => {
+    const { displayNames, lookups } = catalogNames({
+      'user:default/dana': 'Dana Director',
+    });
+    const gate = await flowView(
+      {
+        deployments: [deployment('dev', '1.4.0'), deployment('prod', '1.4.0')],
+        standingApprovals: [
+          {
+            id: 'standing-1',
+            entityRef: FLOW,
+            environmentId: 'dr',
+            grantedBy: ['user:default/dana'],
+            grantedAt: '2024-05-01T09:00:00.000Z',
+            revokedAt: '2024-05-09T10:00:00.000Z',
+            revokedBy: 'user:default/dana',
+          },
+        ],
+      },
+      displayNames,
+    ).getGate(REF, { environment: 'dr', version: '1.4.0' }, CTX);
+
+    expect(gate.unmetConditions).toEqual([
+      expect.objectContaining({
+        code: 'approval-revoked',
+        message:
+          'The standing approval for DR was revoked on 2024-05-09 10:00 UTC by Dana Director: request promotion again and wait for an approver.',
+      }),
+    ]);
+    expect(lookups).toEqual([['user:default/dana']]);
+  });
+
+  it("lists the flow's rollbacks from its facts", async () => {
+    const rollback: Rollback = {
+      id: 'rollback-1',
+      entityRef: FLOW,
+      environmentId: 'prod',
+      fromVersion: '1.4.0',
+      toVersion: '1.3.0',
+      reason: 'Transfers failing',
+      recordedBy: 'user:default/alice',
+      recordedAt: '2024-05-09T11:00:00.000Z',
+    };
+    const state = await flowView({ rollbacks: [rollback] }).getFlowState(
+      REF,
+      CTX,
+    );
+    expect(state.rollbacks).toEqual([rollback]);
   });
 });

@@ -3,6 +3,7 @@ import {
   currentVersionIn,
   EnvironmentState,
   evaluateGate,
+  FlowFacts,
   FlowPermissions,
   FlowState,
   GateResult,
@@ -15,16 +16,24 @@ import {
   promotionRevokePermission,
   promotionRollbackPermission,
   promotionSignOffPermission,
+  refsNamedByGate,
 } from '@promotion/plugin-promotion-common';
 import { deniedReason } from '../../permissions/PromotionAuthorizer';
 import { CallContext } from '../callContext';
+import { NameOf } from '../displayNames';
 import { approverAnswer } from '../requests/approverIdentity';
 import { ServiceParts } from '../serviceParts';
 import { environmentOf } from './FlowResolver';
 
 type FlowViewParts = Pick<
   ServiceParts,
-  'store' | 'flows' | 'authorizer' | 'auth' | 'userInfo' | 'now'
+  | 'store'
+  | 'flows'
+  | 'authorizer'
+  | 'auth'
+  | 'userInfo'
+  | 'displayNames'
+  | 'now'
 >;
 
 /**
@@ -98,6 +107,7 @@ export class FlowView {
           environmentId: next.environmentId,
           version: next.version,
           now,
+          displayName: await this.#displayNamesIn(facts),
         }),
       }),
       // A request past its deadline is expired, whether or not the expiry
@@ -105,7 +115,7 @@ export class FlowView {
       pendingRequests: facts.requests.filter(
         r => r.status === 'pending' && Date.parse(r.expiresAt) > now.getTime(),
       ),
-      rollbacks: await store.listRollbacks({ entityRef: flow.entityRef }),
+      rollbacks: facts.rollbacks ?? [],
     };
   }
 
@@ -125,7 +135,13 @@ export class FlowView {
       environmentId: environment.id,
       version: query.version,
       now: this.#parts.now(),
+      displayName: await this.#displayNamesIn(facts),
     });
+  }
+
+  /** The names of the people the gate may name for these facts, read in one catalog call. */
+  #displayNamesIn(facts: FlowFacts): Promise<NameOf> {
+    return this.#parts.displayNames.lookup(refsNamedByGate(facts));
   }
 
   /** What the caller may do on the flow, with the reason in words when not. */

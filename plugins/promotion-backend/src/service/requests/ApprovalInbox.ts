@@ -268,7 +268,11 @@ export class ApprovalInbox {
   }
 }
 
-/** The gate for the request's version into its environment, its approval rule left out. */
+/**
+ * The gate for the request's version into its environment, its approval rule
+ * left out. The approval's conditions are the only ones that name people
+ * (who requested, who revoked), so no display names are looked up here.
+ */
 function gateBesidesApproval(
   policy: PromotionPolicy,
   facts: FlowFacts,
