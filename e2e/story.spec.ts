@@ -821,7 +821,7 @@ test.describe('the governance story through the portal', () => {
     ).toBeVisible();
     await expect(openConditions(developer)).toHaveText([
       new RegExp(
-        `^The standing approval for Production was revoked on .* by user:default/alice \\(.*${literally(
+        `^The standing approval for Production was revoked on .* by Alice Ng \\(.*${literally(
           reason,
         )}.*\\): request promotion again and wait for an approver\\.$`,
       ),
