@@ -156,6 +156,33 @@ describe('NextGate', () => {
     ).toHaveAccessibleDescription('Checking what you may do…');
   });
 
+  it('says the rollback target may go back without approval', async () => {
+    const flow = flowState();
+    flow.nextGate = {
+      ...flow.nextGate!,
+      version: '1.0.0',
+      open: true,
+      unmetConditions: [],
+      approvedBy: 'rollback-target',
+    };
+    await renderWithApis(
+      <NextGate
+        entityRef={ENTITY_REF}
+        flow={flow}
+        permissions={allowAll()}
+        onChange={jest.fn()}
+      />,
+      { api: createFakePromotionApi() },
+    );
+
+    expect(screen.getByRole('alert')).toHaveTextContent(
+      'The gate is open: 1.0.0 is the version Production was rolled back to; it may go back without approval.',
+    );
+    expect(
+      screen.queryByRole('button', { name: /Request promotion/ }),
+    ).not.toBeInTheDocument();
+  });
+
   describe('with a request waiting for approval', () => {
     const request = pendingRequest({
       id: '5f0c6a2e-8d7b-4a51-9a3e-2b1c0d9e8f7a',
@@ -166,7 +193,7 @@ describe('NextGate', () => {
       flow.nextGate!.unmetConditions = [
         {
           code: 'approval-pending',
-          message: `Waiting for approval: 1 of 2 approvals on request ${request.id} for version 1.4.0 into Production.`,
+          message: `Waiting for approval: 1 of 2 approvals on the request by Alice Ng of 2024-05-01 10:00 UTC for version 1.4.0 into Production.`,
           environmentId: 'production',
           requestId: request.id,
         },
@@ -205,6 +232,28 @@ describe('NextGate', () => {
       expect(
         screen.getByText(/is pending; see Pending requests/),
       ).toBeInTheDocument();
+    });
+
+    it('shows the words the backend sent when the flow state does not list the request', async () => {
+      fakeClockAt(Date.parse(request.expiresAt) - 60_000);
+      await renderWithApis(
+        <NextGate
+          entityRef={ENTITY_REF}
+          flow={{ ...waitingFlow(), pendingRequests: [] }}
+          permissions={allowAll()}
+          onChange={jest.fn()}
+        />,
+        { api: createFakePromotionApi() },
+      );
+
+      expect(
+        within(screen.getByRole('list', { name: 'Open conditions' })).getByRole(
+          'listitem',
+        ),
+      ).toHaveTextContent(
+        'Waiting for approval: 1 of 2 approvals on the request by Alice Ng of 2024-05-01 10:00 UTC for version 1.4.0 into Production.',
+      );
+      expect(document.body).not.toHaveTextContent(request.id);
     });
 
     it('tells it as expired from its deadline on, and offers to request again', async () => {

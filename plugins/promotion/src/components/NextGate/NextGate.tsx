@@ -40,7 +40,8 @@ export interface NextGateProps {
  * The next step on the ladder: the gate's open conditions in plain words (as
  * the backend words them; a pending request is named by its version,
  * environment, requester and date) and the promotion request for it. A
- * pending request shows as expired from its deadline on.
+ * pending request shows as expired from its deadline on; the version an
+ * environment was rolled back to is said to go back without approval.
  *
  * @internal
  */
@@ -94,14 +95,21 @@ export function NextGate(props: NextGateProps) {
 
   return (
     <InfoCard title={`Next step: ${gate.version} into ${targetTitle}`}>
-      {gate.open ? (
+      {gate.open && gate.approvedBy === 'rollback-target' && (
+        <Alert severity="success">
+          The gate is open: {gate.version} is the version {targetTitle} was
+          rolled back to; it may go back without approval.
+        </Alert>
+      )}
+      {gate.open && gate.approvedBy !== 'rollback-target' && (
         <Alert severity="success">
           The gate is open: {gate.version} may go to {targetTitle}
           {gate.approvedBy === 'standing-approval' &&
             ' under the standing approval'}
           {gate.approvedBy === 'request' && ' under its approved request'}.
         </Alert>
-      ) : (
+      )}
+      {!gate.open && (
         <>
           <Typography>
             {gate.version} cannot go to {targetTitle} yet:
@@ -166,9 +174,9 @@ export function NextGate(props: NextGateProps) {
 }
 
 /**
- * A condition as the gate words it, except a pending approval: the request
- * is named by its version, environment, requester and date (not its id), and
- * from its deadline on it is told as expired.
+ * A condition as the gate words it (naming people by their display names),
+ * except a pending approval the flow state lists: its requester links to
+ * their catalog page, and from its deadline on it is told as expired.
  */
 function conditionInWords(
   condition: GateCondition,
@@ -183,10 +191,7 @@ function conditionInWords(
     s => s.environment.id === condition.environmentId,
   )?.environment;
   if (!request || !environment) {
-    return condition.message.replace(
-      `request ${condition.requestId}`,
-      'the pending request',
-    );
+    return condition.message;
   }
   const named = (
     <>
