@@ -88,7 +88,9 @@ export function rollbackDeployableVersions(
 }
 
 /** The flow's latest rollback, in any environment. */
-export function latestRollbackOfFlow(facts: FlowFacts): Rollback | undefined {
+export function latestRollbackOfFlow(
+  facts: Pick<FlowFacts, 'rollbacks'>,
+): Rollback | undefined {
   return latestRollback(facts.rollbacks ?? []);
 }
 
@@ -96,12 +98,13 @@ export function latestRollbackOfFlow(facts: FlowFacts): Rollback | undefined {
  * Whether a rollback undid a checklist completion: a flow-scoped validation
  * item whose `resetOnRollback` holds, completed before the flow's latest
  * rollback (in any environment). Version-scoped items belong to their
- * version and are never reset.
+ * version and are never reset. Only the flow's rollbacks are read, so the
+ * flow state (`FlowState.rollbacks`) answers it as well as the facts.
  */
 export function isResetByRollback(
   completion: Pick<ChecklistCompletion, 'kind' | 'version' | 'completedAt'>,
   item: Pick<ChecklistItemDefinition, 'scope' | 'resetOnRollback'>,
-  facts: FlowFacts,
+  facts: Pick<FlowFacts, 'rollbacks'>,
 ): boolean {
   if (
     completion.kind !== 'validation' ||

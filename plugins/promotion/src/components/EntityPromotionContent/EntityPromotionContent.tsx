@@ -161,6 +161,7 @@ function FlowView(props: { entity: Entity }) {
           <EnvironmentCard
             entityRef={entityRef}
             state={state}
+            rollbacks={flow.rollbacks}
             permissions={effectivePermissions}
             onChange={refresh}
           />

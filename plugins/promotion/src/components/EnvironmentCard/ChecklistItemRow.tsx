@@ -26,6 +26,12 @@ export interface ChecklistItemRowProps {
   /** Extra facts under the title: the item's scope or its minimum wait. */
   details?: ReactNode;
   completion?: ChecklistCompletion;
+  /**
+   * When the flow's latest rollback undid `completion` (a flow-scoped item
+   * that is confirmed again after a rollback): the time of that rollback.
+   * The item is shown as needing completion again.
+   */
+  resetByRollbackAt?: string;
   evidenceRequired: boolean;
   appliesTo: string;
   /** Why the item cannot be completed now, in words. */
@@ -43,12 +49,14 @@ export interface ChecklistItemRowProps {
 
 /**
  * One checklist item: who completed it, when, with what evidence; or the
- * control to complete it.
+ * control to complete it, also when a rollback undid its completion.
  *
  * @internal
  */
 export function ChecklistItemRow(props: ChecklistItemRowProps) {
-  const { completion, title } = props;
+  const { title, resetByRollbackAt } = props;
+  // A completion a rollback undid no longer counts: the item is to do again.
+  const completion = resetByRollbackAt ? undefined : props.completion;
   const classes = useStyles();
   const [completing, setCompleting] = useState(false);
 
@@ -92,7 +100,11 @@ export function ChecklistItemRow(props: ChecklistItemRowProps) {
               </Typography>
             ) : (
               <Typography variant="body2" color="textSecondary">
-                Not completed.
+                {resetByRollbackAt
+                  ? `Completed before the rollback on ${formatDateTime(
+                      resetByRollbackAt,
+                    )}; complete again for the next version.`
+                  : 'Not completed.'}
               </Typography>
             )}
             {!props.readOnly && (

@@ -1,6 +1,10 @@
 import { act, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import type { EnvironmentState } from '@promotion/plugin-promotion-common';
+import type {
+  ChecklistCompletion,
+  EnvironmentState,
+  Rollback,
+} from '@promotion/plugin-promotion-common';
 import {
   allowAll,
   createFakePromotionApi,
@@ -200,6 +204,133 @@ describe('EnvironmentCard', () => {
         { version: undefined, evidenceLink: undefined, note: undefined },
       ),
     );
+  });
+
+  describe('after a rollback', () => {
+    const rollback: Rollback = {
+      id: 'rb1',
+      entityRef: ENTITY_REF,
+      environmentId: 'production',
+      fromVersion: '1.3.0',
+      toVersion: '1.2.0',
+      reason: 'Transfers failing',
+      recordedBy: 'user:default/alice',
+      recordedAt: '2024-05-02T08:00:00.000Z',
+    };
+    /** Test, with "Logging configured" (flow-scoped) completed at `completedAt`. */
+    function testWithLogging(
+      completedAt: string,
+      resetOnRollback = true,
+    ): EnvironmentState {
+      const state = environment('test');
+      const logging: ChecklistCompletion = {
+        id: 'c3',
+        entityRef: ENTITY_REF,
+        environmentId: 'test',
+        kind: 'validation',
+        itemId: 'logging',
+        completedBy: 'user:default/alice',
+        completedAt,
+      };
+      state.checklist = [...state.checklist, logging];
+      state.environment = {
+        ...state.environment,
+        checklist: state.environment.checklist.map(item =>
+          item.id === 'logging' ? { ...item, resetOnRollback } : item,
+        ),
+      };
+      return state;
+    }
+    const loggingRow = () =>
+      within(screen.getByRole('region', { name: 'Validation checklist' }))
+        .getByText('Logging configured')
+        .closest('li')!;
+
+    it('shows a flow-scoped item completed before the rollback as to be completed again, and completes it for the flow', async () => {
+      const user = userEvent.setup({ delay: null });
+      const api = createFakePromotionApi();
+      await renderWithApis(
+        <EnvironmentCard
+          entityRef={ENTITY_REF}
+          state={testWithLogging('2024-05-01T08:00:00.000Z')}
+          rollbacks={[rollback]}
+          permissions={allowAll()}
+          onChange={jest.fn()}
+        />,
+        { api },
+      );
+
+      const row = loggingRow();
+      expect(row).toHaveTextContent(
+        `Completed before the rollback on ${new Date(
+          rollback.recordedAt,
+        ).toLocaleString()}; complete again for the next version.`,
+      );
+      expect(row).not.toHaveTextContent('Completed by');
+      expect(
+        within(row).queryByRole('button', { name: 'Undo Logging configured' }),
+      ).not.toBeInTheDocument();
+
+      await user.click(
+        within(row).getByRole('button', {
+          name: 'Complete Logging configured',
+        }),
+      );
+      const dialog = await screen.findByRole('dialog');
+      await user.click(
+        within(dialog).getByRole('button', { name: 'Complete' }),
+      );
+      await waitFor(() =>
+        expect(api.completeChecklistItem).toHaveBeenCalledWith(
+          expect.objectContaining({ itemId: 'logging' }),
+          { version: undefined, evidenceLink: undefined, note: undefined },
+        ),
+      );
+    });
+
+    it('keeps showing an item that is kept after a rollback, and one completed after it, as done', async () => {
+      for (const state of [
+        testWithLogging('2024-05-01T08:00:00.000Z', false),
+        testWithLogging('2024-05-02T09:00:00.000Z'),
+      ]) {
+        const { unmount } = await renderWithApis(
+          <EnvironmentCard
+            entityRef={ENTITY_REF}
+            state={state}
+            rollbacks={[rollback]}
+            permissions={allowAll()}
+            onChange={jest.fn()}
+          />,
+          { api: createFakePromotionApi() },
+        );
+
+        const row = loggingRow();
+        expect(row).toHaveTextContent('Completed by');
+        expect(row).not.toHaveTextContent('before the rollback');
+        expect(
+          within(row).getByRole('button', { name: 'Undo Logging configured' }),
+        ).toBeInTheDocument();
+        unmount();
+      }
+    });
+
+    it('never resets a version-scoped item', async () => {
+      await renderWithApis(
+        <EnvironmentCard
+          entityRef={ENTITY_REF}
+          state={environment('test')}
+          rollbacks={[rollback]}
+          permissions={allowAll()}
+          onChange={jest.fn()}
+        />,
+        { api: createFakePromotionApi() },
+      );
+
+      expect(
+        screen.getByRole('button', { name: 'Undo Smoke tests' }),
+      ).toBeInTheDocument();
+      expect(screen.queryByText(/before the rollback/)).not.toBeInTheDocument();
+    });
   });
 
   it('undoes a completion for its version', async () => {

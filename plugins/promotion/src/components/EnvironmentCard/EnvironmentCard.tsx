@@ -4,12 +4,17 @@ import Box from '@material-ui/core/Box';
 import List from '@material-ui/core/List';
 import Typography from '@material-ui/core/Typography';
 import Alert from '@material-ui/lab/Alert';
+import {
+  isResetByRollback,
+  latestRollbackOfFlow,
+} from '@promotion/plugin-promotion-common';
 import type {
   ChecklistKind,
   Deployment,
   EnvironmentState,
   FlowPermissions,
   PostDeploymentItemDefinition,
+  Rollback,
 } from '@promotion/plugin-promotion-common';
 import { Fragment, ReactNode, useState } from 'react';
 import { promotionApiRef } from '../../api';
@@ -35,6 +40,12 @@ import { ChecklistItemRow } from './ChecklistItemRow';
 export interface EnvironmentCardProps {
   entityRef: string;
   state: EnvironmentState;
+  /**
+   * The flow's rollbacks (`FlowState.rollbacks`): a flow-scoped item
+   * completed before the latest one is to be completed again, unless it is
+   * kept after a rollback.
+   */
+  rollbacks?: Rollback[];
   permissions?: FlowPermissions;
   onChange: () => void;
 }
@@ -74,6 +85,8 @@ function Actors(props: { entityRefs: string[] }) {
 export function EnvironmentCard(props: EnvironmentCardProps) {
   const { entityRef, state, permissions, onChange } = props;
   const { environment, currentVersion, currentDeployment } = state;
+  const rollbacks = { rollbacks: props.rollbacks ?? [] };
+  const latestRollback = latestRollbackOfFlow(rollbacks);
   const api = useApi(promotionApiRef);
   const alertApi = useApi(alertApiRef);
   // The deployment whose trail is shown; kept while a newer one arrives.
@@ -170,6 +183,8 @@ export function EnvironmentCard(props: EnvironmentCardProps) {
               const version =
                 item.scope === 'flow' ? undefined : currentVersion;
               const completion = validationCompletion(state, item);
+              const reset =
+                completion && isResetByRollback(completion, item, rollbacks);
               return (
                 <ChecklistItemRow
                   key={item.id}
@@ -188,6 +203,9 @@ export function EnvironmentCard(props: EnvironmentCardProps) {
                     </Typography>
                   }
                   completion={completion}
+                  resetByRollbackAt={
+                    reset ? latestRollback?.recordedAt : undefined
+                  }
                   evidenceRequired={item.evidenceRequired}
                   appliesTo={
                     version
