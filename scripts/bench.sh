@@ -36,7 +36,8 @@ export BENCH_PORT
 BENCH_DB_PREFIX="${BENCH_DB_PREFIX:-bench_reads_$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')_}"
 export BENCH_DB_PREFIX
 BENCH_PID_FILE="$(mktemp /tmp/promotion-bench-pid-XXXXXX)"
-export BENCH_PID_FILE
+BENCH_WORK_DIR="$(mktemp -d /tmp/promotion-bench-reads-XXXXXX)"
+export BENCH_PID_FILE BENCH_WORK_DIR
 
 # Whatever happens to the node process (time limit, kill): stop the backend
 # it started and drop the databases.
@@ -49,6 +50,9 @@ cleanup() {
     kill -KILL "$pid" 2>/dev/null || true
   fi
   rm -f "$BENCH_PID_FILE"
+  if [ "${BENCH_KEEP:-}" != 1 ]; then
+    rm -rf "$BENCH_WORK_DIR"
+  fi
   if [ "${BENCH_KEEP:-}" != 1 ] && command -v psql >/dev/null 2>&1; then
     psql -d postgres -qAtc "select datname from pg_database where datname like '${BENCH_DB_PREFIX//_/\\_}%'" 2>/dev/null |
       while read -r db; do
