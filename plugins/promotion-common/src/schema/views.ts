@@ -278,13 +278,15 @@ export const trailDecisionEntrySchema = z.object({
 /**
  * How the deployment met its environment's approval rule when it was
  * reported: no approval needed, a standing approval (`once`), an approved
- * request for the version (`every`), or none in force (`missing`).
+ * request for the version (`every`), the version was the rollback target of
+ * the environment's latest rollback and went back with no approval
+ * (`rollback-target`), or none in force (`missing`).
  */
 export const deploymentApprovalBasisSchema = z
-  .enum(['none', 'standing-approval', 'request', 'missing'])
+  .enum(['none', 'standing-approval', 'request', 'rollback-target', 'missing'])
   .meta({
     description:
-      'How the approval rule was met when the deployment was reported; missing when it was not',
+      'How the approval rule was met when the deployment was reported (rollback-target: it went back after a rollback, with no approval needed); missing when it was not',
   });
 
 /** Who requested the deployment and who approved it. */
@@ -292,6 +294,11 @@ export const deploymentTrailApprovalSchema = z.object({
   /** The environment's approval mode in the flow's policy; absent when the environment is no longer on its ladder. */
   mode: z.enum(['none', 'once', 'every']).optional(),
   basis: deploymentApprovalBasisSchema,
+  /** `rollback-target`: the rollback the version went back after. */
+  rollback: rollbackSchema.optional().meta({
+    description:
+      'With basis rollback-target: the rollback whose target the version was',
+  }),
   /** `once`: the standing approval in force when the deployment was reported. */
   standingApproval: standingApprovalSchema.optional(),
   /** The promotion request behind the approval: who requested it, and the dossier the approvals were given on. */
@@ -300,7 +307,7 @@ export const deploymentTrailApprovalSchema = z.object({
   }),
   /** The approve decisions that counted on that request, given before the deployment. */
   approvals: z.array(trailDecisionEntrySchema),
-  /** The audit events of the request (created, edited, approved) and of the standing approval, oldest first. */
+  /** The audit events of the request (created, edited, approved), of the standing approval or of the rollback, oldest first. */
   auditEvents: z.array(auditEventRefSchema),
 });
 

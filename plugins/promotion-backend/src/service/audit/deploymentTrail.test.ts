@@ -9,6 +9,7 @@ import {
   PromotionPolicy,
   PromotionRequest,
   readPromotionConfig,
+  Rollback,
   SignOff,
   StandingApproval,
 } from '@promotion/plugin-promotion-common';
@@ -81,6 +82,7 @@ class History {
     signOffs: [],
     standingApprovals: [],
     requests: [],
+    rollbacks: [],
   };
   readonly events: AuditEvent[] = [];
   #ids = 0;
@@ -333,6 +335,49 @@ class History {
       { environmentId: 'prod' },
       { standingApprovalIds: [standing.id] },
     );
+  }
+
+  /** Production goes back from `fromVersion` to `toVersion`, as the store records it: the deployments of `fromVersion` there are rolled back and the standing approvals revoked. */
+  rollback(fromVersion: string, toVersion: string, minutes: number): Rollback {
+    const rollback: Rollback = {
+      id: this.id('rollback'),
+      entityRef: FLOW,
+      environmentId: 'prod',
+      fromVersion,
+      toVersion,
+      reason: 'Transfers failing',
+      recordedBy: ALICE,
+      recordedAt: at(minutes),
+    };
+    this.facts.rollbacks!.push(rollback);
+    const rolledBack = this.facts.deployments.filter(
+      d =>
+        d.environmentId === 'prod' &&
+        d.version === fromVersion &&
+        !d.rolledBackAt,
+    );
+    for (const deployment of rolledBack) {
+      deployment.rolledBackAt = rollback.recordedAt;
+      deployment.rollbackId = rollback.id;
+    }
+    this.event(
+      'rollback.recorded',
+      rollback.recordedAt,
+      ALICE,
+      { environmentId: 'prod', version: fromVersion },
+      {
+        rollbackId: rollback.id,
+        fromVersion,
+        toVersion,
+        deploymentIds: rolledBack.map(d => d.id),
+      },
+    );
+    for (const standing of this.facts.standingApprovals) {
+      if (!standing.revokedAt) {
+        this.revoke(standing, minutes);
+      }
+    }
+    return rollback;
   }
 
   /** 1.0.0 up to Test, validated and signed off, from minute 0 to 10. */
@@ -748,6 +793,89 @@ describe('buildDeploymentTrail', () => {
 
     const failed = h.deploy('prod', '1.2.0', 60, { status: 'failed' });
     expect(h.trail(failed, policy).postDeployment).toBeUndefined();
+  });
+
+  describe('after a rollback', () => {
+    /** 1.0.0 and then 1.1.0 into Production on the standing approval; Production goes back to 1.0.0 at minute 50. */
+    function rolledBack(mode: 'once' | 'every') {
+      const h = new History();
+      h.validated('1.0.0', 0);
+      const request = h.request('1.0.0', 10);
+      if (mode === 'once') {
+        h.approve(request, DAVE, 11, 'Go', 'standing-approval');
+      } else {
+        h.approve(request, DAVE, 11, 'Go');
+        h.approve(request, ERIN, 12, 'Go too', 'request');
+      }
+      const first = h.deploy('prod', '1.0.0', 20);
+      h.validated('1.1.0', 30);
+      if (mode === 'every') {
+        const next = h.request('1.1.0', 35);
+        h.approve(next, DAVE, 36, 'Go');
+        h.approve(next, ERIN, 37, 'Go too', 'request');
+      }
+      h.deploy('prod', '1.1.0', 40);
+      const rollback = h.rollback('1.1.0', '1.0.0', 50);
+      return { h, first, rollback };
+    }
+
+    it('names the rollback, with its audit event, as what let its target back in with no approval', () => {
+      const policy = policyOf('once');
+      const { h, first, rollback } = rolledBack('once');
+      const redeployed = h.deploy('prod', '1.0.0', 55);
+
+      expect(h.trail(redeployed, policy).approval).toEqual({
+        mode: 'once',
+        basis: 'rollback-target',
+        rollback,
+        approvals: [],
+        auditEvents: [
+          expect.objectContaining({
+            type: 'rollback.recorded',
+            seq: seqOf(h, 'rollback.recorded', rollback.id),
+          }),
+        ],
+      });
+      // The first deployment of 1.0.0 went in on the standing approval: the
+      // rollback came later.
+      expect(h.trail(first, policy).approval).toMatchObject({
+        basis: 'standing-approval',
+      });
+      expect(h.trail(first, policy).approval.rollback).toBeUndefined();
+    });
+
+    it('names the rollback on `every` too, before the old approved request of the version', () => {
+      const policy = policyOf('every');
+      const { h, rollback } = rolledBack('every');
+      const redeployed = h.deploy('prod', '1.0.0', 55);
+
+      expect(h.trail(redeployed, policy).approval).toMatchObject({
+        mode: 'every',
+        basis: 'rollback-target',
+        rollback,
+        approvals: [],
+      });
+      expect(h.trail(redeployed, policy).approval.request).toBeUndefined();
+    });
+
+    it('not once the next version has ended the rollback, nor for the reverted version', () => {
+      const policy = policyOf('once');
+      const { h } = rolledBack('once');
+      const reverted = h.deploy('prod', '1.1.0', 52);
+      expect(h.trail(reverted, policy).approval).toMatchObject({
+        basis: 'missing',
+      });
+
+      h.validated('1.2.0', 60);
+      h.deploy('prod', '1.2.0', 70);
+      const afterwards = h.deploy('prod', '1.0.0', 80);
+      expect(h.trail(afterwards, policy).approval).toEqual({
+        mode: 'once',
+        basis: 'missing',
+        approvals: [],
+        auditEvents: [],
+      });
+    });
   });
 
   it('keeps the environment id and no approval mode when the policy no longer has the environment', () => {

@@ -11,6 +11,8 @@ import {
   FlowFacts,
   PromotionPolicy,
   PromotionRequest,
+  Rollback,
+  rollbackDeployableVersions,
   SignOff,
   StandingApproval,
   TrailChecklistEntry,
@@ -149,9 +151,16 @@ function approvalOf(
       )[0];
   }
 
+  // As the gate answers: the revert of a rollback needs no approval.
+  const rollback =
+    mode === 'none' ? undefined : rollbackTargetOf(context, environment);
   let basis: DeploymentTrailApproval['basis'] = 'missing';
   if (mode === 'none') {
     basis = 'none';
+    request = undefined;
+  } else if (rollback) {
+    basis = 'rollback-target';
+    standingApproval = undefined;
     request = undefined;
   } else if (standingApproval) {
     basis = 'standing-approval';
@@ -192,6 +201,7 @@ function approvalOf(
     ...(standingApproval
       ? events.all('standing-approval.granted', standingApproval.id)
       : []),
+    ...(rollback ? events.all('rollback.recorded', rollback.id) : []),
   ]
     .sort((a, b) => a.seq - b.seq)
     .map(refOf);
@@ -199,11 +209,61 @@ function approvalOf(
   return {
     ...(mode && { mode }),
     basis,
+    ...(rollback && { rollback }),
     ...(standingApproval && { standingApproval }),
     ...(request && { request }),
     approvals,
     auditEvents,
   };
+}
+
+/**
+ * The rollback whose target the deployed version was when it was reported
+ * (see `rollbackDeployableVersions`): the environment's latest rollback
+ * recorded before the deployment, still in force then, letting the version
+ * back with no approval. Only what was recorded before the deployment
+ * counts: later deployments, and rollbacks of earlier ones recorded since,
+ * are left out.
+ */
+function rollbackTargetOf(
+  context: TrailContext,
+  environment: EnvironmentDefinition | undefined,
+): Rollback | undefined {
+  const { facts, deployment, events, before } = context;
+  const rollbacks = (facts.rollbacks ?? []).filter(
+    r =>
+      r.environmentId === deployment.environmentId &&
+      before(r.recordedAt, events.first('rollback.recorded', r.id)),
+  );
+  if (rollbacks.length === 0) {
+    return undefined;
+  }
+  const known = new Set(rollbacks.map(r => r.id));
+  const reportedAt = Date.parse(deployment.reportedAt);
+  const deployments = facts.deployments
+    .filter(
+      d =>
+        d.id !== deployment.id &&
+        d.environmentId === deployment.environmentId &&
+        Date.parse(d.reportedAt) <= reportedAt,
+    )
+    // A rollback recorded after the deployment had not happened yet.
+    .map(d =>
+      d.rollbackId && !known.has(d.rollbackId)
+        ? { ...d, rolledBackAt: undefined, rollbackId: undefined }
+        : d,
+    );
+  const deployable = rollbackDeployableVersions(
+    { ...facts, deployments, rollbacks },
+    {
+      id: deployment.environmentId,
+      // An environment no longer on the ladder: only the rollback target.
+      rollback: environment?.rollback ?? { earlierVersionsDeployable: false },
+    },
+  );
+  return deployable?.versions.includes(deployment.version)
+    ? deployable.rollback
+    : undefined;
 }
 
 function validationOf(

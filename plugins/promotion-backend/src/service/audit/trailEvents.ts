@@ -20,8 +20,8 @@ export const TRAIL_EVENTS_PAGE_SIZE = 500;
 
 /**
  * Which of the flow's audit events the trail of a deployment may cite: the
- * deployment's own, the requests, decisions and standing approvals of its
- * environment, the previous environment's validation checklist and sign-offs
+ * deployment's own, the requests, decisions, standing approvals and
+ * rollbacks of its environment, the previous environment's validation checklist and sign-offs
  * for the version (and its flow-scoped items), and the environment's
  * post-deployment checklist for the version. Pages of events are filtered
  * with it, so that only these are held.
@@ -42,6 +42,7 @@ export function trailEventFilter(
       case 'request.approved':
       case 'decision.recorded':
       case 'standing-approval.granted':
+      case 'rollback.recorded':
         return event.environmentId === environmentId;
       case 'checklist.completed':
       case 'checklist.undone':
@@ -154,6 +155,7 @@ function subjectOf(event: AuditEvent): string | undefined {
     'request.approved': 'requestId',
     'decision.recorded': 'decisionId',
     'standing-approval.granted': 'standingApprovalId',
+    'rollback.recorded': 'rollbackId',
   };
   const field = key[event.type];
   const value = field ? event.payload?.[field] : undefined;

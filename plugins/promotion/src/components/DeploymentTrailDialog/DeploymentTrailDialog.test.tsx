@@ -155,6 +155,56 @@ describe('DeploymentTrailDialog', () => {
     expect(within(dialog).queryByText('What changed')).not.toBeInTheDocument();
   });
 
+  it('says the rollback target went back with no approval, naming the rollback', async () => {
+    const base = deploymentTrail();
+    const recordedAt = '2024-03-02T09:00:00.000Z';
+    const { dialog } = await renderTrail({
+      ...base,
+      approval: {
+        mode: 'once',
+        basis: 'rollback-target',
+        rollback: {
+          id: 'rb1',
+          entityRef: ENTITY_REF,
+          environmentId: 'production',
+          fromVersion: '1.4.0',
+          toVersion: '1.3.0',
+          reason: 'Transfers failing',
+          recordedBy: 'user:default/alice',
+          recordedAt,
+        },
+        approvals: [],
+        auditEvents: [
+          {
+            seq: 52,
+            id: 'event-52',
+            type: 'rollback.recorded',
+            occurredAt: recordedAt,
+          },
+        ],
+      },
+    });
+
+    const requested = await waitFor(() => section(dialog, 'Who requested it?'));
+    expect(requested).toHaveTextContent(
+      `It went back as the rollback target of the rollback on ${new Date(
+        recordedAt,
+      ).toLocaleString()} by alice (“Transfers failing”); no approval needed. (audit event #52)`,
+    );
+    expect(
+      within(requested).getByRole('link', { name: 'alice' }),
+    ).toHaveAttribute('href', '/catalog/default/user/alice');
+    expect(section(dialog, 'Who approved it?')).toHaveTextContent(
+      'Nobody had to: it went back into Production after a rollback, which needs no approval.',
+    );
+    expect(section(dialog, 'Why was it promoted?')).toHaveTextContent(
+      'No promotion request, so no dossier, is behind this deployment.',
+    );
+    expect(
+      within(dialog).queryByText(/Nobody: no approval/),
+    ).not.toBeInTheDocument();
+  });
+
   it('lists what was recorded after the deployment apart from what preceded it', async () => {
     const base = deploymentTrail();
     const late = base.validation!.completions[0];

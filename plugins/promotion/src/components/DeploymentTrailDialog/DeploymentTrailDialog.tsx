@@ -258,6 +258,21 @@ function Requested(props: { trail: DeploymentTrail }) {
   let answer: ReactNode;
   if (approval.basis === 'none') {
     answer = `Nobody had to: ${environmentTitle} needs no approval.`;
+  } else if (approval.basis === 'rollback-target') {
+    const { rollback } = approval;
+    answer = (
+      <>
+        It went back as the rollback target
+        {rollback && (
+          <>
+            {' '}
+            of the rollback on {formatDateTime(rollback.recordedAt)} by{' '}
+            <Actor entityRef={rollback.recordedBy} /> (“{rollback.reason}”)
+          </>
+        )}
+        ; no approval needed. <EventRefs refs={approval.auditEvents} />
+      </>
+    );
   } else if (standingApproval) {
     answer = (
       <>
@@ -306,6 +321,8 @@ function Approved(props: { trail: DeploymentTrail }) {
   if (approval.approvals.length === 0) {
     if (approval.basis === 'none') {
       none = `Nobody had to: ${environmentTitle} needs no approval.`;
+    } else if (approval.basis === 'rollback-target') {
+      none = `Nobody had to: it went back into ${environmentTitle} after a rollback, which needs no approval.`;
     } else if (approval.basis === 'missing') {
       none = 'Nobody: it was deployed without an approval.';
     } else {
