@@ -65,6 +65,31 @@ function task(recordings: Recordings, id: string) {
 const run = (scheduled: Recordings['tasks'][number]) =>
   scheduled.fn(new AbortController().signal);
 
+/**
+ * 1.0.0 of the flow deployed to Dev and Test, Test validated and signed off:
+ * it has passed every environment before Production, so it may be requested
+ * there.
+ */
+async function readyForProduction(server: Parameters<typeof request>[0]) {
+  for (const environment of ['dev', 'test']) {
+    await request(server)
+      .post(`${FLOW}/deployments`)
+      .set('Authorization', serviceHeader())
+      .send({ environment, version: '1.0.0', status: 'succeeded' })
+      .expect(201);
+  }
+  await request(server)
+    .post(`${FLOW}/environments/test/checklist/e2e`)
+    .set('Authorization', userHeader(USERS.alice))
+    .send({ version: '1.0.0', evidenceLink: 'https://ci.example.com/e2e/1' })
+    .expect(201);
+  await request(server)
+    .post(`${FLOW}/environments/test/sign-offs`)
+    .set('Authorization', userHeader(USERS.carol))
+    .send({ version: '1.0.0', comment: 'Test results confirmed' })
+    .expect(201);
+}
+
 describe('promotionPlugin', () => {
   describe('started with the standard configuration', () => {
     let server: Parameters<typeof request>[0];
@@ -307,11 +332,7 @@ describe('promotionPlugin', () => {
     const { server } = await startPromotionBackend({
       failNotifications: true,
     });
-    await request(server)
-      .post(`${FLOW}/deployments`)
-      .set('Authorization', serviceHeader())
-      .send({ environment: 'dev', version: '1.0.0', status: 'succeeded' })
-      .expect(201);
+    await readyForProduction(server);
     const res = await request(server)
       .post(`${FLOW}/requests`)
       .set('Authorization', userHeader(USERS.alice))
@@ -339,7 +360,7 @@ describe('promotionPlugin', () => {
       expect.arrayContaining([
         expect.objectContaining({
           id: 'promotion-expire-requests',
-          frequency: { minutes: 5 },
+          frequency: { minutes: 1 },
           timeout: { minutes: 1 },
           scope: 'global',
         }),
@@ -347,11 +368,7 @@ describe('promotionPlugin', () => {
     );
     const expire = task(recordings, 'promotion-expire-requests');
 
-    await request(server)
-      .post(`${FLOW}/deployments`)
-      .set('Authorization', serviceHeader())
-      .send({ environment: 'dev', version: '1.0.0', status: 'succeeded' })
-      .expect(201);
+    await readyForProduction(server);
     const created = await request(server)
       .post(`${FLOW}/requests`)
       .set('Authorization', userHeader(USERS.alice))
@@ -385,8 +402,7 @@ describe('promotionPlugin', () => {
       {
         recipients: { type: 'entity', entityRef: USERS.alice },
         payload: expect.objectContaining({
-          title:
-            'Promotion request expired: component:default/payments-sftp 1.0.0 to Production',
+          title: 'Promotion request expired: payments-sftp 1.0.0 to Production',
           link: '/catalog/default/component/payments-sftp/promotion',
         }),
       },
@@ -401,7 +417,7 @@ describe('promotionPlugin', () => {
     await run(task(recordings, 'promotion-remind-approvers'));
     expect(
       recordings.notifications.filter(n =>
-        n.payload.scope?.startsWith('promotion-reminder:'),
+        n.payload.title.startsWith('Reminder: '),
       ),
     ).toEqual([]);
   });
@@ -414,11 +430,7 @@ describe('promotionPlugin', () => {
     };
 
     async function requestProduction(server: Parameters<typeof request>[0]) {
-      await request(server)
-        .post(`${FLOW}/deployments`)
-        .set('Authorization', serviceHeader())
-        .send({ environment: 'dev', version: '1.0.0', status: 'succeeded' })
-        .expect(201);
+      await readyForProduction(server);
       const created = await request(server)
         .post(`${FLOW}/requests`)
         .set('Authorization', userHeader(USERS.alice))
@@ -440,7 +452,7 @@ describe('promotionPlugin', () => {
         expect.arrayContaining([
           expect.objectContaining({
             id: 'promotion-remind-approvers',
-            frequency: { minutes: 5 },
+            frequency: { minutes: 1 },
             timeout: { minutes: 5 },
             scope: 'global',
           }),
@@ -448,9 +460,12 @@ describe('promotionPlugin', () => {
       );
       const remind = task(recordings, 'promotion-remind-approvers');
       const created = await requestProduction(server);
+      // A reminder raises the approvers' notification of the request again.
       const reminders = () =>
         recordings.notifications.filter(
-          n => n.payload.scope === `promotion-reminder:${created.id}`,
+          n =>
+            n.payload.scope === `promotion-request:${created.id}` &&
+            n.payload.title.startsWith('Reminder: '),
         );
 
       // Not yet: the request is younger than the interval.
@@ -468,7 +483,7 @@ describe('promotionPlugin', () => {
           },
           payload: expect.objectContaining({
             title: expect.stringMatching(
-              /^Reminder: component:default\/payments-sftp 1\.0\.0 into Production is waiting for your approval since \d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2} UTC$/,
+              /^Reminder: payments-sftp 1\.0\.0 into Production is waiting for your approval since \d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2} UTC$/,
             ),
             link: '/catalog/default/component/payments-sftp/promotion',
             topic: 'promotion-request',

@@ -98,7 +98,10 @@ export const promotionPlugin = createBackendPlugin({
 
         await scheduler.scheduleTask({
           id: 'promotion-expire-requests',
-          frequency: { minutes: 5 },
+          // Every minute: a request expires (and its approvers' notification
+          // says so) within a minute of its deadline. The UI and the views
+          // show it expired from the deadline on regardless.
+          frequency: { minutes: 1 },
           timeout: { minutes: 1 },
           scope: 'global',
           fn: async () => {
@@ -110,7 +113,8 @@ export const promotionPlugin = createBackendPlugin({
         });
         await scheduler.scheduleTask({
           id: 'promotion-remind-approvers',
-          frequency: { minutes: 5 },
+          // Every minute: a reminder goes out within a minute of its time.
+          frequency: { minutes: 1 },
           timeout: { minutes: 5 },
           scope: 'global',
           fn: async () => {

@@ -229,6 +229,19 @@ describe.each(databases.eachSupportedId())(
             entityRef: [USERS.alice, 'group:default/team-payments'],
           }),
         }),
+        // The approvers' "Approval requested" is replaced by the outcome.
+        {
+          recipients: {
+            type: 'entity',
+            entityRef: ['group:default/directors'],
+            excludeEntityRef: USERS.alice,
+          },
+          payload: expect.objectContaining({
+            title:
+              'Decided: payments-sftp 1.0.0 into Production was approved by director-dave',
+            scope: `promotion-request:${promotion.id}`,
+          }),
+        },
       ]);
 
       result = await gate(flow, 'prod', '1.0.0');
