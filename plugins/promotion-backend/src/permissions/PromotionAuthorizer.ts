@@ -48,6 +48,16 @@ export function deniedReason(permission: { name: string }): string {
   return `The permission policy does not allow you to ${action} (${permission.name})`;
 }
 
+/** The answers of {@link PromotionAuthorizer.decideFlows}. */
+export interface FlowDecisions {
+  /** Whether the permission was asked about on the flow and allowed; false for a question not asked. */
+  allows(permission: FlowPermission, entityRef: string): boolean;
+}
+
+function questionKey(permission: FlowPermission, entityRef: string): string {
+  return `${permission.name} on ${entityRef}`;
+}
+
 /**
  * Asks the permission framework before anything happens. Flow permissions are
  * checked against the flow's entity ref, so conditional decisions such as
@@ -114,6 +124,44 @@ export class PromotionAuthorizer {
       result[key] = decisions[index].result === AuthorizeResult.ALLOW;
     });
     return result;
+  }
+
+  /**
+   * Whether the caller holds each flow permission asked about, on each flow,
+   * in one batch to the permission framework however many flows a list
+   * covers (a question asked twice is sent once).
+   */
+  async decideFlows(
+    questions: Iterable<{ permission: FlowPermission; entityRef: string }>,
+    credentials: BackstageCredentials,
+  ): Promise<FlowDecisions> {
+    const asked = new Map<
+      string,
+      { permission: FlowPermission; entityRef: string }
+    >();
+    for (const question of questions) {
+      asked.set(questionKey(question.permission, question.entityRef), question);
+    }
+    const allowed = new Set<string>();
+    if (asked.size > 0) {
+      const keys = [...asked.keys()];
+      const decisions = await this.#permissions.authorize(
+        [...asked.values()].map(({ permission, entityRef }) => ({
+          permission,
+          resourceRef: entityRef,
+        })),
+        { credentials },
+      );
+      keys.forEach((key, index) => {
+        if (decisions[index].result === AuthorizeResult.ALLOW) {
+          allowed.add(key);
+        }
+      });
+    }
+    return {
+      allows: (permission, entityRef) =>
+        allowed.has(questionKey(permission, entityRef)),
+    };
   }
 
   /** Whether the caller may read the audit trail, without throwing. */

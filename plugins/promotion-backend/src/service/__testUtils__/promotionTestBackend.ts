@@ -276,6 +276,11 @@ export async function startPromotionBackend(options?: {
   failNotifications?: boolean;
   /** The catalog's entities; {@link ENTITIES} by default. */
   entities?: Entity[];
+  /**
+   * Wraps the test's permission policy, e.g. to count the calls the plugin
+   * makes or to deny more; the policy as it is by default.
+   */
+  permissions?: (policy: PermissionsService) => PermissionsService;
 }) {
   const recordings: Recordings = {
     notifications: [],
@@ -303,7 +308,10 @@ export async function startPromotionBackend(options?: {
       createServiceFactory({
         service: coreServices.permissions,
         deps: {},
-        factory: () => new TestPermissionPolicy(),
+        factory: () => {
+          const policy = new TestPermissionPolicy();
+          return options?.permissions ? options.permissions(policy) : policy;
+        },
       }),
       createServiceFactory({
         service: coreServices.userInfo,

@@ -1,7 +1,9 @@
 import {
+  CompoundEntityRef,
   Entity,
   parseEntityRef,
   RELATION_DEPENDS_ON,
+  stringifyEntityRef,
 } from '@backstage/catalog-model';
 import {
   countingApprovers,
@@ -16,7 +18,10 @@ import {
   promotionApprovePermission,
   promotionReadPermission,
 } from '@promotion/plugin-promotion-common';
-import { deniedReason } from '../../permissions/PromotionAuthorizer';
+import {
+  deniedReason,
+  FlowDecisions,
+} from '../../permissions/PromotionAuthorizer';
 import { CallContext } from '../callContext';
 import { ServiceParts } from '../serviceParts';
 import { capitalise } from '../wording';
@@ -72,51 +77,20 @@ interface GovernedDependency {
 }
 
 /**
- * The `dependsOn` components of a flow that take part in Promotion and that
- * the caller may read, each looked up once per inbox, read as the caller.
+ * The `dependsOn` components of the flows that take part in Promotion, read
+ * as the caller: each flow's entity is looked up once, the policies of all
+ * their dependencies in one batch. Whether the caller may read a dependency
+ * is left to the inbox's one permission batch.
  */
-class DependencyLookup {
-  readonly #parts: ApprovalInboxParts;
-  readonly #ctx: CallContext;
-  readonly #facts: FactsCache;
-  readonly #dependencies = new Map<string, Promise<GovernedDependency[]>>();
-
-  constructor(parts: ApprovalInboxParts, ctx: CallContext, facts: FactsCache) {
-    this.#parts = parts;
-    this.#ctx = ctx;
-    this.#facts = facts;
-  }
-
-  /** The dependencies of the flow whose ladder has the environment and that have no version standing in it. */
-  async missingIn(
-    entityRef: string,
-    environmentId: string,
-  ): Promise<InboxItem['dependencyWarnings']> {
-    const warnings: InboxItem['dependencyWarnings'] = [];
-    for (const dependency of await this.#of(entityRef)) {
-      if (!dependency.policy.environments.some(e => e.id === environmentId)) {
-        continue;
-      }
-      const facts = await this.#facts.of(dependency.entityRef);
-      if (!currentVersionIn(facts, environmentId)) {
-        warnings.push({ entityRef: dependency.entityRef, environmentId });
-      }
-    }
-    return warnings;
-  }
-
-  #of(entityRef: string): Promise<GovernedDependency[]> {
-    let found = this.#dependencies.get(entityRef);
-    if (!found) {
-      found = this.#lookUp(entityRef);
-      this.#dependencies.set(entityRef, found);
-    }
-    return found;
-  }
-
-  async #lookUp(entityRef: string): Promise<GovernedDependency[]> {
-    const { flows, authorizer } = this.#parts;
-    const { credentials } = this.#ctx;
+async function governedDependenciesOf(
+  parts: ApprovalInboxParts,
+  entityRefs: string[],
+  ctx: CallContext,
+): Promise<Map<string, GovernedDependency[]>> {
+  const { flows } = parts;
+  const { credentials } = ctx;
+  const dependsOn = new Map<string, string[]>();
+  for (const entityRef of entityRefs) {
     let entity: Entity;
     try {
       ({ entity } = await flows.resolve(
@@ -125,41 +99,67 @@ class DependencyLookup {
       ));
     } catch {
       // Gone from the catalog since the inbox listed it: no dependencies to tell of.
-      return [];
+      dependsOn.set(entityRef, []);
+      continue;
     }
-    const refs = [
-      ...new Set(
-        (entity.relations ?? [])
-          .filter(
-            r =>
-              r.type === RELATION_DEPENDS_ON &&
-              r.targetRef.toLocaleLowerCase('en-US').startsWith('component:'),
-          )
-          .map(r => r.targetRef),
-      ),
-    ];
-    const governed: GovernedDependency[] = [];
-    for (const ref of refs) {
-      let dependency: GovernedDependency;
-      try {
-        // As the flow's own lookup does: its entity ref as the store keeps it, and its policy.
-        const flow = await flows.resolve(parseEntityRef(ref), credentials);
-        dependency = { entityRef: flow.entityRef, policy: flow.policy };
-      } catch {
-        // Not in the catalog, or not taking part in Promotion.
+    const refs = new Set<string>();
+    for (const relation of entity.relations ?? []) {
+      if (relation.type !== RELATION_DEPENDS_ON) {
         continue;
       }
-      const may = await authorizer.decideFlow(
-        { read: promotionReadPermission },
-        dependency.entityRef,
-        credentials,
-      );
-      if (may.read) {
-        governed.push(dependency);
+      let target: CompoundEntityRef;
+      try {
+        target = parseEntityRef(relation.targetRef);
+      } catch {
+        continue;
+      }
+      if (target.kind.toLocaleLowerCase('en-US') === 'component') {
+        // As the flow's own lookup keeps it, and the store with it.
+        refs.add(stringifyEntityRef(target));
       }
     }
-    return governed;
+    dependsOn.set(entityRef, [...refs]);
   }
+  const policies = await flows.policiesOf(
+    [...new Set([...dependsOn.values()].flat())],
+    credentials,
+  );
+  const governed = new Map<string, GovernedDependency[]>();
+  for (const [entityRef, refs] of dependsOn) {
+    governed.set(
+      entityRef,
+      refs.flatMap(ref => {
+        const policy = policies.get(ref);
+        // Not in the catalog, or not taking part in Promotion: left out.
+        return policy ? [{ entityRef: ref, policy }] : [];
+      }),
+    );
+  }
+  return governed;
+}
+
+/** The dependencies the caller may read whose ladder has the environment and that have no version standing in it. */
+async function dependencyWarnings(
+  dependencies: GovernedDependency[],
+  environmentId: string,
+  facts: FactsCache,
+  may: FlowDecisions,
+): Promise<InboxItem['dependencyWarnings']> {
+  const warnings: InboxItem['dependencyWarnings'] = [];
+  for (const dependency of dependencies) {
+    if (
+      !may.allows(promotionReadPermission, dependency.entityRef) ||
+      !dependency.policy.environments.some(e => e.id === environmentId)
+    ) {
+      continue;
+    }
+    if (
+      !currentVersionIn(await facts.of(dependency.entityRef), environmentId)
+    ) {
+      warnings.push({ entityRef: dependency.entityRef, environmentId });
+    }
+  }
+  return warnings;
 }
 
 /**
@@ -186,26 +186,30 @@ export class ApprovalInbox {
     const pending = (
       await this.#parts.store.listRequests({ status: ['pending'] })
     ).filter(r => Date.parse(r.expiresAt) > now.getTime());
-    const entityRefs = [...new Set(pending.map(r => r.entityRef))];
-    if (entityRefs.length === 0) {
+    const pendingByFlow = new Map<string, PromotionRequest[]>();
+    for (const request of pending) {
+      const requests = pendingByFlow.get(request.entityRef) ?? [];
+      requests.push(request);
+      pendingByFlow.set(request.entityRef, requests);
+    }
+    if (pendingByFlow.size === 0) {
       return { items: [] };
     }
     const policies = await this.#parts.flows.policiesOf(
-      entityRefs,
+      [...pendingByFlow.keys()],
       ctx.credentials,
     );
-    const facts = new FactsCache(this.#parts.store);
-    const dependencies = new DependencyLookup(this.#parts, ctx, facts);
-
-    const items: InboxItem[] = [];
+    // The flows with a pending request the caller is an approver for.
+    const waiting: Array<{
+      entityRef: string;
+      policy: PromotionPolicy;
+      requests: PromotionRequest[];
+    }> = [];
     for (const [entityRef, policy] of policies) {
       if (!policy) {
         continue;
       }
-      const mine = pending.filter(request => {
-        if (request.entityRef !== entityRef) {
-          return false;
-        }
+      const requests = pendingByFlow.get(entityRef)!.filter(request => {
         const environment = policy.environments.find(
           e => e.id === request.environmentId,
         );
@@ -213,19 +217,41 @@ export class ApprovalInbox {
           environment && approverEligibility(environment, identity).allowed
         );
       });
-      if (mine.length === 0) {
+      if (requests.length > 0) {
+        waiting.push({ entityRef, policy, requests });
+      }
+    }
+    if (waiting.length === 0) {
+      return { items: [] };
+    }
+    const dependencies = await governedDependenciesOf(
+      this.#parts,
+      waiting.map(flow => flow.entityRef),
+      ctx,
+    );
+    // One batch to the permission framework, however many flows: reading and
+    // approving each flow, reading each dependency.
+    const may = await this.#parts.authorizer.decideFlows(
+      waiting.flatMap(({ entityRef }) => [
+        { permission: promotionReadPermission, entityRef },
+        { permission: promotionApprovePermission, entityRef },
+        ...(dependencies.get(entityRef) ?? []).map(dependency => ({
+          permission: promotionReadPermission,
+          entityRef: dependency.entityRef,
+        })),
+      ]),
+      ctx.credentials,
+    );
+    const facts = new FactsCache(this.#parts.store);
+
+    const items: InboxItem[] = [];
+    for (const { entityRef, policy, requests } of waiting) {
+      if (!may.allows(promotionReadPermission, entityRef)) {
         continue;
       }
-      const may = await this.#parts.authorizer.decideFlow(
-        { read: promotionReadPermission, approve: promotionApprovePermission },
-        entityRef,
-        ctx.credentials,
-      );
-      if (!may.read) {
-        continue;
-      }
+      const mayApprove = may.allows(promotionApprovePermission, entityRef);
       const flowFacts = await facts.of(entityRef);
-      for (const request of mine) {
+      for (const request of requests) {
         const environment = policy.environments.find(
           e => e.id === request.environmentId,
         )!;
@@ -241,7 +267,7 @@ export class ApprovalInbox {
           eligibility.reason === SELF_APPROVAL_REASON
         ) {
           cannotDecideReason = REQUESTER_CANNOT_DECIDE;
-        } else if (!may.approve) {
+        } else if (!mayApprove) {
           cannotDecideReason = deniedReason(promotionApprovePermission);
         } else if (!eligibility.allowed) {
           cannotDecideReason = capitalise(eligibility.reason);
@@ -254,9 +280,11 @@ export class ApprovalInbox {
           ...(cannotDecideReason && { cannotDecideReason }),
           gate: gateBesidesApproval(policy, flowFacts, request, now),
           ...previousSignOffOf(policy, flowFacts, request),
-          dependencyWarnings: await dependencies.missingIn(
-            entityRef,
+          dependencyWarnings: await dependencyWarnings(
+            dependencies.get(entityRef) ?? [],
             request.environmentId,
+            facts,
+            may,
           ),
         });
       }
