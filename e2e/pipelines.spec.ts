@@ -214,6 +214,29 @@ async function openProductionGate(version: string) {
         );
         return;
       }
+      case 'predecessor-post-deployment-incomplete': {
+        // The version standing in Production finishes its post-deployment
+        // checklist first (its minimum wait is shortened for the browser tests).
+        const standing = (await flowState()).environments.find(
+          (e: any) => e.environment.id === environment,
+        ).currentDeployment.version;
+        for (const itemId of condition.itemIds) {
+          await expect(async () => {
+            await api(
+              'POST',
+              `${FLOW}/environments/${environment}/post-deployment/${itemId}`,
+              {
+                as: 'alice',
+                body: {
+                  version: standing,
+                  evidenceLink: `https://ci.example.com/evidence/${itemId}`,
+                },
+              },
+            );
+          }).toPass({ timeout: 180_000 });
+        }
+        return;
+      }
       default:
         throw new Error(`No way to resolve ${JSON.stringify(condition)}`);
     }
