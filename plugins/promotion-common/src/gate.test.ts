@@ -1,5 +1,5 @@
+import { countingApprovers } from './approvals';
 import {
-  countingApprovers,
   currentVersionIn,
   evaluateGate,
   nextStepFor,

@@ -1,7 +1,6 @@
 import {
   ApprovalRule,
   ChecklistCompletion,
-  Decision,
   Deployment,
   EnvironmentDefinition,
   FlowFacts,
@@ -13,6 +12,7 @@ import {
   StandingApproval,
 } from './types';
 import { parseEntityRef } from '@backstage/catalog-model';
+import { countingApprovers } from './approvals';
 import { isResetByRollback, rollbackDeployableVersions } from './gateRollback';
 
 /*
@@ -228,31 +228,6 @@ export function postDeploymentItemAvailableAt(
   return new Date(
     Date.parse(deployment.reportedAt) + item.minimumWaitSeconds * 1000,
   );
-}
-
-/**
- * The decisions on a request that still count: not voided, and given on the
- * dossier as it is now.
- */
-export function countingDecisions(request: PromotionRequest): Decision[] {
-  return request.decisions.filter(
-    d => !d.voidedAt && d.dossierHash === request.dossierHash,
-  );
-}
-
-/**
- * The distinct approvers whose approvals count towards the request's quorum.
- * The requester's own approval counts only where the rule allows it.
- */
-export function countingApprovers(
-  request: PromotionRequest,
-  rule: Pick<ApprovalRule, 'allowSelfApproval'>,
-): string[] {
-  const approvers = countingDecisions(request)
-    .filter(d => d.decision === 'approve')
-    .filter(d => rule.allowSelfApproval || d.decidedBy !== request.requestedBy)
-    .map(d => d.decidedBy);
-  return [...new Set(approvers)];
 }
 
 // ---------------------------------------------------------------------------

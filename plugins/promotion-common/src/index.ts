@@ -8,6 +8,7 @@
 export * from './types';
 export * from './permissions';
 export * from './config';
+export * from './approvals';
 export * from './gate';
 export * from './gateRollback';
 export * from './api';
