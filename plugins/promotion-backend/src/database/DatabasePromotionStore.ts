@@ -25,6 +25,11 @@ import {
   verifyAudit,
 } from './operations/audit';
 import { bindAuditKeyring } from './operations/audit/keyringBinding';
+import {
+  readReportChunk,
+  ReportChunk,
+  ReportChunkOptions,
+} from './operations/audit/reportChunks';
 import { inSnapshot } from './operations/audit/snapshot';
 import {
   StateRowsVerification,
@@ -152,6 +157,10 @@ export class DatabasePromotionStore implements PromotionStore {
     environmentIds?: string[];
   }): Promise<Deployment[]> {
     return listDeployments(this.db, options);
+  }
+
+  async readReportChunk(options: ReportChunkOptions): Promise<ReportChunk> {
+    return readReportChunk(this.db, options);
   }
 
   async completeChecklistItem(

@@ -23,6 +23,10 @@ import type {
   StateRowsVerification,
   VerifyStateRowsOptions,
 } from './operations/binding';
+import type {
+  ReportChunk,
+  ReportChunkOptions,
+} from './operations/audit/reportChunks';
 
 /**
  * What every change carries into the audit trail: who did it and why.
@@ -204,6 +208,12 @@ export interface PromotionStore {
     to?: Date;
     environmentIds?: string[];
   }): Promise<Deployment[]>;
+  /**
+   * One chunk of the deployments reported in a time range (the verification
+   * report), oldest first, with only the facts they are checked against:
+   * keyset pagination, so a report over any range holds one chunk at a time.
+   */
+  readReportChunk(options: ReportChunkOptions): Promise<ReportChunk>;
 
   /** A ConflictError when the item is already completed (and not undone) for that version or the flow. */
   completeChecklistItem(

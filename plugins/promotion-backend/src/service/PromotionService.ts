@@ -31,7 +31,6 @@ import {
   SignOff,
   SignOffRequest,
   StandingApproval,
-  VerificationReport,
 } from '@promotion/plugin-promotion-common';
 import { PromotionStore } from '../database/PromotionStore';
 import { EventNotifications } from '../notifications/eventNotifications';
@@ -42,6 +41,7 @@ import { AuditCheckpoints } from './audit/AuditCheckpoints';
 import { AuditTrail } from './audit/AuditTrail';
 import { AuditExportFormat } from './audit/auditExport';
 import { ReportLinks } from './audit/verificationReport';
+import { VerificationReportFormat } from './audit/verificationReportStream';
 import { CallContext } from './callContext';
 import { DisplayNames, entityNamesOnly } from './displayNames';
 import { ChecklistItemTarget, FlowActions } from './flows/FlowActions';
@@ -340,11 +340,14 @@ export class PromotionService {
     return this.#checkpoints.createScheduled();
   }
 
-  /** The governance documents' verification list over the deployments of a time range. */
+  /**
+   * The governance documents' verification list over the deployments of a
+   * time range, as JSON or CSV text written a chunk of deployments at a time.
+   */
   getVerificationReport(
-    query: { from?: Date; to?: Date },
+    query: { from?: Date; to?: Date; format: VerificationReportFormat },
     ctx: CallContext,
-  ): Promise<VerificationReport> {
+  ): Promise<AsyncIterable<string>> {
     return this.#audit.getVerificationReport(query, ctx);
   }
 }

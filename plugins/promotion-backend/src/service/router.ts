@@ -7,7 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { buildOpenApiDocument } from '../schema/openApiDocument';
 import { addOperationRoutes } from '../schema/operationRoutes';
 import { AUDIT_EXPORT_CONTENT_TYPES } from './audit/auditExport';
-import { verificationReportToCsv } from './audit/verificationReport';
+import { VERIFICATION_REPORT_CONTENT_TYPES } from './audit/verificationReportStream';
 import { PromotionService } from './PromotionService';
 import { translateUnavailable } from './unavailable';
 
@@ -175,31 +175,11 @@ export async function createRouter(
           },
           ctx,
         );
-        // Read the first page before answering, so a failure is still a proper error response.
-        const iterator = chunks[Symbol.asyncIterator]();
-        const first = await iterator.next();
-        res
-          .status(200)
-          // attachment() guesses a type from the file name: set ours after it.
-          .attachment(`promotion-audit.${query.format}`)
-          .type(AUDIT_EXPORT_CONTENT_TYPES[query.format]);
-        await pipeline(
-          Readable.from(
-            (async function* rest() {
-              if (first.done) {
-                return;
-              }
-              yield first.value;
-              for (;;) {
-                const next = await iterator.next();
-                if (next.done) {
-                  return;
-                }
-                yield next.value;
-              }
-            })(),
-          ),
-          res,
+        await sendChunks(chunks, res, () =>
+          res
+            // attachment() guesses a type from the file name: set ours after it.
+            .attachment(`promotion-audit.${query.format}`)
+            .type(AUDIT_EXPORT_CONTENT_TYPES[query.format]),
         );
       },
       verifyAuditChain: async ({ ctx }, res) => {
@@ -212,18 +192,20 @@ export async function createRouter(
         res.status(201).json(await service.createAuditCheckpoint(ctx));
       },
       getVerificationReport: async ({ query, ctx }, res) => {
-        const report = await service.getVerificationReport(
-          { from: toDate(query.from), to: toDate(query.to) },
+        const chunks = await service.getVerificationReport(
+          {
+            from: toDate(query.from),
+            to: toDate(query.to),
+            format: query.format,
+          },
           ctx,
         );
-        if (query.format === 'csv') {
-          res
-            .attachment('promotion-verification-report.csv')
-            .type('text/csv; charset=utf-8')
-            .send(verificationReportToCsv(report));
-          return;
-        }
-        res.json(report);
+        await sendChunks(chunks, res, () => {
+          if (query.format === 'csv') {
+            res.attachment('promotion-verification-report.csv');
+          }
+          res.type(VERIFICATION_REPORT_CONTENT_TYPES[query.format]);
+        });
       },
     },
     { httpAuth },
@@ -231,6 +213,46 @@ export async function createRouter(
   router.use(translateUnavailable({ logger }));
 
   return router;
+}
+
+/**
+ * Streams a response written a chunk at a time (the audit export, the
+ * verification report), at the pace the client reads it. The first chunk is
+ * read before the status and the headers (`start`) are set, so a failure
+ * before it is still a proper error response.
+ */
+async function sendChunks(
+  chunks: AsyncIterable<string>,
+  res: express.Response,
+  start: () => void,
+): Promise<void> {
+  const iterator = chunks[Symbol.asyncIterator]();
+  const first = await iterator.next();
+  res.status(200);
+  start();
+  await pipeline(
+    Readable.from(
+      (async function* rest() {
+        if (first.done) {
+          return;
+        }
+        try {
+          yield first.value;
+          for (;;) {
+            const next = await iterator.next();
+            if (next.done) {
+              return;
+            }
+            yield next.value;
+          }
+        } finally {
+          // The client went away: stop reading.
+          await iterator.return?.();
+        }
+      })(),
+    ),
+    res,
+  );
 }
 
 /** The checklist item a checklist route addresses. */

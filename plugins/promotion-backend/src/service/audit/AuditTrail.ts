@@ -6,7 +6,6 @@ import {
   ChainVerification,
   DeploymentTrail,
   Page,
-  VerificationReport,
 } from '@promotion/plugin-promotion-common';
 import { CallContext } from '../callContext';
 import { normaliseEntityRef } from '../requests/approvers';
@@ -23,11 +22,12 @@ import {
   trailEventsUntil,
   TRAIL_EVENTS_PAGE_SIZE,
 } from './trailEvents';
+import { ReportLinks, VerificationFlow } from './verificationReport';
 import {
-  buildVerificationReport,
-  ReportLinks,
-  VerificationFlow,
-} from './verificationReport';
+  REPORT_CHUNK_SIZE,
+  streamVerificationReport,
+  VerificationReportFormat,
+} from './verificationReportStream';
 
 const DEFAULT_REPORT_DAYS = 30;
 
@@ -44,11 +44,23 @@ type AuditTrailParts = Pick<
 export class AuditTrail {
   readonly #parts: AuditTrailParts;
   readonly #links: ReportLinks;
+  readonly #reportChunkSize: number;
+  readonly #exportPageSize: number;
 
-  /** `links`: where the verification report's evidence opens in the portal. */
-  constructor(parts: AuditTrailParts, links: ReportLinks = {}) {
+  /**
+   * `links`: where the verification report's evidence opens in the portal;
+   * `sizes`: how many deployments the report and how many events the export
+   * read at a time (tests make them small).
+   */
+  constructor(
+    parts: AuditTrailParts,
+    links: ReportLinks = {},
+    sizes: { reportChunk?: number; exportPage?: number } = {},
+  ) {
     this.#parts = parts;
     this.#links = links;
+    this.#reportChunkSize = sizes.reportChunk ?? REPORT_CHUNK_SIZE;
+    this.#exportPageSize = sizes.exportPage ?? EXPORT_PAGE_SIZE;
   }
 
   /** The flow's audit events, newest first. */
@@ -135,7 +147,7 @@ export class AuditTrail {
           from: query.from,
           to: query.to,
           cursor,
-          limit: EXPORT_PAGE_SIZE,
+          limit: this.#exportPageSize,
           order: 'asc',
         }),
     });
@@ -154,12 +166,18 @@ export class AuditTrail {
     return this.#parts.store.verifyChain({ checkpoint: options.checkpoint });
   }
 
-  /** The governance documents' verification list over the deployments of a time range. */
+  /**
+   * The governance documents' verification list over the deployments of a
+   * time range, as JSON or CSV, read and written a chunk of deployments at a
+   * time (each with only the facts it is checked against), so that a report
+   * over any range holds one chunk in memory. Authorizes and checks the
+   * range before anything is returned.
+   */
   async getVerificationReport(
-    query: { from?: Date; to?: Date },
+    query: { from?: Date; to?: Date; format: VerificationReportFormat },
     ctx: CallContext,
-  ): Promise<VerificationReport> {
-    const { store } = this.#parts;
+  ): Promise<AsyncIterable<string>> {
+    const { store, flows } = this.#parts;
     await this.#parts.authorizer.authorizeAuditRead(ctx.credentials);
     const now = this.#parts.now();
     const to = query.to ?? now;
@@ -169,24 +187,32 @@ export class AuditTrail {
     if (from.getTime() > to.getTime()) {
       throw new InputError('query.from: must not be after query.to');
     }
-    const deployments = await store.listDeployments({ from, to });
-    const entityRefs = [...new Set(deployments.map(d => d.entityRef))];
-    // The auditor may not see every entity; the policies are read as the plugin.
-    const policies = await this.#parts.flows.policiesOf(entityRefs);
-    const flows = new Map<string, VerificationFlow>();
-    for (const [entityRef, policy] of policies) {
-      flows.set(entityRef, {
-        policy,
-        facts: await store.getFlowFacts(entityRef),
-      });
-    }
-    return buildVerificationReport({
+    const chunkSize = this.#reportChunkSize;
+    return streamVerificationReport({
+      format: query.format,
       from,
       to,
       now,
-      deployments,
-      flows,
       links: this.#links,
+      async readChunk(cursor) {
+        const chunk = await store.readReportChunk({
+          from,
+          to,
+          cursor,
+          limit: chunkSize,
+        });
+        // The auditor may not see every entity; the policies are read as the plugin.
+        const policies = await flows.policiesOf([...chunk.facts.keys()]);
+        const byFlow = new Map<string, VerificationFlow>();
+        for (const [entityRef, facts] of chunk.facts) {
+          byFlow.set(entityRef, { policy: policies.get(entityRef), facts });
+        }
+        return {
+          deployments: chunk.deployments,
+          flows: byFlow,
+          nextCursor: chunk.nextCursor,
+        };
+      },
     });
   }
 }

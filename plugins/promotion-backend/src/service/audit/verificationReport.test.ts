@@ -9,8 +9,8 @@ import {
 import {
   buildVerificationReport,
   deploymentEvidenceUrl,
-  verificationReportToCsv,
 } from './verificationReport';
+import { verificationReportToCsv } from './verificationReportCsv';
 
 const FLOW = 'component:default/payments-sftp';
 

@@ -12,7 +12,6 @@ import {
   Violation,
   ViolationKind,
 } from '@promotion/plugin-promotion-common';
-import { toCsv } from './csv';
 
 /** What the report knows about one flow; the policy is absent when the entity no longer opts in. */
 export interface VerificationFlow {
@@ -260,10 +259,17 @@ class DeploymentFindings {
   }
 }
 
+/** The report's row of one deployment: its failed checks, its pending items, either or both absent. */
+export interface DeploymentRow {
+  violation?: Violation;
+  pending?: PendingDeployment;
+}
+
 /**
  * Checks the governance documents' verification list over the deployments
- * reported in a time range, one row per deployment that failed a check, with
- * every check it failed:
+ * reported in a time range, one deployment at a time, in the order they
+ * were reported, and keeps only the totals: one row per deployment that
+ * failed a check, with every check it failed:
  *
  * - `production-without-approval`: a successful deployment whose gate had an
  *   unmet approval condition;
@@ -278,23 +284,32 @@ class DeploymentFindings {
  *
  * Items not due yet are listed as pending, not failed.
  */
-export function buildVerificationReport(options: {
-  from: Date;
-  to: Date;
-  now: Date;
-  deployments: Deployment[];
-  flows: Map<string, VerificationFlow>;
-  links?: ReportLinks;
-}): VerificationReport {
-  const { from, to, now, deployments, flows, links } = options;
-  const violations: Violation[] = [];
-  const pending: PendingDeployment[] = [];
-  const postDeploymentChecked = new Set<string>();
+export class VerificationReportTally {
+  readonly #now: Date;
+  readonly #links?: ReportLinks;
+  #deploymentsChecked = 0;
+  readonly #failedDeployments = new Map<ViolationKind, number>();
   /** Environments whose release notes are checked on the dossier only. */
-  const dossierOnly = new Set<string>();
+  readonly #dossierOnly = new Set<string>();
 
-  for (const deployment of deployments) {
-    const flow = flows.get(deployment.entityRef);
+  constructor(options: { now: Date; links?: ReportLinks }) {
+    this.#now = options.now;
+    this.#links = options.links;
+  }
+
+  /**
+   * The row of one deployment. `flow`: its flow's policy and the facts it is
+   * checked against. `firstOfVersion`: no earlier successful deployment of
+   * the version into the environment in the range that was not rolled back;
+   * a version's post-deployment checklist is checked on that one only.
+   */
+  check(
+    deployment: Deployment,
+    flow: VerificationFlow | undefined,
+    firstOfVersion: boolean,
+  ): DeploymentRow {
+    const now = this.#now;
+    this.#deploymentsChecked += 1;
     const environment = flow?.policy?.environments.find(
       e => e.id === deployment.environmentId,
     );
@@ -322,14 +337,9 @@ export function buildVerificationReport(options: {
     );
 
     if (succeeded && flow?.policy && environment) {
-      const key = `${deployment.entityRef}|${deployment.environmentId}|${deployment.version}`;
       // A version's post-deployment checklist is checked on its first
       // deployment into the environment that was not rolled back.
-      const checkItems =
-        !deployment.rolledBackAt && !postDeploymentChecked.has(key);
-      if (checkItems) {
-        postDeploymentChecked.add(key);
-      }
+      const checkItems = !deployment.rolledBackAt && firstOfVersion;
       const states = new Map(
         environment.postDeployment.map(item => [
           item.id,
@@ -347,7 +357,9 @@ export function buildVerificationReport(options: {
           ? states.get(environment.postDeploymentRules.releaseNotesItemId)
           : undefined;
         if (!releaseNotesItem) {
-          dossierOnly.add(`${environment.title} (policy ${flow.policy.name})`);
+          this.#dossierOnly.add(
+            `${environment.title} (policy ${flow.policy.name})`,
+          );
         }
         const sentences = dossierSentences(
           deployment,
@@ -406,42 +418,106 @@ export function buildVerificationReport(options: {
       evidence: deploymentEvidenceUrl(
         deployment.entityRef,
         deployment.id,
-        links,
+        this.#links,
       ),
     };
+    const result: DeploymentRow = {};
     const failedChecks = findings.failedChecks();
     if (failedChecks.length > 0) {
-      violations.push({ ...row, failedChecks });
+      result.violation = { ...row, failedChecks };
+      for (const { kind } of failedChecks) {
+        this.#failedDeployments.set(
+          kind,
+          (this.#failedDeployments.get(kind) ?? 0) + 1,
+        );
+      }
     }
     if (findings.pending.size > 0) {
-      pending.push({ ...row, items: [...findings.pending.values()] });
+      result.pending = { ...row, items: [...findings.pending.values()] };
     }
+    return result;
   }
 
-  return {
-    from: from.toISOString(),
-    to: to.toISOString(),
-    generatedAt: now.toISOString(),
-    deploymentsChecked: deployments.length,
-    violations,
-    pending,
-    checks: VERIFICATION_CHECKS.map(check => {
-      const failedDeployments = violations.filter(v =>
-        v.failedChecks.some(c => c.kind === check.kind),
-      ).length;
+  /** How many deployments were checked so far. */
+  get deploymentsChecked(): number {
+    return this.#deploymentsChecked;
+  }
+
+  /** Each check, passed or with how many deployments failed it so far. */
+  checks(): VerificationReport['checks'] {
+    const dossierOnly = [...this.#dossierOnly];
+    return VERIFICATION_CHECKS.map(check => {
+      const failedDeployments = this.#failedDeployments.get(check.kind) ?? 0;
       return {
         kind: check.kind,
         title: check.title,
         explanation:
-          check.kind === 'release-notes-missing' && dossierOnly.size > 0
-            ? `${check.explanation} ${[...dossierOnly].join(', ')} ${
-                dossierOnly.size === 1 ? 'names' : 'name'
+          check.kind === 'release-notes-missing' && dossierOnly.length > 0
+            ? `${check.explanation} ${dossierOnly.join(', ')} ${
+                dossierOnly.length === 1 ? 'names' : 'name'
               } no post-deployment item for the release notes' distribution (postDeployment.releaseNotesItem): there only the dossier's release notes are checked.`
             : check.explanation,
         passed: failedDeployments === 0,
         failedDeployments,
       };
-    }),
+    });
+  }
+}
+
+/** The flow, version and environment of a deployment, as one key. */
+function versionKey(deployment: Deployment): string {
+  return JSON.stringify([
+    deployment.entityRef,
+    deployment.environmentId,
+    deployment.version,
+  ]);
+}
+
+/**
+ * The whole report at once, over deployments and flow facts held in memory:
+ * see {@link VerificationReportTally}. The service streams the report a
+ * chunk at a time instead (verificationReportStream.ts); both check each
+ * deployment the same way.
+ */
+export function buildVerificationReport(options: {
+  from: Date;
+  to: Date;
+  now: Date;
+  deployments: Deployment[];
+  flows: Map<string, VerificationFlow>;
+  links?: ReportLinks;
+}): VerificationReport {
+  const { from, to, now, deployments, flows, links } = options;
+  const tally = new VerificationReportTally({ now, links });
+  const violations: Violation[] = [];
+  const pending: PendingDeployment[] = [];
+  /** The versions whose first deployment not rolled back was checked. */
+  const checkedVersions = new Set<string>();
+  for (const deployment of deployments) {
+    const key = versionKey(deployment);
+    const row = tally.check(
+      deployment,
+      flows.get(deployment.entityRef),
+      !checkedVersions.has(key),
+    );
+    if (deployment.status === 'succeeded' && !deployment.rolledBackAt) {
+      checkedVersions.add(key);
+    }
+    if (row.violation) {
+      violations.push(row.violation);
+    }
+    if (row.pending) {
+      pending.push(row.pending);
+    }
+  }
+  return {
+    from: from.toISOString(),
+    to: to.toISOString(),
+    generatedAt: now.toISOString(),
+    deploymentsChecked: tally.deploymentsChecked,
+    violations,
+    pending,
+    checks: tally.checks(),
   };
 }
 
@@ -478,63 +554,4 @@ function overdueSentence(
   dueAt: string,
 ): string {
   return `“${item.title}” was not completed for ${deployment.version}; it was due by ${dueAt}.`;
-}
-
-const CSV_COLUMNS = [
-  'occurredAt',
-  'entityRef',
-  'environmentId',
-  'version',
-  'deploymentId',
-  'failedChecks',
-  'details',
-  'pending',
-  'evidence',
-] as const;
-
-/**
- * The report as CSV with a header row: one line per deployment that failed a
- * check or has pending items, the failed checks and pending items joined in
- * their cells.
- */
-export function verificationReportToCsv(report: VerificationReport): string {
-  type Line = Record<(typeof CSV_COLUMNS)[number], string>;
-  const lines = new Map<string, Line>();
-  const lineOf = (row: Omit<Violation, 'failedChecks'>): Line => {
-    let line = lines.get(row.deploymentId);
-    if (!line) {
-      line = {
-        occurredAt: row.occurredAt,
-        entityRef: row.entityRef,
-        environmentId: row.environmentId,
-        version: row.version,
-        deploymentId: row.deploymentId,
-        failedChecks: '',
-        details: '',
-        pending: '',
-        evidence: row.evidence,
-      };
-      lines.set(row.deploymentId, line);
-    }
-    return line;
-  };
-  for (const violation of report.violations) {
-    const line = lineOf(violation);
-    line.failedChecks = violation.failedChecks.map(c => c.kind).join('; ');
-    line.details = violation.failedChecks
-      .map(c => `${c.title}: ${c.sentences.join(' ')}`)
-      .join(' | ');
-  }
-  for (const row of report.pending) {
-    lineOf(row).pending = row.items
-      .map(item => `${item.title} (due by ${item.dueAt})`)
-      .join('; ');
-  }
-  const ordered = [...lines.values()].sort((a, b) =>
-    a.occurredAt.localeCompare(b.occurredAt),
-  );
-  return toCsv(
-    ordered.map(line => CSV_COLUMNS.map(column => line[column])),
-    { header: true, columns: [...CSV_COLUMNS] },
-  );
 }
