@@ -931,7 +931,8 @@ async function main(): Promise<void> {
     // Many inboxes at once can take far longer than a round: each one
     // that a round leaves unanswered goes on in the backend and into the
     // next round. Such a concurrency is left out for the inbox.
-    const inboxSkipped = (c: number) => (inboxOnce.ms * c) / 1000 > ROUND_S * 4;
+    const inboxSkipped = (c: number) =>
+      inboxOnce.ms / 1000 > ROUND_S || (inboxOnce.ms * c) / 1000 > ROUND_S * 4;
     for (const c of CONNECTIONS.filter(inboxSkipped)) {
       log(
         `  (the inbox is not measured in rounds at ${c} connection(s): one takes ${fmt(
@@ -1277,6 +1278,8 @@ async function main(): Promise<void> {
     const hi = maxConn;
     const ratio = (read: string) => rate(read, hi) / rate('catalog', hi);
     const inboxP99 = percentile(inboxSorted, 99);
+    /** One batch, split in requests of at least 100 decisions. */
+    const maxAuthorizeCalls = Math.max(2, Math.ceil(INBOX / 100));
     const first = sweepRows[0];
     const last = sweepRows[sweepRows.length - 1];
     const gateGrowth = last && first ? last.gate / first.gate : NaN;
@@ -1326,8 +1329,17 @@ async function main(): Promise<void> {
       )} ms; goal <= 1.2x)`,
     );
     goal(
-      inboxOnce.status === 200 ? authorizeCalls <= 2 : undefined,
-      `inbox of ${INBOX} pending requests across ${INBOX} flows: ${authorizeCalls} request(s) to the permission framework for one inbox (goal: one batch, not one per flow; at most 2)`,
+      inboxOnce.status === 200
+        ? authorizeCalls <= maxAuthorizeCalls
+        : undefined,
+      `inbox of ${INBOX} pending requests across ${INBOX} flows: ${authorizeCalls} request(s) to /api/permission/authorize for one inbox (goal: one batch, not one per flow: at most ${maxAuthorizeCalls}, a batch split to fit the permission backend's 100 kB request body)${
+        inboxOnce.status === 200
+          ? ''
+          : ` — the inbox answered ${inboxOnce.status}: ${inboxOnce.text.slice(
+              0,
+              200,
+            )}`
+      }`,
     );
     goal(
       inboxSorted.length > 0 ? inboxP99 < 250 : undefined,
