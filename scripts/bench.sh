@@ -71,11 +71,11 @@ conns="${BENCH_CONNECTIONS:-1,64}"
 n_conns=$(echo "$conns" | tr ',' '\n' | grep -c .)
 sweep="${BENCH_SWEEP:-10,1000,10000}"
 sweep_max=$(echo "$sweep" | tr ',' '\n' | sort -n | tail -1)
-# Seeding (~150 s per million events), the catalog (~25 s per 1,000
+# Seeding (~250 s per million events), the catalog (~35 s per 1,000
 # entities), 7 reads x rounds x concurrencies, the sweep's deployment reports
-# (~8 per second at worst) and its measurements, the report, the export and the
-# verification (~5 min per million events each), start-up and slack.
-limit=$((events / 1000000 * 150 + 150 + flows * 25 / 1000 + 7 * rounds * n_conns * (round_s + 3) + 14 + sweep_max / 8 + 4 * 4 * round_s * 3 + 3 * (events / 1000000 * 300 + 60) + 600))
+# (~4 per second at worst) and its measurements, the report, the export and the
+# verification (~7 min per million events each), start-up and slack.
+limit=$((events / 1000000 * 250 + 150 + flows * 35 / 1000 + 7 * rounds * n_conns * (round_s + 3) + 14 + sweep_max / 4 + 4 * 4 * round_s * 3 + 3 * (events / 1000000 * 400 + 60) + 600))
 
 echo "bench: $(date -u +%Y-%m-%dT%H:%M:%SZ), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')$([ -z "$(git status --porcelain -- plugins packages 2>/dev/null)" ] || echo ' (plus uncommitted changes in plugins/ or packages/)'), $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GB", $2 / 1048576}' /proc/meminfo) memory, time limit ${limit} s after the build"
 
