@@ -230,7 +230,11 @@ async function aliceCompletesChecklist(
       `${FLOW}/environments/${environment}/checklist/${item.id}`,
       {
         as: 'alice',
-        body: { version, evidenceLink: evidence(version, item.id) },
+        body: {
+          // A flow-scoped item is completed for the flow, not a version.
+          ...(item.scope !== 'flow' && { version }),
+          evidenceLink: evidence(version, item.id),
+        },
       },
     );
   }
