@@ -41,7 +41,11 @@ import {
   createSignOff,
   getDeployment,
   getFlowFacts,
+  getFlowStateFacts,
+  getGateFacts,
+  getStandingDeployment,
   listDeployments,
+  listVersionDeployments,
   listRollbacks,
   recordDeployment,
   recordRollback,
@@ -66,6 +70,8 @@ import {
   CreateSignOffInput,
   DecideInput,
   EditRequestInput,
+  FlowStateFactsQuery,
+  GateFactsQuery,
   ListEventsOptions,
   ListRequestsOptions,
   ListRollbacksOptions,
@@ -74,8 +80,10 @@ import {
   Recorded,
   RecordedDeployment,
   RecordRollbackInput,
+  StandingDeploymentQuery,
   UndoChecklistItemInput,
   VerifyChainOptions,
+  VersionDeploymentsQuery,
 } from './PromotionStore';
 
 const migrationsDir = resolvePackagePath(
@@ -134,10 +142,31 @@ export class DatabasePromotionStore implements PromotionStore {
     private readonly keyring: AuditKeyring,
   ) {}
 
-  // Flow facts: deployments, checklist items, sign-offs
+  // Flow facts: deployments, checklist items, sign-offs; the whole history,
+  // or bounded by what the gate or the flow state asks
 
   async getFlowFacts(entityRef: string): Promise<FlowFacts> {
     return getFlowFacts(this.db, entityRef);
+  }
+
+  async getGateFacts(query: GateFactsQuery): Promise<FlowFacts> {
+    return getGateFacts(this.db, query);
+  }
+
+  async getFlowStateFacts(query: FlowStateFactsQuery): Promise<FlowFacts> {
+    return getFlowStateFacts(this.db, query);
+  }
+
+  async listVersionDeployments(
+    query: VersionDeploymentsQuery,
+  ): Promise<Deployment[]> {
+    return listVersionDeployments(this.db, query);
+  }
+
+  async getStandingDeployment(
+    query: StandingDeploymentQuery,
+  ): Promise<Deployment | undefined> {
+    return getStandingDeployment(this.db, query);
   }
 
   async recordDeployment(

@@ -56,8 +56,16 @@ export interface RecordDeploymentInput {
    * Evaluates the gate on the flow's facts as they are when the deployment
    * commits (read inside its transaction, serialised with every other state
    * change); the unmet conditions are recorded, and non-empty means a violation.
+   * The facts are those of the gate for this version into this environment
+   * (`getGateFacts` with {@link RecordDeploymentInput.ladder}).
    */
   evaluateGate(facts: FlowFacts): GateCondition[];
+  /**
+   * The ids of the flow's ladder up to and including `environmentId`, in
+   * ladder order: the environments whose facts `evaluateGate` is given.
+   * Defaults to `environmentId` alone.
+   */
+  ladder?: string[];
   /**
    * Why, in words, the pending request for this version into this
    * environment is closed as superseded when the deployment succeeds: the
@@ -173,6 +181,41 @@ export interface ListRollbacksOptions {
   to?: Date;
 }
 
+/** What the gate for version V into environment E is evaluated on. */
+export interface GateFactsQuery {
+  entityRef: string;
+  /** V. */
+  version: string;
+  /**
+   * The ids of the flow's ladder up to and including E, in ladder order: E
+   * is the last.
+   */
+  environmentIds: string[];
+}
+
+/** What the flow state (the Promotion tab) is made of. */
+export interface FlowStateFactsQuery {
+  entityRef: string;
+  /** The ids of the flow's whole ladder, in ladder order. */
+  environmentIds: string[];
+  /** The flow's most recent rollbacks read, at most. */
+  rollbackLimit: number;
+}
+
+/** The deployments of one version of a flow into one environment. */
+export interface VersionDeploymentsQuery {
+  entityRef: string;
+  environmentId: string;
+  version: string;
+}
+
+export interface StandingDeploymentQuery {
+  entityRef: string;
+  environmentId: string;
+  /** The newest standing deployment of a version other than this one. */
+  exceptVersion?: string;
+}
+
 export interface ListRequestsOptions {
   status?: PromotionRequestStatus[];
   entityRef?: string;
@@ -190,8 +233,33 @@ export interface ListRequestsOptions {
  * idempotency key with different content).
  */
 export interface PromotionStore {
-  /** Everything the gate looks at for one flow (indexed by entity_ref). */
+  /**
+   * Everything recorded for one flow, its whole history (indexed by
+   * entity_ref): for what needs the history, as the deployment trail. The
+   * gate and the flow state read {@link PromotionStore.getGateFacts} and
+   * {@link PromotionStore.getFlowStateFacts}, bounded whatever the history.
+   */
   getFlowFacts(entityRef: string): Promise<FlowFacts>;
+  /**
+   * The facts the gate for version V into environment E looks at: the gate
+   * answers the same on them as on {@link PromotionStore.getFlowFacts}, and
+   * the rows read do not grow with the flow's history.
+   */
+  getGateFacts(query: GateFactsQuery): Promise<FlowFacts>;
+  /**
+   * The facts the flow state shows: each environment's standing deployment
+   * and what goes with its version (completions, sign-offs, deployments of
+   * it elsewhere on the ladder, for the next step), standing approvals,
+   * pending requests and the most recent rollbacks; bounded whatever the
+   * flow's history.
+   */
+  getFlowStateFacts(query: FlowStateFactsQuery): Promise<FlowFacts>;
+  /** Every deployment of one version into one environment, oldest first. */
+  listVersionDeployments(query: VersionDeploymentsQuery): Promise<Deployment[]>;
+  /** The deployment standing in an environment (`currentVersionIn`), if any. */
+  getStandingDeployment(
+    query: StandingDeploymentQuery,
+  ): Promise<Deployment | undefined>;
 
   /**
    * A successful deployment also closes the pending request for its version

@@ -46,6 +46,11 @@ export const flowStateSchema = z.object({
   /** The next step for the newest version on the ladder: where it could go and what stands in the way. */
   nextGate: gateResultSchema.optional(),
   pendingRequests: z.array(promotionRequestSchema),
+  /**
+   * The flow's most recent rollbacks (at most ten), oldest first: the latest
+   * decides which flow-scoped items a rollback reset. Every rollback stays in
+   * the flow's history (the audit events, paged).
+   */
   rollbacks: z.array(rollbackSchema),
 });
 

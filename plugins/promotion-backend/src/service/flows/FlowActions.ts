@@ -4,7 +4,6 @@ import {
   ChecklistCompletion,
   ChecklistKind,
   CompleteChecklistItemRequest,
-  currentVersionIn,
   Deployment,
   EnvironmentDefinition,
   evaluateGate,
@@ -35,6 +34,7 @@ import {
   environmentOf,
   Flow,
   InputLocation,
+  ladderUpTo,
 } from './FlowResolver';
 
 /** A checklist item of one environment of the flow, as the path names it. */
@@ -147,8 +147,15 @@ export class FlowActions {
         // transaction and cannot wait there for the catalog, so the names
         // are read first, for the people the facts name now; someone who
         // first appears meanwhile is named by the entity's name.
+        const ladder = ladderUpTo(flow, environment.id);
         const displayName = await this.#parts.displayNames.lookup(
-          refsNamedByGate(await this.#parts.store.getFlowFacts(flow.entityRef)),
+          refsNamedByGate(
+            await this.#parts.store.getGateFacts({
+              entityRef: flow.entityRef,
+              version: input.version,
+              environmentIds: ladder,
+            }),
+          ),
         );
         const deployed = await this.#parts.store.recordDeployment(
           {
@@ -158,6 +165,7 @@ export class FlowActions {
             status: input.status,
             link: input.link,
             idempotencyKey: input.idempotencyKey,
+            ladder,
             evaluateGate: facts =>
               evaluateGate({
                 entityRef: flow.entityRef,
@@ -263,14 +271,15 @@ export class FlowActions {
     now: Date,
   ): Promise<void> {
     const postItem = environment.postDeployment.find(i => i.id === itemId)!;
-    const facts = await this.#parts.store.getFlowFacts(flow.entityRef);
-    const deployment = facts.deployments
-      .filter(
-        d =>
-          d.environmentId === environment.id &&
-          d.version === version &&
-          d.status === 'succeeded',
-      )
+    const deployments = version
+      ? await this.#parts.store.listVersionDeployments({
+          entityRef: flow.entityRef,
+          environmentId: environment.id,
+          version,
+        })
+      : [];
+    const deployment = deployments
+      .filter(d => d.status === 'succeeded')
       .sort((a, b) => b.reportedAt.localeCompare(a.reportedAt))[0];
     if (!deployment) {
       throw new ConflictError(
@@ -336,13 +345,13 @@ export class FlowActions {
       },
       async ({ flow, environment, audit }) => {
         // A sign-off confirms what ran there: the version must stand in the environment.
-        const facts = await this.#parts.store.getFlowFacts(flow.entityRef);
-        const deployed = facts.deployments.filter(
-          d =>
-            d.environmentId === environment.id &&
-            d.version === input.version &&
-            d.status === 'succeeded',
-        );
+        const deployed = (
+          await this.#parts.store.listVersionDeployments({
+            entityRef: flow.entityRef,
+            environmentId: environment.id,
+            version: input.version,
+          })
+        ).filter(d => d.status === 'succeeded');
         if (!deployed.some(d => !d.rolledBackAt)) {
           throw new ConflictError(
             deployed.length > 0
@@ -416,31 +425,27 @@ export class FlowActions {
         ctx,
       },
       async ({ flow, environment, audit }) => {
-        const facts = await this.#parts.store.getFlowFacts(flow.entityRef);
-        const standing = facts.deployments
-          .filter(
-            d =>
-              d.environmentId === environment.id &&
-              d.status === 'succeeded' &&
-              !d.rolledBackAt,
-          )
-          .sort((a, b) => b.reportedAt.localeCompare(a.reportedAt));
-
+        const { store } = this.#parts;
+        const place = {
+          entityRef: flow.entityRef,
+          environmentId: environment.id,
+        };
         const fromVersion =
-          input.fromVersion ?? currentVersionIn(facts, environment.id)?.version;
+          input.fromVersion ??
+          (await store.getStandingDeployment(place))?.version;
         if (!fromVersion) {
           throw new InputError(
             `Nothing is deployed to ${environment.title}: there is no version to roll back`,
           );
         }
-        if (!standing.some(d => d.version === fromVersion)) {
-          const rolledBack = facts.deployments.some(
-            d =>
-              d.environmentId === environment.id &&
-              d.version === fromVersion &&
-              d.status === 'succeeded',
-          );
-          if (rolledBack) {
+        const succeeded = (
+          await store.listVersionDeployments({
+            ...place,
+            version: fromVersion,
+          })
+        ).filter(d => d.status === 'succeeded');
+        if (!succeeded.some(d => !d.rolledBackAt)) {
+          if (succeeded.length > 0) {
             throw new ConflictError(
               `Version ${fromVersion} no longer stands on ${environment.title}: it has already been rolled back`,
             );
@@ -449,9 +454,15 @@ export class FlowActions {
             `body.fromVersion: version ${fromVersion} is not deployed to ${environment.title}`,
           );
         }
+        // By default, back to the newest other version standing there.
         const toVersion =
           input.toVersion ??
-          standing.find(d => d.version !== fromVersion)?.version;
+          (
+            await store.getStandingDeployment({
+              ...place,
+              exceptVersion: fromVersion,
+            })
+          )?.version;
 
         return this.#parts.store.recordRollback(
           {

@@ -180,6 +180,21 @@ export function environmentOf(
   return environment;
 }
 
+/**
+ * The ids of the flow's ladder up to and including the environment, in
+ * ladder order: the environments whose facts the gate into it reads
+ * (`PromotionStore.getGateFacts`). Just the environment when it is not on
+ * the ladder (the gate answers that).
+ */
+export function ladderUpTo(
+  flow: Pick<Flow, 'policy'>,
+  environmentId: string,
+): string[] {
+  const ids = flow.policy.environments.map(e => e.id);
+  const index = ids.indexOf(environmentId);
+  return index < 0 ? [environmentId] : ids.slice(0, index + 1);
+}
+
 /** The item of the environment's validation or post-deployment checklist with this id. */
 export function checklistItemOf(
   environment: EnvironmentDefinition,

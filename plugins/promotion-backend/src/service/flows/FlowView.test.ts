@@ -9,11 +9,15 @@ import {
   readPromotionConfig,
   Rollback,
 } from '@promotion/plugin-promotion-common';
-import { PromotionStore } from '../../database/PromotionStore';
+import {
+  FlowStateFactsQuery,
+  GateFactsQuery,
+  PromotionStore,
+} from '../../database/PromotionStore';
 import { PromotionAuthorizer } from '../../permissions/PromotionAuthorizer';
 import { DisplayNames, fallbackName } from '../displayNames';
 import { FlowResolver } from './FlowResolver';
-import { FlowView } from './FlowView';
+import { FLOW_STATE_ROLLBACKS, FlowView } from './FlowView';
 
 /*
  * The flow as the caller sees it, over the real flow lookup on the
@@ -88,21 +92,42 @@ function catalogNames(names: Record<string, string>) {
   return { displayNames, lookups };
 }
 
+/** The reads a flow view asks of the store, in order. */
+type StoreRead =
+  | ['getFlowFacts', string]
+  | ['getGateFacts', GateFactsQuery]
+  | ['getFlowStateFacts', FlowStateFactsQuery];
+
 function flowView(
   facts: Partial<FlowFacts>,
   displayNames: DisplayNames = catalogNames({}).displayNames,
+  reads: StoreRead[] = [],
 ) {
-  const store: Pick<PromotionStore, 'getFlowFacts'> = {
-    async getFlowFacts() {
-      return {
-        deployments: [],
-        checklistCompletions: [],
-        signOffs: [],
-        standingApprovals: [],
-        requests: [],
-        rollbacks: [],
-        ...facts,
-      };
+  // The whole history answers every bounded read (it holds all they read).
+  const all = async (): Promise<FlowFacts> => ({
+    deployments: [],
+    checklistCompletions: [],
+    signOffs: [],
+    standingApprovals: [],
+    requests: [],
+    rollbacks: [],
+    ...facts,
+  });
+  const store: Pick<
+    PromotionStore,
+    'getFlowFacts' | 'getGateFacts' | 'getFlowStateFacts'
+  > = {
+    getFlowFacts: async entityRef => {
+      reads.push(['getFlowFacts', entityRef]);
+      return all();
+    },
+    getGateFacts: async query => {
+      reads.push(['getGateFacts', query]);
+      return all();
+    },
+    getFlowStateFacts: async query => {
+      reads.push(['getFlowStateFacts', query]);
+      return all();
     },
   };
   const permissions: PermissionsService = {
@@ -234,5 +259,40 @@ describe('FlowView', () => {
       CTX,
     );
     expect(state.rollbacks).toEqual([rollback]);
+  });
+
+  it("reads the gate's facts for the version and the ladder up to the environment, and the flow state's for the whole ladder: never the flow's whole history", async () => {
+    const reads: StoreRead[] = [];
+    const view = flowView(
+      { deployments: [deployment('dev', '1.4.0')] },
+      catalogNames({}).displayNames,
+      reads,
+    );
+
+    await view.getGate(REF, { environment: 'prod', version: '1.5.0' }, CTX);
+    const state = await view.getFlowState(REF, CTX);
+
+    expect(state.nextGate).toMatchObject({
+      environmentId: 'prod',
+      version: '1.4.0',
+    });
+    expect(reads).toEqual([
+      [
+        'getGateFacts',
+        { entityRef: FLOW, version: '1.5.0', environmentIds: ['dev', 'prod'] },
+      ],
+      [
+        'getFlowStateFacts',
+        {
+          entityRef: FLOW,
+          environmentIds: ['dev', 'prod', 'dr'],
+          rollbackLimit: FLOW_STATE_ROLLBACKS,
+        },
+      ],
+      [
+        'getGateFacts',
+        { entityRef: FLOW, version: '1.4.0', environmentIds: ['dev', 'prod'] },
+      ],
+    ]);
   });
 });

@@ -8,6 +8,7 @@ import {
   FlowState,
   GateResult,
   nextStepFor,
+  PromotionPolicy,
   PermissionAnswer,
   promotionApprovePermission,
   promotionChecklistCompletePermission,
@@ -23,7 +24,7 @@ import { CallContext } from '../callContext';
 import { NameOf } from '../displayNames';
 import { approverAnswer } from '../requests/approverIdentity';
 import { ServiceParts } from '../serviceParts';
-import { environmentOf } from './FlowResolver';
+import { environmentOf, Flow, ladderUpTo } from './FlowResolver';
 
 type FlowViewParts = Pick<
   ServiceParts,
@@ -35,6 +36,60 @@ type FlowViewParts = Pick<
   | 'displayNames'
   | 'now'
 >;
+
+/**
+ * The flow's most recent rollbacks the flow state lists (the tab shows
+ * five; the latest decides which flow-scoped items a rollback reset).
+ */
+export const FLOW_STATE_ROLLBACKS = 10;
+
+/**
+ * What each environment of the ladder shows: the version standing there,
+ * the checklist completions for it and for the flow, its sign-offs, and the
+ * environment's standing approval (the active one granted last, or else the
+ * one granted last). A pure function of the facts: it answers the same on
+ * `getFlowStateFacts` as on the flow's whole history.
+ */
+export function environmentStatesOf(
+  policy: PromotionPolicy,
+  facts: FlowFacts,
+): EnvironmentState[] {
+  return policy.environments.map((environment): EnvironmentState => {
+    const current = currentVersionIn(facts, environment.id);
+    const version = current?.version;
+    const here = <T extends { environmentId: string }>(items: T[]) =>
+      items.filter(item => item.environmentId === environment.id);
+    const standing = here(facts.standingApprovals).sort(
+      (a, b) =>
+        Number(!a.revokedAt) - Number(!b.revokedAt) ||
+        a.grantedAt.localeCompare(b.grantedAt),
+    );
+    return {
+      environment,
+      ...(current && {
+        currentVersion: version,
+        currentDeployment: current,
+      }),
+      checklist: here(facts.checklistCompletions).filter(
+        c =>
+          c.kind === 'validation' &&
+          (c.version === undefined ||
+            c.version === null ||
+            c.version === version),
+      ),
+      postDeployment: here(facts.checklistCompletions).filter(
+        c =>
+          c.kind === 'post-deployment' &&
+          version !== undefined &&
+          c.version === version,
+      ),
+      signOffs: here(facts.signOffs).filter(s => s.version === version),
+      ...(standing.length > 0 && {
+        standingApproval: standing[standing.length - 1],
+      }),
+    };
+  });
+}
 
 /**
  * A flow as the caller may see it: where each version stands on the ladder,
@@ -51,64 +106,22 @@ export class FlowView {
     ref: CompoundEntityRef,
     ctx: CallContext,
   ): Promise<FlowState> {
-    const { store } = this.#parts;
     const flow = await this.#parts.flows.readable(ref, ctx);
-    const facts = await store.getFlowFacts(flow.entityRef);
+    // What each environment shows and what is next, read bounded by the
+    // ladder, whatever the flow's history; the next gate on its own facts.
+    const facts = await this.#parts.store.getFlowStateFacts({
+      entityRef: flow.entityRef,
+      environmentIds: flow.policy.environments.map(e => e.id),
+      rollbackLimit: FLOW_STATE_ROLLBACKS,
+    });
     const now = this.#parts.now();
-
-    const environments = flow.policy.environments.map(
-      (environment): EnvironmentState => {
-        const current = currentVersionIn(facts, environment.id);
-        const version = current?.version;
-        const here = <T extends { environmentId: string }>(items: T[]) =>
-          items.filter(item => item.environmentId === environment.id);
-        const standing = here(facts.standingApprovals).sort(
-          (a, b) =>
-            Number(!a.revokedAt) - Number(!b.revokedAt) ||
-            a.grantedAt.localeCompare(b.grantedAt),
-        );
-        return {
-          environment,
-          ...(current && {
-            currentVersion: version,
-            currentDeployment: current,
-          }),
-          checklist: here(facts.checklistCompletions).filter(
-            c =>
-              c.kind === 'validation' &&
-              (c.version === undefined ||
-                c.version === null ||
-                c.version === version),
-          ),
-          postDeployment: here(facts.checklistCompletions).filter(
-            c =>
-              c.kind === 'post-deployment' &&
-              version !== undefined &&
-              c.version === version,
-          ),
-          signOffs: here(facts.signOffs).filter(s => s.version === version),
-          ...(standing.length > 0 && {
-            standingApproval: standing[standing.length - 1],
-          }),
-        };
-      },
-    );
-
     const next = nextStepFor(flow.policy, facts);
     return {
       entityRef: flow.entityRef,
       policy: flow.policy,
-      environments,
+      environments: environmentStatesOf(flow.policy, facts),
       ...(next && {
-        nextGate: evaluateGate({
-          entityRef: flow.entityRef,
-          policy: flow.policy,
-          facts,
-          environmentId: next.environmentId,
-          version: next.version,
-          now,
-          displayName: await this.#displayNamesIn(facts),
-        }),
+        nextGate: await this.#gate(flow, next.environmentId, next.version, now),
       }),
       // A request past its deadline is expired, whether or not the expiry
       // task has run yet: no longer pending, as the gate and the inbox see it.
@@ -127,14 +140,28 @@ export class FlowView {
   ): Promise<GateResult> {
     const flow = await this.#parts.flows.readable(ref, ctx);
     const environment = environmentOf(flow, query.environment, 'query');
-    const facts = await this.#parts.store.getFlowFacts(flow.entityRef);
+    return this.#gate(flow, environment.id, query.version, this.#parts.now());
+  }
+
+  /** The gate for a version into an environment of the flow's ladder, on the facts it looks at. */
+  async #gate(
+    flow: Flow,
+    environmentId: string,
+    version: string,
+    now: Date,
+  ): Promise<GateResult> {
+    const facts = await this.#parts.store.getGateFacts({
+      entityRef: flow.entityRef,
+      version,
+      environmentIds: ladderUpTo(flow, environmentId),
+    });
     return evaluateGate({
       entityRef: flow.entityRef,
       policy: flow.policy,
       facts,
-      environmentId: environment.id,
-      version: query.version,
-      now: this.#parts.now(),
+      environmentId,
+      version,
+      now,
       displayName: await this.#displayNamesIn(facts),
     });
   }

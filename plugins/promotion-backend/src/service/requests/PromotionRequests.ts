@@ -20,7 +20,12 @@ import {
   PromotionRequest,
 } from '@promotion/plugin-promotion-common';
 import { actorOf, auditContextOf, CallContext } from '../callContext';
-import { environmentOf, Flow, ownersOf } from '../flows/FlowResolver';
+import {
+  environmentOf,
+  Flow,
+  ladderUpTo,
+  ownersOf,
+} from '../flows/FlowResolver';
 import { ServiceParts } from '../serviceParts';
 import { capitalise } from '../wording';
 import { approverIdentityOf } from './approverIdentity';
@@ -106,7 +111,13 @@ export class PromotionRequests {
         `body.environment: ${environment.title} needs no approval, so there is nothing to request`,
       );
     }
-    const facts = await store.getFlowFacts(flow.entityRef);
+    // The gate's facts for the version into the environment: its standing
+    // approvals, its pending requests and what the version passed before it.
+    const facts = await store.getGateFacts({
+      entityRef: flow.entityRef,
+      version: input.version,
+      environmentIds: ladderUpTo(flow, environment.id),
+    });
     const now = this.#parts.now();
     if (
       mode === 'once' &&

@@ -5,11 +5,7 @@ import {
 } from '@promotion/plugin-promotion-common';
 import { Knex } from 'knex';
 import { randomUUID } from 'node:crypto';
-import {
-  mapChecklistCompletionRow,
-  timestampToIso,
-  versionToDb,
-} from '../../mappers';
+import { mapChecklistCompletionRow, versionToDb } from '../../mappers';
 import {
   AuditContext,
   CompleteChecklistItemInput,
@@ -18,6 +14,7 @@ import {
 import { DbChecklistCompletionRow, DbRollbackRow, TABLES } from '../../tables';
 import { appendEvents } from '../audit/appendEvents';
 import { isUniqueViolation } from '../queryHelpers';
+import { dateOf } from './factQueries';
 import { activeCompletionKey, undoCompletion } from './undoChecklistItem';
 
 /**
@@ -33,17 +30,15 @@ async function rollbackAfter(
   if (existing.version !== '') {
     return undefined;
   }
-  const rollbacks = await tx<DbRollbackRow>(TABLES.rollbacks).where({
-    entity_ref: existing.entity_ref,
-  });
-  const completedAt = Date.parse(timestampToIso(existing.completed_at));
-  return rollbacks
-    .filter(r => Date.parse(timestampToIso(r.recorded_at)) > completedAt)
-    .sort(
-      (a, b) =>
-        Date.parse(timestampToIso(b.recorded_at)) -
-        Date.parse(timestampToIso(a.recorded_at)),
-    )[0];
+  // The latest one, read through the index on (entity_ref, recorded_at).
+  return await tx<DbRollbackRow>(TABLES.rollbacks)
+    .where('entity_ref', existing.entity_ref)
+    .where('recorded_at', '>', dateOf(existing.completed_at))
+    .orderBy([
+      { column: 'recorded_at', order: 'desc' },
+      { column: 'id', order: 'asc' },
+    ])
+    .first();
 }
 
 /**

@@ -1,8 +1,13 @@
 import { Deployment } from '@promotion/plugin-promotion-common';
 import { Knex } from 'knex';
 import { mapDeploymentRow } from '../../mappers';
+import {
+  StandingDeploymentQuery,
+  VersionDeploymentsQuery,
+} from '../../PromotionStore';
 import { DbDeploymentRow, TABLES } from '../../tables';
 import { oldestFirst } from '../queryHelpers';
+import { deploymentsIn, standingDeploymentIn } from './factQueries';
 
 /** The deployment with that id, if any. */
 export async function getDeployment(
@@ -36,4 +41,33 @@ export async function listDeployments(
   }
   const rows = await query.orderBy(oldestFirst('reported_at'));
   return rows.map(mapDeploymentRow);
+}
+
+/** Every deployment of one version of a flow into one environment, oldest first. */
+export async function listVersionDeployments(
+  db: Knex | Knex.Transaction,
+  query: VersionDeploymentsQuery,
+): Promise<Deployment[]> {
+  const rows = await deploymentsIn(db, query.entityRef, query.environmentId)
+    .where('version', query.version)
+    .orderBy(oldestFirst('reported_at'));
+  return rows.map(mapDeploymentRow);
+}
+
+/**
+ * The deployment standing in an environment (`currentVersionIn`), or with
+ * `exceptVersion` the newest standing one of another version; one row read
+ * through an index.
+ */
+export async function getStandingDeployment(
+  db: Knex | Knex.Transaction,
+  query: StandingDeploymentQuery,
+): Promise<Deployment | undefined> {
+  const [row] = await standingDeploymentIn(
+    db,
+    query.entityRef,
+    query.environmentId,
+    { exceptVersion: query.exceptVersion },
+  );
+  return row ? mapDeploymentRow(row) : undefined;
 }

@@ -1,7 +1,14 @@
 export { completeChecklistItem } from './completeChecklistItem';
 export { createSignOff } from './createSignOff';
-export { getDeployment, listDeployments } from './getDeployments';
+export {
+  getDeployment,
+  getStandingDeployment,
+  listDeployments,
+  listVersionDeployments,
+} from './getDeployments';
 export { getFlowFacts } from './getFlowFacts';
+export { getFlowStateFacts } from './getFlowStateFacts';
+export { getGateFacts } from './getGateFacts';
 export { listRollbacks } from './listRollbacks';
 export { recordDeployment } from './recordDeployment';
 export { recordRollback } from './recordRollback';

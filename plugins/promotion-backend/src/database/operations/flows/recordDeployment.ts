@@ -15,7 +15,7 @@ import {
   lockPendingRequest,
   supersedeHeldRequests,
 } from '../requests/supersedeRequests';
-import { getFlowFacts } from './getFlowFacts';
+import { getGateFacts } from './getGateFacts';
 
 /**
  * The deployment already recorded with the input's idempotency key, if
@@ -49,8 +49,22 @@ async function findReplay(
   return { value: deployment, events: [], replayed: true, superseded: [] };
 }
 
+/** The environments the deployment's gate reads, checked to end with its own. */
+function ladderUpTo(input: RecordDeploymentInput): string[] {
+  const ladder = input.ladder ?? [input.environmentId];
+  if (ladder[ladder.length - 1] !== input.environmentId) {
+    throw new Error(
+      `The ladder given for the gate of a deployment into ${
+        input.environmentId
+      } ends with ${ladder[ladder.length - 1] ?? 'nothing'}`,
+    );
+  }
+  return ladder;
+}
+
 /**
- * Records a reported deployment with the gate's verdict, in its own
+ * Records a reported deployment with the gate's verdict (evaluated on the
+ * gate's facts, `getGateFacts`, read under the lock), in its own
  * transaction that takes the chain-head lock first (after the row of a
  * pending request it will supersede); a report that repeats an idempotency
  * key is a replay of the first. A successful deployment closes the pending
@@ -68,6 +82,7 @@ export async function recordDeployment(
     }
   }
 
+  const ladder = ladderUpTo(input);
   const now = ctx.now ?? new Date();
 
   try {
@@ -94,7 +109,11 @@ export async function recordDeployment(
       // or waits for us).
       await lockFlowChain(tx, input.entityRef);
       const unmetConditions = input.evaluateGate(
-        await getFlowFacts(tx, input.entityRef),
+        await getGateFacts(tx, {
+          entityRef: input.entityRef,
+          version: input.version,
+          environmentIds: ladder,
+        }),
       );
       const row: DbDeploymentRow = {
         id: randomUUID(),
