@@ -881,7 +881,7 @@ test.describe('the governance story through the portal', () => {
     );
     await expect(
       director
-        .getByRole('list', { name: 'Checks' })
+        .getByRole('list', { name: 'Checks', exact: true })
         .getByRole('listitem')
         .filter({
           hasText:
