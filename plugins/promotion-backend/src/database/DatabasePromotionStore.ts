@@ -70,6 +70,7 @@ import {
   CreateSignOffInput,
   DecideInput,
   EditRequestInput,
+  FlowStateFacts,
   FlowStateFactsQuery,
   GateFactsQuery,
   ListEventsOptions,
@@ -153,7 +154,7 @@ export class DatabasePromotionStore implements PromotionStore {
     return getGateFacts(this.db, query);
   }
 
-  async getFlowStateFacts(query: FlowStateFactsQuery): Promise<FlowFacts> {
+  async getFlowStateFacts(query: FlowStateFactsQuery): Promise<FlowStateFacts> {
     return getFlowStateFacts(this.db, query);
   }
 

@@ -12,6 +12,7 @@ import {
   Dossier,
   FlowFacts,
   GateCondition,
+  NextStep,
   Page,
   PromotionRequest,
   PromotionRequestStatus,
@@ -200,6 +201,19 @@ export interface FlowStateFactsQuery {
   environmentIds: string[];
   /** The flow's most recent rollbacks read, at most. */
   rollbackLimit: number;
+  /**
+   * The flow's next step (`nextStepFor`), given the deployments of the
+   * versions standing on the ladder: the facts then include those the gate
+   * for that step looks at.
+   */
+  nextStep?(deployments: Deployment[]): NextStep | undefined;
+}
+
+/** The facts of the flow state, and of the gate for its next step. */
+export interface FlowStateFacts {
+  facts: FlowFacts;
+  /** The next step `FlowStateFactsQuery.nextStep` found, if any. */
+  nextStep?: NextStep;
 }
 
 /** The deployments of one version of a flow into one environment. */
@@ -250,10 +264,11 @@ export interface PromotionStore {
    * The facts the flow state shows: each environment's standing deployment
    * and what goes with its version (completions, sign-offs, deployments of
    * it elsewhere on the ladder, for the next step), standing approvals,
-   * pending requests and the most recent rollbacks; bounded whatever the
-   * flow's history.
+   * pending requests and the most recent rollbacks, with the facts of the
+   * gate for the next step (as {@link PromotionStore.getGateFacts} reads
+   * them); bounded whatever the flow's history.
    */
-  getFlowStateFacts(query: FlowStateFactsQuery): Promise<FlowFacts>;
+  getFlowStateFacts(query: FlowStateFactsQuery): Promise<FlowStateFacts>;
   /** Every deployment of one version into one environment, oldest first. */
   listVersionDeployments(query: VersionDeploymentsQuery): Promise<Deployment[]>;
   /** The deployment standing in an environment (`currentVersionIn`), if any. */

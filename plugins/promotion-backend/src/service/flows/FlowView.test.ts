@@ -96,7 +96,7 @@ function catalogNames(names: Record<string, string>) {
 type StoreRead =
   | ['getFlowFacts', string]
   | ['getGateFacts', GateFactsQuery]
-  | ['getFlowStateFacts', FlowStateFactsQuery];
+  | ['getFlowStateFacts', Omit<FlowStateFactsQuery, 'nextStep'>];
 
 function flowView(
   facts: Partial<FlowFacts>,
@@ -126,8 +126,11 @@ function flowView(
       return all();
     },
     getFlowStateFacts: async query => {
-      reads.push(['getFlowStateFacts', query]);
-      return all();
+      const { nextStep, ...asked } = query;
+      reads.push(['getFlowStateFacts', asked]);
+      const whole = await all();
+      const next = nextStep?.(whole.deployments);
+      return { facts: whole, ...(next && { nextStep: next }) };
     },
   };
   const permissions: PermissionsService = {
@@ -261,7 +264,7 @@ describe('FlowView', () => {
     expect(state.rollbacks).toEqual([rollback]);
   });
 
-  it("reads the gate's facts for the version and the ladder up to the environment, and the flow state's for the whole ladder: never the flow's whole history", async () => {
+  it("reads the gate's facts for the version and the ladder up to the environment, and the flow state's (with its next gate's) for the whole ladder: never the flow's whole history", async () => {
     const reads: StoreRead[] = [];
     const view = flowView(
       { deployments: [deployment('dev', '1.4.0')] },
@@ -288,10 +291,6 @@ describe('FlowView', () => {
           environmentIds: ['dev', 'prod', 'dr'],
           rollbackLimit: FLOW_STATE_ROLLBACKS,
         },
-      ],
-      [
-        'getGateFacts',
-        { entityRef: FLOW, version: '1.4.0', environmentIds: ['dev', 'prod'] },
       ],
     ]);
   });

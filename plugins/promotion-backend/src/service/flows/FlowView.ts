@@ -43,6 +43,15 @@ type FlowViewParts = Pick<
  */
 export const FLOW_STATE_ROLLBACKS = 10;
 
+const NO_FACTS: FlowFacts = {
+  deployments: [],
+  checklistCompletions: [],
+  signOffs: [],
+  standingApprovals: [],
+  requests: [],
+  rollbacks: [],
+};
+
 /**
  * What each environment of the ladder shows: the version standing there,
  * the checklist completions for it and for the flow, its sign-offs, and the
@@ -107,28 +116,38 @@ export class FlowView {
     ctx: CallContext,
   ): Promise<FlowState> {
     const flow = await this.#parts.flows.readable(ref, ctx);
-    // What each environment shows and what is next, read bounded by the
-    // ladder, whatever the flow's history; the next gate on its own facts.
-    const facts = await this.#parts.store.getFlowStateFacts({
+    const { policy } = flow;
+    // What each environment shows, what is next and the gate for it, read
+    // bounded by the ladder, whatever the flow's history.
+    const { facts, nextStep } = await this.#parts.store.getFlowStateFacts({
       entityRef: flow.entityRef,
-      environmentIds: flow.policy.environments.map(e => e.id),
+      environmentIds: policy.environments.map(e => e.id),
       rollbackLimit: FLOW_STATE_ROLLBACKS,
+      nextStep: deployments =>
+        nextStepFor(policy, { ...NO_FACTS, deployments }),
     });
     const now = this.#parts.now();
-    const next = nextStepFor(flow.policy, facts);
     return {
       entityRef: flow.entityRef,
-      policy: flow.policy,
-      environments: environmentStatesOf(flow.policy, facts),
-      ...(next && {
-        nextGate: await this.#gate(flow, next.environmentId, next.version, now),
+      policy,
+      environments: environmentStatesOf(policy, facts),
+      ...(nextStep && {
+        nextGate: evaluateGate({
+          entityRef: flow.entityRef,
+          policy,
+          facts,
+          environmentId: nextStep.environmentId,
+          version: nextStep.version,
+          now,
+          displayName: await this.#displayNamesIn(facts),
+        }),
       }),
       // A request past its deadline is expired, whether or not the expiry
       // task has run yet: no longer pending, as the gate and the inbox see it.
       pendingRequests: facts.requests.filter(
         r => r.status === 'pending' && Date.parse(r.expiresAt) > now.getTime(),
       ),
-      rollbacks: facts.rollbacks ?? [],
+      rollbacks: (facts.rollbacks ?? []).slice(-FLOW_STATE_ROLLBACKS),
     };
   }
 

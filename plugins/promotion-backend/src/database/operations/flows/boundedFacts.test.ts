@@ -495,22 +495,57 @@ async function expectSameAnswers(
     }
   }
 
+  // The flow state, and the gate for its next step, at every moment.
   const rollbackLimit = 3;
-  const state = await store.getFlowStateFacts({
-    entityRef: history.entityRef,
-    environmentIds: ENVIRONMENTS,
-    rollbackLimit,
-  });
   for (const policy of POLICIES) {
+    const { facts: state, nextStep } = await store.getFlowStateFacts({
+      entityRef: history.entityRef,
+      environmentIds: ENVIRONMENTS,
+      rollbackLimit,
+      nextStep: deployments => nextStepFor(policy, { ...full, deployments }),
+    });
     expect(environmentStatesOf(policy, state)).toEqual(
       environmentStatesOf(policy, full),
     );
-    expect(nextStepFor(policy, state)).toEqual(nextStepFor(policy, full));
+    expect(nextStep).toEqual(nextStepFor(policy, full));
+    expect(nextStepFor(policy, state)).toEqual(nextStep);
+    if (nextStep) {
+      for (const now of moments) {
+        const whole = gateOf(
+          history.entityRef,
+          policy,
+          full,
+          nextStep.environmentId,
+          nextStep.version,
+          now,
+        );
+        expect({
+          policy: policy.name,
+          nextStep,
+          ...gateOf(
+            history.entityRef,
+            policy,
+            state,
+            nextStep.environmentId,
+            nextStep.version,
+            now,
+          ),
+        }).toEqual({ policy: policy.name, nextStep, ...whole });
+        compared.push(
+          ...whole.unmetConditions.map(c => `next: ${c.code}`),
+          ...(whole.approvedBy
+            ? [`next: approved by ${whole.approvedBy}`]
+            : []),
+        );
+      }
+    }
+    expect(state.requests.filter(r => r.status === 'pending')).toEqual(
+      full.requests.filter(r => r.status === 'pending'),
+    );
+    expect((state.rollbacks ?? []).slice(-rollbackLimit)).toEqual(
+      (full.rollbacks ?? []).slice(-rollbackLimit),
+    );
   }
-  expect(state.requests).toEqual(
-    full.requests.filter(r => r.status === 'pending'),
-  );
-  expect(state.rollbacks).toEqual((full.rollbacks ?? []).slice(-rollbackLimit));
   return compared;
 }
 
@@ -556,8 +591,16 @@ describe.each(databases.eachSupportedId())(
           new Set(full.requests.map(r => r.status)).size,
         ).toBeGreaterThanOrEqual(4);
       }
-      // Together the histories take every turn of the rules.
-      expect([...new Set(compared)].sort()).toEqual(
+      // Together the histories take every turn of the rules (and the flow
+      // state's next gates were compared too).
+      expect(
+        compared.filter(turn => turn.startsWith('next: ')).length,
+      ).toBeGreaterThan(20);
+      expect(
+        [
+          ...new Set(compared.filter(turn => !turn.startsWith('next: '))),
+        ].sort(),
+      ).toEqual(
         [
           'approval-pending',
           'approval-required',
@@ -640,6 +683,132 @@ describe.each(databases.eachSupportedId())(
       await deploy('2.0.0');
       await deploy('1.2.0');
       expect(await rollbackTarget('1.0.0')).toBe(false);
+      await expectSameAnswers(store, history);
+    });
+
+    it("the flow state's next gate is the way back to a rollback target that was itself rolled back before, behind more recent rollbacks elsewhere", async () => {
+      const history: History = {
+        entityRef: 'component:default/back-to-a-rolled-back-target',
+        versions: [
+          '1.0.0',
+          '1.1.0',
+          '1.2.0',
+          '3.0.0',
+          '3.1.0',
+          '3.2.0',
+          '3.3.0',
+        ],
+        minutes: 0,
+        mismatches: [],
+      };
+      const deploy = (environmentId: string, version: string) =>
+        store.recordDeployment(
+          {
+            entityRef: history.entityRef,
+            environmentId,
+            version,
+            status: 'succeeded',
+            evaluateGate: () => [],
+          },
+          { actor: PIPELINE, now: at(++history.minutes) },
+        );
+      const rollBack = (
+        environmentId: string,
+        fromVersion: string,
+        toVersion: string,
+      ) =>
+        store.recordRollback(
+          {
+            entityRef: history.entityRef,
+            environmentId,
+            fromVersion,
+            toVersion,
+            reason: 'Errors',
+          },
+          { actor: ALICE, now: at(++history.minutes) },
+        );
+
+      for (const version of ['1.0.0', '1.1.0', '1.2.0']) {
+        for (const environmentId of ENVIRONMENTS) {
+          await deploy(environmentId, version);
+        }
+        if (version === '1.1.0') {
+          await rollBack('production', '1.1.0', '1.0.0');
+        }
+      }
+      // Production goes back to 1.1.0, rolled back there before; Test runs
+      // 1.1.0 again, so the next step is 1.1.0 into Production, the
+      // rollback target, open with no approval.
+      await rollBack('production', '1.2.0', '1.1.0');
+      await deploy('test', '1.1.0');
+      // More recent rollbacks than the flow state lists, all in Dev.
+      for (const version of ['3.0.0', '3.1.0', '3.2.0', '3.3.0']) {
+        await deploy('dev', version);
+        await rollBack('dev', version, '1.2.0');
+      }
+
+      const { facts, nextStep } = await store.getFlowStateFacts({
+        entityRef: history.entityRef,
+        environmentIds: ENVIRONMENTS,
+        rollbackLimit: 3,
+        nextStep: deployments =>
+          nextStepFor(policies.strict, {
+            deployments,
+            checklistCompletions: [],
+            signOffs: [],
+            standingApprovals: [],
+            requests: [],
+          }),
+      });
+      expect(nextStep).toEqual({
+        environmentId: 'production',
+        version: '1.1.0',
+      });
+      expect(
+        gateOf(
+          history.entityRef,
+          policies.strict,
+          facts,
+          'production',
+          '1.1.0',
+          at(history.minutes),
+        ),
+      ).toMatchObject({ open: true, approvedBy: 'rollback-target' });
+      await expectSameAnswers(store, history);
+
+      // 2.0.0 in Production ends that rollback, even once 1.0.0 (which may go
+      // back where earlier versions may) replaced it and Test ran 1.1.0 again.
+      history.versions.push('2.0.0');
+      await deploy('production', '2.0.0');
+      await deploy('production', '1.0.0');
+      await deploy('test', '1.1.0');
+      const after = await store.getFlowStateFacts({
+        entityRef: history.entityRef,
+        environmentIds: ENVIRONMENTS,
+        rollbackLimit: 3,
+        nextStep: deployments =>
+          nextStepFor(policies.lenient, {
+            deployments,
+            checklistCompletions: [],
+            signOffs: [],
+            standingApprovals: [],
+            requests: [],
+          }),
+      });
+      expect(after.nextStep).toEqual({
+        environmentId: 'production',
+        version: '1.1.0',
+      });
+      expect(
+        gateOf(
+          history.entityRef,
+          policies.lenient,
+          after.facts,
+          'production',
+          '1.1.0',
+          at(history.minutes),
+        ).approvedBy,
+      ).not.toBe('rollback-target');
       await expectSameAnswers(store, history);
     });
   },

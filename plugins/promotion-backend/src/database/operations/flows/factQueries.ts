@@ -1,6 +1,16 @@
+import { PromotionRequest } from '@promotion/plugin-promotion-common';
 import { Knex } from 'knex';
-import { timestampToIso } from '../../mappers';
-import { DbDeploymentRow, DbTimestamp, TABLES } from '../../tables';
+import { mapRequestRow, timestampToIso } from '../../mappers';
+import {
+  DbDecisionRow,
+  DbDeploymentRow,
+  DbRequestRow,
+  DbRollbackRow,
+  DbStandingApprovalRow,
+  DbTimestamp,
+  TABLES,
+} from '../../tables';
+import { oldestFirst } from '../queryHelpers';
 
 /*
  * The building blocks of the bounded fact reads (getGateFacts,
@@ -95,6 +105,189 @@ export function standingDeploymentIn(
     .orderBy([
       { column: 'reported_at', order: 'desc' },
       { column: 'id', order: 'desc' },
+    ])
+    .limit(1);
+}
+
+/**
+ * The decisions on the requests a query selects, oldest first: read in the
+ * same round as the requests themselves (`request_id in (select id …)`).
+ */
+export function decisionsOf(
+  db: Knex | Knex.Transaction,
+  requests: Knex.QueryBuilder<DbRequestRow>,
+): Knex.QueryBuilder<DbDecisionRow, DbDecisionRow[]> {
+  return db<DbDecisionRow>(TABLES.decisions)
+    .whereIn('request_id', requests.clearSelect().select('id'))
+    .orderBy(oldestFirst('decided_at'));
+}
+
+/** The requests, each with its own decisions, in the order read. */
+export function withTheirDecisions(
+  requests: DbRequestRow[],
+  decisions: DbDecisionRow[],
+): PromotionRequest[] {
+  const byRequest = new Map<string, DbDecisionRow[]>();
+  for (const decision of decisions) {
+    const list = byRequest.get(decision.request_id) ?? [];
+    list.push(decision);
+    byRequest.set(decision.request_id, list);
+  }
+  return requests.map(row => mapRequestRow(row, byRequest.get(row.id) ?? []));
+}
+
+/**
+ * The deployments in E beyond those already read that decide what E's
+ * latest rollback lets back (`rollbackDeployableVersions`), given every
+ * deployment there of its reverted version and of its target (`known`):
+ * the newest deployment of another version standing before the reverted
+ * one (the target when the rollback names none), and the first deployment
+ * after the rollback of a version other than the target, once regardless of
+ * earlier versions, once of a version that never stood there before the
+ * reverted one, with every deployment there of the former's version.
+ */
+export async function rollbackDeployments(
+  db: Knex | Knex.Transaction,
+  args: {
+    entityRef: string;
+    environmentId: string;
+    rollback: DbRollbackRow;
+    known: DbDeploymentRow[];
+  },
+): Promise<DbDeploymentRow[]> {
+  const { entityRef, environmentId, rollback, known } = args;
+  const time = (row: DbDeploymentRow) =>
+    Date.parse(timestampToIso(row.reported_at));
+  const recordedAt = dateOf(rollback.recorded_at);
+  const succeededHere = known.filter(
+    d => d.environment_id === environmentId && d.status === 'succeeded',
+  );
+  const reverted = succeededHere.filter(d => d.rollback_id === rollback.id);
+  const revertedAt = reverted.length
+    ? new Date(Math.max(...reverted.map(time)))
+    : recordedAt;
+  const here = () => deploymentsIn(db, entityRef, environmentId);
+  // What stood before the reverted version: a deployment of another
+  // version, not rolled back, before it (columns of `table`).
+  const stoodBefore = (
+    query: Knex.QueryBuilder,
+    table: string = TABLES.deployments,
+  ) =>
+    query
+      .where(`${table}.status`, 'succeeded')
+      .whereNot(`${table}.version`, rollback.from_version)
+      .whereNull(`${table}.rolled_back_at`)
+      .where(`${table}.reported_at`, '<', revertedAt);
+
+  const found: DbDeploymentRow[] = [];
+  let target: string | undefined;
+  if (rollback.to_version) {
+    const toVersion = rollback.to_version;
+    target =
+      toVersion !== rollback.from_version &&
+      succeededHere.some(
+        d => d.version === toVersion && time(d) < recordedAt.getTime(),
+      )
+        ? toVersion
+        : undefined;
+  } else {
+    // `earlier[0]`: the newest; of a tie, the one read first.
+    const [newest] = await stoodBefore(here())
+      .orderBy([
+        { column: 'reported_at', order: 'desc' },
+        { column: 'id', order: 'asc' },
+      ])
+      .limit(1);
+    if (newest) {
+      found.push(newest);
+      target = newest.version;
+    }
+  }
+
+  // A deployment after the rollback, not one it reverted, of a version
+  // other than the target: it ends the rollback unless its version is one
+  // of the earlier versions the policy lets back too.
+  const after = (query: Knex.QueryBuilder) => {
+    query
+      .where('status', 'succeeded')
+      .where('reported_at', '>', recordedAt)
+      .andWhere(q =>
+        q.whereNull('rollback_id').orWhereNot('rollback_id', rollback.id),
+      );
+    if (target !== undefined) {
+      query.whereNot('version', target);
+    }
+    return query;
+  };
+  const first = (query: Knex.QueryBuilder) =>
+    query.orderBy(oldestFirst('reported_at')).limit(1);
+  const ending = await unionOf<DbDeploymentRow>(db, [
+    // Every deployment here of the version of the first such deployment…
+    here().where('version', first(after(here().select('version')))),
+    // …and the first one of a version that never stood here before the reverted one.
+    first(
+      after(here().select(`${TABLES.deployments}.*`)).whereNotExists(
+        stoodBefore(
+          db(`${TABLES.deployments} as earlier`)
+            .select('earlier.id')
+            .where({
+              'earlier.entity_ref': entityRef,
+              'earlier.environment_id': environmentId,
+            })
+            .whereRaw('?? = ??', [
+              'earlier.version',
+              `${TABLES.deployments}.version`,
+            ]),
+          'earlier',
+        ),
+      ),
+    ),
+  ]);
+  return [...found, ...ending];
+}
+
+export function latestRollback(db: Knex | Knex.Transaction, entityRef: string) {
+  // Of a tie, the one read last (`latestRollback` keeps the later one).
+  return db<DbRollbackRow>(TABLES.rollbacks)
+    .where('entity_ref', entityRef)
+    .orderBy([
+      { column: 'recorded_at', order: 'desc' },
+      { column: 'id', order: 'desc' },
+    ])
+    .limit(1);
+}
+
+export function standingApprovalsIn(
+  db: Knex | Knex.Transaction,
+  entityRef: string,
+  environmentId: string,
+) {
+  return db<DbStandingApprovalRow>(TABLES.standingApprovals).where({
+    entity_ref: entityRef,
+    environment_id: environmentId,
+  });
+}
+
+/** The last of rows read oldest first. */
+export function latestOf<T>(rows: T[]): T | undefined {
+  return rows[rows.length - 1];
+}
+
+/**
+ * The environment's standing approval revoked last (the gate's "revoked on …
+ * by …"); of a tie, the one read first (`reduce` keeps the earlier one).
+ */
+export function lastRevokedApprovalIn(
+  db: Knex | Knex.Transaction,
+  entityRef: string,
+  environmentId: string,
+) {
+  return standingApprovalsIn(db, entityRef, environmentId)
+    .whereNotNull('revoked_at')
+    .orderBy([
+      { column: 'revoked_at', order: 'desc' },
+      { column: 'granted_at', order: 'asc' },
+      { column: 'id', order: 'asc' },
     ])
     .limit(1);
 }

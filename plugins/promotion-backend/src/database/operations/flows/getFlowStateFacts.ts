@@ -1,4 +1,7 @@
-import { FlowFacts } from '@promotion/plugin-promotion-common';
+import {
+  currentVersionIn,
+  FlowFacts,
+} from '@promotion/plugin-promotion-common';
 import { Knex } from 'knex';
 import {
   mapChecklistCompletionRow,
@@ -7,6 +10,7 @@ import {
   mapSignOffRow,
   mapStandingApprovalRow,
 } from '../../mappers';
+import { FlowStateFacts, FlowStateFactsQuery } from '../../PromotionStore';
 import {
   DbChecklistCompletionRow,
   DbDeploymentRow,
@@ -16,120 +20,189 @@ import {
   DbStandingApprovalRow,
   TABLES,
 } from '../../tables';
-import { FlowStateFactsQuery } from '../../PromotionStore';
-import { withDecisions } from '../requests/getRequests';
 import { oldestFirst, runIndependentQueries } from '../queryHelpers';
 import {
+  decisionsOf,
   distinctOldestFirst,
+  lastRevokedApprovalIn,
+  latestOf,
+  latestRollback,
+  rollbackDeployments,
+  standingApprovalsIn,
   standingDeploymentIn,
   unionOf,
+  withTheirDecisions,
 } from './factQueries';
 
+const NO_FACTS: FlowFacts = {
+  deployments: [],
+  checklistCompletions: [],
+  signOffs: [],
+  standingApprovals: [],
+  requests: [],
+  rollbacks: [],
+};
+
 /**
- * The facts the flow state shows, and no more: where each environment
- * stands and what is next (`currentVersionIn` and `nextStepFor` answer the
- * same on them as on the flow's whole history), read through indexes in a
- * constant number of queries, whatever the flow's history:
+ * The facts the flow state shows, with those of the gate for its next step:
+ * where each environment stands and what is next (`currentVersionIn`,
+ * `nextStepFor` and `evaluateGate` for the next step answer the same on
+ * them as on the flow's whole history), read through indexes in a constant
+ * number of queries, whatever the history:
  *
- * - the deployment standing in each environment, and every deployment of
- *   those versions into the ladder's environments;
- * - the active checklist completions of those versions and of the flow, and
- *   the sign-offs of those versions;
- * - per environment, its active standing approvals and the one granted last;
- * - the flow's pending requests, with their decisions;
- * - the flow's most recent rollbacks (`rollbackLimit`).
+ * 1. every deployment into the ladder of the versions standing in its
+ *    environments (each standing one among them) and of the versions of
+ *    each environment's latest rollback: where each version stands, and
+ *    whether it reached the environment above; the next step follows;
+ * 2. the active checklist completions of the standing versions and of the
+ *    flow, their sign-offs; per environment, its active standing approvals
+ *    and the one granted last; the flow's pending requests with their
+ *    decisions; the flow's most recent rollbacks (`rollbackLimit`); and
+ *    what else the gate for the next step looks at (see `getGateFacts`):
+ *    the requests for its version into its environment, the standing
+ *    approval revoked last there, its latest rollback;
+ * 3. when that environment has a rollback, the deployments that decide what
+ *    it lets back.
  *
- * The gate for the next step is read on its own (`getGateFacts`). Oldest
- * first, as `getFlowFacts` reads them.
+ * Oldest first, as `getFlowFacts` reads them.
  */
 export async function getFlowStateFacts(
   db: Knex | Knex.Transaction,
   query: FlowStateFactsQuery,
-): Promise<FlowFacts> {
+): Promise<FlowStateFacts> {
   const { entityRef, environmentIds, rollbackLimit } = query;
   if (environmentIds.length === 0) {
-    return {
-      deployments: [],
-      checklistCompletions: [],
-      signOffs: [],
-      standingApprovals: [],
-      requests: [],
-      rollbacks: [],
-    };
+    return { facts: NO_FACTS };
   }
-  const [standingRows, approvals, requests, rollbacks] =
-    await runIndependentQueries(db, [
-      () =>
-        unionOf<DbDeploymentRow>(
-          db,
-          environmentIds.map(id => standingDeploymentIn(db, entityRef, id)),
-        ),
-      () =>
-        unionOf<DbStandingApprovalRow>(
-          db,
-          environmentIds.flatMap(id => {
-            const here = () =>
-              db<DbStandingApprovalRow>(TABLES.standingApprovals).where({
-                entity_ref: entityRef,
-                environment_id: id,
-              });
-            return [
-              here().whereNull('revoked_at'),
-              here()
-                .whereNotNull('revoked_at')
-                .orderBy([
-                  { column: 'granted_at', order: 'desc' },
-                  { column: 'id', order: 'desc' },
-                ])
-                .limit(1),
-            ];
-          }),
-        ),
-      async () =>
-        withDecisions(
-          db,
-          await db<DbRequestRow>(TABLES.requests)
-            .where({ entity_ref: entityRef, status: 'pending' })
-            .orderBy(oldestFirst('created_at')),
-        ),
-      () =>
-        db<DbRollbackRow>(TABLES.rollbacks)
-          .where('entity_ref', entityRef)
-          .orderBy([
-            { column: 'recorded_at', order: 'desc' },
-            { column: 'id', order: 'desc' },
-          ])
-          .limit(rollbackLimit),
-    ]);
 
-  const currentVersions = [...new Set(standingRows.map(d => d.version))];
-  const [versionRows, completions, signOffs] = await runIndependentQueries(db, [
-    () =>
-      currentVersions.length === 0
-        ? Promise.resolve([] as DbDeploymentRow[])
-        : db<DbDeploymentRow>(TABLES.deployments)
-            .where('entity_ref', entityRef)
-            .whereIn('environment_id', environmentIds)
-            .whereIn('version', currentVersions),
+  const rollbackIn = (environmentId: string) =>
+    latestRollback(db, entityRef).where('environment_id', environmentId);
+  const deploymentRows = await db<DbDeploymentRow>(TABLES.deployments)
+    .where('entity_ref', entityRef)
+    .whereIn('environment_id', environmentIds)
+    .andWhere(q => {
+      // The versions standing in the ladder's environments (scalar
+      // subqueries, one row each), in every environment…
+      for (const id of environmentIds) {
+        q.orWhere(
+          'version',
+          standingDeploymentIn(db, entityRef, id)
+            .clearSelect()
+            .select('version'),
+        );
+      }
+      // …and, in each environment, the versions of its latest rollback.
+      for (const id of environmentIds) {
+        q.orWhere(here =>
+          here
+            .where('environment_id', id)
+            .andWhere(versions =>
+              versions
+                .where(
+                  'version',
+                  rollbackIn(id).clearSelect().select('from_version'),
+                )
+                .orWhere(
+                  'version',
+                  rollbackIn(id).clearSelect().select('to_version'),
+                ),
+            ),
+        );
+      }
+    });
+  const deployments = distinctOldestFirst(deploymentRows, d => d.reported_at);
+
+  const read = deployments.map(mapDeploymentRow);
+  const standingVersions = [
+    ...new Set(
+      environmentIds.flatMap(id => {
+        const standing = currentVersionIn(
+          { ...NO_FACTS, deployments: read },
+          id,
+        );
+        return standing ? [standing.version] : [];
+      }),
+    ),
+  ];
+  const next = query.nextStep?.(read);
+  const requests = () =>
+    db<DbRequestRow>(TABLES.requests)
+      .where('entity_ref', entityRef)
+      .andWhere(q => {
+        q.where('status', 'pending');
+        if (next) {
+          q.orWhere({
+            environment_id: next.environmentId,
+            version: next.version,
+          });
+        }
+      });
+
+  const [
+    completions,
+    signOffs,
+    approvals,
+    requestRows,
+    decisionRows,
+    rollbacks,
+  ] = await runIndependentQueries(db, [
     () =>
       db<DbChecklistCompletionRow>(TABLES.checklistCompletions)
         .where({ entity_ref: entityRef, undone_key: '' })
         .whereIn('environment_id', environmentIds)
-        .whereIn('version', ['', ...currentVersions]),
+        .whereIn('version', ['', ...standingVersions]),
     () =>
-      currentVersions.length === 0
+      standingVersions.length === 0
         ? Promise.resolve([] as DbSignOffRow[])
         : db<DbSignOffRow>(TABLES.signOffs)
             .where('entity_ref', entityRef)
             .whereIn('environment_id', environmentIds)
-            .whereIn('version', currentVersions),
+            .whereIn('version', standingVersions),
+    () =>
+      unionOf<DbStandingApprovalRow>(db, [
+        ...environmentIds.flatMap(id => [
+          standingApprovalsIn(db, entityRef, id).whereNull('revoked_at'),
+          standingApprovalsIn(db, entityRef, id)
+            .whereNotNull('revoked_at')
+            .orderBy([
+              { column: 'granted_at', order: 'desc' },
+              { column: 'id', order: 'desc' },
+            ])
+            .limit(1),
+        ]),
+        ...(next
+          ? [lastRevokedApprovalIn(db, entityRef, next.environmentId)]
+          : []),
+      ]),
+    () => requests().orderBy(oldestFirst('created_at')),
+    () => decisionsOf(db, requests()),
+    () =>
+      unionOf<DbRollbackRow>(db, [
+        // The flow's latest, `rollbackLimit` of them.
+        latestRollback(db, entityRef).limit(rollbackLimit),
+        ...(next ? [rollbackIn(next.environmentId)] : []),
+      ]),
   ]);
 
-  return {
-    deployments: distinctOldestFirst(
-      [...standingRows, ...versionRows],
-      d => d.reported_at,
-    ).map(mapDeploymentRow),
+  const rollbackRows = distinctOldestFirst(rollbacks, r => r.recorded_at);
+  const rollback =
+    next &&
+    latestOf(rollbackRows.filter(r => r.environment_id === next.environmentId));
+  if (next && rollback) {
+    deployments.push(
+      ...(await rollbackDeployments(db, {
+        entityRef,
+        environmentId: next.environmentId,
+        rollback,
+        known: deployments,
+      })),
+    );
+  }
+
+  const facts: FlowFacts = {
+    deployments: distinctOldestFirst(deployments, d => d.reported_at).map(
+      mapDeploymentRow,
+    ),
     checklistCompletions: distinctOldestFirst(
       completions,
       c => c.completed_at,
@@ -140,9 +213,8 @@ export async function getFlowStateFacts(
     standingApprovals: distinctOldestFirst(approvals, a => a.granted_at).map(
       mapStandingApprovalRow,
     ),
-    requests,
-    rollbacks: distinctOldestFirst(rollbacks, r => r.recorded_at).map(
-      mapRollbackRow,
-    ),
+    requests: withTheirDecisions(requestRows, decisionRows),
+    rollbacks: rollbackRows.map(mapRollbackRow),
   };
+  return { facts, ...(next && { nextStep: next }) };
 }
