@@ -906,9 +906,10 @@ test.describe('the governance story through the portal', () => {
         name: `Violation: Partner SFTP ingest ${V3} went into Production through a closed gate`,
       }),
     ).toBeVisible();
+    // (The page shortens the description; the unit tests read it whole.)
     await expect(
       director.getByText(
-        /while the gate was closed\. Unmet conditions: The standing approval for Production was revoked/,
+        /^example-pipeline \(service\) reported the deployment on .+ while the gate was clos/,
       ),
     ).toBeVisible();
     await screenshot(director, 'violation-notification');
