@@ -54,6 +54,9 @@ export interface FlowDecisions {
   allows(permission: FlowPermission, entityRef: string): boolean;
 }
 
+/** Questions per call to the permission framework (its body limit is 100 kB). */
+export const MAX_QUESTIONS_PER_BATCH = 250;
+
 function questionKey(permission: FlowPermission, entityRef: string): string {
   return `${permission.name} on ${entityRef}`;
 }
@@ -128,8 +131,9 @@ export class PromotionAuthorizer {
 
   /**
    * Whether the caller holds each flow permission asked about, on each flow,
-   * in one batch to the permission framework however many flows a list
-   * covers (a question asked twice is sent once).
+   * in one batch to the permission framework per MAX_QUESTIONS_PER_BATCH
+   * questions however many flows a list covers (a question asked twice is
+   * sent once).
    */
   async decideFlows(
     questions: Iterable<{ permission: FlowPermission; entityRef: string }>,
@@ -143,21 +147,29 @@ export class PromotionAuthorizer {
       asked.set(questionKey(question.permission, question.entityRef), question);
     }
     const allowed = new Set<string>();
-    if (asked.size > 0) {
-      const keys = [...asked.keys()];
-      const decisions = await this.#permissions.authorize(
-        [...asked.values()].map(({ permission, entityRef }) => ({
-          permission,
-          resourceRef: entityRef,
-        })),
-        { credentials },
-      );
-      keys.forEach((key, index) => {
-        if (decisions[index].result === AuthorizeResult.ALLOW) {
-          allowed.add(key);
-        }
-      });
+    const entries = [...asked.entries()];
+    // One batch per MAX_QUESTIONS_PER_BATCH questions: the permission
+    // backend refuses request bodies over 100 kB (about 450 questions).
+    const batches: Array<typeof entries> = [];
+    for (let i = 0; i < entries.length; i += MAX_QUESTIONS_PER_BATCH) {
+      batches.push(entries.slice(i, i + MAX_QUESTIONS_PER_BATCH));
     }
+    await Promise.all(
+      batches.map(async batch => {
+        const decisions = await this.#permissions.authorize(
+          batch.map(([, { permission, entityRef }]) => ({
+            permission,
+            resourceRef: entityRef,
+          })),
+          { credentials },
+        );
+        batch.forEach(([key], index) => {
+          if (decisions[index].result === AuthorizeResult.ALLOW) {
+            allowed.add(key);
+          }
+        });
+      }),
+    );
     return {
       allows: (permission, entityRef) =>
         allowed.has(questionKey(permission, entityRef)),
