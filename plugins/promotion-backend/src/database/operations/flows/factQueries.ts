@@ -109,31 +109,64 @@ export function standingDeploymentIn(
     .limit(1);
 }
 
-/**
- * The decisions on the requests a query selects, oldest first: read in the
- * same round as the requests themselves (`request_id in (select id …)`).
- */
-export function decisionsOf(
-  db: Knex | Knex.Transaction,
-  requests: Knex.QueryBuilder<DbRequestRow>,
-): Knex.QueryBuilder<DbDecisionRow, DbDecisionRow[]> {
-  return db<DbDecisionRow>(TABLES.decisions)
-    .whereIn('request_id', requests.clearSelect().select('id'))
-    .orderBy(oldestFirst('decided_at'));
-}
+/** The columns of a decision, read beside its request's. */
+const DECISION_COLUMNS: Array<keyof DbDecisionRow> = [
+  'id',
+  'request_id',
+  'request_revision',
+  'dossier_hash',
+  'decision',
+  'decided_by',
+  'decided_at',
+  'comment',
+  'voided_at',
+];
 
-/** The requests, each with its own decisions, in the order read. */
-export function withTheirDecisions(
-  requests: DbRequestRow[],
-  decisions: DbDecisionRow[],
-): PromotionRequest[] {
-  const byRequest = new Map<string, DbDecisionRow[]>();
-  for (const decision of decisions) {
-    const list = byRequest.get(decision.request_id) ?? [];
-    list.push(decision);
-    byRequest.set(decision.request_id, list);
+/**
+ * The requests `where` selects (given the request table's alias, `r`), each
+ * with its decisions, oldest first: one query, so one snapshot, that joins
+ * each request to its decisions (a row per decision; one for a request with
+ * none).
+ */
+export async function requestsWithDecisions(
+  db: Knex | Knex.Transaction,
+  where: (query: Knex.QueryBuilder) => void,
+): Promise<PromotionRequest[]> {
+  const query = db(`${TABLES.requests} as r`)
+    .leftJoin(`${TABLES.decisions} as d`, 'd.request_id', 'r.id')
+    .select(
+      'r.*',
+      ...DECISION_COLUMNS.map(column => `d.${column} as decision_${column}`),
+    )
+    .orderBy([
+      { column: 'r.created_at', order: 'asc' },
+      { column: 'r.id', order: 'asc' },
+      { column: 'd.decided_at', order: 'asc' },
+      { column: 'd.id', order: 'asc' },
+    ]);
+  where(query);
+  const rows: Array<Record<string, unknown>> = await query;
+  const requests = new Map<
+    string,
+    { request: DbRequestRow; decisions: DbDecisionRow[] }
+  >();
+  for (const row of rows) {
+    const request = Object.fromEntries(
+      Object.entries(row).filter(([column]) => !column.startsWith('decision_')),
+    ) as unknown as DbRequestRow;
+    const entry = requests.get(request.id) ?? { request, decisions: [] };
+    requests.set(request.id, entry);
+    if (row.decision_id !== null && row.decision_id !== undefined) {
+      entry.decisions.push(
+        Object.fromEntries(
+          DECISION_COLUMNS.map(column => [column, row[`decision_${column}`]]),
+        ) as unknown as DbDecisionRow,
+      );
+    }
   }
-  return requests.map(row => mapRequestRow(row, byRequest.get(row.id) ?? []));
+  return [...requests.values()].map(({ request, decisions }) =>
+    mapRequestRow(request, decisions),
+  );
 }
 
 /**

@@ -14,24 +14,22 @@ import { FlowStateFacts, FlowStateFactsQuery } from '../../PromotionStore';
 import {
   DbChecklistCompletionRow,
   DbDeploymentRow,
-  DbRequestRow,
   DbRollbackRow,
   DbSignOffRow,
   DbStandingApprovalRow,
   TABLES,
 } from '../../tables';
-import { oldestFirst, runIndependentQueries } from '../queryHelpers';
+import { runIndependentQueries } from '../queryHelpers';
 import {
-  decisionsOf,
   distinctOldestFirst,
   lastRevokedApprovalIn,
   latestOf,
   latestRollback,
+  requestsWithDecisions,
   rollbackDeployments,
   standingApprovalsIn,
   standingDeploymentIn,
   unionOf,
-  withTheirDecisions,
 } from './factQueries';
 
 const NO_FACTS: FlowFacts = {
@@ -125,64 +123,55 @@ export async function getFlowStateFacts(
     ),
   ];
   const next = query.nextStep?.(read);
-  const requests = () =>
-    db<DbRequestRow>(TABLES.requests)
-      .where('entity_ref', entityRef)
-      .andWhere(q => {
-        q.where('status', 'pending');
-        if (next) {
-          q.orWhere({
-            environment_id: next.environmentId,
-            version: next.version,
-          });
-        }
-      });
-
-  const [
-    completions,
-    signOffs,
-    approvals,
-    requestRows,
-    decisionRows,
-    rollbacks,
-  ] = await runIndependentQueries(db, [
-    () =>
-      db<DbChecklistCompletionRow>(TABLES.checklistCompletions)
-        .where({ entity_ref: entityRef, undone_key: '' })
-        .whereIn('environment_id', environmentIds)
-        .whereIn('version', ['', ...standingVersions]),
-    () =>
-      standingVersions.length === 0
-        ? Promise.resolve([] as DbSignOffRow[])
-        : db<DbSignOffRow>(TABLES.signOffs)
-            .where('entity_ref', entityRef)
-            .whereIn('environment_id', environmentIds)
-            .whereIn('version', standingVersions),
-    () =>
-      unionOf<DbStandingApprovalRow>(db, [
-        ...environmentIds.flatMap(id => [
-          standingApprovalsIn(db, entityRef, id).whereNull('revoked_at'),
-          standingApprovalsIn(db, entityRef, id)
-            .whereNotNull('revoked_at')
-            .orderBy([
-              { column: 'granted_at', order: 'desc' },
-              { column: 'id', order: 'desc' },
-            ])
-            .limit(1),
+  const [completions, signOffs, approvals, requests, rollbacks] =
+    await runIndependentQueries(db, [
+      () =>
+        db<DbChecklistCompletionRow>(TABLES.checklistCompletions)
+          .where({ entity_ref: entityRef, undone_key: '' })
+          .whereIn('environment_id', environmentIds)
+          .whereIn('version', ['', ...standingVersions]),
+      () =>
+        standingVersions.length === 0
+          ? Promise.resolve([] as DbSignOffRow[])
+          : db<DbSignOffRow>(TABLES.signOffs)
+              .where('entity_ref', entityRef)
+              .whereIn('environment_id', environmentIds)
+              .whereIn('version', standingVersions),
+      () =>
+        unionOf<DbStandingApprovalRow>(db, [
+          ...environmentIds.flatMap(id => [
+            standingApprovalsIn(db, entityRef, id).whereNull('revoked_at'),
+            standingApprovalsIn(db, entityRef, id)
+              .whereNotNull('revoked_at')
+              .orderBy([
+                { column: 'granted_at', order: 'desc' },
+                { column: 'id', order: 'desc' },
+              ])
+              .limit(1),
+          ]),
+          ...(next
+            ? [lastRevokedApprovalIn(db, entityRef, next.environmentId)]
+            : []),
         ]),
-        ...(next
-          ? [lastRevokedApprovalIn(db, entityRef, next.environmentId)]
-          : []),
-      ]),
-    () => requests().orderBy(oldestFirst('created_at')),
-    () => decisionsOf(db, requests()),
-    () =>
-      unionOf<DbRollbackRow>(db, [
-        // The flow's latest, `rollbackLimit` of them.
-        latestRollback(db, entityRef).limit(rollbackLimit),
-        ...(next ? [rollbackIn(next.environmentId)] : []),
-      ]),
-  ]);
+      () =>
+        requestsWithDecisions(db, q =>
+          q.where('r.entity_ref', entityRef).andWhere(r => {
+            r.where('r.status', 'pending');
+            if (next) {
+              r.orWhere({
+                'r.environment_id': next.environmentId,
+                'r.version': next.version,
+              });
+            }
+          }),
+        ),
+      () =>
+        unionOf<DbRollbackRow>(db, [
+          // The flow's latest, `rollbackLimit` of them.
+          latestRollback(db, entityRef).limit(rollbackLimit),
+          ...(next ? [rollbackIn(next.environmentId)] : []),
+        ]),
+    ]);
 
   const rollbackRows = distinctOldestFirst(rollbacks, r => r.recorded_at);
   const rollback =
@@ -213,7 +202,7 @@ export async function getFlowStateFacts(
     standingApprovals: distinctOldestFirst(approvals, a => a.granted_at).map(
       mapStandingApprovalRow,
     ),
-    requests: withTheirDecisions(requestRows, decisionRows),
+    requests,
     rollbacks: rollbackRows.map(mapRollbackRow),
   };
   return { facts, ...(next && { nextStep: next }) };

@@ -10,25 +10,23 @@ import {
 import {
   DbChecklistCompletionRow,
   DbDeploymentRow,
-  DbRequestRow,
   DbRollbackRow,
   DbSignOffRow,
   DbStandingApprovalRow,
   TABLES,
 } from '../../tables';
 import { GateFactsQuery } from '../../PromotionStore';
-import { oldestFirst, runIndependentQueries } from '../queryHelpers';
+import { runIndependentQueries } from '../queryHelpers';
 import {
-  decisionsOf,
   distinctOldestFirst,
   lastRevokedApprovalIn,
   latestOf,
   latestRollback,
+  requestsWithDecisions,
   rollbackDeployments,
   standingApprovalsIn,
   standingDeploymentIn,
   unionOf,
-  withTheirDecisions,
 } from './factQueries';
 
 /**
@@ -84,10 +82,6 @@ export async function getGateFacts(
     standingDeploymentIn(db, entityRef, target).clearSelect().select('version');
   const rollbackInTarget = () =>
     latestRollback(db, entityRef).where('environment_id', target);
-  const requestsInTarget = () =>
-    db<DbRequestRow>(TABLES.requests)
-      .where({ entity_ref: entityRef, environment_id: target })
-      .andWhere(q => q.where('status', 'pending').orWhere({ version }));
 
   const [
     deploymentRows,
@@ -95,8 +89,7 @@ export async function getGateFacts(
     completions,
     signOffs,
     approvals,
-    requestRows,
-    decisionRows,
+    requests,
   ] = await runIndependentQueries(db, [
     () =>
       db<DbDeploymentRow>(TABLES.deployments)
@@ -165,8 +158,14 @@ export async function getGateFacts(
         standingApprovalsIn(db, entityRef, target).whereNull('revoked_at'),
         lastRevokedApprovalIn(db, entityRef, target),
       ]),
-    () => requestsInTarget().orderBy(oldestFirst('created_at')),
-    () => decisionsOf(db, requestsInTarget()),
+    () =>
+      requestsWithDecisions(db, q =>
+        q
+          .where({ 'r.entity_ref': entityRef, 'r.environment_id': target })
+          .andWhere(r =>
+            r.where('r.status', 'pending').orWhere('r.version', version),
+          ),
+      ),
   ]);
 
   const rollbacks = distinctOldestFirst(rollbackRows, r => r.recorded_at);
@@ -197,7 +196,7 @@ export async function getGateFacts(
     standingApprovals: distinctOldestFirst(approvals, a => a.granted_at).map(
       mapStandingApprovalRow,
     ),
-    requests: withTheirDecisions(requestRows, decisionRows),
+    requests,
     rollbacks: rollbacks.map(mapRollbackRow),
   };
 }

@@ -264,14 +264,14 @@ describe.each(databases.eachSupportedId())(
       // And few: what the answers are about, not the history.
       for (const gate of withTwoThousand.gates) {
         expect(total(gate.size)).toBeLessThanOrEqual(12);
-        expect(gate.queries).toBeLessThanOrEqual(9);
+        expect(gate.queries).toBeLessThanOrEqual(8);
       }
       expect(withTwoThousand.state.nextStep).toEqual({
         environmentId: 'production',
         version: '1.2.0',
       });
       expect(total(withTwoThousand.state.size)).toBeLessThanOrEqual(20);
-      expect(withTwoThousand.state.queries).toBeLessThanOrEqual(9);
+      expect(withTwoThousand.state.queries).toBeLessThanOrEqual(8);
     });
   },
 );
