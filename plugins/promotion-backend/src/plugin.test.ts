@@ -8,6 +8,7 @@ import {
   userHeader,
   USERS,
 } from './service/__testUtils__/promotionTestBackend';
+import { testClock as clock } from './service/__testUtils__/testClock';
 
 // Each test starts a whole backend on a database; give it room on a busy
 // machine.
@@ -15,40 +16,6 @@ jest.setTimeout(120_000);
 
 const BASE = '/api/promotion';
 const FLOW = `${BASE}/flows/default/component/payments-sftp`;
-
-/**
- * The clock the backend reads (`Date`), stopped once the backend has started
- * and moved on by the test alone: "younger than the interval" and "an
- * interval later" then hold however long the machine takes to serve the
- * requests in between. Only `Date` is replaced; the timers the HTTP server,
- * the database pool and Jest use keep running.
- */
-const clock = {
-  stop() {
-    jest.useFakeTimers({
-      now: Date.now(),
-      doNotFake: [
-        'hrtime',
-        'nextTick',
-        'performance',
-        'queueMicrotask',
-        'requestAnimationFrame',
-        'cancelAnimationFrame',
-        'requestIdleCallback',
-        'cancelIdleCallback',
-        'setImmediate',
-        'clearImmediate',
-        'setInterval',
-        'clearInterval',
-        'setTimeout',
-        'clearTimeout',
-      ],
-    });
-  },
-  advance(milliseconds: number) {
-    jest.setSystemTime(Date.now() + milliseconds);
-  },
-};
 
 afterEach(() => {
   jest.useRealTimers();
