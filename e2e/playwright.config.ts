@@ -1,5 +1,15 @@
 import { defineConfig } from '@playwright/test';
 
+/** The example portal on the new frontend system (packages/app, dev server). */
+const APP_URL = process.env.PROMOTION_APP_URL ?? 'http://localhost:3000';
+/**
+ * The legacy example app (packages/app-legacy): its production build, served
+ * by the backend's app plugin (scripts/e2e.sh).
+ */
+const LEGACY_APP_URL =
+  process.env.PROMOTION_LEGACY_APP_URL ?? 'http://localhost:7007';
+const LEGACY_SPEC = /legacy-app\.spec\.ts$/;
+
 /**
  * Browser tests against the running portal (scripts/e2e.sh starts it).
  * Debian's chromium, never a downloaded browser.
@@ -17,7 +27,6 @@ export default defineConfig({
   forbidOnly: true,
   outputDir: '../test-results/e2e',
   use: {
-    baseURL: process.env.PROMOTION_APP_URL ?? 'http://localhost:3000',
     screenshot: 'only-on-failure',
     trace: 'retain-on-failure',
     viewport: { width: 1440, height: 900 },
@@ -34,5 +43,18 @@ export default defineConfig({
       ],
     },
   },
-  projects: [{ name: 'chromium', use: { browserName: 'chromium' } }],
+  projects: [
+    // The story, the pipelines and the smoke test on the new frontend system.
+    {
+      name: 'app',
+      testIgnore: LEGACY_SPEC,
+      use: { browserName: 'chromium', baseURL: APP_URL },
+    },
+    // The legacy app's smoke test.
+    {
+      name: 'app-legacy',
+      testMatch: LEGACY_SPEC,
+      use: { browserName: 'chromium', baseURL: LEGACY_APP_URL },
+    },
+  ],
 });

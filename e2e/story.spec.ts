@@ -535,12 +535,14 @@ test.describe('the governance story through the portal', () => {
   });
 
   test('3. Dana approves; 1.0.0 goes to Production; the post-deployment checklist is completed after its wait', async () => {
-    // The sidebar tells her a request waits for her.
+    // The sidebar tells her a request waits for her: the count on the
+    // Approvals item's badge (the new frontend system's nav item is the
+    // page's title and icon; the icon carries the count).
     await expect(
-      director.getByRole('link', {
-        name: /^Approvals, [1-9]\d* waiting for you$/,
-      }),
-    ).toBeVisible();
+      director
+        .getByRole('link', { name: 'Approvals' })
+        .getByTestId('promotion-waiting-count'),
+    ).toHaveText(/^[1-9]\d*$/);
     await director.getByRole('link', { name: 'Approvals' }).click();
     await expect(director).toHaveURL(/\/promotion$/);
     const subject = `${V1} into Production`;

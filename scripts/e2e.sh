@@ -1,7 +1,14 @@
 #!/usr/bin/env bash
-# Browser tests: starts the portal with the README's start command on a fresh
-# database, waits until it answers, runs the Playwright tests in Debian's
-# chromium, and stops the portal. Argument: where to write the JSON results.
+# Browser tests: builds the legacy example app, starts the portal with the
+# README's start command on a fresh database, waits until it answers, runs
+# the Playwright tests in Debian's chromium, and stops the portal. Argument:
+# where to write the JSON results (one file for both apps).
+# Two example apps run against the one backend:
+# - packages/app, the new frontend system, on the frontend dev server
+#   (http://localhost:3000): the story, the pipelines and the smoke test;
+# - packages/app-legacy, the legacy system, as a production build served by
+#   the backend's app plugin (http://localhost:7007, e2e/app-config.e2e.yaml):
+#   its smoke test (e2e/legacy-app.spec.ts).
 # The tests see PROMOTION_E2E_DATA_DIR (the portal's SQLite files and the
 # generated configuration overlay) and read both.
 set -euo pipefail
@@ -29,6 +36,16 @@ done
 E2E_CONFIG="$PROMOTION_E2E_DATA_DIR/app-config.e2e.generated.yaml"
 node e2e/make-e2e-config.js "$REPO_ROOT/app-config.yaml" >"$E2E_CONFIG"
 
+# The backend's app plugin serves the legacy app's build if it exists when
+# the backend starts: build it first (with the same configuration).
+trap 'rm -rf "$PROMOTION_E2E_DATA_DIR"' EXIT
+bash scripts/setup.sh
+echo "==> Building the legacy example app (packages/app-legacy)"
+(cd packages/app-legacy && yarn build \
+  --config "$REPO_ROOT/app-config.yaml" \
+  --config "$REPO_ROOT/e2e/app-config.e2e.yaml" \
+  --config "$E2E_CONFIG")
+
 echo "==> Starting the portal (log: $LOG, database: $PROMOTION_E2E_DATA_DIR)"
 setsid bash scripts/start.sh \
   --config "$REPO_ROOT/app-config.yaml" \
@@ -49,7 +66,8 @@ trap stop_portal EXIT
 ready=""
 for _ in $(seq 1 240); do
   if curl -fsS http://localhost:7007/api/promotion/health >/dev/null 2>&1 &&
-    curl -fsS http://localhost:3000 >/dev/null 2>&1; then
+    curl -fsS http://localhost:3000 >/dev/null 2>&1 &&
+    curl -fsS http://localhost:7007/ 2>/dev/null | grep -q 'id="root"'; then
     ready=yes
     break
   fi
@@ -67,5 +85,7 @@ if [ -z "$ready" ]; then
 fi
 echo "==> Portal is up"
 
-PLAYWRIGHT_JSON_OUTPUT_NAME="$RESULT_FILE" yarn playwright test \
+PROMOTION_APP_URL=http://localhost:3000 \
+  PROMOTION_LEGACY_APP_URL=http://localhost:7007 \
+  PLAYWRIGHT_JSON_OUTPUT_NAME="$RESULT_FILE" yarn playwright test \
   -c e2e/playwright.config.ts --reporter=list,json

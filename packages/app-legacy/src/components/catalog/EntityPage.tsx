@@ -90,8 +90,12 @@ const componentPage = (
       {overviewContent}
     </EntityLayout.Route>
 
-    {/* Promotion: the tab. Entities without the annotation show how to opt in. */}
-    <EntityLayout.Route path="/promotion" title="Promotion">
+    {/* Promotion: the tab, only on entities with the promotion.io/policy annotation. */}
+    <EntityLayout.Route
+      path="/promotion"
+      title="Promotion"
+      if={isPromotionAvailable}
+    >
       <EntityPromotionContent />
     </EntityLayout.Route>
 

@@ -1,0 +1,61 @@
+import { expect, test } from '@playwright/test';
+
+/*
+ * The legacy example app (packages/app-legacy), which installs Promotion the
+ * legacy way: the tab with `if={isPromotionAvailable}` on the entity page,
+ * the overview card in an EntitySwitch, the Approvals page on a route and in
+ * the sidebar. scripts/e2e.sh builds it and the backend's app plugin serves
+ * it (the `legacy` project of playwright.config.ts).
+ */
+test('the legacy app shows the Promotion tab and card where the annotation is, and the Approvals page', async ({
+  page,
+}) => {
+  await page.goto('/');
+  await page.getByRole('button', { name: 'Sign in as Alice Ng' }).click();
+  const approvals = page.getByRole('link', { name: 'Approvals' });
+  await expect(approvals).toBeVisible();
+
+  // A flow (promotion.io/policy annotation): the overview card and the tab.
+  await page.goto('/catalog/default/component/partner-sftp-ingest');
+  await expect(page.getByRole('heading', { name: 'About' })).toBeVisible();
+  const card = page
+    .locator('.MuiCard-root')
+    .filter({ has: page.getByRole('heading', { name: 'Promotion' }) });
+  await expect(
+    card
+      .getByRole('region', { name: 'Ladder' })
+      .getByText('Production', { exact: true }),
+  ).toBeVisible();
+  const tab = page.getByRole('tab', { name: 'Promotion' });
+  await expect(tab).toBeVisible();
+  await tab.click();
+  await expect(page).toHaveURL(
+    /\/catalog\/default\/component\/partner-sftp-ingest\/promotion$/,
+  );
+  const ladder = page.getByRole('region', { name: 'Ladder' });
+  for (const environment of ['Dev', 'Test', 'Production']) {
+    await expect(ladder.getByText(environment, { exact: true })).toBeVisible();
+  }
+
+  // A component without the annotation: neither tab nor card.
+  await page.goto('/catalog/default/component/legacy-batch');
+  await expect(page.getByRole('heading', { name: 'About' })).toBeVisible();
+  await expect(page.getByRole('tab', { name: 'Overview' })).toBeVisible();
+  await expect(page.getByRole('tab', { name: 'Dependencies' })).toBeVisible();
+  await expect(page.getByRole('tab', { name: 'Promotion' })).toHaveCount(0);
+  await expect(page.getByRole('heading', { name: 'Promotion' })).toHaveCount(0);
+
+  // The Approvals page from the sidebar.
+  await approvals.click();
+  await expect(page).toHaveURL(/\/promotion$/);
+  await expect(
+    page.getByRole('heading', { name: 'Approvals', level: 1 }),
+  ).toBeVisible();
+  await expect(
+    page.getByRole('heading', { name: 'Waiting for you' }),
+  ).toBeVisible();
+  await page.screenshot({
+    path: 'test-results/screenshots/legacy-approvals-page.png',
+    fullPage: true,
+  });
+});
