@@ -1,1 +1,2 @@
 export { promotionPlugin as default } from './plugin';
+export * from './permissions';

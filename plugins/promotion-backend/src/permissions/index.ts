@@ -1,0 +1,5 @@
+export {
+  createPromotionPermissionPolicy,
+  promotionApproversFromConfig,
+} from './createPromotionPermissionPolicy';
+export type { PromotionPermissionPolicyOptions } from './createPromotionPermissionPolicy';
