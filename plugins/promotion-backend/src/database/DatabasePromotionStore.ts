@@ -43,7 +43,9 @@ import {
   getFlowFacts,
   getFlowStateFacts,
   getGateFacts,
+  getManyGateFacts,
   getStandingDeployment,
+  getStandingDeployments,
   listDeployments,
   listVersionDeployments,
   listRollbacks,
@@ -154,6 +156,10 @@ export class DatabasePromotionStore implements PromotionStore {
     return getGateFacts(this.db, query);
   }
 
+  async getManyGateFacts(queries: GateFactsQuery[]): Promise<FlowFacts[]> {
+    return getManyGateFacts(this.db, queries);
+  }
+
   async getFlowStateFacts(query: FlowStateFactsQuery): Promise<FlowStateFacts> {
     return getFlowStateFacts(this.db, query);
   }
@@ -168,6 +174,12 @@ export class DatabasePromotionStore implements PromotionStore {
     query: StandingDeploymentQuery,
   ): Promise<Deployment | undefined> {
     return getStandingDeployment(this.db, query);
+  }
+
+  async getStandingDeployments(
+    queries: StandingDeploymentQuery[],
+  ): Promise<Array<Deployment | undefined>> {
+    return getStandingDeployments(this.db, queries);
   }
 
   async recordDeployment(

@@ -261,6 +261,12 @@ export interface PromotionStore {
    */
   getGateFacts(query: GateFactsQuery): Promise<FlowFacts>;
   /**
+   * The facts of many gates (the approver's inbox), in the order asked, each
+   * as {@link PromotionStore.getGateFacts} reads it: a few queries for a
+   * hundred gates, whatever the histories.
+   */
+  getManyGateFacts(queries: GateFactsQuery[]): Promise<FlowFacts[]>;
+  /**
    * The facts the flow state shows: each environment's standing deployment
    * and what goes with its version (completions, sign-offs, deployments of
    * it elsewhere on the ladder, for the next step), standing approvals,
@@ -275,6 +281,14 @@ export interface PromotionStore {
   getStandingDeployment(
     query: StandingDeploymentQuery,
   ): Promise<Deployment | undefined>;
+  /**
+   * The deployment standing in each environment asked, in the order asked,
+   * as {@link PromotionStore.getStandingDeployment} reads it: one query for
+   * a hundred of them.
+   */
+  getStandingDeployments(
+    queries: StandingDeploymentQuery[],
+  ): Promise<Array<Deployment | undefined>>;
 
   /**
    * A successful deployment also closes the pending request for its version

@@ -135,8 +135,34 @@ export class FlowResolver {
     credentials?: BackstageCredentials,
   ): Promise<Map<string, PromotionPolicy | undefined>> {
     const policies = new Map<string, PromotionPolicy | undefined>();
+    for (const [entityRef, found] of await this.entitiesOf(
+      entityRefs,
+      credentials,
+    )) {
+      policies.set(entityRef, found?.policy);
+    }
+    return policies;
+  }
+
+  /**
+   * Each entity and its policy, by entity ref, in the order given, in one
+   * catalog call (which the catalog client splits into chunks if long):
+   * undefined where the entity is not in the catalog (or not readable), the
+   * policy undefined where it follows no configured policy. Read as the
+   * caller when credentials are given, otherwise as this plugin.
+   */
+  async entitiesOf(
+    entityRefs: string[],
+    credentials?: BackstageCredentials,
+  ): Promise<
+    Map<string, { entity: Entity; policy?: PromotionPolicy } | undefined>
+  > {
+    const found = new Map<
+      string,
+      { entity: Entity; policy?: PromotionPolicy } | undefined
+    >();
     if (entityRefs.length === 0) {
-      return policies;
+      return found;
     }
     const { items: entities } = await this.#catalog.getEntitiesByRefs(
       { entityRefs },
@@ -147,12 +173,14 @@ export class FlowResolver {
     );
     for (const [index, entityRef] of entityRefs.entries()) {
       const entity = entities[index];
-      policies.set(
+      found.set(
         entityRef,
-        entity ? getPolicyForEntity(this.#config, entity).policy : undefined,
+        entity
+          ? { entity, policy: getPolicyForEntity(this.#config, entity).policy }
+          : undefined,
       );
     }
-    return policies;
+    return found;
   }
 
   #policyNames(): string {

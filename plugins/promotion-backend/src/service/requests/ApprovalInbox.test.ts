@@ -8,6 +8,7 @@ import { Entity } from '@backstage/catalog-model';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import {
+  currentVersionIn,
   Deployment,
   FlowFacts,
   PromotionRequest,
@@ -146,20 +147,33 @@ const noFacts = (): FlowFacts => ({
   requests: [],
 });
 
-/** The recorded facts of each flow, as the store would return them. */
+/**
+ * The recorded facts of each flow, as the store would return them: the
+ * whole history for each gate (the gate answers the same on it as on the
+ * bounded facts), what stands in an environment as `currentVersionIn` reads
+ * it there.
+ */
 function storeWith(factsByFlow: Record<string, Partial<FlowFacts>>) {
   const factsOf = (entityRef: string): FlowFacts => ({
     ...noFacts(),
     ...factsByFlow[entityRef],
   });
-  const store: Pick<PromotionStore, 'listRequests' | 'getFlowFacts'> = {
+  const store: Pick<
+    PromotionStore,
+    'listRequests' | 'getManyGateFacts' | 'getStandingDeployments'
+  > = {
     async listRequests(options) {
       return Object.keys(factsByFlow)
         .flatMap(ref => factsOf(ref).requests)
         .filter(r => !options.status || options.status.includes(r.status));
     },
-    async getFlowFacts(entityRef) {
-      return factsOf(entityRef);
+    async getManyGateFacts(queries) {
+      return queries.map(query => factsOf(query.entityRef));
+    },
+    async getStandingDeployments(queries) {
+      return queries.map(query =>
+        currentVersionIn(factsOf(query.entityRef), query.environmentId),
+      );
     },
   };
   return store as PromotionStore;

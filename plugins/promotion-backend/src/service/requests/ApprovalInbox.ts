@@ -7,7 +7,6 @@ import {
 } from '@backstage/catalog-model';
 import {
   countingApprovers,
-  currentVersionIn,
   evaluateGate,
   FlowFacts,
   GateCondition,
@@ -23,6 +22,7 @@ import {
   FlowDecisions,
 } from '../../permissions/PromotionAuthorizer';
 import { CallContext } from '../callContext';
+import { ladderUpTo } from '../flows/FlowResolver';
 import { ServiceParts } from '../serviceParts';
 import { capitalise } from '../wording';
 import { approverIdentityOf } from './approverIdentity';
@@ -51,85 +51,65 @@ const APPROVAL_CONDITIONS: ReadonlySet<GateCondition['code']> = new Set([
   'approval-pending',
 ]);
 
-/** Each flow's facts, read once per inbox. */
-class FactsCache {
-  readonly #store: ApprovalInboxParts['store'];
-  readonly #facts = new Map<string, Promise<FlowFacts>>();
-
-  constructor(store: ApprovalInboxParts['store']) {
-    this.#store = store;
-  }
-
-  of(entityRef: string): Promise<FlowFacts> {
-    let facts = this.#facts.get(entityRef);
-    if (!facts) {
-      facts = this.#store.getFlowFacts(entityRef);
-      this.#facts.set(entityRef, facts);
-    }
-    return facts;
-  }
-}
-
 /** A governed `dependsOn` component of a flow: its entity ref and its policy. */
 interface GovernedDependency {
   entityRef: string;
   policy: PromotionPolicy;
 }
 
+/** The `dependsOn` components of a flow's entity, as the flow's own lookup keeps their refs. */
+function dependsOnOf(entity: Entity): string[] {
+  const refs = new Set<string>();
+  for (const relation of entity.relations ?? []) {
+    if (relation.type !== RELATION_DEPENDS_ON) {
+      continue;
+    }
+    let target: CompoundEntityRef;
+    try {
+      target = parseEntityRef(relation.targetRef);
+    } catch {
+      continue;
+    }
+    if (target.kind.toLocaleLowerCase('en-US') === 'component') {
+      // As the flow's own lookup keeps it, and the store with it.
+      refs.add(stringifyEntityRef(target));
+    }
+  }
+  return [...refs];
+}
+
 /**
  * The `dependsOn` components of the flows that take part in Promotion, read
- * as the caller: each flow's entity is looked up once, the policies of all
- * their dependencies in one batch. Whether the caller may read a dependency
- * is left to the inbox's one permission batch.
+ * as the caller: the flows' entities are those the inbox looked up, the
+ * dependencies not among them are looked up in one more catalog batch.
+ * Whether the caller may read a dependency is left to the inbox's one
+ * permission batch.
  */
 async function governedDependenciesOf(
-  parts: ApprovalInboxParts,
+  flows: ApprovalInboxParts['flows'],
+  entities: Map<
+    string,
+    { entity: Entity; policy?: PromotionPolicy } | undefined
+  >,
   entityRefs: string[],
   ctx: CallContext,
 ): Promise<Map<string, GovernedDependency[]>> {
-  const { flows } = parts;
-  const { credentials } = ctx;
   const dependsOn = new Map<string, string[]>();
   for (const entityRef of entityRefs) {
-    let entity: Entity;
-    try {
-      ({ entity } = await flows.resolve(
-        parseEntityRef(entityRef),
-        credentials,
-      ));
-    } catch {
-      // Gone from the catalog since the inbox listed it: no dependencies to tell of.
-      dependsOn.set(entityRef, []);
-      continue;
-    }
-    const refs = new Set<string>();
-    for (const relation of entity.relations ?? []) {
-      if (relation.type !== RELATION_DEPENDS_ON) {
-        continue;
-      }
-      let target: CompoundEntityRef;
-      try {
-        target = parseEntityRef(relation.targetRef);
-      } catch {
-        continue;
-      }
-      if (target.kind.toLocaleLowerCase('en-US') === 'component') {
-        // As the flow's own lookup keeps it, and the store with it.
-        refs.add(stringifyEntityRef(target));
-      }
-    }
-    dependsOn.set(entityRef, [...refs]);
+    const found = entities.get(entityRef);
+    dependsOn.set(entityRef, found ? dependsOnOf(found.entity) : []);
   }
-  const policies = await flows.policiesOf(
-    [...new Set([...dependsOn.values()].flat())],
-    credentials,
-  );
+  const refs = [...new Set([...dependsOn.values()].flat())];
+  const unseen = refs.filter(ref => !entities.has(ref));
+  const looked = await flows.entitiesOf(unseen, ctx.credentials);
+  const policyOf = (ref: string) =>
+    (entities.has(ref) ? entities.get(ref) : looked.get(ref))?.policy;
   const governed = new Map<string, GovernedDependency[]>();
-  for (const [entityRef, refs] of dependsOn) {
+  for (const [entityRef, dependencies] of dependsOn) {
     governed.set(
       entityRef,
-      refs.flatMap(ref => {
-        const policy = policies.get(ref);
+      dependencies.flatMap(ref => {
+        const policy = policyOf(ref);
         // Not in the catalog, or not taking part in Promotion: left out.
         return policy ? [{ entityRef: ref, policy }] : [];
       }),
@@ -138,29 +118,22 @@ async function governedDependenciesOf(
   return governed;
 }
 
-/** The dependencies the caller may read whose ladder has the environment and that have no version standing in it. */
-async function dependencyWarnings(
+/** The dependencies the caller may read whose ladder has the environment. */
+function dependenciesToCheck(
   dependencies: GovernedDependency[],
   environmentId: string,
-  facts: FactsCache,
   may: FlowDecisions,
-): Promise<InboxItem['dependencyWarnings']> {
-  const warnings: InboxItem['dependencyWarnings'] = [];
-  for (const dependency of dependencies) {
-    if (
-      !may.allows(promotionReadPermission, dependency.entityRef) ||
-      !dependency.policy.environments.some(e => e.id === environmentId)
-    ) {
-      continue;
-    }
-    if (
-      !currentVersionIn(await facts.of(dependency.entityRef), environmentId)
-    ) {
-      warnings.push({ entityRef: dependency.entityRef, environmentId });
-    }
-  }
-  return warnings;
+): GovernedDependency[] {
+  return dependencies.filter(
+    dependency =>
+      may.allows(promotionReadPermission, dependency.entityRef) &&
+      dependency.policy.environments.some(e => e.id === environmentId),
+  );
 }
+
+/** Where the pair of a flow and an environment is kept. */
+const pairKey = (entityRef: string, environmentId: string) =>
+  JSON.stringify([entityRef, environmentId]);
 
 /**
  * The approver's inbox: the pending requests, across all flows, waiting for
@@ -195,7 +168,9 @@ export class ApprovalInbox {
     if (pendingByFlow.size === 0) {
       return { items: [] };
     }
-    const policies = await this.#parts.flows.policiesOf(
+    const { flows, store } = this.#parts;
+    // The flows' entities and policies in one catalog batch, as the caller.
+    const entities = await flows.entitiesOf(
       [...pendingByFlow.keys()],
       ctx.credentials,
     );
@@ -205,7 +180,8 @@ export class ApprovalInbox {
       policy: PromotionPolicy;
       requests: PromotionRequest[];
     }> = [];
-    for (const [entityRef, policy] of policies) {
+    for (const [entityRef, found] of entities) {
+      const policy = found?.policy;
       if (!policy) {
         continue;
       }
@@ -225,7 +201,8 @@ export class ApprovalInbox {
       return { items: [] };
     }
     const dependencies = await governedDependenciesOf(
-      this.#parts,
+      flows,
+      entities,
       waiting.map(flow => flow.entityRef),
       ctx,
     );
@@ -242,52 +219,87 @@ export class ApprovalInbox {
       ]),
       ctx.credentials,
     );
-    const facts = new FactsCache(this.#parts.store);
+    const readable = waiting.filter(({ entityRef }) =>
+      may.allows(promotionReadPermission, entityRef),
+    );
+
+    // The facts of each request's gate, and what stands in each environment
+    // a dependency is checked in: batched reads, bounded by what they answer.
+    const asked = readable.flatMap(({ entityRef, policy, requests }) =>
+      requests.map(request => ({ entityRef, policy, request })),
+    );
+    const gateFacts = await store.getManyGateFacts(
+      asked.map(({ entityRef, policy, request }) => ({
+        entityRef,
+        version: request.version,
+        environmentIds: ladderUpTo({ policy }, request.environmentId),
+      })),
+    );
+    const pairs = new Map<
+      string,
+      { entityRef: string; environmentId: string }
+    >();
+    for (const { entityRef, request } of asked) {
+      for (const dependency of dependenciesToCheck(
+        dependencies.get(entityRef) ?? [],
+        request.environmentId,
+        may,
+      )) {
+        pairs.set(pairKey(dependency.entityRef, request.environmentId), {
+          entityRef: dependency.entityRef,
+          environmentId: request.environmentId,
+        });
+      }
+    }
+    const standing = await store.getStandingDeployments([...pairs.values()]);
+    const stands = new Set(
+      [...pairs.keys()].filter((_, index) => standing[index] !== undefined),
+    );
 
     const items: InboxItem[] = [];
-    for (const { entityRef, policy, requests } of waiting) {
-      if (!may.allows(promotionReadPermission, entityRef)) {
-        continue;
-      }
+    for (const [index, { entityRef, policy, request }] of asked.entries()) {
       const mayApprove = may.allows(promotionApprovePermission, entityRef);
-      const flowFacts = await facts.of(entityRef);
-      for (const request of requests) {
-        const environment = policy.environments.find(
-          e => e.id === request.environmentId,
-        )!;
-        const eligibility = decisionEligibility({
-          environment,
-          request,
-          identity,
-          decision: 'approve',
-        });
-        let cannotDecideReason: string | undefined;
-        if (
-          !eligibility.allowed &&
-          eligibility.reason === SELF_APPROVAL_REASON
-        ) {
-          cannotDecideReason = REQUESTER_CANNOT_DECIDE;
-        } else if (!mayApprove) {
-          cannotDecideReason = deniedReason(promotionApprovePermission);
-        } else if (!eligibility.allowed) {
-          cannotDecideReason = capitalise(eligibility.reason);
-        }
-        items.push({
-          request,
-          environmentTitle: environment.title,
-          approvals: countingApprovers(request, environment.approval).length,
-          requiredApprovals: environment.approval.minApprovers,
-          ...(cannotDecideReason && { cannotDecideReason }),
-          gate: gateBesidesApproval(policy, flowFacts, request, now),
-          ...previousSignOffOf(policy, flowFacts, request),
-          dependencyWarnings: await dependencyWarnings(
-            dependencies.get(entityRef) ?? [],
-            request.environmentId,
-            facts,
-            may,
-          ),
-        });
+      const facts = gateFacts[index];
+      const environment = policy.environments.find(
+        e => e.id === request.environmentId,
+      )!;
+      const eligibility = decisionEligibility({
+        environment,
+        request,
+        identity,
+        decision: 'approve',
+      });
+      let cannotDecideReason: string | undefined;
+      if (!eligibility.allowed && eligibility.reason === SELF_APPROVAL_REASON) {
+        cannotDecideReason = REQUESTER_CANNOT_DECIDE;
+      } else if (!mayApprove) {
+        cannotDecideReason = deniedReason(promotionApprovePermission);
+      } else if (!eligibility.allowed) {
+        cannotDecideReason = capitalise(eligibility.reason);
       }
+      items.push({
+        request,
+        environmentTitle: environment.title,
+        approvals: countingApprovers(request, environment.approval).length,
+        requiredApprovals: environment.approval.minApprovers,
+        ...(cannotDecideReason && { cannotDecideReason }),
+        gate: gateBesidesApproval(policy, facts, request, now),
+        ...previousSignOffOf(policy, facts, request),
+        // The dependencies with no version standing in the environment.
+        dependencyWarnings: dependenciesToCheck(
+          dependencies.get(entityRef) ?? [],
+          request.environmentId,
+          may,
+        )
+          .filter(
+            dependency =>
+              !stands.has(pairKey(dependency.entityRef, request.environmentId)),
+          )
+          .map(dependency => ({
+            entityRef: dependency.entityRef,
+            environmentId: request.environmentId,
+          })),
+      });
     }
     items.sort((a, b) =>
       a.request.createdAt.localeCompare(b.request.createdAt),

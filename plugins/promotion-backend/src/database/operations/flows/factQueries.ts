@@ -132,6 +132,18 @@ export async function requestsWithDecisions(
   db: Knex | Knex.Transaction,
   where: (query: Knex.QueryBuilder) => void,
 ): Promise<PromotionRequest[]> {
+  return requestsOfRows(await requestsWithDecisionsQuery(db, where));
+}
+
+/**
+ * The query of {@link requestsWithDecisions}: a row per decision (one for a
+ * request with none), its columns `decision_…`, in the order
+ * {@link requestsOfRows} reads them.
+ */
+export function requestsWithDecisionsQuery(
+  db: Knex | Knex.Transaction,
+  where: (query: Knex.QueryBuilder) => void,
+): Knex.QueryBuilder {
   const query = db(`${TABLES.requests} as r`)
     .leftJoin(`${TABLES.decisions} as d`, 'd.request_id', 'r.id')
     .select(
@@ -145,7 +157,36 @@ export async function requestsWithDecisions(
       { column: 'd.id', order: 'asc' },
     ]);
   where(query);
-  const rows: Array<Record<string, unknown>> = await query;
+  return query;
+}
+
+/** The rows of a request-and-decisions join in its order, when a union lost it: by request, then decision, oldest first. */
+export function sortRequestRows(
+  rows: Array<Record<string, unknown>>,
+): Array<Record<string, unknown>> {
+  const timeOf = (value: unknown) =>
+    value === null || value === undefined
+      ? -Infinity
+      : Date.parse(timestampToIso(value as DbTimestamp));
+  const byId = (a: unknown, b: unknown) => {
+    if (a === b) {
+      return 0;
+    }
+    return String(a) < String(b) ? -1 : 1;
+  };
+  return [...rows].sort(
+    (a, b) =>
+      timeOf(a.created_at) - timeOf(b.created_at) ||
+      byId(a.id, b.id) ||
+      timeOf(a.decision_decided_at) - timeOf(b.decision_decided_at) ||
+      byId(a.decision_id ?? '', b.decision_id ?? ''),
+  );
+}
+
+/** The requests, each with its decisions, of the rows of {@link requestsWithDecisionsQuery}, in their order. */
+export function requestsOfRows(
+  rows: Array<Record<string, unknown>>,
+): PromotionRequest[] {
   const requests = new Map<
     string,
     { request: DbRequestRow; decisions: DbDecisionRow[] }

@@ -1,4 +1,7 @@
-import { FlowFacts } from '@promotion/plugin-promotion-common';
+import {
+  FlowFacts,
+  PromotionRequest,
+} from '@promotion/plugin-promotion-common';
 import { Knex } from 'knex';
 import {
   mapChecklistCompletionRow,
@@ -22,7 +25,8 @@ import {
   lastRevokedApprovalIn,
   latestOf,
   latestRollback,
-  requestsWithDecisions,
+  requestsOfRows,
+  requestsWithDecisionsQuery,
   rollbackDeployments,
   standingApprovalsIn,
   standingDeploymentIn,
@@ -59,17 +63,77 @@ export async function getGateFacts(
   db: Knex | Knex.Transaction,
   query: GateFactsQuery,
 ): Promise<FlowFacts> {
+  const reads = gateFactReads(db, query);
+  if (!reads) {
+    return noGateFacts();
+  }
+  const [deployments, rollbacks, completions, signOffs, approvals, requests] =
+    await runIndependentQueries(db, [
+      () => reads.deployments,
+      () => reads.rollbacks,
+      () => reads.completions,
+      () => reads.signOffs ?? Promise.resolve([] as DbSignOffRow[]),
+      () => reads.approvals,
+      async () => requestsOfRows(await reads.requests),
+    ]);
+  return gateFactsOf(db, query, {
+    deployments,
+    rollbacks,
+    completions,
+    signOffs,
+    approvals,
+    requests,
+  });
+}
+
+function noGateFacts(): FlowFacts {
+  return {
+    deployments: [],
+    checklistCompletions: [],
+    signOffs: [],
+    standingApprovals: [],
+    requests: [],
+    rollbacks: [],
+  };
+}
+
+/**
+ * The first round of reads of the gate's facts (see {@link getGateFacts}),
+ * a query for each kind of fact, independent of one another; undefined for
+ * an empty ladder. `requests` gives the rows of `requestsWithDecisionsQuery`.
+ * `getManyGateFacts` runs those of many gates in one query per kind.
+ */
+export interface GateFactReads {
+  deployments: Knex.QueryBuilder<DbDeploymentRow, DbDeploymentRow[]>;
+  rollbacks: Knex.QueryBuilder<DbRollbackRow, DbRollbackRow[]>;
+  completions: Knex.QueryBuilder<
+    DbChecklistCompletionRow,
+    DbChecklistCompletionRow[]
+  >;
+  /** None on the ladder's first environment. */
+  signOffs?: Knex.QueryBuilder<DbSignOffRow, DbSignOffRow[]>;
+  approvals: Knex.QueryBuilder<DbStandingApprovalRow, DbStandingApprovalRow[]>;
+  requests: Knex.QueryBuilder;
+}
+
+/** What the first round of reads returned, the requests with their decisions. */
+export interface GateFactRows {
+  deployments: DbDeploymentRow[];
+  rollbacks: DbRollbackRow[];
+  completions: DbChecklistCompletionRow[];
+  signOffs: DbSignOffRow[];
+  approvals: DbStandingApprovalRow[];
+  requests: PromotionRequest[];
+}
+
+export function gateFactReads(
+  db: Knex | Knex.Transaction,
+  query: GateFactsQuery,
+): GateFactReads | undefined {
   const { entityRef, version, environmentIds } = query;
   const target = environmentIds[environmentIds.length - 1];
   if (target === undefined) {
-    return {
-      deployments: [],
-      checklistCompletions: [],
-      signOffs: [],
-      standingApprovals: [],
-      requests: [],
-      rollbacks: [],
-    };
+    return undefined;
   }
   const previous =
     environmentIds.length > 1
@@ -83,94 +147,94 @@ export async function getGateFacts(
   const rollbackInTarget = () =>
     latestRollback(db, entityRef).where('environment_id', target);
 
-  const [
-    deploymentRows,
-    rollbackRows,
-    completions,
-    signOffs,
-    approvals,
-    requests,
-  ] = await runIndependentQueries(db, [
-    () =>
-      db<DbDeploymentRow>(TABLES.deployments)
-        .where('entity_ref', entityRef)
-        .andWhere(q =>
-          q
-            // V up the ladder…
-            .where(v =>
-              v
-                .where('version', version)
-                .whereIn('environment_id', environmentIds),
-            )
-            // …and, in E, the standing version and the rollback's versions.
-            .orWhere(e =>
-              e
-                .where('environment_id', target)
-                .andWhere(versions =>
-                  versions
-                    .where('version', standingVersion())
-                    .orWhere(
-                      'version',
-                      rollbackInTarget().clearSelect().select('from_version'),
-                    )
-                    .orWhere(
-                      'version',
-                      rollbackInTarget().clearSelect().select('to_version'),
-                    ),
-                ),
-            ),
-        ),
-    () =>
-      unionOf<DbRollbackRow>(db, [
-        rollbackInTarget(),
-        latestRollback(db, entityRef),
-      ]),
-    () =>
-      db<DbChecklistCompletionRow>(TABLES.checklistCompletions)
-        .where({ entity_ref: entityRef, undone_key: '' })
-        .andWhere(q => {
-          if (previous !== undefined) {
-            // The previous environment's, for V and for the flow…
-            q.where(p =>
-              p
-                .where('environment_id', previous)
-                .whereIn('version', [version, '']),
-            );
-          }
-          // …and the standing version's post-deployment items in E.
-          q.orWhere(e =>
+  return {
+    deployments: db<DbDeploymentRow>(TABLES.deployments)
+      .where('entity_ref', entityRef)
+      .andWhere(q =>
+        q
+          // V up the ladder…
+          .where(v =>
+            v
+              .where('version', version)
+              .whereIn('environment_id', environmentIds),
+          )
+          // …and, in E, the standing version and the rollback's versions.
+          .orWhere(e =>
             e
               .where('environment_id', target)
-              .where('kind', 'post-deployment')
-              .where('version', standingVersion()),
-          );
-        }),
-    () =>
-      previous === undefined
-        ? Promise.resolve([] as DbSignOffRow[])
-        : db<DbSignOffRow>(TABLES.signOffs).where({
-            entity_ref: entityRef,
-            environment_id: previous,
-            version,
-          }),
-    () =>
-      unionOf<DbStandingApprovalRow>(db, [
-        standingApprovalsIn(db, entityRef, target).whereNull('revoked_at'),
-        lastRevokedApprovalIn(db, entityRef, target),
-      ]),
-    () =>
-      requestsWithDecisions(db, q =>
-        q
-          .where({ 'r.entity_ref': entityRef, 'r.environment_id': target })
-          .andWhere(r =>
-            r.where('r.status', 'pending').orWhere('r.version', version),
+              .andWhere(versions =>
+                versions
+                  .where('version', standingVersion())
+                  .orWhere(
+                    'version',
+                    rollbackInTarget().clearSelect().select('from_version'),
+                  )
+                  .orWhere(
+                    'version',
+                    rollbackInTarget().clearSelect().select('to_version'),
+                  ),
+              ),
           ),
       ),
-  ]);
+    rollbacks: unionOf<DbRollbackRow>(db, [
+      rollbackInTarget(),
+      latestRollback(db, entityRef),
+    ]),
+    completions: db<DbChecklistCompletionRow>(TABLES.checklistCompletions)
+      .where({ entity_ref: entityRef, undone_key: '' })
+      .andWhere(q => {
+        if (previous !== undefined) {
+          // The previous environment's, for V and for the flow…
+          q.where(p =>
+            p
+              .where('environment_id', previous)
+              .whereIn('version', [version, '']),
+          );
+        }
+        // …and the standing version's post-deployment items in E.
+        q.orWhere(e =>
+          e
+            .where('environment_id', target)
+            .where('kind', 'post-deployment')
+            .where('version', standingVersion()),
+        );
+      }),
+    ...(previous !== undefined && {
+      signOffs: db<DbSignOffRow>(TABLES.signOffs).where({
+        entity_ref: entityRef,
+        environment_id: previous,
+        version,
+      }),
+    }),
+    approvals: unionOf<DbStandingApprovalRow>(db, [
+      standingApprovalsIn(db, entityRef, target).whereNull('revoked_at'),
+      lastRevokedApprovalIn(db, entityRef, target),
+    ]),
+    requests: requestsWithDecisionsQuery(db, q =>
+      q
+        .where({ 'r.entity_ref': entityRef, 'r.environment_id': target })
+        .andWhere(r =>
+          r.where('r.status', 'pending').orWhere('r.version', version),
+        ),
+    ),
+  };
+}
 
-  const rollbacks = distinctOldestFirst(rollbackRows, r => r.recorded_at);
+/**
+ * The gate's facts from the first round's rows: with E's latest rollback,
+ * the deployments that decide what it lets back (one more round), then all
+ * oldest first, without repeats.
+ */
+export async function gateFactsOf(
+  db: Knex | Knex.Transaction,
+  query: GateFactsQuery,
+  rows: GateFactRows,
+): Promise<FlowFacts> {
+  const { entityRef, environmentIds } = query;
+  const target = environmentIds[environmentIds.length - 1];
+  const rollbacks = distinctOldestFirst(rows.rollbacks, r => r.recorded_at);
   const rollback = latestOf(rollbacks.filter(r => r.environment_id === target));
-  const deployments = [...deploymentRows];
+  const deployments = [...rows.deployments];
   if (rollback) {
     deployments.push(
       ...(await rollbackDeployments(db, {
@@ -187,16 +251,17 @@ export async function getGateFacts(
       mapDeploymentRow,
     ),
     checklistCompletions: distinctOldestFirst(
-      completions,
+      rows.completions,
       c => c.completed_at,
     ).map(mapChecklistCompletionRow),
-    signOffs: distinctOldestFirst(signOffs, s => s.signed_off_at).map(
+    signOffs: distinctOldestFirst(rows.signOffs, s => s.signed_off_at).map(
       mapSignOffRow,
     ),
-    standingApprovals: distinctOldestFirst(approvals, a => a.granted_at).map(
-      mapStandingApprovalRow,
-    ),
-    requests,
+    standingApprovals: distinctOldestFirst(
+      rows.approvals,
+      a => a.granted_at,
+    ).map(mapStandingApprovalRow),
+    requests: rows.requests,
     rollbacks: rollbacks.map(mapRollbackRow),
   };
 }

@@ -9,6 +9,7 @@ export {
 export { getFlowFacts } from './getFlowFacts';
 export { getFlowStateFacts } from './getFlowStateFacts';
 export { getGateFacts } from './getGateFacts';
+export { getManyGateFacts, getStandingDeployments } from './getManyGateFacts';
 export { listRollbacks } from './listRollbacks';
 export { recordDeployment } from './recordDeployment';
 export { recordRollback } from './recordRollback';
