@@ -50,6 +50,8 @@ if ! phase "install" bash scripts/setup.sh; then summary; exit 1; fi
 if ! phase "services" bash scripts/services.sh; then summary; exit 1; fi
 phase "type-check (tsc)" yarn tsc
 phase "lint" yarn backstage-cli repo lint
+phase "package.json fix --check" yarn backstage-cli repo fix --publish --check
+phase "api reports" yarn build:api-reports --ci
 phase "unit and integration tests" env CI=true yarn backstage-cli repo test \
   --json --outputFile="$RESULTS/jest.json"
 phase "browser tests (chromium)" bash scripts/e2e.sh "$RESULTS/playwright.json"
