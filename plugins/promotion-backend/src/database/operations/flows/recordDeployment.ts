@@ -131,7 +131,8 @@ export async function recordDeployment(
         rollback_id: null,
       };
       const deployment = mapDeploymentRow(row);
-      await tx(TABLES.deployments).insert(row);
+      // The row is inserted with the events (`withWrites`): nothing reads it
+      // before.
       const superseded = await supersedeHeldRequests(tx, superseding, {
         reason:
           input.supersededRequestReason ??
@@ -141,28 +142,34 @@ export async function recordDeployment(
         cause: { deploymentId: row.id },
         now,
       });
-      const events = await appendEvents(tx, ctx, now, [
-        {
-          type: 'deployment.recorded',
-          entityRef: input.entityRef,
-          environmentId: input.environmentId,
-          version: input.version,
-          summary: deployment.violation
-            ? `Deployment of ${input.version} to ${input.environmentId} ${input.status}, reported while the gate was closed`
-            : `Deployment of ${input.version} to ${input.environmentId} ${input.status}`,
-          payload: {
-            deploymentId: row.id,
+      const events = await appendEvents(
+        tx,
+        ctx,
+        now,
+        [
+          {
+            type: 'deployment.recorded',
+            entityRef: input.entityRef,
+            environmentId: input.environmentId,
             version: input.version,
-            status: input.status,
-            link: input.link ?? null,
-            idempotencyKey: input.idempotencyKey ?? null,
-            reportedBy: ctx.actor,
-            violation: deployment.violation,
-            unmetConditions,
+            summary: deployment.violation
+              ? `Deployment of ${input.version} to ${input.environmentId} ${input.status}, reported while the gate was closed`
+              : `Deployment of ${input.version} to ${input.environmentId} ${input.status}`,
+            payload: {
+              deploymentId: row.id,
+              version: input.version,
+              status: input.status,
+              link: input.link ?? null,
+              idempotencyKey: input.idempotencyKey ?? null,
+              reportedBy: ctx.actor,
+              violation: deployment.violation,
+              unmetConditions,
+            },
           },
-        },
-        ...superseded.events,
-      ]);
+          ...superseded.events,
+        ],
+        { withWrites: [tx(TABLES.deployments).insert(row)] },
+      );
       return {
         value: deployment,
         events,
