@@ -44,11 +44,14 @@ import {
   getFlowStateFacts,
   getGateFacts,
   getManyGateFacts,
+  getRollbackDeploymentsAsOf,
   getStandingDeployment,
   getStandingDeployments,
+  getTrailFacts,
   listDeployments,
   listVersionDeployments,
   listRollbacks,
+  listTrailEvents,
   recordDeployment,
   recordRollback,
   revokeStandingApproval,
@@ -83,7 +86,10 @@ import {
   Recorded,
   RecordedDeployment,
   RecordRollbackInput,
+  RollbackDeploymentsAsOfQuery,
   StandingDeploymentQuery,
+  TrailEventsQuery,
+  TrailFactsQuery,
   UndoChecklistItemInput,
   VerifyChainOptions,
   VersionDeploymentsQuery,
@@ -180,6 +186,20 @@ export class DatabasePromotionStore implements PromotionStore {
     queries: StandingDeploymentQuery[],
   ): Promise<Array<Deployment | undefined>> {
     return getStandingDeployments(this.db, queries);
+  }
+
+  async getTrailFacts(query: TrailFactsQuery): Promise<FlowFacts> {
+    return getTrailFacts(this.db, query);
+  }
+
+  async listTrailEvents(query: TrailEventsQuery): Promise<AuditEvent[]> {
+    return listTrailEvents(this.db, query);
+  }
+
+  async getRollbackDeploymentsAsOf(
+    query: RollbackDeploymentsAsOfQuery,
+  ): Promise<Deployment[]> {
+    return getRollbackDeploymentsAsOf(this.db, query);
   }
 
   async recordDeployment(

@@ -230,6 +230,45 @@ export interface StandingDeploymentQuery {
   exceptVersion?: string;
 }
 
+/** The deployment whose trail is read: V into E, reported at T. */
+export interface TrailFactsQuery {
+  entityRef: string;
+  /** E. */
+  environmentId: string;
+  /** V. */
+  version: string;
+  /** T, ISO 8601. */
+  reportedAt: string;
+  /** The environment before E on the ladder, if any. */
+  previousEnvironmentId?: string;
+}
+
+/** The audit events a deployment trail may cite, up to its last fact. */
+export interface TrailEventsQuery {
+  entityRef: string;
+  environmentId: string;
+  /** V first, then the versions of the requests behind E's standing approvals. */
+  versions: string[];
+  previousEnvironmentId?: string;
+  to: Date;
+}
+
+/** What a rollback let back into its environment when a deployment was reported. */
+export interface RollbackDeploymentsAsOfQuery {
+  entityRef: string;
+  environmentId: string;
+  rollback: Rollback;
+  /** T, ISO 8601: deployments reported later are left out. */
+  until: string;
+  /** The deployment itself, left out. */
+  exceptId: string;
+  /**
+   * The rollbacks recorded by then: a deployment rolled back by another
+   * one counts as not rolled back.
+   */
+  knownRollbackIds: string[];
+}
+
 export interface ListRequestsOptions {
   status?: PromotionRequestStatus[];
   entityRef?: string;
@@ -289,6 +328,20 @@ export interface PromotionStore {
   getStandingDeployments(
     queries: StandingDeploymentQuery[],
   ): Promise<Array<Deployment | undefined>>;
+
+  /**
+   * The facts the trail of one deployment looks at (its version's
+   * deployments, the checklist items, sign-offs, approvals and requests
+   * that let it in, the environment's rollbacks), bounded by the trail, not
+   * by the flow's history.
+   */
+  getTrailFacts(query: TrailFactsQuery): Promise<FlowFacts>;
+  /** The audit events a deployment trail may cite, oldest first, in one query. */
+  listTrailEvents(query: TrailEventsQuery): Promise<AuditEvent[]>;
+  /** The deployments that decide what a rollback let back when a deployment was reported. */
+  getRollbackDeploymentsAsOf(
+    query: RollbackDeploymentsAsOfQuery,
+  ): Promise<Deployment[]>;
 
   /**
    * A successful deployment also closes the pending request for its version

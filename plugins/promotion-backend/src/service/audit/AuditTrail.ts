@@ -15,13 +15,7 @@ import {
   EXPORT_PAGE_SIZE,
   formatAuditExport,
 } from './auditExport';
-import { buildDeploymentTrail } from './deploymentTrail';
-import {
-  readTrailEvents,
-  trailEventFilter,
-  trailEventsUntil,
-  TRAIL_EVENTS_PAGE_SIZE,
-} from './trailEvents';
+import { readDeploymentTrail } from './deploymentTrailReads';
 import { ReportLinks, VerificationFlow } from './verificationReport';
 import {
   REPORT_CHUNK_SIZE,
@@ -81,8 +75,8 @@ export class AuditTrail {
   /**
    * The trail of one deployment of the flow: who requested, approved,
    * validated and signed off what let it in, with the audit events that
-   * record each. The flow's events are read oldest first, a page at a time,
-   * up to the last fact the trail lists, keeping only those it may cite.
+   * record each; read bounded by what the trail shows, not by the flow's
+   * history (`readDeploymentTrail`).
    */
   async getDeploymentTrail(
     ref: CompoundEntityRef,
@@ -101,26 +95,7 @@ export class AuditTrail {
         `No deployment ${deploymentId} of ${flow.entityRef}`,
       );
     }
-    const facts = await store.getFlowFacts(flow.entityRef);
-    const to = trailEventsUntil(flow.policy, facts, deployment);
-    const events = await readTrailEvents(
-      cursor =>
-        store.listEvents({
-          entityRef: flow.entityRef,
-          to,
-          cursor,
-          limit: TRAIL_EVENTS_PAGE_SIZE,
-          order: 'asc',
-        }),
-      trailEventFilter(flow.policy, deployment),
-    );
-    return buildDeploymentTrail({
-      entityRef: flow.entityRef,
-      policy: flow.policy,
-      facts,
-      deployment,
-      events,
-    });
+    return readDeploymentTrail(store, flow, deployment);
   }
 
   async listAuditEvents(

@@ -63,11 +63,7 @@ export function buildDeploymentTrail(
   const { entityRef, policy, facts, deployment } = args;
   const events = indexEvents(args.events);
   const deploymentEvent = events.first('deployment.recorded', deployment.id);
-  const reportedAt = Date.parse(deployment.reportedAt);
-  const before: Before = (time, event) =>
-    event && deploymentEvent
-      ? event.seq < deploymentEvent.seq
-      : Date.parse(time) <= reportedAt;
+  const before = beforeDeployment(deployment, events);
 
   const index = policy.environments.findIndex(
     e => e.id === deployment.environmentId,
@@ -100,6 +96,56 @@ export function buildDeploymentTrail(
 
 /** Whether a fact, recorded at `time` by `event`, was recorded before the deployment. */
 type Before = (time: string, event?: AuditEvent) => boolean;
+
+/**
+ * "Before the deployment": by the audit trail's order (seq) when both
+ * events are known, else by timestamp.
+ */
+function beforeDeployment(deployment: Deployment, events: EventIndex): Before {
+  const deploymentEvent = events.first('deployment.recorded', deployment.id);
+  const reportedAt = Date.parse(deployment.reportedAt);
+  return (time, event) =>
+    event && deploymentEvent
+      ? event.seq < deploymentEvent.seq
+      : Date.parse(time) <= reportedAt;
+}
+
+/**
+ * The rollbacks of the deployment's environment recorded before it, and of
+ * them the latest (the one `rollbackDeployableVersions` looks at): what the
+ * trail's rollback target is decided on.
+ */
+export function rollbacksBefore(
+  facts: Pick<FlowFacts, 'rollbacks'>,
+  deployment: Deployment,
+  events: AuditEvent[],
+): { rollbacks: Rollback[]; latest?: Rollback } {
+  const index = indexEvents(events);
+  const before = beforeDeployment(deployment, index);
+  return rollbacksBeforeIn(facts, deployment, index, before);
+}
+
+function rollbacksBeforeIn(
+  facts: Pick<FlowFacts, 'rollbacks'>,
+  deployment: Deployment,
+  events: EventIndex,
+  before: Before,
+): { rollbacks: Rollback[]; latest?: Rollback } {
+  const rollbacks = (facts.rollbacks ?? []).filter(
+    r =>
+      r.environmentId === deployment.environmentId &&
+      before(r.recordedAt, events.first('rollback.recorded', r.id)),
+  );
+  // Of a tie, the later one read (as `rollbackDeployableVersions`).
+  const latest = rollbacks.reduce<Rollback | undefined>(
+    (found, r) =>
+      !found || Date.parse(r.recordedAt) >= Date.parse(found.recordedAt)
+        ? r
+        : found,
+    undefined,
+  );
+  return { rollbacks, ...(latest && { latest }) };
+}
 
 interface TrailContext {
   facts: FlowFacts;
@@ -230,11 +276,7 @@ function rollbackTargetOf(
   environment: EnvironmentDefinition | undefined,
 ): Rollback | undefined {
   const { facts, deployment, events, before } = context;
-  const rollbacks = (facts.rollbacks ?? []).filter(
-    r =>
-      r.environmentId === deployment.environmentId &&
-      before(r.recordedAt, events.first('rollback.recorded', r.id)),
-  );
+  const { rollbacks } = rollbacksBeforeIn(facts, deployment, events, before);
   if (rollbacks.length === 0) {
     return undefined;
   }

@@ -10,6 +10,11 @@ export { getFlowFacts } from './getFlowFacts';
 export { getFlowStateFacts } from './getFlowStateFacts';
 export { getGateFacts } from './getGateFacts';
 export { getManyGateFacts, getStandingDeployments } from './getManyGateFacts';
+export {
+  getRollbackDeploymentsAsOf,
+  getTrailFacts,
+  listTrailEvents,
+} from './getTrailFacts';
 export { listRollbacks } from './listRollbacks';
 export { recordDeployment } from './recordDeployment';
 export { recordRollback } from './recordRollback';
