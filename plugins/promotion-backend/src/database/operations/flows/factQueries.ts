@@ -160,6 +160,14 @@ export function requestsWithDecisionsQuery(
   return query;
 }
 
+/** The order of {@link requestsWithDecisionsQuery}'s rows, by its columns' names. */
+export const REQUEST_ROWS_ORDER = [
+  { column: 'created_at', order: 'asc' },
+  { column: 'id', order: 'asc' },
+  { column: 'decision_decided_at', order: 'asc' },
+  { column: 'decision_id', order: 'asc' },
+] as const;
+
 /** The rows of a request-and-decisions join in its order, when a union lost it: by request, then decision, oldest first. */
 export function sortRequestRows(
   rows: Array<Record<string, unknown>>,

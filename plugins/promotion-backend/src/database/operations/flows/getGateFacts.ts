@@ -19,12 +19,12 @@ import {
   TABLES,
 } from '../../tables';
 import { GateFactsQuery } from '../../PromotionStore';
-import { runIndependentQueries } from '../queryHelpers';
 import {
   distinctOldestFirst,
   lastRevokedApprovalIn,
   latestOf,
   latestRollback,
+  REQUEST_ROWS_ORDER,
   requestsOfRows,
   requestsWithDecisionsQuery,
   rollbackDeployments,
@@ -32,6 +32,7 @@ import {
   standingDeploymentIn,
   unionOf,
 } from './factQueries';
+import { readTogether } from './readTogether';
 
 /**
  * The facts the gate for version V into environment E looks at, and no
@@ -56,8 +57,10 @@ import {
  *   one, and the first deployment after it that ended it (of a version it
  *   does not let back, whether or not earlier versions may go back).
  *
- * Oldest first, as `getFlowFacts` reads them. On a transaction (a deployment
- * evaluating its gate) the reads run one after the other.
+ * Oldest first, as `getFlowFacts` reads them. On PostgreSQL the first
+ * round is one statement (`readTogether`); elsewhere a query per kind of
+ * fact, one after the other on a transaction (a deployment evaluating its
+ * gate).
  */
 export async function getGateFacts(
   db: Knex | Knex.Transaction,
@@ -67,22 +70,22 @@ export async function getGateFacts(
   if (!reads) {
     return noGateFacts();
   }
-  const [deployments, rollbacks, completions, signOffs, approvals, requests] =
-    await runIndependentQueries(db, [
-      () => reads.deployments,
-      () => reads.rollbacks,
-      () => reads.completions,
-      () => reads.signOffs ?? Promise.resolve([] as DbSignOffRow[]),
-      () => reads.approvals,
-      async () => requestsOfRows(await reads.requests),
+  const [deployments, rollbacks, completions, approvals, requests, signOffs] =
+    await readTogether(db, [
+      { query: reads.deployments },
+      { query: reads.rollbacks },
+      { query: reads.completions },
+      { query: reads.approvals },
+      { query: reads.requests, orderBy: REQUEST_ROWS_ORDER },
+      ...(reads.signOffs ? [{ query: reads.signOffs }] : []),
     ]);
   return gateFactsOf(db, query, {
-    deployments,
-    rollbacks,
-    completions,
-    signOffs,
-    approvals,
-    requests,
+    deployments: deployments as unknown as DbDeploymentRow[],
+    rollbacks: rollbacks as unknown as DbRollbackRow[],
+    completions: completions as unknown as DbChecklistCompletionRow[],
+    signOffs: (signOffs ?? []) as unknown as DbSignOffRow[],
+    approvals: approvals as unknown as DbStandingApprovalRow[],
+    requests: requestsOfRows(requests),
   });
 }
 
