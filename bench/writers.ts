@@ -10,9 +10,12 @@
  *   16x16  16 writers on 16 different flows
  *   16x1   16 writers on 1 flow (the expected worst case, for contrast)
  *
- * and prints deployments/s, p50/p99 latency, the ratio 16x16 / 1x1, and the
- * lock waits sampled from pg_stat_activity/pg_locks every ~100 ms with the
- * relation waited on. Then verifies the audit chain and drops the database.
+ * after a warm-up round of each kind (not measured: connections, JIT, plans
+ * and caches settle first), and prints deployments/s, p50/p99 latency, the
+ * SQL statements per deployment, the CPU used, the ratio 16x16 / 1x1, and
+ * the lock waits sampled from pg_stat_activity/pg_locks every ~100 ms with
+ * the relation waited on. Then verifies the audit chain and drops the
+ * database.
  *
  * It is a benchmark, not a test: it prints "GOAL MET"/"GOAL NOT MET" and
  * exits 0 either way (non-zero only when it could not run at all).
@@ -22,7 +25,9 @@
  *
  * Environment (all optional):
  *   BENCH_DURATION_S   seconds per round (10)
- *   BENCH_REPEATS      how many times each kind of round runs, interleaved (2)
+ *   BENCH_WARMUP_S     seconds of the warm-up round of each kind (5; 0 = a
+ *                      deployment per writer only)
+ *   BENCH_REPEATS      how many times each kind of round runs, interleaved (3)
  *   BENCH_WRITERS      writers in the concurrent rounds (16)
  *   BENCH_POOL         knex pool size (40)
  *   BENCH_FLOW_CAP     deployments per flow before a writer moves on to a
@@ -57,7 +62,8 @@ function intEnv(name: string, fallback: number): number {
 }
 
 const DURATION_MS = intEnv('BENCH_DURATION_S', 10) * 1000;
-const REPEATS = Math.max(1, intEnv('BENCH_REPEATS', 2));
+const WARMUP_MS = intEnv('BENCH_WARMUP_S', 5) * 1000;
+const REPEATS = Math.max(1, intEnv('BENCH_REPEATS', 3));
 const WRITERS = Math.max(1, intEnv('BENCH_WRITERS', 16));
 const POOL = Math.max(WRITERS + 2, intEnv('BENCH_POOL', 40));
 const FLOW_CAP = intEnv('BENCH_FLOW_CAP', 100);
@@ -285,6 +291,8 @@ function machineCpu(): { busy: number; total: number } | undefined {
 
 interface RoundResult {
   kind: Kind;
+  /** SQL statements the store ran (BEGIN and COMMIT included). */
+  statements: number;
   /** CPU of this node process, in % of one core. */
   nodeCpuPct: number;
   /** CPU of the whole machine (every core, every process), in %. */
@@ -317,11 +325,28 @@ class Flow {
 
 let versionCounter = 0;
 
+/** Counts the statements knex runs on the store's client. */
+class StatementCounter {
+  count = 0;
+  readonly #listener = () => {
+    this.count += 1;
+  };
+  constructor(private readonly db: Knex) {
+    db.on('query', this.#listener);
+  }
+  stop(): number {
+    this.db.removeListener('query', this.#listener);
+    return this.count;
+  }
+}
+
 async function runRound(
   store: DatabasePromotionStore,
+  db: Knex,
   sampler: Knex,
   kind: Kind,
-  round: number,
+  round: number | string,
+  durationMs: number = DURATION_MS,
 ): Promise<RoundResult> {
   const writers = kind === '1x1' ? 1 : WRITERS;
   const flowCount = kind === '16x16' ? WRITERS : 1;
@@ -335,10 +360,11 @@ async function runRound(
   let firstError: string | undefined;
 
   const lockSampler = startSampler(sampler);
+  const counter = new StatementCounter(db);
   const cpu0 = process.cpuUsage();
   const machine0 = machineCpu();
   const started = Date.now();
-  const deadline = started + DURATION_MS;
+  const deadline = started + durationMs;
   await Promise.all(
     Array.from({ length: writers }, async (_, w) => {
       const flow = flows[w % flowCount];
@@ -371,9 +397,11 @@ async function runRound(
   const elapsedMs = Date.now() - started;
   const cpu = process.cpuUsage(cpu0);
   const machine1 = machineCpu();
+  const statements = counter.stop();
   const locks = await lockSampler.stop();
   return {
     kind,
+    statements,
     nodeCpuPct: ((cpu.user + cpu.system) / 1000 / elapsedMs) * 100,
     machineCpuPct:
       machine0 && machine1 && machine1.total > machine0.total
@@ -388,6 +416,18 @@ async function runRound(
     latenciesMs,
     locks,
   };
+}
+
+/** SQL statements per deployment, BEGIN and COMMIT included. */
+function statementsPer(result: {
+  statements: number;
+  deployments: number;
+  errors: number;
+}): string {
+  const reports = result.deployments + result.errors;
+  return `${
+    reports ? (result.statements / reports).toFixed(1) : '?'
+  } SQL statements per deployment`;
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -467,14 +507,17 @@ async function main(): Promise<void> {
     console.log(
       `${REPEATS} x 3 interleaved rounds of ${
         DURATION_MS / 1000
-      } s, pool ${POOL}, flow cap ${
+      } s after a warm-up round of ${
+        WARMUP_MS / 1000
+      } s of each kind, pool ${POOL}, flow cap ${
         FLOW_CAP || 'none'
       }, lock samples every ${SAMPLE_MS} ms, idempotency keys ${
         IDEMPOTENCY ? 'on' : 'off'
       }`,
     );
 
-    // Warm-up: connections, JIT, plans.
+    // Warm-up: connections, JIT, plans and caches, a round of each kind
+    // (not measured).
     await Promise.all(
       Array.from({ length: WRITERS }, (_, w) =>
         store.recordDeployment(
@@ -489,6 +532,27 @@ async function main(): Promise<void> {
         ),
       ),
     );
+    if (WARMUP_MS > 0) {
+      const warm: string[] = [];
+      for (const kind of kinds) {
+        const result = await runRound(
+          store,
+          db,
+          sampler,
+          kind,
+          `warmup`,
+          WARMUP_MS,
+        );
+        warm.push(
+          `${kind} ${(result.deployments / (result.elapsedMs / 1000)).toFixed(
+            1,
+          )}/s`,
+        );
+      }
+      console.log(
+        `warm-up (not counted), ${WARMUP_MS / 1000} s each: ${warm.join(', ')}`,
+      );
+    }
 
     const results: RoundResult[] = [];
     let round = 0;
@@ -497,7 +561,7 @@ async function main(): Promise<void> {
       const order = r % 2 === 0 ? kinds : [...kinds].reverse();
       for (const kind of order) {
         round += 1;
-        const result = await runRound(store, sampler, kind, round);
+        const result = await runRound(store, db, sampler, kind, round);
         results.push(result);
         const s = summary(
           result.deployments,
@@ -514,7 +578,7 @@ async function main(): Promise<void> {
             result.machineCpuPct === undefined
               ? '?'
               : `${result.machineCpuPct.toFixed(0)}% busy`
-          } (all processes)`,
+          } (all processes); ${statementsPer(result)}`,
         );
         if (result.firstError) {
           console.log(`        first error: ${result.firstError}`);
@@ -538,6 +602,22 @@ async function main(): Promise<void> {
       totals.set(kind, { rate: s.rate, locks });
       console.log(`  ${label(kind).padEnd(22)} ${s.text}`);
       console.log(`  ${''.padEnd(22)} ${describeWaits(locks)}`);
+      const mean = (values: number[]) =>
+        values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
+      const machine = rs.flatMap(x =>
+        x.machineCpuPct === undefined ? [] : [x.machineCpuPct],
+      );
+      console.log(
+        `  ${''.padEnd(22)} cpu (mean of the rounds): bench process ${mean(
+          rs.map(x => x.nodeCpuPct),
+        ).toFixed(0)}% of a core, machine ${
+          machine.length ? `${mean(machine).toFixed(0)}% busy` : '?'
+        }; ${statementsPer({
+          statements: rs.reduce((n, x) => n + x.statements, 0),
+          deployments: rs.reduce((n, x) => n + x.deployments, 0),
+          errors: rs.reduce((n, x) => n + x.errors, 0),
+        })}`,
+      );
     }
 
     const one = totals.get('1x1')!;

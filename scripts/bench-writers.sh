@@ -5,8 +5,8 @@
 # bench/writers.ts for the settings (BENCH_DURATION_S, BENCH_REPEATS, ...).
 # It prints and exits 0; it creates its own database and drops it at the end.
 #
-#   scripts/bench-writers.sh                      # 2 x 3 rounds of 10 s
-#   BENCH_DURATION_S=3 BENCH_REPEATS=1 scripts/bench-writers.sh
+#   scripts/bench-writers.sh                      # 3 x 3 rounds of 10 s (about 3 minutes)
+#   BENCH_DURATION_S=3 BENCH_REPEATS=1 BENCH_WARMUP_S=1 scripts/bench-writers.sh
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$REPO_ROOT"
 
@@ -24,9 +24,10 @@ trap drop_db EXIT
 trap 'exit 130' INT TERM
 
 duration="${BENCH_DURATION_S:-10}"
-repeats="${BENCH_REPEATS:-2}"
-# 3 rounds per repeat, plus set-up, warm-up and verification.
-limit=$((duration * repeats * 3 + 180))
+repeats="${BENCH_REPEATS:-3}"
+warmup="${BENCH_WARMUP_S:-5}"
+# 3 rounds per repeat and 3 warm-up rounds, plus set-up and verification.
+limit=$((duration * repeats * 3 + warmup * 3 + 180))
 
 echo "bench-writers: $(date -u +%Y-%m-%dT%H:%M:%SZ), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')$([ -z "$(git status --porcelain -- plugins/promotion-backend 2>/dev/null)" ] || echo ' (plus uncommitted changes in plugins/promotion-backend)'), $(nproc) cores, time limit ${limit} s"
 status=0
