@@ -18,14 +18,12 @@ test('the legacy app shows the Promotion tab and card where the annotation is, a
   // A flow (promotion.io/policy annotation): the overview card and the tab.
   await page.goto('/catalog/default/component/partner-sftp-ingest');
   await expect(page.getByRole('heading', { name: 'About' })).toBeVisible();
-  const card = page
-    .locator('.MuiCard-root')
-    .filter({ has: page.getByRole('heading', { name: 'Promotion' }) });
-  await expect(
-    card
-      .getByRole('region', { name: 'Ladder' })
-      .getByText('Production', { exact: true }),
-  ).toBeVisible();
+  // The Promotion card: the compact ladder under the card's title.
+  const card = page.locator('.MuiCard-root', {
+    has: page.getByRole('region', { name: 'Ladder' }),
+  });
+  await expect(card.getByText('Production', { exact: true })).toBeVisible();
+  await expect(card.getByText('Promotion', { exact: true })).toBeVisible();
   const tab = page.getByRole('tab', { name: 'Promotion' });
   await expect(tab).toBeVisible();
   await tab.click();
@@ -43,7 +41,8 @@ test('the legacy app shows the Promotion tab and card where the annotation is, a
   await expect(page.getByRole('tab', { name: 'Overview' })).toBeVisible();
   await expect(page.getByRole('tab', { name: 'Dependencies' })).toBeVisible();
   await expect(page.getByRole('tab', { name: 'Promotion' })).toHaveCount(0);
-  await expect(page.getByRole('heading', { name: 'Promotion' })).toHaveCount(0);
+  await expect(page.getByText('Promotion', { exact: true })).toHaveCount(0);
+  await expect(page.getByRole('region', { name: 'Ladder' })).toHaveCount(0);
 
   // The Approvals page from the sidebar.
   await approvals.click();

@@ -448,7 +448,10 @@ test.describe('the governance story through the portal', () => {
       'approval-required',
     ]);
     await expectReadableWhole(openConditions(developer).first());
-    await scrollTo(developer.getByRole('tablist'), 'start');
+    await scrollTo(
+      developer.getByRole('navigation', { name: 'Content navigation' }),
+      'start',
+    );
     await screenshot(developer, 'promotion-tab');
   });
 
@@ -840,7 +843,10 @@ test.describe('the governance story through the portal', () => {
       'approval-revoked',
     ]);
     await expectReadableWhole(openConditions(developer).first());
-    await scrollTo(developer.getByRole('tablist'), 'start');
+    await scrollTo(
+      developer.getByRole('navigation', { name: 'Content navigation' }),
+      'start',
+    );
     await screenshot(developer, 'gate-closed-after-rollback');
   });
 

@@ -40,11 +40,16 @@ node e2e/make-e2e-config.js "$REPO_ROOT/app-config.yaml" >"$E2E_CONFIG"
 # the backend starts: build it first (with the same configuration).
 trap 'rm -rf "$PROMOTION_E2E_DATA_DIR"' EXIT
 bash scripts/setup.sh
-echo "==> Building the legacy example app (packages/app-legacy)"
-(cd packages/app-legacy && yarn build \
+BUILD_LOG="$REPO_ROOT/.ci-results/app-legacy-build.log"
+echo "==> Building the legacy example app (packages/app-legacy, log: $BUILD_LOG)"
+if ! (cd packages/app-legacy && yarn build \
   --config "$REPO_ROOT/app-config.yaml" \
   --config "$REPO_ROOT/e2e/app-config.e2e.yaml" \
-  --config "$E2E_CONFIG")
+  --config "$E2E_CONFIG") >"$BUILD_LOG" 2>&1; then
+  echo "ERROR: the legacy app's build failed; last lines of its log:" >&2
+  tail -n 40 "$BUILD_LOG" >&2
+  exit 1
+fi
 
 echo "==> Starting the portal (log: $LOG, database: $PROMOTION_E2E_DATA_DIR)"
 setsid bash scripts/start.sh \
