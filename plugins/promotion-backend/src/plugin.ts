@@ -1,6 +1,7 @@
 import {
   coreServices,
   createBackendPlugin,
+  RootConfigService,
 } from '@backstage/backend-plugin-api';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { notificationService } from '@backstage/plugin-notifications-node';
@@ -13,6 +14,7 @@ import { AuditKeyring } from './audit/auditKeyring';
 import { DatabasePromotionStore } from './database/DatabasePromotionStore';
 import { PromotionNotifier } from './notifications/PromotionNotifier';
 import { CatalogDisplayNames } from './service/displayNames';
+import { DEFAULT_CATALOG_CACHE_TTL_MS } from './service/flows/FlowResolver';
 import { PromotionService } from './service/PromotionService';
 import { createRouter } from './service/router';
 
@@ -70,7 +72,14 @@ export const promotionPlugin = createBackendPlugin({
           keyring,
         });
         // Notifications and the gate's sentences name people as the catalog does.
-        const displayNames = new CatalogDisplayNames({ catalog, auth, logger });
+        // Flows' entities and people's names are reused for a few seconds.
+        const catalogCacheTtl = catalogCacheTtlMs(config);
+        const displayNames = new CatalogDisplayNames({
+          catalog,
+          auth,
+          logger,
+          ttlMs: catalogCacheTtl,
+        });
         const service = PromotionService.create({
           store,
           config: promotionConfig,
@@ -87,6 +96,7 @@ export const promotionPlugin = createBackendPlugin({
           }),
           displayNames,
           logger,
+          catalogCacheTtlMs: catalogCacheTtl,
           // The report's evidence opens the flow's page in the portal.
           reportLinks: {
             appBaseUrl: config.getOptionalString('app.baseUrl'),
@@ -150,3 +160,20 @@ export const promotionPlugin = createBackendPlugin({
     });
   },
 });
+
+/**
+ * `promotion.catalogCacheSeconds`: how long a flow's catalog entity is
+ * reused before the catalog is asked again (10 by default, 0: every time).
+ */
+function catalogCacheTtlMs(config: RootConfigService): number {
+  const seconds = config.getOptionalNumber('promotion.catalogCacheSeconds');
+  if (seconds === undefined) {
+    return DEFAULT_CATALOG_CACHE_TTL_MS;
+  }
+  if (!Number.isFinite(seconds) || seconds < 0) {
+    throw new Error(
+      `promotion.catalogCacheSeconds: must be a number of seconds, 0 or more (got ${seconds})`,
+    );
+  }
+  return seconds * 1000;
+}

@@ -75,6 +75,8 @@ export interface PromotionServiceOptions {
   displayNames?: DisplayNames;
   /** Where the verification report's evidence opens in the portal. */
   reportLinks?: ReportLinks;
+  /** How long a flow's catalog entity is reused (`promotion.catalogCacheSeconds`); 10 s by default. */
+  catalogCacheTtlMs?: number;
   /** The clock; tests may fix it. */
   now?: () => Date;
 }
@@ -118,6 +120,7 @@ export class PromotionService {
       catalog: options.catalog,
       auth: options.auth,
       authorizer,
+      catalogCacheTtlMs: options.catalogCacheTtlMs,
     });
     const parts: ServiceParts = {
       store: options.store,

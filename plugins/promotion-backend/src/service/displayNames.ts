@@ -5,6 +5,7 @@ import {
   stringifyEntityRef,
 } from '@backstage/catalog-model';
 import { CatalogService } from '@backstage/plugin-catalog-node';
+import { TtlCache } from './ttlCache';
 
 /**
  * The name a person reads for an entity ref or an actor: a user's display
@@ -78,23 +79,39 @@ export const entityNamesOnly: DisplayNames = {
   },
 };
 
+/** Names kept at most; the oldest goes first. */
+const NAMES_CACHE_MAX_ENTRIES = 20_000;
+
 /**
  * Names from the catalog: one `getEntitiesByRefs` per lookup, with the
  * plugin's own credentials, asking only for the fields that name an entity.
+ * Each name read is kept for `ttlMs` (the gate check and the flow state name
+ * people on every call), so only names not read within it are asked for.
  */
 export class CatalogDisplayNames implements DisplayNames {
   readonly #catalog: CatalogService;
   readonly #auth: AuthService;
   readonly #logger: LoggerService;
+  /** The name of each catalog ref read, or null where the catalog has no such entity. */
+  readonly #names: TtlCache<string | null>;
 
   constructor(options: {
     catalog: CatalogService;
     auth: AuthService;
     logger: LoggerService;
+    /** How long a name read is reused; 0 asks the catalog on every lookup. */
+    ttlMs?: number;
+    /** The clock of the cache (tests). */
+    now?: () => number;
   }) {
     this.#catalog = options.catalog;
     this.#auth = options.auth;
     this.#logger = options.logger;
+    this.#names = new TtlCache({
+      ttlMs: options.ttlMs ?? 0,
+      maxEntries: NAMES_CACHE_MAX_ENTRIES,
+      now: options.now,
+    });
   }
 
   async lookup(refs: Iterable<string | undefined>): Promise<NameOf> {
@@ -107,11 +124,20 @@ export class CatalogDisplayNames implements DisplayNames {
       ),
     ];
     const names = new Map<string, string>();
-    if (catalogRefs.length > 0) {
+    const unread: string[] = [];
+    for (const ref of catalogRefs) {
+      const cached = this.#names.get(ref);
+      if (!cached) {
+        unread.push(ref);
+      } else if (cached.value !== null) {
+        names.set(ref, cached.value);
+      }
+    }
+    if (unread.length > 0) {
       try {
         const { items } = await this.#catalog.getEntitiesByRefs(
           {
-            entityRefs: catalogRefs,
+            entityRefs: unread,
             fields: [
               'kind',
               'metadata.name',
@@ -122,13 +148,16 @@ export class CatalogDisplayNames implements DisplayNames {
           },
           { credentials: await this.#auth.getOwnServiceCredentials() },
         );
-        catalogRefs.forEach((ref, index) => {
+        unread.forEach((ref, index) => {
           const entity = items[index];
-          if (entity) {
-            names.set(ref, entityDisplayName(entity));
+          const name = entity ? entityDisplayName(entity) : null;
+          if (name !== null) {
+            names.set(ref, name);
           }
+          this.#names.set(ref, name);
         });
       } catch (error) {
+        // Nothing kept: the next lookup asks the catalog again.
         this.#logger.warn(
           'Could not read display names from the catalog; entity names are used instead',
           { error: String(error) },

@@ -194,7 +194,8 @@ function pipelineRestrictedCatalog(entities: Entity[]) {
 
 /**
  * A small permission policy: pipelines may do everything; the guest may only
- * read flows; only auditors and directors read the whole audit trail.
+ * read the catalog and flows; only auditors and directors read the whole
+ * audit trail.
  */
 class TestPermissionPolicy implements PermissionsService {
   async authorize(
@@ -228,7 +229,9 @@ class TestPermissionPolicy implements PermissionsService {
     }
     const user = principal.userEntityRef;
     if (user === USERS.gary) {
-      return permission === 'promotion.flow.read'
+      // The guest reads the catalog and the flows, and does nothing else.
+      return permission === 'promotion.flow.read' ||
+        permission === 'catalog.entity.read'
         ? AuthorizeResult.ALLOW
         : AuthorizeResult.DENY;
     }

@@ -9,7 +9,8 @@ import {
   RELATION_OWNED_BY,
   stringifyEntityRef,
 } from '@backstage/catalog-model';
-import { InputError, NotFoundError } from '@backstage/errors';
+import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
+import { catalogEntityReadPermission } from '@backstage/plugin-catalog-common/alpha';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import {
   ChecklistKind,
@@ -21,10 +22,12 @@ import {
   promotionReadPermission,
 } from '@promotion/plugin-promotion-common';
 import {
+  deniedReason,
   FlowPermission,
   PromotionAuthorizer,
 } from '../../permissions/PromotionAuthorizer';
 import { CallContext } from '../callContext';
+import { TtlCache } from '../ttlCache';
 
 /** A flow: an opted-in catalog entity and the policy it follows. */
 export interface Flow {
@@ -41,6 +44,12 @@ export interface ChecklistItemRule {
   evidenceRequired: boolean;
 }
 
+/** How long a flow's catalog entity is reused before the catalog is asked again, by default. */
+export const DEFAULT_CATALOG_CACHE_TTL_MS = 10_000;
+
+/** Entities kept at most; the oldest goes first. */
+const CATALOG_CACHE_MAX_ENTRIES = 20_000;
+
 /** Where a wrong value came from, named in the error message. */
 export type InputLocation = 'body' | 'query' | 'path';
 
@@ -53,35 +62,60 @@ export class FlowResolver {
   readonly #catalog: CatalogService;
   readonly #auth: AuthService;
   readonly #authorizer: PromotionAuthorizer;
+  /**
+   * The flows' entities as this plugin read them, each for a few seconds: a
+   * gate check, a flow state or a trail then costs no call to the catalog
+   * while the entity is fresh. Only entities found are kept, so a new flow
+   * is seen at once; a removed one or a changed annotation is seen within
+   * the time to live (the catalog itself takes minutes to process a change).
+   */
+  readonly #entities: TtlCache<Entity>;
 
   constructor(options: {
     config: PromotionConfig;
     catalog: CatalogService;
     auth: AuthService;
     authorizer: PromotionAuthorizer;
+    /** How long an entity read from the catalog is reused; 0 asks the catalog every time. */
+    catalogCacheTtlMs?: number;
+    /** The clock of the cache (tests). */
+    now?: () => number;
   }) {
     this.#config = options.config;
     this.#catalog = options.catalog;
     this.#auth = options.auth;
     this.#authorizer = options.authorizer;
+    this.#entities = new TtlCache({
+      ttlMs: options.catalogCacheTtlMs ?? DEFAULT_CATALOG_CACHE_TTL_MS,
+      maxEntries: CATALOG_CACHE_MAX_ENTRIES,
+      now: options.now,
+    });
   }
 
   /**
-   * Looks the entity up in the catalog and finds its policy: as the caller
-   * when it is a user (the catalog's read permission applies), as this plugin
-   * when it is a service, because a pipeline's token is typically limited to
-   * the promotion plugin (`accessRestrictions`) and the catalog refuses it.
+   * The entity as this plugin reads it, from the cache while fresh. Read as
+   * the plugin, not as the caller: a pipeline's token is typically limited
+   * to the promotion plugin (`accessRestrictions`) and the catalog refuses
+   * it; whether a person may see the entity is asked of the permission
+   * framework (the catalog's own `catalog.entity.read`), in {@link authorized}.
    */
-  async resolve(
-    ref: CompoundEntityRef,
-    credentials: BackstageCredentials,
-  ): Promise<Flow> {
-    const entityRef = stringifyEntityRef(ref);
+  async #entity(entityRef: string): Promise<Entity | undefined> {
+    const key = entityRef.toLocaleLowerCase('en-US');
+    const cached = this.#entities.get(key);
+    if (cached) {
+      return cached.value;
+    }
     const entity = await this.#catalog.getEntityByRef(entityRef, {
-      credentials: this.#auth.isPrincipal(credentials, 'service')
-        ? await this.#auth.getOwnServiceCredentials()
-        : credentials,
+      credentials: await this.#auth.getOwnServiceCredentials(),
     });
+    if (entity) {
+      this.#entities.set(key, entity);
+    }
+    return entity;
+  }
+
+  /** The flow of an entity found in the catalog: its policy, or why it has none. */
+  #flowOf(entityRef: string, entity: Entity | undefined): Flow {
     if (!entity) {
       throw new NotFoundError(`No entity ${entityRef} found in the catalog`);
     }
@@ -105,13 +139,38 @@ export class FlowResolver {
     };
   }
 
-  /** The flow, once the caller is known to hold the permission on it. */
+  /**
+   * The flow, once the caller is known to hold the permission on it. A
+   * person must also be allowed to read the entity in the catalog
+   * (`catalog.entity.read`, asked in the same batch as the permission): an
+   * entity they may not read is answered as one that does not exist, as the
+   * catalog answers it. A service (a pipeline) is checked as before, with
+   * the plugin's own permission only.
+   */
   async authorized(
     ref: CompoundEntityRef,
     permission: FlowPermission,
     ctx: CallContext,
   ): Promise<Flow> {
-    const flow = await this.resolve(ref, ctx.credentials);
+    const requested = stringifyEntityRef(ref);
+    const entity = await this.#entity(requested);
+    if (entity && this.#auth.isPrincipal(ctx.credentials, 'user')) {
+      const entityRef = stringifyEntityRef(entity);
+      const may = await this.#authorizer.decideFlow(
+        { catalog: catalogEntityReadPermission, flow: permission },
+        entityRef,
+        ctx.credentials,
+      );
+      if (!may.catalog) {
+        throw new NotFoundError(`No entity ${requested} found in the catalog`);
+      }
+      const flow = this.#flowOf(requested, entity);
+      if (!may.flow) {
+        throw new NotAllowedError(deniedReason(permission));
+      }
+      return flow;
+    }
+    const flow = this.#flowOf(requested, entity);
     await this.#authorizer.authorizeFlow(
       permission,
       flow.entityRef,

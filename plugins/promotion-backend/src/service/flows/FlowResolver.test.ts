@@ -1,0 +1,209 @@
+import {
+  BackstageCredentials,
+  PermissionsService,
+} from '@backstage/backend-plugin-api';
+import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
+import { Entity } from '@backstage/catalog-model';
+import { NotAllowedError, NotFoundError } from '@backstage/errors';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import {
+  AuthorizePermissionRequest,
+  AuthorizeResult,
+} from '@backstage/plugin-permission-common';
+import {
+  promotionApprovePermission,
+  promotionReadPermission,
+  readPromotionConfig,
+} from '@promotion/plugin-promotion-common';
+import { PromotionAuthorizer } from '../../permissions/PromotionAuthorizer';
+import { DEFAULT_CATALOG_CACHE_TTL_MS, FlowResolver } from './FlowResolver';
+
+const config = readPromotionConfig({
+  policies: {
+    standard: {
+      environments: [
+        { id: 'dev', title: 'Development' },
+        { id: 'test', title: 'Test' },
+      ],
+    },
+  },
+});
+
+function component(name: string, policy?: string): Entity {
+  return {
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Component',
+    metadata: {
+      name,
+      namespace: 'default',
+      annotations: policy ? { 'promotion.io/policy': policy } : {},
+    },
+    spec: { type: 'service', owner: 'group:default/payments' },
+  };
+}
+
+const ALICE = mockCredentials.user('user:default/alice');
+const ERIN = mockCredentials.user('user:default/erin');
+const PIPELINE = mockCredentials.service('external:pipeline');
+const REF = { kind: 'component', namespace: 'default', name: 'payments-sftp' };
+
+/** Erin may not read payments-sftp in the catalog; alice may not approve. */
+function permissionPolicy(asked: string[][]): PermissionsService {
+  const decide = (
+    request: AuthorizePermissionRequest,
+    credentials: BackstageCredentials,
+  ) => {
+    const principal = credentials.principal as { userEntityRef?: string };
+    if (
+      principal.userEntityRef === 'user:default/erin' &&
+      request.permission.name === 'catalog.entity.read'
+    ) {
+      return AuthorizeResult.DENY;
+    }
+    if (
+      principal.userEntityRef === 'user:default/alice' &&
+      request.permission.name === promotionApprovePermission.name
+    ) {
+      return AuthorizeResult.DENY;
+    }
+    return AuthorizeResult.ALLOW;
+  };
+  return {
+    async authorize(requests, options) {
+      asked.push(requests.map(r => r.permission.name));
+      return requests.map(request => ({
+        result: decide(
+          request as AuthorizePermissionRequest,
+          options.credentials,
+        ),
+      })) as any;
+    },
+    async authorizeConditional() {
+      throw new Error('not used by the flow resolver');
+    },
+  };
+}
+
+function setUp(options: { ttlMs?: number; entities?: Entity[] } = {}) {
+  const catalog = catalogServiceMock({
+    entities: options.entities ?? [
+      component('payments-sftp', 'standard'),
+      component('billing'),
+    ],
+  });
+  const getEntityByRef = jest.spyOn(catalog, 'getEntityByRef');
+  const asked: string[][] = [];
+  let now = 1_000_000;
+  const flows = new FlowResolver({
+    config,
+    catalog,
+    auth: mockServices.auth(),
+    authorizer: new PromotionAuthorizer(permissionPolicy(asked)),
+    catalogCacheTtlMs: options.ttlMs,
+    now: () => now,
+  });
+  return {
+    flows,
+    catalog,
+    getEntityByRef,
+    asked,
+    advance(ms: number) {
+      now += ms;
+    },
+  };
+}
+
+describe('FlowResolver', () => {
+  it('asks the catalog once per flow while the entity is fresh, and again after the time to live', async () => {
+    const { flows, getEntityByRef, advance } = setUp();
+    const first = await flows.readable(REF, { credentials: ALICE });
+    expect(first.entityRef).toBe('component:default/payments-sftp');
+    expect(first.policy.name).toBe('standard');
+    await flows.readable(REF, { credentials: PIPELINE });
+    advance(DEFAULT_CATALOG_CACHE_TTL_MS - 1);
+    await flows.readable(
+      { ...REF, name: 'Payments-SFTP' },
+      { credentials: ALICE },
+    );
+    expect(getEntityByRef).toHaveBeenCalledTimes(1);
+    advance(1);
+    await flows.readable(REF, { credentials: ALICE });
+    expect(getEntityByRef).toHaveBeenCalledTimes(2);
+  });
+
+  it('asks the catalog every time with a time to live of 0', async () => {
+    const { flows, getEntityByRef } = setUp({ ttlMs: 0 });
+    await flows.readable(REF, { credentials: ALICE });
+    await flows.readable(REF, { credentials: ALICE });
+    expect(getEntityByRef).toHaveBeenCalledTimes(2);
+  });
+
+  it('keeps no miss: a flow added to the catalog is found at once', async () => {
+    const { flows, getEntityByRef } = setUp({ entities: [] });
+    await expect(flows.readable(REF, { credentials: ALICE })).rejects.toThrow(
+      new NotFoundError(
+        'No entity component:default/payments-sftp found in the catalog',
+      ),
+    );
+    getEntityByRef.mockResolvedValueOnce(
+      component('payments-sftp', 'standard'),
+    );
+    await expect(
+      flows.readable(REF, { credentials: ALICE }),
+    ).resolves.toMatchObject({ entityRef: 'component:default/payments-sftp' });
+    expect(getEntityByRef).toHaveBeenCalledTimes(2);
+  });
+
+  it('answers a person who may not read the entity in the catalog as the catalog does: it does not exist, even once it is cached', async () => {
+    const { flows, asked } = setUp();
+    await flows.readable(REF, { credentials: ALICE });
+    await expect(flows.readable(REF, { credentials: ERIN })).rejects.toThrow(
+      new NotFoundError(
+        'No entity component:default/payments-sftp found in the catalog',
+      ),
+    );
+    // One batch per call: the catalog's read permission beside the flow's.
+    expect(asked).toEqual([
+      ['catalog.entity.read', promotionReadPermission.name],
+      ['catalog.entity.read', promotionReadPermission.name],
+    ]);
+  });
+
+  it("refuses a person the flow's permission with the permission named", async () => {
+    const { flows } = setUp();
+    await expect(
+      flows.authorized(REF, promotionApprovePermission, { credentials: ALICE }),
+    ).rejects.toThrow(NotAllowedError);
+    await expect(
+      flows.authorized(REF, promotionApprovePermission, { credentials: ERIN }),
+    ).rejects.toThrow(NotFoundError);
+  });
+
+  it('checks a pipeline with the flow permission only, and reads the catalog as the plugin', async () => {
+    const { flows, asked, getEntityByRef } = setUp();
+    await flows.authorized(REF, promotionApprovePermission, {
+      credentials: PIPELINE,
+    });
+    expect(asked).toEqual([[promotionApprovePermission.name]]);
+    const [, options] = getEntityByRef.mock.calls[0] as unknown as [
+      string,
+      { credentials: BackstageCredentials },
+    ];
+    expect((options.credentials.principal as { type: string }).type).toBe(
+      'service',
+    );
+    expect(
+      (options.credentials.principal as { subject: string }).subject,
+    ).not.toBe('external:pipeline');
+  });
+
+  it('says why an entity without the annotation is not a flow', async () => {
+    const { flows } = setUp();
+    await expect(
+      flows.readable(
+        { kind: 'component', namespace: 'default', name: 'billing' },
+        { credentials: ALICE },
+      ),
+    ).rejects.toThrow(/does not take part in Promotion/);
+  });
+});
