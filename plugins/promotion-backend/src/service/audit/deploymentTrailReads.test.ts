@@ -94,9 +94,13 @@ async function reads<T>(
   const onQuery = () => {
     queries++;
   };
+  // The rows of a query builder's response, or of a raw query's result
+  // (PostgreSQL's `{ rows }`, MySQL's `[rows, fields]`).
   const onResponse = (response: unknown) => {
     if (Array.isArray(response)) {
-      rows += response.length;
+      rows += Array.isArray(response[0]) ? response[0].length : response.length;
+    } else if (Array.isArray((response as { rows?: unknown })?.rows)) {
+      rows += (response as { rows: unknown[] }).rows.length;
     }
   };
   knex.on('query', onQuery);

@@ -110,7 +110,7 @@ export function standingDeploymentIn(
 }
 
 /** The columns of a decision, read beside its request's. */
-const DECISION_COLUMNS: Array<keyof DbDecisionRow> = [
+export const DECISION_COLUMNS: Array<keyof DbDecisionRow> = [
   'id',
   'request_id',
   'request_revision',

@@ -8,33 +8,37 @@ import {
   DbRollbackRow,
   DbSignOffRow,
   DbStandingApprovalRow,
+  TABLES,
 } from '../../tables';
 import { chunks, runIndependentQueries } from '../queryHelpers';
 import {
+  DECISION_COLUMNS,
   requestsOfRows,
   sortRequestRows,
   standingDeploymentIn,
 } from './factQueries';
-import {
-  GateFactReads,
-  gateFactReads,
-  gateFactsOf,
-  getGateFacts,
-} from './getGateFacts';
+import { gateFactsOf, getGateFacts } from './getGateFacts';
 
 /*
  * The reads of many gates, or of what stands in many environments, at once
- * (the approver's inbox): each kind of row of up to BATCH_SIZE of them in
- * one query, a union of the single reads, each row tagged with the read it
- * answers. The single reads are the same queries, so the answers are the
- * same.
+ * (the approver's inbox): each kind of row of a batch of them in one
+ * query, each row tagged with the read it answers, selecting for each
+ * read the rows its single read (getGateFacts, getStandingDeployment)
+ * selects.
  */
 
 /**
- * How many reads go in one query: SQLite allows 500 members in a compound
- * select, and each read takes a few dozen of the query's parameters.
+ * How many gates go in one query: a batch's gates are a compound select of
+ * that many members (SQLite allows 500), and each takes 4 of the query's
+ * parameters per time it is named.
  */
-export const BATCH_SIZE = 100;
+export const BATCH_SIZE = 250;
+
+/**
+ * How many standing deployments go in one query: each is its own member
+ * of a union, planned separately.
+ */
+const STANDING_BATCH_SIZE = 100;
 
 /** The column that tells which read of a batch a row answers. */
 const KEY = 'batch_key';
@@ -96,58 +100,222 @@ export async function getManyGateFacts(
   return facts;
 }
 
+/** The gate a batch's row answers: its index, and what the reads select on. */
+interface GateKey {
+  k: number;
+  entityRef: string;
+  version: string;
+  /** E. */
+  target: string;
+  /** The environment before E, if any. */
+  previous: string | null;
+}
+
+/**
+ * The gates of a batch as a relation (`k`, `entity_ref`, `version`,
+ * `target`, `previous`): `select 0 as k, ? as entity_ref, … union all
+ * select 1, ?, …`, which every database reads as a small derived table.
+ */
+function keysOf(keys: GateKey[]): { sql: string; bindings: Knex.Value[] } {
+  const bindings: Knex.Value[] = [];
+  const selects = keys.map((key, index) => {
+    bindings.push(key.entityRef, key.version, key.target, key.previous);
+    return index === 0
+      ? `select ${Number(
+          key.k,
+        )} as k, ? as entity_ref, ? as version, ? as target, ? as previous`
+      : `select ${Number(key.k)}, ?, ?, ?, ?`;
+  });
+  return { sql: selects.join(' union all '), bindings };
+}
+
+/**
+ * One query for a batch of gates per kind of fact, each the rows getGateFacts
+ * selects for each gate (tagged `batch_key`), whatever the number of gates:
+ * the gates are a derived table (`keysOf`) joined to each table through the
+ * same indexes, and what stands in E, E's latest rollback, the flow's and
+ * the standing approval revoked last are correlated subqueries on it. The
+ * SQL is written here once, so a batch costs a few statements to plan, not
+ * a hundred. (CROSS JOIN keeps the gates the outer side on SQLite.)
+ */
 async function gateFactsBatch(
   db: Knex | Knex.Transaction,
   queries: GateFactsQuery[],
 ): Promise<FlowFacts[]> {
-  const reads = queries.map(query => gateFactReads(db, query));
-  const union = <Row extends {}>(
-    pick: (read: GateFactReads) => Knex.QueryBuilder | undefined,
-  ) => {
-    const query = keyedUnionOf(
-      db,
-      reads.map((read, key) => [key, read && pick(read)]),
-    );
-    return async () => byKey<Row>(query ? await query : []);
+  const keys: GateKey[] = [];
+  queries.forEach((query, k) => {
+    const { environmentIds } = query;
+    if (environmentIds.length > 0) {
+      keys.push({
+        k,
+        entityRef: query.entityRef,
+        version: query.version,
+        target: environmentIds[environmentIds.length - 1],
+        previous:
+          environmentIds.length > 1
+            ? environmentIds[environmentIds.length - 2]
+            : null,
+      });
+    }
+  });
+  if (keys.length === 0) {
+    return queries.map(() => noFacts());
+  }
+  const { sql: gates, bindings: gateBindings } = keysOf(keys);
+  const ladders = [...new Set(queries.flatMap(q => q.environmentIds))];
+  const D = TABLES.deployments;
+  const R = TABLES.rollbacks;
+  const A = TABLES.standingApprovals;
+  // What stands in E: its version.
+  const standingVersion = `(select s.version from ${D} s where s.entity_ref = g.entity_ref and s.environment_id = g.target and s.status = 'succeeded' and s.rolled_back_at is null order by s.reported_at desc, s.id desc limit 1)`;
+  // E's latest rollback, and the flow's: a column of it.
+  const rollbackIn = (column: string, where: string) =>
+    `(select r.${column} from ${R} r where r.entity_ref = g.entity_ref${where} order by r.recorded_at desc, r.id desc limit 1)`;
+  const inTarget = ' and r.environment_id = g.target';
+  const read = async <Row>(
+    sql: string,
+    bindings: Knex.Value[] = [],
+  ): Promise<Map<number, Row[]>> => {
+    const result = await db.raw(sql, bindings);
+    return byKey<Row>(rowsOf(db, result));
+  };
+  const withGates = (sql: string) => sql.replace(/\{gates\}/g, `(${gates}) g`);
+  const gatesTimes = (sql: string) =>
+    (sql.match(/\{gates\}/g) ?? []).flatMap(() => gateBindings);
+
+  const reads = {
+    // V up the ladder (the ladders' environments, each gate's kept below),
+    // and in E the versions standing and of its latest rollback.
+    deployments: `select g.k as ${KEY}, d.* from {gates} cross join ${D} d where d.entity_ref = g.entity_ref and d.environment_id in (${ladders
+      .map(() => '?')
+      .join(', ')}) and d.version = g.version
+      union all
+      select x.k, d.* from (select g.k, g.entity_ref, g.target, ${standingVersion} as standing, ${rollbackIn(
+      'from_version',
+      inTarget,
+    )} as rollback_from, ${rollbackIn(
+      'to_version',
+      inTarget,
+    )} as rollback_to from {gates}) x cross join ${D} d where d.entity_ref = x.entity_ref and d.environment_id = x.target and d.version in (x.standing, x.rollback_from, x.rollback_to)`,
+    rollbacks: `select x.k as ${KEY}, r.* from (select g.k, ${rollbackIn(
+      'id',
+      inTarget,
+    )} as rollback_id from {gates}) x cross join ${R} r where r.id = x.rollback_id
+      union all
+      select x.k, r.* from (select g.k, ${rollbackIn(
+        'id',
+        '',
+      )} as rollback_id from {gates}) x cross join ${R} r where r.id = x.rollback_id`,
+    completions: `select g.k as ${KEY}, c.* from {gates} cross join ${TABLES.checklistCompletions} c where c.entity_ref = g.entity_ref and c.undone_key = '' and c.environment_id = g.previous and c.version in (g.version, '')
+      union all
+      select x.k, c.* from (select g.k, g.entity_ref, g.target, ${standingVersion} as standing from {gates}) x cross join ${TABLES.checklistCompletions} c where c.entity_ref = x.entity_ref and c.undone_key = '' and c.environment_id = x.target and c.kind = 'post-deployment' and c.version = x.standing`,
+    signOffs: `select g.k as ${KEY}, s.* from {gates} cross join ${TABLES.signOffs} s where s.entity_ref = g.entity_ref and s.environment_id = g.previous and s.version = g.version`,
+    approvals: `select g.k as ${KEY}, a.* from {gates} cross join ${A} a where a.entity_ref = g.entity_ref and a.environment_id = g.target and a.revoked_at is null
+      union all
+      select x.k, a.* from (select g.k, (select v.id from ${A} v where v.entity_ref = g.entity_ref and v.environment_id = g.target and v.revoked_at is not null order by v.revoked_at desc, v.granted_at asc, v.id asc limit 1) as approval_id from {gates}) x cross join ${A} a where a.id = x.approval_id`,
+    requests: `select g.k as ${KEY}, r.*, ${DECISION_COLUMNS.map(
+      column => `d.${column} as decision_${column}`,
+    ).join(', ')} from {gates} cross join ${TABLES.requests} r left join ${
+      TABLES.decisions
+    } d on d.request_id = r.id where r.entity_ref = g.entity_ref and r.environment_id = g.target and (r.status = 'pending' or r.version = g.version)`,
   };
   const [deployments, rollbacks, completions, signOffs, approvals, requests] =
     await runIndependentQueries(db, [
-      union<DbDeploymentRow>(read => read.deployments),
-      union<DbRollbackRow>(read => read.rollbacks),
-      union<DbChecklistCompletionRow>(read => read.completions),
-      union<DbSignOffRow>(read => read.signOffs),
-      union<DbStandingApprovalRow>(read => read.approvals),
-      union<Record<string, unknown>>(read => read.requests),
+      () =>
+        read<DbDeploymentRow>(withGates(reads.deployments), [
+          ...gateBindings,
+          ...ladders,
+          ...gateBindings,
+        ]),
+      () =>
+        read<DbRollbackRow>(
+          withGates(reads.rollbacks),
+          gatesTimes(reads.rollbacks),
+        ),
+      () =>
+        read<DbChecklistCompletionRow>(
+          withGates(reads.completions),
+          gatesTimes(reads.completions),
+        ),
+      () =>
+        read<DbSignOffRow>(
+          withGates(reads.signOffs),
+          gatesTimes(reads.signOffs),
+        ),
+      () =>
+        read<DbStandingApprovalRow>(
+          withGates(reads.approvals),
+          gatesTimes(reads.approvals),
+        ),
+      () =>
+        read<Record<string, unknown>>(
+          withGates(reads.requests),
+          gatesTimes(reads.requests),
+        ),
     ]);
-  const facts = (query: GateFactsQuery, key: number) =>
-    reads[key]
-      ? gateFactsOf(db, query, {
-          deployments: deployments.get(key) ?? [],
-          rollbacks: rollbacks.get(key) ?? [],
-          completions: completions.get(key) ?? [],
-          signOffs: signOffs.get(key) ?? [],
-          approvals: approvals.get(key) ?? [],
-          // A union keeps no order: the join's, again.
-          requests: requestsOfRows(sortRequestRows(requests.get(key) ?? [])),
-        })
-      : getGateFacts(db, query);
+  const facts = (query: GateFactsQuery, k: number) => {
+    if (query.environmentIds.length === 0) {
+      return Promise.resolve(noFacts());
+    }
+    const ladder = new Set(query.environmentIds);
+    const target = query.environmentIds[query.environmentIds.length - 1];
+    return gateFactsOf(db, query, {
+      // V's deployments on this gate's ladder, and those in E.
+      deployments: (deployments.get(k) ?? []).filter(
+        d =>
+          d.environment_id === target ||
+          (d.version === query.version && ladder.has(d.environment_id)),
+      ),
+      rollbacks: rollbacks.get(k) ?? [],
+      completions: completions.get(k) ?? [],
+      signOffs: signOffs.get(k) ?? [],
+      approvals: approvals.get(k) ?? [],
+      requests: requestsOfRows(sortRequestRows(requests.get(k) ?? [])),
+    });
+  };
   return runIndependentQueries(
     db,
-    queries.map((query, key) => () => facts(query, key)),
+    queries.map((query, k) => () => facts(query, k)),
   );
+}
+
+/** The rows of a raw query's result, on every database. */
+function rowsOf(
+  db: Knex | Knex.Transaction,
+  result: unknown,
+): Array<Record<string, unknown>> {
+  const dialect = db.client.dialect;
+  if (dialect === 'postgresql') {
+    return (result as { rows: Array<Record<string, unknown>> }).rows;
+  }
+  if (dialect === 'mysql' || dialect === 'mysql2') {
+    return (result as [Array<Record<string, unknown>>])[0];
+  }
+  return result as Array<Record<string, unknown>>;
+}
+
+function noFacts(): FlowFacts {
+  return {
+    deployments: [],
+    checklistCompletions: [],
+    signOffs: [],
+    standingApprovals: [],
+    requests: [],
+    rollbacks: [],
+  };
 }
 
 /**
  * The deployment standing in each environment asked (`currentVersionIn`),
  * in the order asked, as `getStandingDeployment` reads each: one query for
- * up to {@link BATCH_SIZE} of them.
+ * up to a hundred of them.
  */
 export async function getStandingDeployments(
   db: Knex | Knex.Transaction,
   queries: StandingDeploymentQuery[],
 ): Promise<Array<Deployment | undefined>> {
   const standing: Array<Deployment | undefined> = [];
-  for (const batch of chunks(queries, BATCH_SIZE)) {
+  for (const batch of chunks(queries, STANDING_BATCH_SIZE)) {
     const query = keyedUnionOf(
       db,
       batch.map((q, key) => [
