@@ -5,7 +5,7 @@ import { expect, test } from '@playwright/test';
  * legacy way: the tab with `if={isPromotionAvailable}` on the entity page,
  * the overview card in an EntitySwitch, the Approvals page on a route and in
  * the sidebar. scripts/e2e.sh builds it and the backend's app plugin serves
- * it (the `legacy` project of playwright.config.ts).
+ * it (the `app-legacy` project of playwright.config.ts).
  */
 test('the legacy app shows the Promotion tab and card where the annotation is, and the Approvals page', async ({
   page,
@@ -18,12 +18,12 @@ test('the legacy app shows the Promotion tab and card where the annotation is, a
   // A flow (promotion.io/policy annotation): the overview card and the tab.
   await page.goto('/catalog/default/component/partner-sftp-ingest');
   await expect(page.getByRole('heading', { name: 'About' })).toBeVisible();
-  // The Promotion card: the compact ladder under the card's title.
-  const card = page.locator('.MuiCard-root', {
-    has: page.getByRole('region', { name: 'Ladder' }),
-  });
-  await expect(card.getByText('Production', { exact: true })).toBeVisible();
-  await expect(card.getByText('Promotion', { exact: true })).toBeVisible();
+  // The Promotion card: its compact ladder is the overview's only ladder.
+  await expect(
+    page
+      .getByRole('region', { name: 'Ladder' })
+      .getByText('Production', { exact: true }),
+  ).toBeVisible();
   const tab = page.getByRole('tab', { name: 'Promotion' });
   await expect(tab).toBeVisible();
   await tab.click();
@@ -50,8 +50,14 @@ test('the legacy app shows the Promotion tab and card where the annotation is, a
   await expect(
     page.getByRole('heading', { name: 'Approvals', level: 1 }),
   ).toBeVisible();
+  // The inbox card, and (Alice is no auditor) why the report is not shown.
   await expect(
-    page.getByRole('heading', { name: 'Waiting for you' }),
+    page.getByText('Waiting for you', { exact: true }),
+  ).toBeVisible();
+  await expect(
+    page.getByText(
+      'The verification report and the audit trail are for auditors: you do not have the promotion.audit.read permission.',
+    ),
   ).toBeVisible();
   await page.screenshot({
     path: 'test-results/screenshots/legacy-approvals-page.png',
