@@ -28,11 +28,11 @@ import { gateFactsOf, getGateFacts } from './getGateFacts';
  */
 
 /**
- * How many gates go in one query: a batch's gates are a compound select of
- * that many members (SQLite allows 500), and each takes 4 of the query's
- * parameters per time it is named.
+ * How many gates go in one query: outside PostgreSQL a batch's gates are a
+ * compound select of that many members (SQLite allows 500), and each takes
+ * 4 of the query's parameters per time it is named.
  */
-export const BATCH_SIZE = 250;
+export const BATCH_SIZE = 100;
 
 /**
  * How many standing deployments go in one query: each is its own member
@@ -113,10 +113,27 @@ interface GateKey {
 
 /**
  * The gates of a batch as a relation (`k`, `entity_ref`, `version`,
- * `target`, `previous`): `select 0 as k, ? as entity_ref, … union all
- * select 1, ?, …`, which every database reads as a small derived table.
+ * `target`, `previous`), which every database reads as a small derived
+ * table: on PostgreSQL `unnest` of five arrays, so the statement is the same
+ * whatever the batch (five parameters, one plan); elsewhere `select 0 as k,
+ * ? as entity_ref, … union all select 1, ?, …`.
  */
-function keysOf(keys: GateKey[]): { sql: string; bindings: Knex.Value[] } {
+function keysOf(
+  db: Knex | Knex.Transaction,
+  keys: GateKey[],
+): { sql: string; bindings: Knex.Value[] } {
+  if (db.client.dialect === 'postgresql') {
+    return {
+      sql: 'select * from unnest(?::int[], ?::text[], ?::text[], ?::text[], ?::text[]) as u(k, entity_ref, version, target, previous)',
+      bindings: [
+        keys.map(key => key.k),
+        keys.map(key => key.entityRef),
+        keys.map(key => key.version),
+        keys.map(key => key.target),
+        keys.map(key => key.previous),
+      ] as unknown as Knex.Value[],
+    };
+  }
   const bindings: Knex.Value[] = [];
   const selects = keys.map((key, index) => {
     bindings.push(key.entityRef, key.version, key.target, key.previous);
@@ -161,7 +178,7 @@ async function gateFactsBatch(
   if (keys.length === 0) {
     return queries.map(() => noFacts());
   }
-  const { sql: gates, bindings: gateBindings } = keysOf(keys);
+  const { sql: gates, bindings: gateBindings } = keysOf(db, keys);
   const ladders = [...new Set(queries.flatMap(q => q.environmentIds))];
   const D = TABLES.deployments;
   const R = TABLES.rollbacks;
