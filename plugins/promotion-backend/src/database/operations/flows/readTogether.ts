@@ -1,4 +1,5 @@
 import { Knex } from 'knex';
+import { createHash } from 'node:crypto';
 import { runIndependentQueries } from '../queryHelpers';
 
 /** A read of `readTogether`: a query, and the order of its rows if it matters. */
@@ -46,12 +47,27 @@ function asDriverRow(row: Record<string, unknown>): Record<string, unknown> {
 }
 
 /**
+ * The name of a PostgreSQL prepared statement of the text: the same text
+ * always gets the same name (at most 63 characters).
+ */
+function preparedStatementName(text: string): string {
+  return `promotion_${createHash('sha1').update(text, 'utf8').digest('hex')}`;
+}
+
+/**
  * The rows of independent reads, in the order given. On PostgreSQL in one
  * statement, so one round trip and one snapshot: each read's rows as one
  * JSON array, a column of a single row (`select (select json_agg(q) from
  * (read 1) as q), …`), in the read's `orderBy` when it has one, read back
  * as the driver reads them (`asDriverRow`). Elsewhere a query per read
  * (`runIndependentQueries`).
+ *
+ * On PostgreSQL the statement is a named prepared statement (the driver
+ * prepares it once per connection, named after its text; the values are
+ * bound): parsing and planning it costs the database more than running it,
+ * and the same few texts (one per shape of the reads) come back with every
+ * deployment report. Its result is a row of JSON columns whatever the
+ * tables' columns are, so a later migration cannot change its result type.
  */
 export async function readTogether(
   db: Knex | Knex.Transaction,
@@ -66,29 +82,27 @@ export async function readTogether(
   if (reads.length === 0) {
     return [];
   }
+  // The whole text in the statement (identifiers quoted here, values
+  // bound), so that its name stands for it.
+  const quoted = (identifier: string) => `"${identifier.replace(/"/g, '""')}"`;
   const columns: string[] = [];
   const bindings: Knex.Value[] = [];
   reads.forEach((read, index) => {
     const { sql, bindings: readBindings } = read.query.toSQL();
-    const order = read.orderBy ?? [];
+    const order = (read.orderBy ?? [])
+      .map(({ column, order: direction }) => `q.${quoted(column)} ${direction}`)
+      .join(', ');
     columns.push(
       `(select coalesce(json_agg(q${
-        order.length
-          ? ` order by ${order
-              .map(({ order: direction }) =>
-                direction === 'desc' ? 'q.?? desc' : 'q.?? asc',
-              )
-              .join(', ')}`
-          : ''
-      }), '[]') from (${sql}) as q) as ??`,
+        order ? ` order by ${order}` : ''
+      }), '[]') from (${sql}) as q) as read${index}`,
     );
-    bindings.push(
-      ...order.map(({ column }) => column),
-      ...readBindings,
-      `read${index}`,
-    );
+    bindings.push(...readBindings);
   });
-  const { rows } = await db.raw(`select ${columns.join(', ')}`, bindings);
+  const text = `select ${columns.join(', ')}`;
+  const { rows } = await db
+    .raw(text, bindings)
+    .options({ name: preparedStatementName(text) });
   const [row] = rows as Array<Record<string, Array<Record<string, unknown>>>>;
   return reads.map((_read, index) => row[`read${index}`].map(asDriverRow));
 }
