@@ -232,6 +232,8 @@ export async function gateFactsOf(
   db: Knex | Knex.Transaction,
   query: GateFactsQuery,
   rows: GateFactRows,
+  /** What E's latest rollback lets back, when read already (`getManyGateFacts`). */
+  rollbackRows: typeof rollbackDeployments = rollbackDeployments,
 ): Promise<FlowFacts> {
   const { entityRef, environmentIds } = query;
   const target = environmentIds[environmentIds.length - 1];
@@ -240,7 +242,7 @@ export async function gateFactsOf(
   const deployments = [...rows.deployments];
   if (rollback) {
     deployments.push(
-      ...(await rollbackDeployments(db, {
+      ...(await rollbackRows(db, {
         entityRef,
         environmentId: target,
         rollback,

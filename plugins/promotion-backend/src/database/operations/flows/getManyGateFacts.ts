@@ -12,12 +12,15 @@ import {
 } from '../../tables';
 import { chunks, runIndependentQueries } from '../queryHelpers';
 import {
+  dateOf,
   DECISION_COLUMNS,
+  distinctOldestFirst,
+  latestOf,
   requestsOfRows,
   sortRequestRows,
   standingDeploymentIn,
 } from './factQueries';
-import { gateFactsOf, getGateFacts } from './getGateFacts';
+import { GateFactRows, gateFactsOf, getGateFacts } from './getGateFacts';
 
 /*
  * The reads of many gates, or of what stands in many environments, at once
@@ -270,13 +273,10 @@ async function gateFactsBatch(
           gatesTimes(reads.requests),
         ),
     ]);
-  const facts = (query: GateFactsQuery, k: number) => {
-    if (query.environmentIds.length === 0) {
-      return Promise.resolve(noFacts());
-    }
+  const rowsOfGate = (query: GateFactsQuery, k: number): GateFactRows => {
     const ladder = new Set(query.environmentIds);
     const target = query.environmentIds[query.environmentIds.length - 1];
-    return gateFactsOf(db, query, {
+    return {
       // V's deployments on this gate's ladder, and those in E.
       deployments: (deployments.get(k) ?? []).filter(
         d =>
@@ -288,12 +288,209 @@ async function gateFactsBatch(
       signOffs: signOffs.get(k) ?? [],
       approvals: approvals.get(k) ?? [],
       requests: requestsOfRows(sortRequestRows(requests.get(k) ?? [])),
-    });
+    };
   };
-  return runIndependentQueries(
-    db,
-    queries.map((query, k) => () => facts(query, k)),
+  const gateRows = new Map(
+    keys.map(key => [key.k, rowsOfGate(queries[key.k], key.k)]),
   );
+  // What E's latest rollback lets back, for every gate whose E had one, in
+  // two more queries for the batch.
+  const letBack = await rollbackDeploymentsOfMany(
+    db,
+    keys.flatMap(key => {
+      const rows = gateRows.get(key.k)!;
+      const rollback = latestOf(
+        distinctOldestFirst(rows.rollbacks, r => r.recorded_at).filter(
+          r => r.environment_id === key.target,
+        ),
+      );
+      return rollback
+        ? [
+            {
+              k: key.k,
+              entityRef: key.entityRef,
+              environmentId: key.target,
+              rollback,
+              known: rows.deployments,
+            },
+          ]
+        : [];
+    }),
+  );
+  return Promise.all(
+    queries.map((query, k) => {
+      const rows = gateRows.get(k);
+      return rows
+        ? gateFactsOf(db, query, rows, async () => letBack.get(k) ?? [])
+        : Promise.resolve(noFacts());
+    }),
+  );
+}
+
+/** A gate whose E had a rollback: what `rollbackDeployments` is asked. */
+interface RollbackAsked {
+  k: number;
+  entityRef: string;
+  environmentId: string;
+  rollback: DbRollbackRow;
+  known: DbDeploymentRow[];
+}
+
+/**
+ * A relation of rows of typed columns, as {@link keysOf} makes the gates':
+ * `unnest` of an array per column on PostgreSQL, a union of selects
+ * elsewhere.
+ */
+function relationOf(
+  db: Knex | Knex.Transaction,
+  columns: Array<
+    [name: string, pgType: 'int' | 'text' | 'uuid' | 'timestamptz']
+  >,
+  rows: Knex.Value[][],
+): { sql: string; bindings: Knex.Value[] } {
+  if (db.client.dialect === 'postgresql') {
+    return {
+      sql: `select * from unnest(${columns
+        .map(([, type]) => `?::${type}[]`)
+        .join(', ')}) as u(${columns.map(([name]) => name).join(', ')})`,
+      bindings: columns.map((_, index) =>
+        rows.map(row => row[index]),
+      ) as unknown as Knex.Value[],
+    };
+  }
+  return {
+    sql: rows
+      .map(
+        (_, index) =>
+          `select ${columns
+            .map(([name]) => (index === 0 ? `? as ${name}` : '?'))
+            .join(', ')}`,
+      )
+      .join(' union all '),
+    bindings: rows.flat(),
+  };
+}
+
+/**
+ * `rollbackDeployments` for many gates at once, the same rows for each: the
+ * newest deployment standing before the reverted one of the rollbacks that
+ * name no target, then, for all, every deployment of the version of the
+ * first deployment after the rollback that is not of its target, and the
+ * first of a version that never stood there before the reverted one. Two
+ * queries, whatever the number of gates.
+ */
+async function rollbackDeploymentsOfMany(
+  db: Knex | Knex.Transaction,
+  asked: RollbackAsked[],
+): Promise<Map<number, DbDeploymentRow[]>> {
+  const found = new Map<number, DbDeploymentRow[]>();
+  if (asked.length === 0) {
+    return found;
+  }
+  const time = (row: DbDeploymentRow) => dateOf(row.reported_at).getTime();
+  const D = TABLES.deployments;
+  const read = async (sql: string, bindings: Knex.Value[]) =>
+    byKey<DbDeploymentRow>(rowsOf(db, await db.raw(sql, bindings)));
+  // As rollbackDeployments: the reverted deployments' time, the explicit target.
+  const facts = asked.map(item => {
+    const { rollback, known, environmentId } = item;
+    const recordedAt = dateOf(rollback.recorded_at);
+    const succeededHere = known.filter(
+      d => d.environment_id === environmentId && d.status === 'succeeded',
+    );
+    const reverted = succeededHere.filter(d => d.rollback_id === rollback.id);
+    const revertedAt = reverted.length
+      ? new Date(Math.max(...reverted.map(time)))
+      : recordedAt;
+    const toVersion = rollback.to_version ?? undefined;
+    const target =
+      toVersion &&
+      toVersion !== rollback.from_version &&
+      succeededHere.some(
+        d => d.version === toVersion && time(d) < recordedAt.getTime(),
+      )
+        ? toVersion
+        : undefined;
+    return { ...item, recordedAt, revertedAt, target };
+  });
+  // What stood before the reverted version, in `e` (given the gate, `g`).
+  const stoodBefore = `e.entity_ref = g.entity_ref and e.environment_id = g.environment_id and e.status = 'succeeded' and e.version <> g.from_version and e.rolled_back_at is null and e.reported_at < g.reverted_at`;
+
+  const untargeted = facts.filter(item => !item.rollback.to_version);
+  if (untargeted.length > 0) {
+    const gates = relationOf(
+      db,
+      [
+        ['k', 'int'],
+        ['entity_ref', 'text'],
+        ['environment_id', 'text'],
+        ['from_version', 'text'],
+        ['reverted_at', 'timestamptz'],
+      ],
+      untargeted.map(item => [
+        item.k,
+        item.entityRef,
+        item.environmentId,
+        item.rollback.from_version,
+        item.revertedAt,
+      ]),
+    );
+    // `earlier[0]`: the newest; of a tie, the one read first.
+    const newest = await read(
+      `select x.k as ${KEY}, d.* from (select g.k, (select e.id from ${D} e where ${stoodBefore} order by e.reported_at desc, e.id asc limit 1) as id from (${gates.sql}) g) x cross join ${D} d where d.id = x.id`,
+      gates.bindings,
+    );
+    for (const item of untargeted) {
+      const [row] = newest.get(item.k) ?? [];
+      if (row) {
+        found.set(item.k, [row]);
+        item.target = row.version;
+      }
+    }
+  }
+
+  const gates = relationOf(
+    db,
+    [
+      ['k', 'int'],
+      ['entity_ref', 'text'],
+      ['environment_id', 'text'],
+      ['rollback_id', 'uuid'],
+      ['from_version', 'text'],
+      ['target', 'text'],
+      ['recorded_at', 'timestamptz'],
+      ['reverted_at', 'timestamptz'],
+    ],
+    facts.map(item => [
+      item.k,
+      item.entityRef,
+      item.environmentId,
+      item.rollback.id,
+      item.rollback.from_version,
+      item.target ?? null,
+      item.recordedAt,
+      item.revertedAt,
+    ]),
+  );
+  // A deployment after the rollback, not one it reverted, of a version
+  // other than the target, in `a`.
+  const after = `a.entity_ref = g.entity_ref and a.environment_id = g.environment_id and a.status = 'succeeded' and a.reported_at > g.recorded_at and (a.rollback_id is null or a.rollback_id <> g.rollback_id) and (g.target is null or a.version <> g.target)`;
+  const first = 'order by a.reported_at asc, a.id asc limit 1';
+  const ending = await read(
+    // Every deployment here of the version of the first such deployment…
+    `select x.k as ${KEY}, d.* from (select g.k, g.entity_ref, g.environment_id, (select a.version from ${D} a where ${after} ${first}) as version from (${gates.sql}) g) x cross join ${D} d where d.entity_ref = x.entity_ref and d.environment_id = x.environment_id and d.version = x.version
+    union all
+    select x.k, d.* from (select g.k, (select a.id from ${D} a where ${after} and not exists (select 1 from ${D} e where ${stoodBefore} and e.version = a.version) ${first}) as id from (${gates.sql}) g) x cross join ${D} d where d.id = x.id`,
+    // …and the first one of a version that never stood here before the reverted one.
+    [...gates.bindings, ...gates.bindings],
+  );
+  for (const item of facts) {
+    found.set(item.k, [
+      ...(found.get(item.k) ?? []),
+      ...(ending.get(item.k) ?? []),
+    ]);
+  }
+  return found;
 }
 
 /** The rows of a raw query's result, on every database. */
