@@ -38,19 +38,26 @@ if (jest) {
   lines.push('jest: no results (jest.json missing)');
 }
 
-const pw = read('playwright.json');
-if (pw) {
-  const s = pw.stats;
-  passed += s.expected + s.flaky;
-  failed += s.unexpected + s.skipped;
-  lines.push(
-    `playwright: ${s.expected + s.flaky} passed, ${s.unexpected} failed, ${
-      s.skipped
-    } skipped`,
-  );
-} else {
-  failed += 1;
-  lines.push('playwright: no results (playwright.json missing)');
+// Playwright's JSON reporter: the browser tests, and the install in a new
+// app (scripts/verify-install.sh).
+for (const [label, file] of [
+  ['playwright', 'playwright.json'],
+  ['install in a new app', 'install.json'],
+]) {
+  const pw = read(file);
+  if (pw) {
+    const s = pw.stats;
+    passed += s.expected + s.flaky;
+    failed += s.unexpected + s.skipped;
+    lines.push(
+      `${label}: ${s.expected + s.flaky} passed, ${s.unexpected} failed, ${
+        s.skipped
+      } skipped`,
+    );
+  } else {
+    failed += 1;
+    lines.push(`${label}: no results (${file} missing)`);
+  }
 }
 
 lines.forEach(l => console.log(`  ${l}`));

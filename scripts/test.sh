@@ -55,6 +55,7 @@ phase "api reports" yarn build:api-reports --ci
 phase "unit and integration tests" env CI=true yarn backstage-cli repo test \
   --json --outputFile="$RESULTS/jest.json"
 phase "browser tests (chromium)" bash scripts/e2e.sh "$RESULTS/playwright.json"
+phase "install in a new app" bash scripts/verify-install.sh "$RESULTS/install.json"
 
 summary
 COUNT_RC=$?
