@@ -11,6 +11,7 @@ import {
   lockFlowChains,
   rememberFlowChainHead,
 } from './chainHead';
+import { preparedRaw } from './preparedStatements';
 import { auditKeyringOf } from './keyringBinding';
 import { tidySummary } from './summaries';
 
@@ -108,7 +109,8 @@ export async function appendEvents(
   // PostgreSQL: the events' seqs, drawn in order under the heads' locks.
   const seqs: number[] = postgres
     ? (
-        await tx.raw(
+        await preparedRaw(
+          tx,
           `select nextval(pg_get_serial_sequence(?, 'seq')) as seq from generate_series(1, ?) as n order by n`,
           [TABLES.auditEvents, newEvents.length],
         )
@@ -212,7 +214,8 @@ export async function appendEvents(
       query => query.toSQL(),
     );
     const last = firstHead.toSQL();
-    await tx.raw(
+    await preparedRaw(
+      tx,
       `with ${parts
         .map((part, index) => `w${index} as (${part.sql})`)
         .join(', ')} ${last.sql}`,

@@ -2,6 +2,7 @@ import { Knex } from 'knex';
 import { createHash } from 'node:crypto';
 import { GENESIS_HASH, LEGACY_KEY_ID } from '../../../audit/hashChain';
 import { DbAuditChainRow, TABLES } from '../../tables';
+import { preparedRaw } from './preparedStatements';
 
 /** Stripe rows in promotion_audit_chain_locks. */
 const STRIPES = 256;
@@ -122,7 +123,14 @@ export async function lockFlowChain(
       rememberLock(tx, entityRef);
       return true;
     }
-    const [row] = (await update.returning('*')) as DbAuditChainRow[];
+    const columns = ['chain_seq', 'seq', 'link'];
+    let row: DbAuditChainRow | undefined;
+    if (tx.client.dialect === 'postgresql') {
+      const { sql, bindings } = update.returning(columns).toSQL();
+      [row] = (await preparedRaw(tx, sql, bindings)).rows;
+    } else {
+      [row] = (await update.returning(columns)) as DbAuditChainRow[];
+    }
     if (!row) {
       return false;
     }

@@ -1,5 +1,5 @@
 import { Knex } from 'knex';
-import { createHash } from 'node:crypto';
+import { preparedRaw } from '../audit/preparedStatements';
 import { runIndependentQueries } from '../queryHelpers';
 
 /** A read of `readTogether`: a query, and the order of its rows if it matters. */
@@ -44,14 +44,6 @@ function asDriverRow(row: Record<string, unknown>): Record<string, unknown> {
     }
   }
   return row;
-}
-
-/**
- * The name of a PostgreSQL prepared statement of the text: the same text
- * always gets the same name (at most 63 characters).
- */
-function preparedStatementName(text: string): string {
-  return `promotion_${createHash('sha1').update(text, 'utf8').digest('hex')}`;
 }
 
 /**
@@ -100,9 +92,7 @@ export async function readTogether(
     bindings.push(...readBindings);
   });
   const text = `select ${columns.join(', ')}`;
-  const { rows } = await db
-    .raw(text, bindings)
-    .options({ name: preparedStatementName(text) });
+  const { rows } = await preparedRaw(db, text, bindings);
   const [row] = rows as Array<Record<string, Array<Record<string, unknown>>>>;
   return reads.map((_read, index) => row[`read${index}`].map(asDriverRow));
 }
