@@ -68,6 +68,7 @@
  *   PGHOST PGPORT PGUSER PGPASSWORD  (127.0.0.1, 5432, postgres, none)
  */
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { request as httpRequest } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import {
   closeSync,
@@ -197,21 +198,47 @@ async function http(
     timeoutMs?: number;
   } = {},
 ): Promise<{ status: number; text: string; ms: number }> {
+  // node:http, not fetch: fetch (undici) gives up on a response whose
+  // headers take over 300 s, and the verification of a million events on a
+  // busy machine answers later than that (it answers once, at the end).
   const started = performance.now();
-  const res = await fetch(`${ORIGIN}${path}`, {
-    method: options.method ?? 'GET',
-    headers: {
-      ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
-      ...(options.body !== undefined
-        ? { 'content-type': 'application/json' }
-        : {}),
-      ...options.headers,
-    },
-    body: options.body !== undefined ? JSON.stringify(options.body) : undefined,
-    signal: AbortSignal.timeout(options.timeoutMs ?? 60_000),
+  const body =
+    options.body !== undefined ? JSON.stringify(options.body) : undefined;
+  return await new Promise((resolvePromise, reject) => {
+    const req = httpRequest(
+      `${ORIGIN}${path}`,
+      {
+        method: options.method ?? 'GET',
+        headers: {
+          ...(options.token
+            ? { authorization: `Bearer ${options.token}` }
+            : {}),
+          ...(body !== undefined
+            ? {
+                'content-type': 'application/json',
+                'content-length': Buffer.byteLength(body),
+              }
+            : {}),
+          ...options.headers,
+        },
+        signal: AbortSignal.timeout(options.timeoutMs ?? 60_000),
+      },
+      res => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () =>
+          resolvePromise({
+            status: res.statusCode ?? 0,
+            text: Buffer.concat(chunks).toString('utf8'),
+            ms: performance.now() - started,
+          }),
+        );
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
   });
-  const text = await res.text();
-  return { status: res.status, text, ms: performance.now() - started };
 }
 
 async function getJson<T>(
