@@ -15,7 +15,9 @@ describe('PromotionAuthorizer.decideFlows', () => {
   function permissionFramework() {
     const calls: number[] = [];
     const service = {
-      authorize: async (requests: Array<{ resourceRef?: string; permission: { name: string } }>) => {
+      authorize: async (
+        requests: Array<{ resourceRef?: string; permission: { name: string } }>,
+      ) => {
         calls.push(requests.length);
         return requests.map(r => ({
           result:

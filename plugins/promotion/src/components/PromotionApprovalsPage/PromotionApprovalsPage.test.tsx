@@ -149,7 +149,15 @@ describe('PromotionApprovalsPage', () => {
   it('approves from the inbox with a comment and reloads it', async () => {
     const user = userEvent.setup({ delay: null });
     const api = fakeApi();
-    await renderWithApis(<PromotionApprovalsPage />, { api });
+    // Signals installed but silent: the page does not poll, so the only
+    // reload is the one after the decision, however slow the machine.
+    const signalApi = {
+      subscribe: jest.fn(() => ({ unsubscribe: jest.fn() })),
+    };
+    await renderWithApis(<PromotionApprovalsPage />, {
+      api,
+      apis: [[signalApiRef, signalApi]],
+    });
 
     await user.click(
       await screen.findByRole('button', {
