@@ -47,6 +47,15 @@ export interface ChecklistItemRule {
 /** How long a flow's catalog entity is reused before the catalog is asked again, by default. */
 export const DEFAULT_CATALOG_CACHE_TTL_MS = 10_000;
 
+/** The fields of the entities {@link FlowResolver.entitiesOf} reads. */
+const ENTITY_FIELDS = [
+  'kind',
+  'metadata.name',
+  'metadata.namespace',
+  'metadata.annotations',
+  'relations',
+];
+
 /** Entities kept at most; the oldest goes first. */
 const CATALOG_CACHE_MAX_ENTRIES = 20_000;
 
@@ -204,8 +213,9 @@ export class FlowResolver {
   }
 
   /**
-   * Each entity and its policy, by entity ref, in the order given, in one
-   * catalog call (which the catalog client splits into chunks if long):
+   * Each entity (its kind, name, namespace, annotations and relations) and
+   * its policy, by entity ref, in the order given, in one catalog call
+   * (which the catalog client splits into chunks if long):
    * undefined where the entity is not in the catalog (or not readable), the
    * policy undefined where it follows no configured policy. Read as the
    * caller when credentials are given, otherwise as this plugin.
@@ -224,7 +234,9 @@ export class FlowResolver {
       return found;
     }
     const { items: entities } = await this.#catalog.getEntitiesByRefs(
-      { entityRefs },
+      // Only what names a flow, its policy and its dependencies: the inbox
+      // asks for hundreds of entities at once.
+      { entityRefs, fields: ENTITY_FIELDS },
       {
         credentials:
           credentials ?? (await this.#auth.getOwnServiceCredentials()),
