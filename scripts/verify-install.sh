@@ -100,17 +100,6 @@ step_install() {
   # Frontend: in the new frontend system the dependency is enough
   # (app.packages: all discovers @promotion/plugin-promotion/alpha).
   yarn --cwd packages/app add @promotion/plugin-promotion@^0.1.0 || return 1
-  # One copy of each Backstage package: our ranges also accept the newest
-  # majors, which yarn add picks even where the app has the older one.
-  yarn dedupe '@backstage/*' || return 1
-  local nested
-  nested=$(find node_modules/@promotion -path '*/node_modules/@backstage/*/package.json' -not -path '*/node_modules/@backstage/*/node_modules/*' 2>/dev/null)
-  if [ -n "$nested" ]; then
-    echo "Promotion brought its own copies of Backstage packages:"
-    echo "$nested"
-    return 1
-  fi
-  echo "no @backstage package nested under @promotion/*"
   if [ "$LEGACY" = 1 ]; then
     # The README's EntityPage.tsx, App.tsx and Root.tsx snippets.
     node "$STEP_DIR/readme-steps.js" legacy "$APP/packages/app/src" || return 1

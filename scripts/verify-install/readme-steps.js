@@ -57,7 +57,6 @@ function snippets(version) {
     'yarn --cwd packages/backend add @promotion/plugin-promotion-backend@^0.1.0',
     backendLine,
     'yarn --cwd packages/app add @promotion/plugin-promotion@^0.1.0',
-    "yarn dedupe '@backstage/*'",
     config,
     'promotion.io/policy: standard',
     ...Object.values(legacy),
