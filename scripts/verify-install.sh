@@ -76,6 +76,8 @@ step_create_app() {
 # The README's install steps ("Install into your Backstage"), in its order.
 step_install() {
   cd "$APP" || return 1
+  # The app as a team has it before adding Promotion: installed.
+  yarn install || return 1
   # Before the packages are on a registry: the tarballs in the app's
   # promotion-packages/, and the root package.json's resolutions point the
   # three names at them.
@@ -92,6 +94,8 @@ step_install() {
     fs.writeFileSync("package.json", JSON.stringify(p, null, 2) + "\n");
   ' || return 1
   grep -A4 '"@promotion/' package.json
+  # Which versions of each Backstage package the app has before Promotion.
+  backstage_versions >"$LOG_DIR/backstage-versions-before.txt"
   # Backend.
   yarn --cwd packages/backend add @promotion/plugin-promotion-backend@^0.1.0 || return 1
   sed -i "s#^backend.start();#backend.add(import('@promotion/plugin-promotion-backend'));\n\nbackend.start();#" \
@@ -100,12 +104,40 @@ step_install() {
   # Frontend: in the new frontend system the dependency is enough
   # (app.packages: all discovers @promotion/plugin-promotion/alpha).
   yarn --cwd packages/app add @promotion/plugin-promotion@^0.1.0 || return 1
+  # Promotion brings no second copy of a Backstage package the app has: the
+  # packages it shares with the app (frontend-plugin-api, catalog-react,
+  # catalog-node, signals-react) are peer dependencies.
+  backstage_versions >"$LOG_DIR/backstage-versions-after.txt"
+  local added
+  added=$(awk 'NR == FNR { before[$1] = $2; next } ($1 in before) && $2 > before[$1] { print $1 ": " before[$1] " version(s) before, " $2 " after" }' \
+    "$LOG_DIR/backstage-versions-before.txt" "$LOG_DIR/backstage-versions-after.txt")
+  if [ -n "$added" ]; then
+    echo "Installing Promotion added a second copy of Backstage packages the app had:"
+    echo "$added"
+    return 1
+  fi
+  echo "no second copy of any Backstage package the app had"
+  local nested
+  nested=$(find node_modules/@promotion -path '*/node_modules/@backstage/*/package.json' -not -path '*/node_modules/@backstage/*/node_modules/*' 2>/dev/null)
+  if [ -n "$nested" ]; then
+    echo "Promotion brought its own copies of Backstage packages:"
+    echo "$nested"
+    return 1
+  fi
+  echo "no Backstage package nested under @promotion/*"
   if [ "$LEGACY" = 1 ]; then
     # The README's EntityPage.tsx, App.tsx and Root.tsx snippets.
     node "$STEP_DIR/readme-steps.js" legacy "$APP/packages/app/src" || return 1
   fi
   # Configuration: the README's minimal policy.
   { echo; cat "$STEP_DIR/app-config.promotion.yaml"; } >>app-config.yaml
+}
+
+# Each @backstage package in the app's yarn.lock and how many versions of it.
+backstage_versions() {
+  grep -oE '^  resolution: "@backstage/[^@"]+@npm:[^"]+"' yarn.lock |
+    sed -E 's/^  resolution: "(@backstage\/[^@]+)@npm:([^"]+)"/\1 \2/' |
+    sort -u | awk '{ count[$1]++ } END { for (name in count) print name, count[name] }' | sort
 }
 
 step_tsc() {
