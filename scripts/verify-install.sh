@@ -76,6 +76,10 @@ step_create_app() {
 # The README's install steps ("Install into your Backstage"), in its order.
 step_install() {
   cd "$APP" || return 1
+  # The new app has no lockfile yet, and installing Promotion changes it. Yarn
+  # makes every install immutable when it sees a CI environment (CI=true);
+  # a platform team adds the plugin on a workstation, so this does too.
+  export YARN_ENABLE_IMMUTABLE_INSTALLS=false
   # The app as a team has it before adding Promotion: installed.
   yarn install || return 1
   # Before the packages are on a registry: the tarballs in the app's
