@@ -16,7 +16,14 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$REPO_ROOT"
 RESULT_FILE=${1:-"$REPO_ROOT/.ci-results/playwright.json"}
+shift || true # the rest goes to Playwright (e.g. a spec file: e2e/story.spec.ts)
 mkdir -p "$(dirname "$RESULT_FILE")"
+
+# One portal at a time on this machine: runs from other checkouts (and
+# verify-install) wait here for the ports instead of failing.
+exec 9>/tmp/promotion-ports.lock
+echo "==> Waiting for the ports (lock /tmp/promotion-ports.lock)"
+flock 9
 
 export PROMOTION_E2E_DATA_DIR
 PROMOTION_E2E_DATA_DIR="$(mktemp -d /tmp/promotion-e2e-XXXXXX)"
@@ -93,4 +100,4 @@ echo "==> Portal is up"
 PROMOTION_APP_URL=http://localhost:3000 \
   PROMOTION_LEGACY_APP_URL=http://localhost:7007 \
   PLAYWRIGHT_JSON_OUTPUT_NAME="$RESULT_FILE" yarn playwright test \
-  -c e2e/playwright.config.ts --reporter=list,json
+  -c e2e/playwright.config.ts --reporter=list,json "$@"
