@@ -264,6 +264,44 @@ export interface Config {
              */
             earlierVersionsDeployable?: boolean;
           };
+
+          /**
+           * Break-glass: an emergency deployment into this environment past
+           * a closed gate (any unmet condition), declared with a reason and
+           * an incident link. Absent: the environment allows none.
+           */
+          breakGlass?: {
+            /**
+             * Approvals a declaration needs from this environment's
+             * approvers (`approval.approvers`), other than its declarer:
+             * 1 (the default) or 0.
+             */
+            approvals?: 0 | 1;
+            /**
+             * Groups whose members declare with no approval needed (the
+             * pre-declared on-call): group entity refs such as
+             * `group:default/on-call`.
+             */
+            onCallGroups?: string[];
+            /**
+             * How long an approved declaration stays usable for one
+             * deployment of its version: a duration object such as
+             * `{ hours: 24 }` or an ISO 8601 duration such as `PT24H`.
+             * Defaults to 24 hours.
+             */
+            validFor?:
+              | {
+                  years?: number;
+                  months?: number;
+                  weeks?: number;
+                  days?: number;
+                  hours?: number;
+                  minutes?: number;
+                  seconds?: number;
+                  milliseconds?: number;
+                }
+              | string;
+          };
         }>;
       };
     };

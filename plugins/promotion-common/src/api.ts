@@ -1,6 +1,11 @@
 import type { z } from 'zod';
 import type {
   auditEventPageSchema,
+  breakGlassDecisionRequestSchema,
+  breakGlassInboxItemSchema,
+  breakGlassInboxSchema,
+  closeBreakGlassReviewRequestSchema,
+  declareBreakGlassRequestSchema,
   completeChecklistItemRequestSchema,
   createPromotionRequestRequestSchema,
   decisionRequestSchema,
@@ -71,3 +76,20 @@ export type FlowPermissions = z.infer<typeof flowPermissionsSchema>;
 export type PermissionAnswer = z.infer<typeof permissionAnswerSchema>;
 
 export type AuditEventPage = z.infer<typeof auditEventPageSchema>;
+
+export type DeclareBreakGlassRequest = z.infer<
+  typeof declareBreakGlassRequestSchema
+>;
+
+export type BreakGlassDecisionRequest = z.infer<
+  typeof breakGlassDecisionRequestSchema
+>;
+
+export type CloseBreakGlassReviewRequest = z.infer<
+  typeof closeBreakGlassReviewRequestSchema
+>;
+
+/** A break-glass declaration in an approver's inbox. */
+export type BreakGlassInboxItem = z.infer<typeof breakGlassInboxItemSchema>;
+
+export type BreakGlassInbox = z.infer<typeof breakGlassInboxSchema>;

@@ -197,6 +197,55 @@ describe('readPromotionConfig', () => {
     });
   });
 
+  it('reads break-glass with its defaults, and none where it is not configured', () => {
+    const config = readPromotionConfig(
+      seedsWith(c => {
+        c.policies.standard.environments[2].breakGlass = {
+          onCallGroups: ['group:on-call', 'group:default/On-Call'],
+        };
+        c.policies.regulated.environments[2].breakGlass = {
+          approvals: 0,
+          validFor: 'PT4H',
+        };
+      }),
+    );
+    const [dev, , production] = config.policies.standard.environments;
+    expect(dev.breakGlass).toBeUndefined();
+    expect(production.breakGlass).toEqual({
+      approvals: 1,
+      onCallGroups: ['group:default/on-call'],
+      validForSeconds: 24 * 3600,
+    });
+    expect(config.policies.regulated.environments[2].breakGlass).toEqual({
+      approvals: 0,
+      onCallGroups: [],
+      validForSeconds: 4 * 3600,
+    });
+  });
+
+  it('rejects a break-glass that needs an approval nobody can give, a user as on-call group and a bad validity', () => {
+    expect(() =>
+      readPromotionConfig(
+        seedsWith(c => {
+          c.policies.standard.environments[0].breakGlass = {};
+          c.policies.standard.environments[2].breakGlass = {
+            approvals: 2,
+            onCallGroups: ['user:default/jane'],
+            validFor: 'PT0S',
+          };
+        }),
+      ),
+    ).toThrow(
+      [
+        'Invalid Promotion configuration:',
+        'promotion.policies.standard.environments[0].breakGlass.approvals: a break-glass that needs an approval needs approval.approvers to give it; list them, or set approvals to 0',
+        'promotion.policies.standard.environments[2].breakGlass.approvals: must be 0 or 1',
+        'promotion.policies.standard.environments[2].breakGlass.onCallGroups[0]: invalid on-call group "user:default/jane": use a group entity ref such as "group:default/on-call"',
+        'promotion.policies.standard.environments[2].breakGlass.validFor: must be longer than zero',
+      ].join('\n'),
+    );
+  });
+
   it('reads a missing promotion key as no policies', () => {
     expect(readPromotionConfig(undefined)).toEqual({
       policies: {},

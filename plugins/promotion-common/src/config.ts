@@ -213,6 +213,36 @@ const approvalSchema = z
     }
   });
 
+/**
+ * Break-glass: an emergency deployment the gate lets through on purpose,
+ * declared with a reason and an incident link, approved by one approver of
+ * the environment (none for the members of an on-call group, or for anyone
+ * when `approvals` is 0), and reviewed afterwards.
+ */
+const breakGlassSchema = z.strictObject({
+  approvals: z
+    .union([z.literal(0), z.literal(1)], { error: 'must be 0 or 1' })
+    .optional(),
+  onCallGroups: z
+    .array(
+      z.string().regex(/^group:(?:([^\s:/]+)\/)?([^\s:/]+)$/i, {
+        error: issue =>
+          `invalid on-call group ${JSON.stringify(
+            issue.input,
+          )}: use a group entity ref such as "group:default/on-call"`,
+      }),
+    )
+    .optional(),
+  validFor: durationSchema
+    .refine(validFor => durationToSeconds(validFor) > 0, {
+      error: 'must be longer than zero',
+      when: isWellFormed,
+    })
+    .optional(),
+});
+
+const DEFAULT_BREAK_GLASS_VALID_FOR_SECONDS = 24 * 60 * 60;
+
 const environmentSchema = z
   .strictObject({
     id: idSchema('environment'),
@@ -236,8 +266,22 @@ const environmentSchema = z
     rollback: z
       .strictObject({ earlierVersionsDeployable: z.boolean().optional() })
       .optional(),
+    breakGlass: breakGlassSchema.optional(),
   })
   .superRefine((environment, ctx) => {
+    if (
+      environment.breakGlass &&
+      (environment.breakGlass.approvals ?? 1) === 1 &&
+      (environment.approval?.approvers ?? []).length === 0
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['breakGlass', 'approvals'],
+        message:
+          'a break-glass that needs an approval needs approval.approvers to give it; list them, or set approvals to 0',
+        input: environment.breakGlass.approvals,
+      });
+    }
     const releaseNotesItem = environment.postDeployment?.releaseNotesItem;
     if (
       releaseNotesItem !== undefined &&
@@ -446,6 +490,22 @@ export function readPromotionConfig(raw: unknown): PromotionConfig {
             earlierVersionsDeployable:
               environment.rollback?.earlierVersionsDeployable ?? false,
           },
+          ...(environment.breakGlass && {
+            breakGlass: {
+              approvals: environment.breakGlass.approvals ?? 1,
+              onCallGroups: [
+                ...new Set(
+                  (environment.breakGlass.onCallGroups ?? []).map(
+                    normaliseApproverRef,
+                  ),
+                ),
+              ],
+              validForSeconds:
+                environment.breakGlass.validFor === undefined
+                  ? DEFAULT_BREAK_GLASS_VALID_FOR_SECONDS
+                  : durationToSeconds(environment.breakGlass.validFor),
+            },
+          }),
         }),
       ),
     };

@@ -7,7 +7,12 @@ import {
   refName,
   refsNamedByGate,
 } from './gate';
-import { ChecklistCompletion, FlowFacts, PromotionPolicy } from './types';
+import {
+  BreakGlass,
+  ChecklistCompletion,
+  FlowFacts,
+  PromotionPolicy,
+} from './types';
 import {
   codes,
   completion,
@@ -25,6 +30,76 @@ import {
   standingApproval,
   validated,
 } from './__fixtures__/flowFacts';
+
+describe('evaluateGate with break-glass', () => {
+  const breakGlass = (parts: Partial<BreakGlass> = {}): BreakGlass => ({
+    id: 'bg-1',
+    entityRef,
+    environmentId: 'production',
+    version: '1.4.0',
+    status: 'approved',
+    reason: 'Bank down',
+    incidentLink: 'https://incidents.example.com/1',
+    declaredBy: 'user:default/alice',
+    declaredAt: '2025-03-01T09:00:00.000Z',
+    approvalsNeeded: 1,
+    expiresAt: '2099-01-01T00:00:00.000Z',
+    overriddenConditions: [],
+    ...parts,
+  });
+  const closed = () => facts({ deployments: [deployment('dev', '1.4.0')] });
+
+  it('opens a closed gate for exactly its version, listing what it overrides', () => {
+    const unmet = gate('production', closed()).unmetConditions;
+    expect(unmet.length).toBeGreaterThan(1);
+    expect(
+      gate('production', { ...closed(), breakGlasses: [breakGlass()] }),
+    ).toEqual({
+      entityRef,
+      environmentId: 'production',
+      version: '1.4.0',
+      open: true,
+      unmetConditions: [],
+      approvedBy: 'break-glass',
+      overriddenConditions: unmet,
+      breakGlassId: 'bg-1',
+    });
+    expect(
+      gate(
+        'production',
+        { ...closed(), breakGlasses: [breakGlass()] },
+        standard,
+        '1.5.0',
+      ).open,
+    ).toBe(false);
+  });
+
+  it('ignores a declaration that is pending, rejected, used, expired, for another environment or for another flow', () => {
+    for (const other of [
+      breakGlass({ status: 'pending' }),
+      breakGlass({ status: 'rejected' }),
+      breakGlass({ status: 'used', deploymentId: 'd-1' }),
+      breakGlass({ expiresAt: '2020-01-01T00:00:00.000Z' }),
+      breakGlass({ environmentId: 'test' }),
+      breakGlass({ entityRef: 'component:default/other' }),
+    ]) {
+      expect(
+        gate('production', { ...closed(), breakGlasses: [other] }).open,
+      ).toBe(false);
+    }
+  });
+
+  it('is not used where the gate is open anyway', () => {
+    const result = gate('production', {
+      ...readyForProduction(),
+      standingApprovals: [standingApproval('production')],
+      breakGlasses: [breakGlass()],
+    });
+    expect(result.open).toBe(true);
+    expect(result.approvedBy).toBe('standing-approval');
+    expect(result.breakGlassId).toBeUndefined();
+  });
+});
 
 describe('evaluateGate', () => {
   describe('the first environment', () => {

@@ -1,5 +1,6 @@
 import {
   ApprovalRule,
+  BreakGlass,
   ChecklistCompletion,
   Deployment,
   EnvironmentDefinition,
@@ -121,7 +122,40 @@ export function evaluateGate(args: EvaluateGateArgs): GateResult {
   if (approval.condition) {
     unmet.push(approval.condition);
   }
+  // Break-glass: an approved declaration for exactly V into E overrides
+  // every unmet condition, once, until it expires.
+  const breakGlass =
+    unmet.length > 0
+      ? usableBreakGlass(facts, target.id, version, now)
+      : undefined;
+  if (breakGlass) {
+    return {
+      ...result([], 'break-glass'),
+      overriddenConditions: unmet,
+      breakGlassId: breakGlass.id,
+    };
+  }
   return result(unmet, approval.approvedBy);
+}
+
+/**
+ * The approved break-glass declaration that opens the gate for version V of
+ * the flow into E: not used by a deployment yet and not expired at `now`.
+ */
+export function usableBreakGlass(
+  facts: Pick<FlowFacts, 'breakGlasses'>,
+  environmentId: string,
+  version: string,
+  now: Date,
+): BreakGlass | undefined {
+  return (facts.breakGlasses ?? []).find(
+    b =>
+      b.environmentId === environmentId &&
+      b.version === version &&
+      b.status === 'approved' &&
+      !b.deploymentId &&
+      time(b.expiresAt) > now.getTime(),
+  );
 }
 
 /**
@@ -518,6 +552,7 @@ function factsOfFlow(facts: FlowFacts, entityRef: string): FlowFacts {
     standingApprovals: ofFlow(facts.standingApprovals),
     requests: ofFlow(facts.requests),
     rollbacks: ofFlow(facts.rollbacks ?? []),
+    breakGlasses: ofFlow(facts.breakGlasses ?? []),
   };
 }
 

@@ -8,6 +8,8 @@ import type {
   auditEventRefSchema,
   auditEventSchema,
   auditEventTypeSchema,
+  breakGlassSchema,
+  breakGlassStatusSchema,
   chainVerificationSchema,
   checklistCompletionSchema,
   checklistItemDefinitionSchema,
@@ -143,6 +145,11 @@ export type Rollback = z.infer<typeof rollbackSchema>;
 /** What recording a rollback answers: the rollback, the standing approvals it revoked, and whether an incident report is still wanted. */
 export type RollbackResult = z.infer<typeof rollbackResultSchema>;
 
+export type BreakGlassStatus = z.infer<typeof breakGlassStatusSchema>;
+
+/** A break-glass declaration: an emergency deployment of a version past a closed gate. */
+export type BreakGlass = z.infer<typeof breakGlassSchema>;
+
 export type AuditEventType = z.infer<typeof auditEventTypeSchema>;
 
 /** One link of the tamper-evident audit trail. */
@@ -181,6 +188,12 @@ export interface FlowFacts {
    * deployable with no approval. Absent means none.
    */
   rollbacks?: Rollback[];
+  /**
+   * The flow's break-glass declarations the gate may use: an approved one
+   * for exactly V into E, unused and unexpired, opens the gate with
+   * `approvedBy: 'break-glass'`. Absent means none.
+   */
+  breakGlasses?: BreakGlass[];
 }
 
 export type GateResult = z.infer<typeof gateResultSchema>;

@@ -5,6 +5,7 @@ import {
 import {
   AuditCheckpoint,
   AuditEvent,
+  BreakGlass,
   ChainVerification,
   ChecklistCompletion,
   Decision,
@@ -58,6 +59,14 @@ import {
   undoChecklistItem,
 } from './operations/flows';
 import {
+  closeBreakGlassReview,
+  declareBreakGlass,
+  decideBreakGlass,
+  getBreakGlass,
+  listBreakGlasses,
+  ListBreakGlassesQuery,
+} from './operations/breakGlass';
+import {
   claimReminders,
   createRequest,
   decide,
@@ -70,6 +79,9 @@ import {
 import {
   AuditContext,
   ClaimRemindersInput,
+  CloseBreakGlassReviewInput,
+  DecideBreakGlassInput,
+  DeclareBreakGlassInput,
   CompleteChecklistItemInput,
   CreateRequestInput,
   CreateSignOffInput,
@@ -317,6 +329,37 @@ export class DatabasePromotionStore implements PromotionStore {
 
   async listRollbacks(options: ListRollbacksOptions): Promise<Rollback[]> {
     return listRollbacks(this.db, options);
+  }
+
+  // Break-glass
+
+  async declareBreakGlass(
+    input: DeclareBreakGlassInput,
+    ctx: AuditContext,
+  ): Promise<Recorded<BreakGlass>> {
+    return declareBreakGlass(this.db, input, ctx);
+  }
+
+  async decideBreakGlass(
+    input: DecideBreakGlassInput,
+    ctx: AuditContext,
+  ): Promise<Recorded<BreakGlass>> {
+    return decideBreakGlass(this.db, input, ctx);
+  }
+
+  async closeBreakGlassReview(
+    input: CloseBreakGlassReviewInput,
+    ctx: AuditContext,
+  ): Promise<Recorded<BreakGlass>> {
+    return closeBreakGlassReview(this.db, input, ctx);
+  }
+
+  async getBreakGlass(id: string): Promise<BreakGlass | undefined> {
+    return getBreakGlass(this.db, id);
+  }
+
+  async listBreakGlasses(query: ListBreakGlassesQuery): Promise<BreakGlass[]> {
+    return listBreakGlasses(this.db, query);
   }
 
   // The audit trail

@@ -1,6 +1,7 @@
 import {
   AuditCheckpoint,
   AuditEvent,
+  BreakGlass,
   AuditEventType,
   ChainVerification,
   ChecklistCompletion,
@@ -20,6 +21,7 @@ import {
   SignOff,
   StandingApproval,
 } from '@promotion/plugin-promotion-common';
+import type { ListBreakGlassesQuery } from './operations/breakGlass';
 import type {
   StateRowsVerification,
   VerifyStateRowsOptions,
@@ -60,7 +62,15 @@ export interface RecordDeploymentInput {
    * The facts are those of the gate for this version into this environment
    * (`getGateFacts` with {@link RecordDeploymentInput.ladder}).
    */
-  evaluateGate(facts: FlowFacts): GateCondition[];
+  evaluateGate(facts: FlowFacts):
+    | GateCondition[]
+    | {
+        unmetConditions: GateCondition[];
+        /** The break-glass declaration the gate is open by; the deployment uses it. */
+        breakGlassId?: string;
+        /** The conditions it overrides. */
+        overriddenConditions?: GateCondition[];
+      };
   /**
    * The ids of the flow's ladder up to and including `environmentId`, in
    * ladder order: the environments whose facts `evaluateGate` is given.
@@ -82,6 +92,30 @@ export type RecordedDeployment = Recorded<Deployment> & {
   /** The pending requests it closed as superseded; none for a replay. */
   superseded: PromotionRequest[];
 };
+
+export interface DeclareBreakGlassInput {
+  entityRef: string;
+  environmentId: string;
+  version: string;
+  reason: string;
+  incidentLink: string;
+  /** 0: approved at once (on-call, or none configured); 1: waits for an approver. */
+  approvalsNeeded: 0 | 1;
+  expiresAt: Date;
+  /** The on-call group that made an approval unnecessary, if one did. */
+  onCallGroup?: string;
+}
+
+export interface DecideBreakGlassInput {
+  breakGlassId: string;
+  decision: DecisionKind;
+  comment: string;
+}
+
+export interface CloseBreakGlassReviewInput {
+  breakGlassId: string;
+  comment: string;
+}
 
 export interface CompleteChecklistItemInput {
   entityRef: string;
@@ -438,6 +472,29 @@ export interface PromotionStore {
 
   /** Rollbacks, oldest first. */
   listRollbacks(options: ListRollbacksOptions): Promise<Rollback[]>;
+
+  /** Records a break-glass declaration: pending, or approved when it needs no approval. */
+  declareBreakGlass(
+    input: DeclareBreakGlassInput,
+    ctx: AuditContext,
+  ): Promise<Recorded<BreakGlass>>;
+
+  /** Approves or rejects a pending, unexpired declaration; a ConflictError when it is not. */
+  decideBreakGlass(
+    input: DecideBreakGlassInput,
+    ctx: AuditContext,
+  ): Promise<Recorded<BreakGlass>>;
+
+  /** Closes the open retrospective review of a used declaration; a ConflictError when there is none. */
+  closeBreakGlassReview(
+    input: CloseBreakGlassReviewInput,
+    ctx: AuditContext,
+  ): Promise<Recorded<BreakGlass>>;
+
+  getBreakGlass(id: string): Promise<BreakGlass | undefined>;
+
+  /** Declarations, oldest first. */
+  listBreakGlasses(query: ListBreakGlassesQuery): Promise<BreakGlass[]>;
 
   /**
    * One page of the audit trail, in seq order (keyset pagination: the cursor

@@ -4,6 +4,8 @@
 import {
   AuditEvent,
   AuditEventType,
+  BreakGlass,
+  BreakGlassStatus,
   ChecklistCompletion,
   ChecklistKind,
   Decision,
@@ -21,6 +23,7 @@ import {
 import { DateTime } from 'luxon';
 import {
   DbAuditEventRow,
+  DbBreakGlassRow,
   DbChecklistCompletionRow,
   DbDecisionRow,
   DbDeploymentRow,
@@ -95,6 +98,7 @@ export function mapDeploymentRow(row: DbDeploymentRow): Deployment {
     ),
     rolledBackAt: optionalTimestampToIso(row.rolled_back_at),
     rollbackId: optional(row.rollback_id),
+    breakGlassId: optional(row.break_glass_id),
   };
 }
 
@@ -198,6 +202,44 @@ export function mapRollbackRow(row: DbRollbackRow): Rollback {
     incidentLink: optional(row.incident_link),
     recordedBy: row.recorded_by,
     recordedAt: timestampToIso(row.recorded_at),
+  };
+}
+
+export function mapBreakGlassRow(row: DbBreakGlassRow): BreakGlass {
+  const status = row.status as BreakGlassStatus;
+  return {
+    id: row.id,
+    entityRef: row.entity_ref,
+    environmentId: row.environment_id,
+    version: row.version,
+    status,
+    reason: row.reason,
+    incidentLink: row.incident_link,
+    declaredBy: row.declared_by,
+    declaredAt: timestampToIso(row.declared_at),
+    approvalsNeeded: Number(row.approvals_needed),
+    expiresAt: timestampToIso(row.expires_at),
+    decidedBy: optional(row.decided_by),
+    decidedAt: optionalTimestampToIso(row.decided_at),
+    decisionComment: optional(row.decision_comment),
+    deploymentId: optional(row.deployment_id),
+    usedAt: optionalTimestampToIso(row.used_at),
+    overriddenConditions: row.overridden_conditions
+      ? parseJson<GateCondition[]>(
+          row.overridden_conditions,
+          `overridden conditions of break-glass '${row.id}'`,
+        )
+      : [],
+    ...(status === 'used' && {
+      review: row.review_closed_at
+        ? {
+            status: 'closed' as const,
+            closedBy: optional(row.review_closed_by),
+            closedAt: timestampToIso(row.review_closed_at),
+            comment: optional(row.review_comment),
+          }
+        : { status: 'open' as const },
+    }),
   };
 }
 

@@ -13,6 +13,7 @@ export const TABLES = {
   decisions: 'promotion_decisions',
   standingApprovals: 'promotion_standing_approvals',
   rollbacks: 'promotion_rollbacks',
+  breakGlasses: 'promotion_break_glasses',
   auditEvents: 'promotion_audit_events',
   /** The frozen head of the legacy (unkeyed, global) chain; no longer written. */
   auditChainHead: 'promotion_audit_chain_head',
@@ -39,6 +40,8 @@ export interface DbDeploymentRow {
   unmet_conditions: string;
   rolled_back_at: DbTimestamp | null;
   rollback_id: string | null;
+  /** The break-glass declaration it went in on (migration 20261201000000_break_glass). */
+  break_glass_id?: string | null;
 }
 
 export interface DbChecklistCompletionRow {
@@ -128,6 +131,31 @@ export interface DbRollbackRow {
   incident_link: string | null;
   recorded_by: string;
   recorded_at: DbTimestamp;
+}
+
+export interface DbBreakGlassRow {
+  id: string;
+  entity_ref: string;
+  environment_id: string;
+  version: string;
+  /** pending, approved, rejected or used. */
+  status: string;
+  reason: string;
+  incident_link: string;
+  declared_by: string;
+  declared_at: DbTimestamp;
+  approvals_needed: number | string;
+  expires_at: DbTimestamp;
+  decided_by: string | null;
+  decided_at: DbTimestamp | null;
+  decision_comment: string | null;
+  deployment_id: string | null;
+  used_at: DbTimestamp | null;
+  /** JSON array of GateCondition; null until used. */
+  overridden_conditions: string | null;
+  review_closed_by: string | null;
+  review_closed_at: DbTimestamp | null;
+  review_comment: string | null;
 }
 
 export interface DbAuditEventRow {

@@ -6,6 +6,7 @@ import {
 } from '@backstage/plugin-notifications-node';
 import { SignalsService } from '@backstage/plugin-signals-node';
 import {
+  BreakGlass,
   Decision,
   Deployment,
   EnvironmentDefinition,
@@ -483,6 +484,72 @@ export class PromotionNotifier {
         severity: 'critical',
         topic: 'promotion-violation',
         scope: `promotion-violation:${deployment.id}`,
+      },
+    });
+  }
+
+  /**
+   * A break-glass was declared or used: the approvers of the environment
+   * and the audit readers (`promotion.notifications.violationRecipients`)
+   * learn who, why and for which incident; a declaration that waits for an
+   * approver asks them for it.
+   */
+  async breakGlassRecorded(options: {
+    breakGlass: BreakGlass;
+    step: 'declared' | 'used';
+    environment: Pick<EnvironmentDefinition, 'title' | 'approval'>;
+    /** The audit readers: `promotion.notifications.violationRecipients`. */
+    auditReaders: string[];
+  }): Promise<void> {
+    const { breakGlass, step, environment, auditReaders } = options;
+    const recipients = [
+      ...new Set([...environment.approval.approvers, ...auditReaders]),
+    ];
+    if (recipients.length === 0) {
+      return;
+    }
+    const name = await this.#names(breakGlass.entityRef, breakGlass.declaredBy);
+    const flow = name(breakGlass.entityRef);
+    const declared = `${name(
+      breakGlass.declaredBy,
+    )} declared a break-glass for ${flow} ${breakGlass.version} into ${
+      environment.title
+    } on ${formatNotificationTime(breakGlass.declaredAt)}: ${asSentence(
+      breakGlass.reason,
+    )} Incident: ${breakGlass.incidentLink}`;
+    const payload =
+      step === 'declared'
+        ? {
+            title: `Break-glass declared: ${flow} ${breakGlass.version} into ${environment.title}`,
+            description: `${declared} ${
+              breakGlass.status === 'pending'
+                ? `It waits for the approval of one of the approvers of ${environment.title}.`
+                : 'It needed no approval (on-call), so the gate is open for this version now.'
+            }`,
+            link: flowLink(breakGlass.entityRef),
+          }
+        : {
+            title: `Break-glass used: ${flow} ${breakGlass.version} went into ${environment.title}`,
+            description: `${declared} The deployment went in on it, overriding: ${breakGlass.overriddenConditions
+              .map(c => asSentence(c.message))
+              .join(
+                ' ',
+              )} Its retrospective review is open until an approver closes it.`,
+            link: breakGlass.deploymentId
+              ? deploymentLink(breakGlass.entityRef, breakGlass.deploymentId)
+              : flowLink(breakGlass.entityRef),
+          };
+    await this.#send({
+      recipients: {
+        type: 'entity',
+        entityRef: recipients,
+        excludeEntityRef: breakGlass.declaredBy,
+      },
+      payload: {
+        ...payload,
+        severity: 'critical',
+        topic: 'promotion-break-glass',
+        scope: `promotion-break-glass:${breakGlass.id}:${step}`,
       },
     });
   }

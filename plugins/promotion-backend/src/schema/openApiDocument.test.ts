@@ -52,8 +52,9 @@ describe('buildOpenApiDocument', () => {
       )
       .sort();
     expect(documented).toEqual(served);
-    // 25, and since the keyed audit chain POST /audit/verify and POST /audit/checkpoints.
-    expect(served).toHaveLength(27);
+    // 25, and since the keyed audit chain POST /audit/verify and POST /audit/checkpoints;
+    // since break-glass its declaration, decision, review and inbox.
+    expect(served).toHaveLength(31);
   });
 
   it('opens to pipelines exactly the operations the router lets services call', async () => {

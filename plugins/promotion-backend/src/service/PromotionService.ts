@@ -10,7 +10,12 @@ import { CatalogService } from '@backstage/plugin-catalog-node';
 import {
   AuditCheckpoint,
   AuditEvent,
+  BreakGlass,
+  BreakGlassDecisionRequest,
+  BreakGlassInbox,
   ChainVerification,
+  CloseBreakGlassReviewRequest,
+  DeclareBreakGlassRequest,
   ChecklistCompletion,
   CompleteChecklistItemRequest,
   CreatePromotionRequestRequest,
@@ -42,6 +47,7 @@ import { AuditTrail } from './audit/AuditTrail';
 import { AuditExportFormat } from './audit/auditExport';
 import { ReportLinks } from './audit/verificationReport';
 import { VerificationReportFormat } from './audit/verificationReportStream';
+import { BreakGlasses } from './breakGlass/BreakGlasses';
 import { CallContext } from './callContext';
 import { DisplayNames, entityNamesOnly } from './displayNames';
 import { ChecklistItemTarget, FlowActions } from './flows/FlowActions';
@@ -108,6 +114,7 @@ export class PromotionService {
   readonly #scheduled: ScheduledRequestTasks;
   readonly #audit: AuditTrail;
   readonly #checkpoints: AuditCheckpoints;
+  readonly #breakGlasses: BreakGlasses;
 
   static create(options: PromotionServiceOptions): PromotionService {
     return new PromotionService(options);
@@ -145,6 +152,7 @@ export class PromotionService {
       logger: options.logger,
       now: options.now ?? (() => new Date()),
     };
+    this.#breakGlasses = new BreakGlasses(parts);
     this.#view = new FlowView(parts);
     this.#actions = new FlowActions(parts);
     this.#requests = new PromotionRequests(parts);
@@ -251,6 +259,42 @@ export class PromotionService {
     ctx: CallContext,
   ): Promise<RollbackResult> {
     return this.#actions.recordRollback(ref, input, ctx);
+  }
+
+  // Break-glass
+
+  /** Declares a break-glass: an emergency deployment of a version past a closed gate. */
+  declareBreakGlass(
+    ref: CompoundEntityRef,
+    input: DeclareBreakGlassRequest,
+    ctx: CallContext,
+  ): Promise<BreakGlass> {
+    return this.#breakGlasses.declare(ref, input, ctx);
+  }
+
+  /** Approves or rejects a pending break-glass, as an approver of its environment. */
+  decideBreakGlass(
+    ref: CompoundEntityRef,
+    breakGlassId: string,
+    input: BreakGlassDecisionRequest,
+    ctx: CallContext,
+  ): Promise<BreakGlass> {
+    return this.#breakGlasses.decide(ref, breakGlassId, input, ctx);
+  }
+
+  /** Closes the retrospective review of a used break-glass, with a comment. */
+  closeBreakGlassReview(
+    ref: CompoundEntityRef,
+    breakGlassId: string,
+    input: CloseBreakGlassReviewRequest,
+    ctx: CallContext,
+  ): Promise<BreakGlass> {
+    return this.#breakGlasses.closeReview(ref, breakGlassId, input, ctx);
+  }
+
+  /** Break-glass declarations waiting for the caller's approval or review. */
+  getBreakGlassInbox(ctx: CallContext): Promise<BreakGlassInbox> {
+    return this.#breakGlasses.getInbox(ctx);
   }
 
   // Promotion requests

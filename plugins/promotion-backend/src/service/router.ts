@@ -69,6 +69,34 @@ export async function createRouter(
       recordRollback: async ({ params, body, ctx }, res) => {
         res.status(201).json(await service.recordRollback(params, body, ctx));
       },
+      declareBreakGlass: async ({ params, body, ctx }, res) => {
+        res
+          .status(201)
+          .json(await service.declareBreakGlass(params, body, ctx));
+      },
+      decideBreakGlass: async ({ params, body, ctx }, res) => {
+        res.json(
+          await service.decideBreakGlass(
+            params,
+            params.breakGlassId,
+            body,
+            ctx,
+          ),
+        );
+      },
+      closeBreakGlassReview: async ({ params, body, ctx }, res) => {
+        res.json(
+          await service.closeBreakGlassReview(
+            params,
+            params.breakGlassId,
+            body,
+            ctx,
+          ),
+        );
+      },
+      getBreakGlassInbox: async ({ ctx }, res) => {
+        res.json(await service.getBreakGlassInbox(ctx));
+      },
       createPromotionRequest: async ({ params, body, ctx }, res) => {
         res.status(201).json(await service.createRequest(params, body, ctx));
       },

@@ -100,6 +100,20 @@ export const environmentDefinitionSchema = z.object({
      */
     earlierVersionsDeployable: z.boolean(),
   }),
+  /**
+   * Break-glass: an emergency deployment past a closed gate, declared and
+   * approved. Absent when the environment allows none.
+   */
+  breakGlass: z
+    .object({
+      /** Approvals a declaration needs: 1 (by an approver of the environment) or 0. */
+      approvals: z.union([z.literal(0), z.literal(1)]),
+      /** Groups whose members declare with no approval needed. */
+      onCallGroups: z.array(z.string()),
+      /** How long an approved declaration stays usable, in seconds; defaults to 24 hours. */
+      validForSeconds: z.number(),
+    })
+    .optional(),
 });
 
 export const promotionPolicySchema = z.object({
@@ -151,8 +165,21 @@ export const gateResultSchema = z.object({
    * version is what a rollback reverted to, deployable with no approval.
    */
   approvedBy: z
-    .enum(['none', 'standing-approval', 'request', 'rollback-target'])
+    .enum([
+      'none',
+      'standing-approval',
+      'request',
+      'rollback-target',
+      'break-glass',
+    ])
     .optional(),
+  /**
+   * With `approvedBy: 'break-glass'`: the conditions the approved break-glass
+   * declaration overrides, in the gate's words.
+   */
+  overriddenConditions: z.array(gateConditionSchema).optional(),
+  /** With `approvedBy: 'break-glass'`: the declaration that opens the gate. */
+  breakGlassId: z.string().optional(),
 });
 
 // ---------------------------------------------------------------------------
@@ -179,6 +206,11 @@ export const deploymentSchema = z.object({
   unmetConditions: z.array(gateConditionSchema),
   rolledBackAt: timestamp.optional(),
   rollbackId: z.string().optional(),
+  /**
+   * The break-glass declaration the deployment went in on: the gate was open
+   * only by it, and its retrospective review is opened.
+   */
+  breakGlassId: z.string().optional(),
 });
 
 export const checklistKindSchema = z.enum(['validation', 'post-deployment']);
@@ -297,6 +329,53 @@ export const rollbackResultSchema = rollbackSchema.extend({
   }),
 });
 
+/**
+ * `pending`: waits for an approver; `approved`: opens the gate for its
+ * version until used or expired; `rejected`; `used`: a deployment went in on
+ * it (its retrospective review opened). A pending or approved declaration
+ * past `expiresAt` no longer counts.
+ */
+export const breakGlassStatusSchema = z.enum([
+  'pending',
+  'approved',
+  'rejected',
+  'used',
+]);
+
+/** A break-glass declaration: an emergency deployment of a version past a closed gate. */
+export const breakGlassSchema = z.object({
+  id: z.string(),
+  entityRef: z.string(),
+  environmentId: z.string(),
+  version: z.string(),
+  status: breakGlassStatusSchema,
+  reason: z.string(),
+  incidentLink: z.string(),
+  declaredBy: z.string(),
+  declaredAt: timestamp,
+  /** Approvals it needed when declared: 0 (on-call, or none configured) or 1. */
+  approvalsNeeded: z.number().int(),
+  /** After this it no longer opens the gate. */
+  expiresAt: timestamp,
+  decidedBy: z.string().optional(),
+  decidedAt: timestamp.optional(),
+  decisionComment: z.string().optional(),
+  /** The deployment that went in on it. */
+  deploymentId: z.string().optional(),
+  usedAt: timestamp.optional(),
+  /** The gate's unmet conditions it overrode when the deployment was reported. */
+  overriddenConditions: z.array(gateConditionSchema),
+  /** `open` from the deployment until an approver closes it with a comment. */
+  review: z
+    .object({
+      status: z.enum(['open', 'closed']),
+      closedBy: z.string().optional(),
+      closedAt: timestamp.optional(),
+      comment: z.string().optional(),
+    })
+    .optional(),
+});
+
 export const auditEventTypeSchema = z.enum([
   'deployment.recorded',
   'checklist.completed',
@@ -314,6 +393,11 @@ export const auditEventTypeSchema = z.enum([
   'standing-approval.granted',
   'standing-approval.revoked',
   'rollback.recorded',
+  'break-glass.declared',
+  'break-glass.approved',
+  'break-glass.rejected',
+  'break-glass.used',
+  'break-glass.review-closed',
 ]);
 
 /** One link of the tamper-evident audit trail. */

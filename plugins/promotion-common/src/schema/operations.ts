@@ -2,6 +2,7 @@ import { z } from 'zod';
 import {
   auditCheckpointSchema,
   auditEventPageSchema,
+  breakGlassSchema,
   chainVerificationSchema,
   checklistCompletionSchema,
   gateResultSchema,
@@ -13,7 +14,11 @@ import {
 import {
   auditEventsQuerySchema,
   auditExportQuerySchema,
+  breakGlassDecisionRequestSchema,
+  breakGlassParamsSchema,
   checklistItemParamsSchema,
+  closeBreakGlassReviewRequestSchema,
+  declareBreakGlassRequestSchema,
   completeChecklistItemRequestSchema,
   createPromotionRequestRequestSchema,
   decisionRequestSchema,
@@ -33,6 +38,7 @@ import {
   withdrawRequestSchema,
 } from './requests';
 import {
+  breakGlassInboxSchema,
   deploymentTrailSchema,
   flowPermissionsSchema,
   flowStateSchema,
@@ -255,6 +261,51 @@ export const promotionApiOperations = {
     },
     errors: [404, 409],
   },
+  declareBreakGlass: {
+    method: 'post',
+    path: `${FLOW}/break-glass`,
+    summary:
+      'Declare a break-glass: an emergency deployment of a version past a closed gate, with a reason and an incident link',
+    tag: 'Flows',
+    access: 'user',
+    params: flowParamsSchema,
+    body: declareBreakGlassRequestSchema,
+    responses: {
+      201: { description: 'Declared', schema: breakGlassSchema },
+    },
+    errors: [404, 409],
+  },
+  decideBreakGlass: {
+    method: 'post',
+    path: `${FLOW}/break-glass/:breakGlassId/decisions`,
+    summary:
+      'Approve or reject a break-glass declaration, as an approver of its environment who did not declare it',
+    tag: 'Flows',
+    access: 'user',
+    params: breakGlassParamsSchema,
+    body: breakGlassDecisionRequestSchema,
+    responses: {
+      200: { description: 'The decided declaration', schema: breakGlassSchema },
+    },
+    errors: [404, 409],
+  },
+  closeBreakGlassReview: {
+    method: 'post',
+    path: `${FLOW}/break-glass/:breakGlassId/review`,
+    summary:
+      'Close the retrospective review of a used break-glass, as an approver of its environment, with a comment',
+    tag: 'Flows',
+    access: 'user',
+    params: breakGlassParamsSchema,
+    body: closeBreakGlassReviewRequestSchema,
+    responses: {
+      200: {
+        description: 'The reviewed declaration',
+        schema: breakGlassSchema,
+      },
+    },
+    errors: [404, 409],
+  },
   completeChecklistItem: checklist.complete,
   undoChecklistItem: checklist.undo,
   completePostDeploymentItem: postDeployment.complete,
@@ -356,6 +407,17 @@ export const promotionApiOperations = {
     access: 'user',
     responses: {
       200: { description: 'The inbox', schema: inboxResponseSchema },
+    },
+  },
+  getBreakGlassInbox: {
+    method: 'get',
+    path: '/break-glass',
+    summary:
+      'Break-glass declarations, across all flows, waiting for the caller’s approval or retrospective review',
+    tag: 'Requests',
+    access: 'user',
+    responses: {
+      200: { description: 'The declarations', schema: breakGlassInboxSchema },
     },
   },
   listAuditEvents: {

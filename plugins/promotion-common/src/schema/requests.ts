@@ -105,6 +105,12 @@ export const deploymentParamsSchema = flowParamsSchema.extend({
   deploymentId: z.guid().meta({ description: 'The deployment id.' }),
 });
 
+export const breakGlassParamsSchema = flowParamsSchema.extend({
+  breakGlassId: z
+    .guid()
+    .meta({ description: 'The break-glass declaration id.' }),
+});
+
 export const requestParamsSchema = z.object({
   id: z.guid().meta({ description: 'The promotion request id.' }),
 });
@@ -176,6 +182,22 @@ export const rollbackRequestSchema = z.object({
   reason: comment,
   incidentLink: httpLink.optional(),
 });
+
+export const declareBreakGlassRequestSchema = z.object({
+  environment: environmentId,
+  version,
+  /** Why the emergency deployment cannot wait for the gate. */
+  reason: comment,
+  /** The incident the emergency deployment answers. */
+  incidentLink: httpLink,
+});
+
+export const breakGlassDecisionRequestSchema = z.object({
+  decision: decisionKindSchema,
+  comment,
+});
+
+export const closeBreakGlassReviewRequestSchema = z.object({ comment });
 
 // ---------------------------------------------------------------------------
 // Query parameters

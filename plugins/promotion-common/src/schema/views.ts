@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   auditEventTypeSchema,
+  breakGlassSchema,
   checklistCompletionSchema,
   decisionSchema,
   deploymentSchema,
@@ -52,6 +53,12 @@ export const flowStateSchema = z.object({
    * the flow's history (the audit events, paged).
    */
   rollbacks: z.array(rollbackSchema),
+  /**
+   * The flow's break-glass declarations still in play, oldest first: pending,
+   * approved and not used yet, and used ones whose retrospective review is
+   * open.
+   */
+  breakGlasses: z.array(breakGlassSchema).optional(),
 });
 
 export const recordDeploymentResponseSchema = z.object({
@@ -120,6 +127,21 @@ export const inboxItemSchema = z.object({
   }),
 });
 
+/** A break-glass declaration an approver may decide, or whose retrospective review they may close. */
+export const breakGlassInboxItemSchema = z.object({
+  breakGlass: breakGlassSchema,
+  /** The title of its environment, from the flow's policy. */
+  environmentTitle: z.string(),
+  /** `decide`: waits for approval; `review`: its retrospective review is open. */
+  action: z.enum(['decide', 'review']),
+  /** Why the caller cannot act on it, when they cannot (e.g. they declared it). */
+  cannotActReason: z.string().optional(),
+});
+
+export const breakGlassInboxSchema = z.object({
+  items: z.array(breakGlassInboxItemSchema),
+});
+
 export const inboxResponseSchema = z.object({
   items: z.array(inboxItemSchema),
 });
@@ -151,6 +173,7 @@ export const violationKindSchema = z.enum([
   'not-validated-before-deployment',
   'release-notes-missing',
   'post-deployment-incomplete',
+  'break-glass-review-open',
 ]);
 
 /** One check a deployment failed, with what failed in sentences. */

@@ -290,6 +290,34 @@ async function recordFixture(
   }
   // A flow that left Promotion since.
   await deploy(GONE, 'prod', '3.0.0', ['approval-required']);
+  // A deployment on break-glass, whose retrospective review stays open.
+  await store.declareBreakGlass(
+    {
+      entityRef: EVERY,
+      environmentId: 'prod',
+      version: '1.9.0',
+      reason: 'Bank down',
+      incidentLink: 'https://incidents.example.com/1',
+      approvalsNeeded: 0,
+      expiresAt: at(100_000),
+    },
+    as(BOB, tick()),
+  );
+  await store.recordDeployment(
+    {
+      entityRef: EVERY,
+      environmentId: 'prod',
+      version: '1.9.0',
+      status: 'succeeded',
+      evaluateGate: facts => ({
+        unmetConditions: [],
+        breakGlassId: facts.breakGlasses?.[0]?.id,
+        overriddenConditions: [condition('approval-required')],
+      }),
+    },
+    as(PIPELINE, tick()),
+  );
+  await complete(EVERY, '1.9.0', ALL_ITEMS);
   return { rangeStart, last: minute };
 }
 
@@ -346,7 +374,10 @@ describe.each(databases.eachSupportedId())(
       for (const [entityRef, policy] of policies) {
         byFlow.set(entityRef, {
           policy,
-          facts: await made.store.getFlowFacts(entityRef),
+          facts: {
+            ...(await made.store.getFlowFacts(entityRef)),
+            breakGlasses: await made.store.listBreakGlasses({ entityRef }),
+          },
         });
       }
       return buildVerificationReport({

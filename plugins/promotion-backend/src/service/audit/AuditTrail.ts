@@ -178,9 +178,24 @@ export class AuditTrail {
         });
         // The auditor may not see every entity; the policies are read as the plugin.
         const policies = await flows.policiesOf([...chunk.facts.keys()]);
+        // The break-glass declarations the chunk's deployments went in on,
+        // for their retrospective reviews.
+        const breakGlassFlows = new Set(
+          chunk.deployments
+            .filter(d => d.breakGlassId !== undefined)
+            .map(d => d.entityRef),
+        );
         const byFlow = new Map<string, VerificationFlow>();
         for (const [entityRef, facts] of chunk.facts) {
-          byFlow.set(entityRef, { policy: policies.get(entityRef), facts });
+          byFlow.set(entityRef, {
+            policy: policies.get(entityRef),
+            facts: breakGlassFlows.has(entityRef)
+              ? {
+                  ...facts,
+                  breakGlasses: await store.listBreakGlasses({ entityRef }),
+                }
+              : facts,
+          });
         }
         return {
           deployments: chunk.deployments,

@@ -168,7 +168,7 @@ describe('buildVerificationReport', () => {
     expect(result.deploymentsChecked).toBe(1);
     expect(result.checks.every(c => c.passed)).toBe(true);
     expect(result.checks.every(c => c.failedDeployments === 0)).toBe(true);
-    expect(result.checks).toHaveLength(5);
+    expect(result.checks).toHaveLength(6);
   });
 
   it('lists one row per deployment with every check it failed', () => {

@@ -66,7 +66,7 @@ export const VERIFICATION_CHECKS: Array<{
     title:
       'Release notes were delivered at the time of each approved deployment',
     explanation:
-      "For each successful, approved deployment into an approval-gated environment: the dossier of the request that approved it (with `every`, the version's approved request; with `once`, the request behind the standing approval) has release notes, and the environment's release-notes post-deployment item is completed for the version once it is due (until then it is pending).",
+      "For each successful, approved deployment into an approval-gated environment (a break-glass deployment aside: its retrospective review stands in for the approval): the dossier of the request that approved it (with `every`, the version's approved request; with `once`, the request behind the standing approval) has release notes, and the environment's release-notes post-deployment item is completed for the version once it is due (until then it is pending).",
   },
   {
     kind: 'post-deployment-incomplete',
@@ -74,6 +74,13 @@ export const VERIFICATION_CHECKS: Array<{
       'The post-deployment checklist was completed once its minimum waits had passed',
     explanation:
       "Each post-deployment item is due its minimum wait plus the environment's grace (`postDeployment.dueWithin`) after the deployment; an item still open then fails the check, before then it is pending. A rolled-back deployment is not held to its checklist.",
+  },
+  {
+    kind: 'break-glass-review-open',
+    title:
+      'Every break-glass deployment had its retrospective review closed by an approver',
+    explanation:
+      'A deployment that went in on a break-glass declaration (the gate open only by it, overriding its unmet conditions) fails it while its retrospective review is open; an approver of the environment closes the review with a comment.',
   },
 ];
 
@@ -280,7 +287,9 @@ export interface DeploymentRow {
  *   environment whose approving dossier had no release notes, or whose
  *   release-notes post-deployment item was still open once due;
  * - `post-deployment-incomplete`: post-deployment items still open once due
- *   (their minimum wait plus the environment's `dueWithin`).
+ *   (their minimum wait plus the environment's `dueWithin`);
+ * - `break-glass-review-open`: a deployment that went in on break-glass
+ *   whose retrospective review is still open.
  *
  * Items not due yet are listed as pending, not failed.
  */
@@ -336,6 +345,13 @@ export class VerificationReportTally {
       unmet.filter(c => !reported.has(c)).map(c => c.message),
     );
 
+    if (deployment.breakGlassId) {
+      findings.fail(
+        'break-glass-review-open',
+        breakGlassSentences(deployment, flow, environment, now),
+      );
+    }
+
     if (succeeded && flow?.policy && environment) {
       // A version's post-deployment checklist is checked on its first
       // deployment into the environment that was not rolled back.
@@ -351,7 +367,13 @@ export class VerificationReportTally {
       );
 
       const mode = environment.approval.mode;
-      if ((mode === 'once' || mode === 'every') && approval.length === 0) {
+      // A break-glass deployment had no approving dossier: its
+      // retrospective review stands in for it (checked above).
+      if (
+        (mode === 'once' || mode === 'every') &&
+        approval.length === 0 &&
+        !deployment.breakGlassId
+      ) {
         const releaseNotesItem = environment.postDeploymentRules
           .releaseNotesItemId
           ? states.get(environment.postDeploymentRules.releaseNotesItemId)
@@ -545,6 +567,39 @@ function dossierSentences(
   }
   return [
     `No approved promotion request covers ${deployment.version} in ${environment.title}, so no dossier with release notes was delivered.`,
+  ];
+}
+
+/** Why a break-glass deployment fails its check: its retrospective review is open; empty once closed. */
+function breakGlassSentences(
+  deployment: Deployment,
+  flow: VerificationFlow | undefined,
+  environment: EnvironmentDefinition | undefined,
+  now: Date,
+): string[] {
+  const breakGlass = flow?.facts.breakGlasses?.find(
+    b => b.id === deployment.breakGlassId,
+  );
+  if (
+    breakGlass?.review?.closedAt &&
+    Date.parse(breakGlass.review.closedAt) <= now.getTime()
+  ) {
+    return [];
+  }
+  const where = environment?.title ?? deployment.environmentId;
+  if (!breakGlass) {
+    return [
+      `${deployment.version} went into ${where} on break-glass ${deployment.breakGlassId}, whose declaration cannot be found: no retrospective review closed it.`,
+    ];
+  }
+  return [
+    `${deployment.version} went into ${where} on the break-glass ${
+      breakGlass.declaredBy
+    } declared (${breakGlass.reason}; incident ${
+      breakGlass.incidentLink
+    }), overriding: ${breakGlass.overriddenConditions
+      .map(c => c.message)
+      .join(' ')} Its retrospective review is open.`,
   ];
 }
 

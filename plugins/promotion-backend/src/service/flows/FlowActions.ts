@@ -46,7 +46,13 @@ export interface ChecklistItemTarget {
 
 type FlowActionsParts = Pick<
   ServiceParts,
-  'store' | 'flows' | 'afterCommit' | 'displayNames' | 'logger' | 'now'
+  | 'store'
+  | 'config'
+  | 'flows'
+  | 'afterCommit'
+  | 'displayNames'
+  | 'logger'
+  | 'now'
 >;
 
 /** What an action asks to change: an environment of a flow, as the request names it. */
@@ -175,7 +181,7 @@ export class FlowActions {
                 version: input.version,
                 now,
                 displayName,
-              }).unmetConditions,
+              }),
             supersededRequestReason: `Version ${input.version} reached ${
               environment.title
             } on ${formatNotificationTime(
@@ -200,10 +206,30 @@ export class FlowActions {
       // With the deployment's event, the `request.superseded` event of the
       // pending request it made pointless: its requester and approvers are
       // told (see EventNotifications).
-      (deployed, { flow }) => ({
+      (deployed, { flow, environment }) => ({
         // A replayed deployment changed nothing: no page needs to refresh.
         changedFlows: deployed.replayed ? [] : [flow.entityRef],
-        inbox: deployed.superseded.length > 0,
+        // A deployment on break-glass opens its retrospective review.
+        inbox:
+          deployed.superseded.length > 0 ||
+          (!deployed.replayed && deployed.value.breakGlassId !== undefined),
+        ...(!deployed.replayed &&
+          deployed.value.breakGlassId !== undefined && {
+            notify: async notifier => {
+              const breakGlass = await this.#parts.store.getBreakGlass(
+                deployed.value.breakGlassId!,
+              );
+              if (breakGlass) {
+                await notifier.breakGlassRecorded({
+                  breakGlass,
+                  step: 'used',
+                  environment,
+                  auditReaders:
+                    this.#parts.config.notifications?.violationRecipients ?? [],
+                });
+              }
+            },
+          }),
       }),
     );
     return { deployment: recorded.value, replayed: recorded.replayed };

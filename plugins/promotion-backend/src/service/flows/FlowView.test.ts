@@ -17,6 +17,7 @@ import {
 import { PromotionAuthorizer } from '../../permissions/PromotionAuthorizer';
 import { DisplayNames, fallbackName } from '../displayNames';
 import { FlowResolver } from './FlowResolver';
+import { ListBreakGlassesQuery } from '../../database/operations/breakGlass';
 import { FLOW_STATE_ROLLBACKS, FlowView } from './FlowView';
 
 /*
@@ -96,7 +97,8 @@ function catalogNames(names: Record<string, string>) {
 type StoreRead =
   | ['getFlowFacts', string]
   | ['getGateFacts', GateFactsQuery]
-  | ['getFlowStateFacts', Omit<FlowStateFactsQuery, 'nextStep'>];
+  | ['getFlowStateFacts', Omit<FlowStateFactsQuery, 'nextStep'>]
+  | ['listBreakGlasses', ListBreakGlassesQuery];
 
 function flowView(
   facts: Partial<FlowFacts>,
@@ -115,8 +117,12 @@ function flowView(
   });
   const store: Pick<
     PromotionStore,
-    'getFlowFacts' | 'getGateFacts' | 'getFlowStateFacts'
+    'getFlowFacts' | 'getGateFacts' | 'getFlowStateFacts' | 'listBreakGlasses'
   > = {
+    listBreakGlasses: async query => {
+      reads.push(['listBreakGlasses', query]);
+      return [];
+    },
     getFlowFacts: async entityRef => {
       reads.push(['getFlowFacts', entityRef]);
       return all();
@@ -284,6 +290,16 @@ describe('FlowView', () => {
         'getGateFacts',
         { entityRef: FLOW, version: '1.5.0', environmentIds: ['dev', 'prod'] },
       ],
+      // The break-glass declarations in play: for the version, or the flow's.
+      [
+        'listBreakGlasses',
+        {
+          entityRef: FLOW,
+          environmentId: 'prod',
+          version: '1.5.0',
+          inPlay: true,
+        },
+      ],
       [
         'getFlowStateFacts',
         {
@@ -292,6 +308,7 @@ describe('FlowView', () => {
           rollbackLimit: FLOW_STATE_ROLLBACKS,
         },
       ],
+      ['listBreakGlasses', { entityRef: FLOW, inPlay: true }],
     ]);
   });
 });

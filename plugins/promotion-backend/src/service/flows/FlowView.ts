@@ -127,6 +127,10 @@ export class FlowView {
         nextStepFor(policy, { ...NO_FACTS, deployments }),
     });
     const now = this.#parts.now();
+    const breakGlasses = await this.#parts.store.listBreakGlasses({
+      entityRef: flow.entityRef,
+      inPlay: true,
+    });
     return {
       entityRef: flow.entityRef,
       policy,
@@ -135,7 +139,7 @@ export class FlowView {
         nextGate: evaluateGate({
           entityRef: flow.entityRef,
           policy,
-          facts,
+          facts: { ...facts, breakGlasses },
           environmentId: nextStep.environmentId,
           version: nextStep.version,
           now,
@@ -148,6 +152,7 @@ export class FlowView {
         r => r.status === 'pending' && Date.parse(r.expiresAt) > now.getTime(),
       ),
       rollbacks: (facts.rollbacks ?? []).slice(-FLOW_STATE_ROLLBACKS),
+      breakGlasses,
     };
   }
 
@@ -174,10 +179,16 @@ export class FlowView {
       version,
       environmentIds: ladderUpTo(flow, environmentId),
     });
+    const breakGlasses = await this.#parts.store.listBreakGlasses({
+      entityRef: flow.entityRef,
+      environmentId,
+      version,
+      inPlay: true,
+    });
     return evaluateGate({
       entityRef: flow.entityRef,
       policy: flow.policy,
-      facts,
+      facts: { ...facts, breakGlasses },
       environmentId,
       version,
       now,

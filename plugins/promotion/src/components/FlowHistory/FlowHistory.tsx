@@ -48,6 +48,11 @@ const EVENT_WORDS: Record<AuditEventType, string> = {
   'standing-approval.granted': 'Standing approval granted',
   'standing-approval.revoked': 'Standing approval revoked',
   'rollback.recorded': 'Rollback recorded',
+  'break-glass.declared': 'Break-glass declared',
+  'break-glass.approved': 'Break-glass approved',
+  'break-glass.rejected': 'Break-glass rejected',
+  'break-glass.used': 'Deployment on break-glass',
+  'break-glass.review-closed': 'Retrospective review closed',
 };
 
 /**

@@ -150,6 +150,18 @@ const endRequest = (
   },
 });
 
+/** A break-glass declaration an approver approved or rejected. */
+const breakGlassDecided = (status: string): Replay => ({
+  changes: TABLES.breakGlasses,
+  id: 'breakGlassId',
+  columns: {
+    status: always(status),
+    decided_by: actor,
+    decided_at: occurredAt,
+    decision_comment: payload('comment'),
+  },
+});
+
 const REPLAYS: Partial<Record<AuditEvent['type'], Replay>> = {
   'deployment.recorded': {
     creates: TABLES.deployments,
@@ -166,6 +178,8 @@ const REPLAYS: Partial<Record<AuditEvent['type'], Replay>> = {
       unmet_conditions: payload('unmetConditions'),
       rolled_back_at: NULL,
       rollback_id: NULL,
+      // Recorded since break-glass (migration 20261201000000_break_glass).
+      break_glass_id: payload('breakGlassId'),
     },
   },
   'rollback.recorded': {
@@ -314,6 +328,51 @@ const REPLAYS: Partial<Record<AuditEvent['type'], Replay>> = {
       revoked_at: NULL,
       revoked_by: NULL,
       revoke_reason: NULL,
+    },
+  },
+  'break-glass.declared': {
+    creates: TABLES.breakGlasses,
+    id: 'breakGlassId',
+    columns: {
+      ...WHERE,
+      version: eventVersion,
+      status: payload('status'),
+      reason: payload('reason'),
+      incident_link: payload('incidentLink'),
+      declared_by: actor,
+      declared_at: occurredAt,
+      approvals_needed: payload('approvalsNeeded'),
+      expires_at: payload('expiresAt'),
+      decided_by: NULL,
+      decided_at: NULL,
+      decision_comment: NULL,
+      deployment_id: NULL,
+      used_at: NULL,
+      overridden_conditions: NULL,
+      review_closed_by: NULL,
+      review_closed_at: NULL,
+      review_comment: NULL,
+    },
+  },
+  'break-glass.approved': breakGlassDecided('approved'),
+  'break-glass.rejected': breakGlassDecided('rejected'),
+  'break-glass.used': {
+    changes: TABLES.breakGlasses,
+    id: 'breakGlassId',
+    columns: {
+      status: always('used'),
+      deployment_id: payload('deploymentId'),
+      used_at: occurredAt,
+      overridden_conditions: payload('overriddenConditions'),
+    },
+  },
+  'break-glass.review-closed': {
+    changes: TABLES.breakGlasses,
+    id: 'breakGlassId',
+    columns: {
+      review_closed_by: actor,
+      review_closed_at: occurredAt,
+      review_comment: payload('comment'),
     },
   },
   'standing-approval.revoked': {

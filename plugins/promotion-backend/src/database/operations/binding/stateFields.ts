@@ -19,7 +19,8 @@ export type StateTable =
   | typeof TABLES.requests
   | typeof TABLES.decisions
   | typeof TABLES.standingApprovals
-  | typeof TABLES.rollbacks;
+  | typeof TABLES.rollbacks
+  | typeof TABLES.breakGlasses;
 
 /** The compared columns of each state table (every column but the id and internal keys). */
 export const STATE_FIELDS: Record<StateTable, Record<string, FieldKind>> = {
@@ -36,6 +37,7 @@ export const STATE_FIELDS: Record<StateTable, Record<string, FieldKind>> = {
     unmet_conditions: 'json',
     rolled_back_at: 'timestamp',
     rollback_id: 'text',
+    break_glass_id: 'text',
   },
   [TABLES.checklistCompletions]: {
     entity_ref: 'text',
@@ -106,6 +108,27 @@ export const STATE_FIELDS: Record<StateTable, Record<string, FieldKind>> = {
     incident_link: 'text',
     recorded_by: 'text',
     recorded_at: 'timestamp',
+  },
+  [TABLES.breakGlasses]: {
+    entity_ref: 'text',
+    environment_id: 'text',
+    version: 'text',
+    status: 'text',
+    reason: 'text',
+    incident_link: 'text',
+    declared_by: 'text',
+    declared_at: 'timestamp',
+    approvals_needed: 'int',
+    expires_at: 'timestamp',
+    decided_by: 'text',
+    decided_at: 'timestamp',
+    decision_comment: 'text',
+    deployment_id: 'text',
+    used_at: 'timestamp',
+    overridden_conditions: 'json',
+    review_closed_by: 'text',
+    review_closed_at: 'timestamp',
+    review_comment: 'text',
   },
 };
 

@@ -32,6 +32,7 @@ const FLOW_TABLES: StateTable[] = [
   TABLES.requests,
   TABLES.standingApprovals,
   TABLES.rollbacks,
+  TABLES.breakGlasses,
 ];
 
 const DEFAULT_MAX_BREAKS = 100;
@@ -63,10 +64,31 @@ class Breaks {
   }
 }
 
+/**
+ * The state tables with an `entity_ref` column that the database has: a
+ * database migrated only up to an earlier migration lacks the later ones
+ * (20261201000000_break_glass). The rows the events recorded in a table it
+ * lacks are reported missing.
+ */
+async function flowTablesIn(
+  db: Knex | Knex.Transaction,
+): Promise<StateTable[]> {
+  const tables: StateTable[] = [];
+  for (const table of FLOW_TABLES) {
+    if (table !== TABLES.breakGlasses || (await db.schema.hasTable(table))) {
+      tables.push(table);
+    }
+  }
+  return tables;
+}
+
 /** Every flow with audit events or state rows, in a stable order. */
-async function listFlows(db: Knex | Knex.Transaction): Promise<string[]> {
+async function listFlows(
+  db: Knex | Knex.Transaction,
+  flowTables: StateTable[],
+): Promise<string[]> {
   const flows = new Set<string>();
-  for (const table of [TABLES.auditEvents, ...FLOW_TABLES]) {
+  for (const table of [TABLES.auditEvents, ...flowTables]) {
     const rows: { entity_ref: string }[] = await db(table).distinct(
       'entity_ref',
     );
@@ -168,6 +190,7 @@ async function checkFlow(
   entityRef: string,
   pageSize: number,
   breaks: Breaks,
+  flowTables: StateTable[],
 ): Promise<number> {
   let rowsChecked = 0;
   const recorded = await replayFlow(db, entityRef, pageSize);
@@ -188,7 +211,7 @@ async function checkFlow(
     }
   };
 
-  for (const table of FLOW_TABLES) {
+  for (const table of flowTables) {
     await forEachPage(
       pageSize,
       table,
@@ -228,7 +251,8 @@ async function checkFlow(
 
 /**
  * Checks every state row (promotion requests, decisions, deployments,
- * checklist completions, sign-offs, standing approvals, rollbacks) against
+ * checklist completions, sign-offs, standing approvals, rollbacks,
+ * break-glass declarations) against
  * the audit events that recorded it: flow by flow, it replays the flow's
  * events in seq order to the state they recorded (`RecordedState`), then
  * reads the flow's rows of each table in pages and compares them field by
@@ -251,8 +275,9 @@ export async function verifyStateRows(
   const breaks = new Breaks(options.maxBreaks ?? DEFAULT_MAX_BREAKS);
   let rowsChecked = 0;
 
-  for (const entityRef of await listFlows(db)) {
-    rowsChecked += await checkFlow(db, entityRef, pageSize, breaks);
+  const flowTables = await flowTablesIn(db);
+  for (const entityRef of await listFlows(db, flowTables)) {
+    rowsChecked += await checkFlow(db, entityRef, pageSize, breaks, flowTables);
   }
 
   return {

@@ -1,4 +1,5 @@
 import { ConflictError } from '@backstage/errors';
+import { GateCondition } from '@promotion/plugin-promotion-common';
 import { Knex } from 'knex';
 import { randomUUID } from 'node:crypto';
 import { mapDeploymentRow } from '../../mappers';
@@ -16,6 +17,9 @@ import {
   supersedeHeldRequests,
 } from '../requests/supersedeRequests';
 import { getGateFacts } from './getGateFacts';
+import { listBreakGlasses } from '../breakGlass/breakGlassRows';
+import { useBreakGlass } from '../breakGlass/useBreakGlass';
+import { NewAuditEvent } from '../audit/appendEvents';
 
 /**
  * The deployment already recorded with the input's idempotency key, if
@@ -47,6 +51,26 @@ async function findReplay(
     );
   }
   return { value: deployment, events: [], replayed: true, superseded: [] };
+}
+
+/** What `evaluateGate` answered, as one shape. */
+function gateVerdict(
+  answer: ReturnType<RecordDeploymentInput['evaluateGate']>,
+): Exclude<typeof answer, GateCondition[]> {
+  return Array.isArray(answer) ? { unmetConditions: answer } : answer;
+}
+
+/** The deployment's audit event in words: through a closed gate, on break-glass, or neither. */
+function deploymentSummary(
+  input: RecordDeploymentInput,
+  violation: boolean,
+  breakGlassId: string | null,
+): string {
+  const what = `Deployment of ${input.version} to ${input.environmentId} ${input.status}`;
+  if (violation) {
+    return `${what}, reported while the gate was closed`;
+  }
+  return breakGlassId ? `${what}, on break-glass` : what;
 }
 
 /** The environments the deployment's gate reads, checked to end with its own. */
@@ -108,15 +132,59 @@ export async function recordDeployment(
       // deployment commits against (a concurrent revocation is either seen
       // or waits for us).
       await lockFlowChain(tx, input.entityRef);
-      const unmetConditions = input.evaluateGate(
-        await getGateFacts(tx, {
-          entityRef: input.entityRef,
-          version: input.version,
-          environmentIds: ladder,
-        }),
+      const gateFacts = await getGateFacts(tx, {
+        entityRef: input.entityRef,
+        version: input.version,
+        environmentIds: ladder,
+      });
+      // The approved break-glass declarations for exactly this version into
+      // this environment: the gate may go in on one of them.
+      const breakGlasses =
+        input.status === 'succeeded'
+          ? (
+              await listBreakGlasses(tx, {
+                entityRef: input.entityRef,
+                environmentId: input.environmentId,
+                version: input.version,
+                inPlay: true,
+              })
+            ).filter(b => b.status === 'approved')
+          : [];
+      const deploymentId = randomUUID();
+      let verdict = gateVerdict(
+        input.evaluateGate({ ...gateFacts, breakGlasses }),
       );
+      let breakGlassEvent: NewAuditEvent | undefined;
+      if (verdict.breakGlassId) {
+        breakGlassEvent = await useBreakGlass(
+          tx,
+          {
+            breakGlassId: verdict.breakGlassId,
+            deploymentId,
+            entityRef: input.entityRef,
+            environmentId: input.environmentId,
+            version: input.version,
+            overriddenConditions: verdict.overriddenConditions ?? [],
+          },
+          now,
+        );
+        if (!breakGlassEvent) {
+          // No longer usable: the gate as it is without it.
+          verdict = gateVerdict(
+            input.evaluateGate({
+              ...gateFacts,
+              breakGlasses: breakGlasses.filter(
+                b => b.id !== verdict.breakGlassId,
+              ),
+            }),
+          );
+          verdict = { unmetConditions: verdict.unmetConditions };
+        }
+      }
+      const { unmetConditions } = verdict;
+      const breakGlassId = breakGlassEvent ? verdict.breakGlassId! : null;
       const row: DbDeploymentRow = {
-        id: randomUUID(),
+        id: deploymentId,
         entity_ref: input.entityRef,
         environment_id: input.environmentId,
         version: input.version,
@@ -129,6 +197,7 @@ export async function recordDeployment(
         unmet_conditions: JSON.stringify(unmetConditions),
         rolled_back_at: null,
         rollback_id: null,
+        break_glass_id: breakGlassId,
       };
       const deployment = mapDeploymentRow(row);
       // The row is inserted with the events (`withWrites`): nothing reads it
@@ -152,9 +221,11 @@ export async function recordDeployment(
             entityRef: input.entityRef,
             environmentId: input.environmentId,
             version: input.version,
-            summary: deployment.violation
-              ? `Deployment of ${input.version} to ${input.environmentId} ${input.status}, reported while the gate was closed`
-              : `Deployment of ${input.version} to ${input.environmentId} ${input.status}`,
+            summary: deploymentSummary(
+              input,
+              deployment.violation,
+              breakGlassId,
+            ),
             payload: {
               deploymentId: row.id,
               version: input.version,
@@ -164,8 +235,10 @@ export async function recordDeployment(
               reportedBy: ctx.actor,
               violation: deployment.violation,
               unmetConditions,
+              breakGlassId,
             },
           },
+          ...(breakGlassEvent ? [breakGlassEvent] : []),
           ...superseded.events,
         ],
         { withWrites: [tx(TABLES.deployments).insert(row)] },

@@ -1,0 +1,60 @@
+import { BreakGlass } from '@promotion/plugin-promotion-common';
+import { Knex } from 'knex';
+import { mapBreakGlassRow } from '../../mappers';
+import { DbBreakGlassRow, TABLES } from '../../tables';
+
+/** One declaration, if it exists. */
+export async function getBreakGlass(
+  db: Knex | Knex.Transaction,
+  id: string,
+): Promise<BreakGlass | undefined> {
+  const row = await db<DbBreakGlassRow>(TABLES.breakGlasses)
+    .where({ id })
+    .first();
+  return row ? mapBreakGlassRow(row) : undefined;
+}
+
+/** What to list: a flow's declarations, or every flow's, narrowed down. */
+export interface ListBreakGlassesQuery {
+  entityRef?: string;
+  environmentId?: string;
+  version?: string;
+  /**
+   * Only those still in play: pending, approved and unused, and used with an
+   * open retrospective review. Default: all.
+   */
+  inPlay?: boolean;
+}
+
+/** Declarations, oldest first. */
+export async function listBreakGlasses(
+  db: Knex | Knex.Transaction,
+  query: ListBreakGlassesQuery,
+): Promise<BreakGlass[]> {
+  const rows = await db<DbBreakGlassRow>(TABLES.breakGlasses)
+    .modify(q => {
+      if (query.entityRef !== undefined) {
+        q.where('entity_ref', query.entityRef);
+      }
+      if (query.environmentId !== undefined) {
+        q.where('environment_id', query.environmentId);
+      }
+      if (query.version !== undefined) {
+        q.where('version', query.version);
+      }
+      if (query.inPlay) {
+        q.where(inPlay =>
+          inPlay
+            .whereIn('status', ['pending', 'approved'])
+            .orWhere(used =>
+              used.where('status', 'used').whereNull('review_closed_at'),
+            ),
+        );
+      }
+    })
+    .orderBy([
+      { column: 'declared_at', order: 'asc' },
+      { column: 'id', order: 'asc' },
+    ]);
+  return rows.map(mapBreakGlassRow);
+}
