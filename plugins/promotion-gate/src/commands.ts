@@ -23,6 +23,13 @@ export interface Output {
 
 export function describeGate(result: GateResult): string[] {
   const target = `${result.entityRef} version ${result.version} -> ${result.environmentId}`;
+  if (result.open && result.approvedBy === 'break-glass') {
+    return [
+      `Gate OPEN by break-glass ${result.breakGlassId}: ${target}, once, as an emergency deployment; it overrides:`,
+      ...(result.overriddenConditions ?? []).map(c => `  - ${c.message}`),
+      'The deployment is flagged and opens a retrospective review.',
+    ];
+  }
   if (result.open) {
     return [`Gate OPEN: ${target}`];
   }

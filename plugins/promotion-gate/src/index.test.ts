@@ -66,6 +66,31 @@ describe('promotion-gate', () => {
     expect(out[0]).toMatch(/^Gate OPEN/);
   });
 
+  it('check exits 0 when the gate is open by break-glass and says what it overrides', async () => {
+    server.use(
+      http.get(`${FLOW}/gate`, () =>
+        HttpResponse.json({
+          ...closed([]),
+          open: true,
+          approvedBy: 'break-glass',
+          breakGlassId: 'bg-1',
+          overriddenConditions: [
+            { code: 'approval-required', message: 'Production needs approval.' },
+          ],
+        }),
+      ),
+    );
+    const { io, out } = capture();
+    await expect(
+      run(['node', 'promotion-gate', 'check', ...gateArgs], { env, io }),
+    ).resolves.toBe(0);
+    expect(out).toEqual([
+      'Gate OPEN by break-glass bg-1: component:default/payments-export version 1.4.0 -> production, once, as an emergency deployment; it overrides:',
+      '  - Production needs approval.',
+      'The deployment is flagged and opens a retrospective review.',
+    ]);
+  });
+
   it('check exits 1 when closed and prints every open condition', async () => {
     server.use(
       http.get(`${FLOW}/gate`, () =>

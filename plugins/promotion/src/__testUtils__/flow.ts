@@ -482,6 +482,16 @@ export function createFakePromotionApi(
     withdrawRequest: async () => pendingRequest({ status: 'withdrawn' }),
     decide: async () => pendingRequest(),
     getInbox: async () => ({ items: [] }),
+    declareBreakGlass: async () => {
+      throw new Error('declareBreakGlass: pass an override');
+    },
+    decideBreakGlass: async () => {
+      throw new Error('decideBreakGlass: pass an override');
+    },
+    closeBreakGlassReview: async () => {
+      throw new Error('closeBreakGlassReview: pass an override');
+    },
+    getBreakGlassInbox: async () => ({ items: [] }),
     getAuditEvents: async () => ({ items: [] }),
     exportAuditEvents: async () => new Blob(['']),
     verifyAuditChain: async () => ({

@@ -1,7 +1,12 @@
 import { createApiRef } from '@backstage/core-plugin-api';
 import type {
   AuditEvent,
+  BreakGlass,
+  BreakGlassDecisionRequest,
+  BreakGlassInbox,
   ChainVerification,
+  CloseBreakGlassReviewRequest,
+  DeclareBreakGlassRequest,
   ChecklistCompletion,
   ChecklistKind,
   CompleteChecklistItemRequest,
@@ -128,6 +133,25 @@ export interface PromotionApi {
   ): Promise<PromotionRequest>;
   /** Every request waiting for the signed-in approver, across all flows. */
   getInbox(): Promise<InboxResponse>;
+  /** Declares a break-glass: an emergency deployment of a version past a closed gate. */
+  declareBreakGlass(
+    entityRef: string,
+    declaration: DeclareBreakGlassRequest,
+  ): Promise<BreakGlass>;
+  /** Approves or rejects a pending break-glass, as an approver of its environment. */
+  decideBreakGlass(
+    entityRef: string,
+    breakGlassId: string,
+    decision: BreakGlassDecisionRequest,
+  ): Promise<BreakGlass>;
+  /** Closes the retrospective review of a break-glass deployment, with a comment. */
+  closeBreakGlassReview(
+    entityRef: string,
+    breakGlassId: string,
+    review: CloseBreakGlassReviewRequest,
+  ): Promise<BreakGlass>;
+  /** The break-glass declarations waiting for the signed-in approver's decision or review. */
+  getBreakGlassInbox(): Promise<BreakGlassInbox>;
   /** The whole audit trail, one page at a time. */
   getAuditEvents(options?: TimeRange & PageOptions): Promise<Page<AuditEvent>>;
   /** The audit trail as a file. */

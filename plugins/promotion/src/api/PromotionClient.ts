@@ -3,6 +3,11 @@ import type { DiscoveryApi, FetchApi } from '@backstage/core-plugin-api';
 import { ResponseError } from '@backstage/errors';
 import type {
   AuditEvent,
+  BreakGlass,
+  BreakGlassDecisionRequest,
+  BreakGlassInbox,
+  CloseBreakGlassReviewRequest,
+  DeclareBreakGlassRequest,
   ChainVerification,
   ChecklistCompletion,
   CompleteChecklistItemRequest,
@@ -225,6 +230,52 @@ export class PromotionClient implements PromotionApi {
 
   async getInbox(): Promise<InboxResponse> {
     return (await this.request('/inbox')).json();
+  }
+
+  async declareBreakGlass(
+    entityRef: string,
+    declaration: DeclareBreakGlassRequest,
+  ): Promise<BreakGlass> {
+    return (
+      await this.request(`${flowPath(entityRef)}/break-glass`, {
+        method: 'POST',
+        body: declaration,
+      })
+    ).json();
+  }
+
+  async decideBreakGlass(
+    entityRef: string,
+    breakGlassId: string,
+    decision: BreakGlassDecisionRequest,
+  ): Promise<BreakGlass> {
+    return (
+      await this.request(
+        `${flowPath(entityRef)}/break-glass/${encodeURIComponent(
+          breakGlassId,
+        )}/decisions`,
+        { method: 'POST', body: decision },
+      )
+    ).json();
+  }
+
+  async closeBreakGlassReview(
+    entityRef: string,
+    breakGlassId: string,
+    review: CloseBreakGlassReviewRequest,
+  ): Promise<BreakGlass> {
+    return (
+      await this.request(
+        `${flowPath(entityRef)}/break-glass/${encodeURIComponent(
+          breakGlassId,
+        )}/review`,
+        { method: 'POST', body: review },
+      )
+    ).json();
+  }
+
+  async getBreakGlassInbox(): Promise<BreakGlassInbox> {
+    return (await this.request('/break-glass')).json();
   }
 
   async getAuditEvents(

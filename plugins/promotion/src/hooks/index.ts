@@ -7,6 +7,7 @@ export { useDeploymentTrail } from './useDeploymentTrail';
 export { useFlow } from './useFlow';
 export { useFlowEvents } from './useFlowEvents';
 export { useFlowPermissions } from './useFlowPermissions';
+export { useBreakGlassInbox } from './useBreakGlassInbox';
 export { useInbox } from './useInbox';
 export { useWaitingApprovals } from './useWaitingApprovals';
 export { POLL_INTERVAL_MS, useLiveUpdates } from './useLiveUpdates';

@@ -8,5 +8,11 @@ export function useCurrentUser() {
     () => identityApi.getBackstageIdentity(),
     [identityApi],
   );
-  return { userEntityRef: value?.userEntityRef, loading, error };
+  return {
+    userEntityRef: value?.userEntityRef,
+    /** The user and their groups (on-call groups, approver groups). */
+    ownershipEntityRefs: value?.ownershipEntityRefs,
+    loading,
+    error,
+  };
 }

@@ -153,6 +153,16 @@ function DeploymentTrailView(props: { trail: DeploymentTrail }) {
         )}
         . <EventRefs refs={[trail.deploymentEvent]} />
       </Typography>
+      {deployment.breakGlassId && (
+        <Box mt={1}>
+          <Alert severity="warning">
+            This deployment went in on break-glass {deployment.breakGlassId}:
+            the gate was open only by that emergency declaration, which opened a
+            retrospective review (see the flow&apos;s history and the
+            verification report).
+          </Alert>
+        </Box>
+      )}
       {deployment.violation && (
         <Box mt={1}>
           <Alert severity="warning">

@@ -167,6 +167,12 @@ export function EnvironmentCard(props: EnvironmentCardProps) {
           onClose={() => setTrailOf(undefined)}
         />
       )}
+      {currentDeployment?.breakGlassId && (
+        <Alert severity="warning">
+          This deployment went in on break-glass: an emergency deployment past
+          the closed gate, reviewed afterwards. See its trail.
+        </Alert>
+      )}
       {currentDeployment?.violation && (
         <Alert severity="error">
           This deployment was recorded while the gate was closed:{' '}

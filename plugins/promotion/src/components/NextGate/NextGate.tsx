@@ -1,5 +1,6 @@
 import { InfoCard } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
+import Box from '@material-ui/core/Box';
 import List from '@material-ui/core/List';
 import ListItem from '@material-ui/core/ListItem';
 import ListItemIcon from '@material-ui/core/ListItemIcon';
@@ -14,7 +15,7 @@ import type {
 } from '@promotion/plugin-promotion-common';
 import { ReactNode, useMemo, useState } from 'react';
 import { promotionApiRef } from '../../api';
-import { useDeadlineClock } from '../../hooks';
+import { useCurrentUser, useDeadlineClock } from '../../hooks';
 import {
   approvalProgress,
   deniedReason,
@@ -26,6 +27,8 @@ import { formatDateTime } from '../../utils/format';
 import { wrappingListItemText } from '../../utils/styles';
 import { ActionButton } from '../ActionButton';
 import { Actor } from '../Actor';
+import { BreakGlassDialog } from '../BreakGlassDialog';
+import { BreakGlassCard } from '../BreakGlassInbox';
 import { RequestDialog } from '../RequestDialog';
 
 /** @internal */
@@ -49,6 +52,8 @@ export function NextGate(props: NextGateProps) {
   const { entityRef, flow, permissions, onChange } = props;
   const api = useApi(promotionApiRef);
   const [requesting, setRequesting] = useState(false);
+  const [breakingGlass, setBreakingGlass] = useState(false);
+  const { ownershipEntityRefs } = useCurrentUser();
   const gate = flow.nextGate;
   const target = gate
     ? flow.environments.find(s => s.environment.id === gate.environmentId)
@@ -88,6 +93,24 @@ export function NextGate(props: NextGateProps) {
   const approval = target?.environment.approval;
   const standing =
     target?.standingApproval && !target.standingApproval.revokedAt;
+  // Break-glass declarations for exactly this step, still in play.
+  const breakGlasses = (flow.breakGlasses ?? []).filter(
+    b =>
+      b.environmentId === gate.environmentId &&
+      b.version === gate.version &&
+      (b.status === 'pending' || b.status === 'approved') &&
+      Date.parse(b.expiresAt) > now,
+  );
+  const breakGlassRule = target?.environment.breakGlass;
+  const mine = new Set(
+    (ownershipEntityRefs ?? []).map(ref => ref.toLocaleLowerCase('en-US')),
+  );
+  const onCall = !!breakGlassRule?.onCallGroups.some(group => mine.has(group));
+  const canBreakGlass =
+    !gate.open &&
+    !!breakGlassRule &&
+    breakGlasses.length === 0 &&
+    !isDenied(permissions?.request);
   const needsRequest =
     !!approval &&
     approval.mode !== 'none' &&
@@ -101,14 +124,23 @@ export function NextGate(props: NextGateProps) {
           rolled back to; it may go back without approval.
         </Alert>
       )}
-      {gate.open && gate.approvedBy !== 'rollback-target' && (
-        <Alert severity="success">
-          The gate is open: {gate.version} may go to {targetTitle}
-          {gate.approvedBy === 'standing-approval' &&
-            ' under the standing approval'}
-          {gate.approvedBy === 'request' && ' under its approved request'}.
+      {gate.open && gate.approvedBy === 'break-glass' && (
+        <Alert severity="warning">
+          The gate is open by break-glass: {gate.version} may go to{' '}
+          {targetTitle} once, overriding:{' '}
+          {(gate.overriddenConditions ?? []).map(c => c.message).join(' ')}
         </Alert>
       )}
+      {gate.open &&
+        gate.approvedBy !== 'rollback-target' &&
+        gate.approvedBy !== 'break-glass' && (
+          <Alert severity="success">
+            The gate is open: {gate.version} may go to {targetTitle}
+            {gate.approvedBy === 'standing-approval' &&
+              ' under the standing approval'}
+            {gate.approvedBy === 'request' && ' under its approved request'}.
+          </Alert>
+        )}
       {!gate.open && (
         <>
           <Typography>
@@ -129,6 +161,14 @@ export function NextGate(props: NextGateProps) {
           </List>
         </>
       )}
+      {breakGlasses.map(breakGlass => (
+        <Box key={breakGlass.id} mt={1} mb={1}>
+          <BreakGlassCard
+            breakGlass={breakGlass}
+            environmentTitle={targetTitle}
+          />
+        </Box>
+      ))}
       {pending && (
         <Typography variant="body2" color="textSecondary">
           A promotion request for {gate.version} into {targetTitle} is pending;
@@ -169,6 +209,28 @@ export function NextGate(props: NextGateProps) {
             />
           </>
         )}
+      {canBreakGlass && (
+        <>
+          <ActionButton
+            label="Break glass"
+            accessibleName={`Break glass: deploy ${gate.version} into ${targetTitle} in an emergency`}
+            color="secondary"
+            onClick={() => setBreakingGlass(true)}
+          />
+          <BreakGlassDialog
+            open={breakingGlass}
+            environmentId={gate.environmentId}
+            environmentTitle={targetTitle}
+            version={gate.version}
+            needsApproval={breakGlassRule!.approvals === 1 && !onCall}
+            onClose={() => setBreakingGlass(false)}
+            onSubmit={async declaration => {
+              await api.declareBreakGlass(entityRef, declaration);
+              onChange();
+            }}
+          />
+        </>
+      )}
     </InfoCard>
   );
 }

@@ -189,10 +189,13 @@ describe('PromotionApprovalsPage', () => {
   });
 
   it('reloads the inbox when a signal arrives on promotion:inbox', async () => {
-    let publish: (message: object) => void = () => {};
+    // Every subscriber hears the signal: the inbox and the break-glass card.
+    const subscribers: Array<(message: object) => void> = [];
+    const publish = (message: object) =>
+      subscribers.forEach(onMessage => onMessage(message));
     const signalApi = {
       subscribe: jest.fn((_channel: string, onMessage: (m: any) => void) => {
-        publish = onMessage;
+        subscribers.push(onMessage);
         return { unsubscribe: jest.fn() };
       }),
     };

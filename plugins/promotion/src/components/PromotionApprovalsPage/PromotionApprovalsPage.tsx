@@ -8,6 +8,7 @@ import { promotionAuditReadPermission } from '@promotion/plugin-promotion-common
 import { useMemo, useState } from 'react';
 import { ApprovalsInbox } from '../ApprovalsInbox';
 import { AuditTrailCard } from '../AuditTrailCard';
+import { BreakGlassInbox } from '../BreakGlassInbox';
 import { VerificationReportCard } from '../VerificationReportCard';
 
 function isoDate(date: Date): string {
@@ -97,6 +98,9 @@ export function PromotionApprovalsPage() {
         <Grid container spacing={3}>
           <Grid item xs={12}>
             <ApprovalsInbox />
+          </Grid>
+          <Grid item xs={12}>
+            <BreakGlassInbox />
           </Grid>
           {audit.allowed && <AuditSections />}
           {!audit.loading && !audit.allowed && (

@@ -1,0 +1,2 @@
+export { BreakGlassDialog } from './BreakGlassDialog';
+export type { BreakGlassDialogProps } from './BreakGlassDialog';

@@ -1,0 +1,3 @@
+export { BreakGlassInbox } from './BreakGlassInbox';
+export { BreakGlassCard } from './BreakGlassCard';
+export type { BreakGlassCardProps } from './BreakGlassCard';
