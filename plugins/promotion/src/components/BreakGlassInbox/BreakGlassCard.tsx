@@ -11,6 +11,11 @@ import { ActionButton } from '../ActionButton';
 import { Actor } from '../Actor';
 import { CommentDialog } from '../CommentDialog';
 
+/** A comment as a sentence: with a full stop unless it ends with one. */
+function sentence(text: string): string {
+  return /[.!?]$/.test(text.trim()) ? text.trim() : `${text.trim()}.`;
+}
+
 /** @internal */
 export interface BreakGlassCardProps {
   breakGlass: BreakGlass;
@@ -58,7 +63,21 @@ export function BreakGlassCard(props: BreakGlassCardProps) {
   } else if (breakGlass.status === 'rejected') {
     state = 'Rejected.';
   } else {
-    state = `Used by the deployment of ${formatDateTime(breakGlass.usedAt)}.`;
+    state = (
+      <>
+        {breakGlass.approvalsNeeded === 0 || !breakGlass.decidedBy ? (
+          'Needed no approval (on call).'
+        ) : (
+          <>
+            Approved by <Actor entityRef={breakGlass.decidedBy} />
+            {breakGlass.decisionComment
+              ? `: ${sentence(breakGlass.decisionComment)}`
+              : '.'}
+          </>
+        )}{' '}
+        Used by the deployment of {formatDateTime(breakGlass.usedAt)}.
+      </>
+    );
   }
 
   return (
