@@ -105,8 +105,15 @@ describe.each(databases.eachSupportedId())('Break-glass on %p', databaseId => {
     // The guest may not request promotions, so may not declare.
     expect((await declare(flow, emergency, USERS.gary)).status).toBe(403);
 
+    // Two declarations at once: one is recorded, the other is a conflict.
     const notificationsBefore = recordings.notifications.length;
-    const declared: BreakGlass = await bodyOf(declare(flow, emergency));
+    const [one, other] = await Promise.all([
+      declare(flow, emergency),
+      declare(flow, emergency),
+    ]);
+    expect([one.status, other.status].sort()).toEqual([201, 409]);
+    const declared: BreakGlass = [one, other].find(r => r.status === 201)!
+      .body;
     expect(declared).toMatchObject({
       status: 'pending',
       approvalsNeeded: 1,

@@ -1,3 +1,4 @@
+import { ConflictError } from '@backstage/errors';
 import { BreakGlass } from '@promotion/plugin-promotion-common';
 import { Knex } from 'knex';
 import { randomUUID } from 'node:crypto';
@@ -9,11 +10,14 @@ import {
 } from '../../PromotionStore';
 import { DbBreakGlassRow, TABLES } from '../../tables';
 import { appendEvents } from '../audit/appendEvents';
+import { lockFlowChain } from '../audit/chainHead';
 
 /**
  * Records a break-glass declaration and its `break-glass.declared` event in
  * one transaction: pending when it needs an approval, approved at once when
- * it needs none (the on-call, or `approvals: 0`).
+ * it needs none (the on-call, or `approvals: 0`). A ConflictError when a
+ * declaration for the same version into the environment is still pending or
+ * approved and unused.
  */
 export async function declareBreakGlass(
   db: Knex,
@@ -44,6 +48,24 @@ export async function declareBreakGlass(
     review_comment: null,
   };
   return db.transaction(async tx => {
+    // Under the flow's chain lock, taken first (nothing read before it):
+    // of two declarations for the same version at once, one is recorded.
+    await lockFlowChain(tx, input.entityRef);
+    const inPlay = await tx<DbBreakGlassRow>(TABLES.breakGlasses)
+      .where({
+        entity_ref: input.entityRef,
+        environment_id: input.environmentId,
+        version: input.version,
+      })
+      .whereIn('status', ['pending', 'approved'])
+      .whereNull('deployment_id')
+      .where('expires_at', '>', now)
+      .first();
+    if (inPlay) {
+      throw new ConflictError(
+        `Break-glass ${inPlay.id} for ${input.version} into ${input.environmentId} is already ${inPlay.status}`,
+      );
+    }
     const events = await appendEvents(
       tx,
       ctx,
