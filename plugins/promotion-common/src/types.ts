@@ -232,7 +232,9 @@ export type TrailDecisionEntry = z.infer<typeof trailDecisionEntrySchema>;
 /**
  * How the deployment met its environment's approval rule when it was
  * reported: no approval needed, a standing approval (`once`), an approved
- * request for the version (`every`), or none in force (`missing`).
+ * request for the version (`every`), the rollback target going back
+ * (`rollback-target`), an approved break-glass declaration (`break-glass`),
+ * or none in force (`missing`).
  */
 export type DeploymentApprovalBasis = z.infer<
   typeof deploymentApprovalBasisSchema

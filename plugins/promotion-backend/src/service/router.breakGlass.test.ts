@@ -112,8 +112,7 @@ describe.each(databases.eachSupportedId())('Break-glass on %p', databaseId => {
       declare(flow, emergency),
     ]);
     expect([one.status, other.status].sort()).toEqual([201, 409]);
-    const declared: BreakGlass = [one, other].find(r => r.status === 201)!
-      .body;
+    const declared: BreakGlass = [one, other].find(r => r.status === 201)!.body;
     expect(declared).toMatchObject({
       status: 'pending',
       approvalsNeeded: 1,
@@ -218,6 +217,17 @@ describe.each(databases.eachSupportedId())('Break-glass on %p', databaseId => {
       200,
     );
     expect(trail.deployment.breakGlassId).toBe(declared.id);
+    expect(trail.approval).toMatchObject({
+      basis: 'break-glass',
+      approvals: [],
+    });
+    expect(
+      trail.approval.auditEvents.map((e: { type: string }) => e.type),
+    ).toEqual([
+      'break-glass.declared',
+      'break-glass.approved',
+      'break-glass.used',
+    ]);
 
     // The report lists its open retrospective review, which fails a check.
     const withOpenReview = await report();

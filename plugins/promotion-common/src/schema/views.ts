@@ -308,13 +308,21 @@ export const trailDecisionEntrySchema = z.object({
  * reported: no approval needed, a standing approval (`once`), an approved
  * request for the version (`every`), the version was the rollback target of
  * the environment's latest rollback and went back with no approval
- * (`rollback-target`), or none in force (`missing`).
+ * (`rollback-target`), an approved break-glass declaration (`break-glass`),
+ * or none in force (`missing`).
  */
 export const deploymentApprovalBasisSchema = z
-  .enum(['none', 'standing-approval', 'request', 'rollback-target', 'missing'])
+  .enum([
+    'none',
+    'standing-approval',
+    'request',
+    'rollback-target',
+    'missing',
+    'break-glass',
+  ])
   .meta({
     description:
-      'How the approval rule was met when the deployment was reported (rollback-target: it went back after a rollback, with no approval needed); missing when it was not',
+      'How the approval rule was met when the deployment was reported (rollback-target: it went back after a rollback, with no approval needed; break-glass: the gate was open only by the break-glass declaration in deployment.breakGlassId); missing when it was not',
   });
 
 /** Who requested the deployment and who approved it. */

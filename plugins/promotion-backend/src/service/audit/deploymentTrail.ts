@@ -201,7 +201,13 @@ function approvalOf(
   const rollback =
     mode === 'none' ? undefined : rollbackTargetOf(context, environment);
   let basis: DeploymentTrailApproval['basis'] = 'missing';
-  if (mode === 'none') {
+  const breakGlassId = deployment.breakGlassId;
+  if (breakGlassId) {
+    // The gate was open only by the break-glass declaration.
+    basis = 'break-glass';
+    standingApproval = undefined;
+    request = undefined;
+  } else if (mode === 'none') {
     basis = 'none';
     request = undefined;
   } else if (rollback) {
@@ -248,6 +254,13 @@ function approvalOf(
       ? events.all('standing-approval.granted', standingApproval.id)
       : []),
     ...(rollback ? events.all('rollback.recorded', rollback.id) : []),
+    ...(breakGlassId
+      ? [
+          ...events.all('break-glass.declared', breakGlassId),
+          ...events.all('break-glass.approved', breakGlassId),
+          ...events.all('break-glass.used', breakGlassId),
+        ]
+      : []),
   ]
     .sort((a, b) => a.seq - b.seq)
     .map(refOf);

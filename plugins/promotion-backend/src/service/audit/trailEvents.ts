@@ -56,6 +56,13 @@ export function trailEventFilter(
         );
       case 'sign-off.given':
         return event.environmentId === previousId && event.version === version;
+      case 'break-glass.declared':
+      case 'break-glass.approved':
+      case 'break-glass.used':
+        return (
+          deployment.breakGlassId !== undefined &&
+          event.payload.breakGlassId === deployment.breakGlassId
+        );
       default:
         return false;
     }
@@ -156,6 +163,9 @@ function subjectOf(event: AuditEvent): string | undefined {
     'decision.recorded': 'decisionId',
     'standing-approval.granted': 'standingApprovalId',
     'rollback.recorded': 'rollbackId',
+    'break-glass.declared': 'breakGlassId',
+    'break-glass.approved': 'breakGlassId',
+    'break-glass.used': 'breakGlassId',
   };
   const field = key[event.type];
   const value = field ? event.payload?.[field] : undefined;

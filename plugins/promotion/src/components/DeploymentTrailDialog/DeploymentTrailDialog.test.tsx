@@ -155,6 +155,31 @@ describe('DeploymentTrailDialog', () => {
     expect(within(dialog).queryByText('What changed')).not.toBeInTheDocument();
   });
 
+  it('flags a deployment on break-glass and says nobody requested it', async () => {
+    const base = deploymentTrail();
+    const { dialog } = await renderTrail({
+      ...base,
+      deployment: { ...base.deployment, breakGlassId: 'bg-1' },
+      approval: {
+        mode: 'once',
+        basis: 'break-glass',
+        approvals: [],
+        auditEvents: [],
+      },
+    });
+
+    const warning = await within(dialog).findByRole('alert');
+    expect(warning).toHaveTextContent(
+      'This deployment went in on break-glass bg-1',
+    );
+    expect(section(dialog, 'Who requested it?')).toHaveTextContent(
+      'Nobody requested a promotion: it went in on break-glass, an emergency declaration approved for this version.',
+    );
+    expect(section(dialog, 'Who approved it?')).toHaveTextContent(
+      'No promotion request: it went in on an approved break-glass declaration',
+    );
+  });
+
   it('says the rollback target went back with no approval, naming the rollback', async () => {
     const base = deploymentTrail();
     const recordedAt = '2024-03-02T09:00:00.000Z';

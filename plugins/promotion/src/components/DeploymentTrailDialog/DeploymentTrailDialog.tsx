@@ -266,7 +266,15 @@ function Requested(props: { trail: DeploymentTrail }) {
   }
 
   let answer: ReactNode;
-  if (approval.basis === 'none') {
+  if (approval.basis === 'break-glass') {
+    answer = (
+      <>
+        Nobody requested a promotion: it went in on break-glass, an emergency
+        declaration approved for this version.{' '}
+        <EventRefs refs={approval.auditEvents} />
+      </>
+    );
+  } else if (approval.basis === 'none') {
     answer = `Nobody had to: ${environmentTitle} needs no approval.`;
   } else if (approval.basis === 'rollback-target') {
     const { rollback } = approval;
@@ -335,6 +343,9 @@ function Approved(props: { trail: DeploymentTrail }) {
       none = `Nobody had to: it went back into ${environmentTitle} after a rollback, which needs no approval.`;
     } else if (approval.basis === 'missing') {
       none = 'Nobody: it was deployed without an approval.';
+    } else if (approval.basis === 'break-glass') {
+      none =
+        'No promotion request: it went in on an approved break-glass declaration (an emergency deployment), whose retrospective review follows it.';
     } else {
       none = 'No approval is recorded on the request.';
     }

@@ -140,7 +140,7 @@ export async function getTrailFacts(
   };
 }
 
-/** The audit event types a trail cites about E (requests, decisions, the deployment) of given versions. */
+/** The audit event types a trail cites about E (requests, decisions, break-glass, the deployment) of given versions. */
 const VERSION_EVENTS = [
   'deployment.recorded',
   'request.created',
@@ -149,6 +149,9 @@ const VERSION_EVENTS = [
   'decision.recorded',
   'checklist.completed',
   'checklist.undone',
+  'break-glass.declared',
+  'break-glass.approved',
+  'break-glass.used',
 ];
 
 /**
