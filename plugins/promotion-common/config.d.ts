@@ -264,6 +264,25 @@ export interface Config {
              */
             earlierVersionsDeployable?: boolean;
           };
+
+          /**
+           * The dependency gate: a flow may enter this environment only
+           * when every flow it depends on (each `dependsOn` Component that
+           * takes part in Promotion) has a version in this environment, or
+           * in the environment named here. Other dependencies are not
+           * checked; a dependency that depends on the flow in turn is not
+           * required.
+           */
+          dependencies?: {
+            /** Whether the dependencies are required. */
+            required: boolean;
+            /**
+             * The environment, by id, each dependency must have a version
+             * in; defaults to this environment. Must be on some policy's
+             * ladder.
+             */
+            environment?: string;
+          };
         }>;
       };
     };

@@ -236,6 +236,12 @@ const environmentSchema = z
     rollback: z
       .strictObject({ earlierVersionsDeployable: z.boolean().optional() })
       .optional(),
+    dependencies: z
+      .strictObject({
+        required: z.boolean(),
+        environment: idSchema('environment').optional(),
+      })
+      .optional(),
   })
   .superRefine((environment, ctx) => {
     const releaseNotesItem = environment.postDeployment?.releaseNotesItem;
@@ -314,8 +320,39 @@ export const promotionConfigSchema = z.object({
       }),
       policySchema,
     )
-    .optional(),
+    .optional()
+    .superRefine((policies, ctx) =>
+      reportUnknownDependencyEnvironments(policies ?? {}, ctx),
+    ),
 });
+
+/**
+ * A named dependency environment must be on some policy's ladder: a
+ * dependency has a version "there" by environment id, whatever its policy.
+ */
+function reportUnknownDependencyEnvironments(
+  policies: Record<string, z.infer<typeof policySchema>>,
+  ctx: z.RefinementCtx,
+) {
+  const known = new Set(
+    Object.values(policies).flatMap(p => p.environments.map(e => e.id)),
+  );
+  for (const [name, policy] of Object.entries(policies)) {
+    policy.environments.forEach((environment, index) => {
+      const named = environment.dependencies?.environment;
+      if (named !== undefined && !known.has(named)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [name, 'environments', index, 'dependencies', 'environment'],
+          message: `names no environment of any configured policy: ${JSON.stringify(
+            named,
+          )} (environments: ${[...known].join(', ')})`,
+          input: named,
+        });
+      }
+    });
+  }
+}
 
 /** The raw `promotion` config value, before defaults. */
 export type PromotionConfigInput = z.input<typeof promotionConfigSchema>;
@@ -446,6 +483,12 @@ export function readPromotionConfig(raw: unknown): PromotionConfig {
             earlierVersionsDeployable:
               environment.rollback?.earlierVersionsDeployable ?? false,
           },
+          ...(environment.dependencies?.required && {
+            dependencies: {
+              environmentId:
+                environment.dependencies.environment ?? environment.id,
+            },
+          }),
         }),
       ),
     };

@@ -14,6 +14,10 @@ import {
 import { parseEntityRef } from '@backstage/catalog-model';
 import { countingApprovers } from './approvals';
 import { isResetByRollback, rollbackDeployableVersions } from './gateRollback';
+import {
+  dependencyChecksFor,
+  dependencyConditionsOf,
+} from './gateDependencies';
 
 /*
  * The gate (PRODUCT.md, "The rules (the gate)"): pure functions over the
@@ -55,7 +59,8 @@ export interface NextStep {
  * each environment: (1) deployment of V, (2) validation checklist,
  * (3) sign-off, (4) post-deployment checklist; then E's own: the
  * post-deployment checklist of the version standing in E, where it blocks
- * the next version; E's approval rule comes last.
+ * the next version; E's dependencies, where E requires them and the facts
+ * carry them (see `dependencyChecksFor`); E's approval rule comes last.
  *
  * The revert of a rollback is never blocked: the rollback target of E's
  * latest rollback (see `rollbackDeployableVersions`) is open with
@@ -68,6 +73,7 @@ export function evaluateGate(args: EvaluateGateArgs): GateResult {
   const now = args.now ?? new Date();
   const nameOf = args.displayName ?? refName;
   const facts = factsOfFlow(args.facts, entityRef);
+  let dependencies: GateResult['dependencies'];
   const result = (
     unmetConditions: GateCondition[],
     approvedBy?: GateResult['approvedBy'],
@@ -78,6 +84,7 @@ export function evaluateGate(args: EvaluateGateArgs): GateResult {
     open: unmetConditions.length === 0,
     unmetConditions,
     ...(approvedBy && { approvedBy }),
+    ...(dependencies && { dependencies }),
   });
 
   const index = policy.environments.findIndex(e => e.id === environmentId);
@@ -115,6 +122,15 @@ export function evaluateGate(args: EvaluateGateArgs): GateResult {
   if (predecessor) {
     unmet.push(predecessor);
   }
+
+  // E's dependencies, where E requires them: each dependsOn flow has a version there.
+  dependencies = dependencyChecksFor({
+    entityRef,
+    policy,
+    environment: target,
+    dependencies: facts.dependencies,
+  });
+  unmet.push(...dependencyConditionsOf(target, dependencies));
 
   // (5) E's own approval rule.
   const approval = approvalConditionFor(facts, target, version, now, nameOf);
@@ -518,6 +534,7 @@ function factsOfFlow(facts: FlowFacts, entityRef: string): FlowFacts {
     standingApprovals: ofFlow(facts.standingApprovals),
     requests: ofFlow(facts.requests),
     rollbacks: ofFlow(facts.rollbacks ?? []),
+    ...(facts.dependencies && { dependencies: facts.dependencies }),
   };
 }
 

@@ -11,6 +11,7 @@ export * from './config';
 export * from './approvals';
 export * from './gate';
 export * from './gateRollback';
+export * from './gateDependencies';
 export * from './api';
 export * from './schema';
 export * from './signals';

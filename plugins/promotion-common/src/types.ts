@@ -16,6 +16,7 @@ import type {
   decisionKindSchema,
   decisionSchema,
   deploymentApprovalBasisSchema,
+  dependencyCheckSchema,
   deploymentSchema,
   deploymentStatusSchema,
   deploymentTrailApprovalSchema,
@@ -181,7 +182,37 @@ export interface FlowFacts {
    * deployable with no approval. Absent means none.
    */
   rollbacks?: Rollback[];
+  /**
+   * The flow's `dependsOn` relations, where the gate's environment requires
+   * its dependencies (`EnvironmentDefinition.dependencies`). Absent means
+   * they were not read: the gate then does not check them.
+   */
+  dependencies?: DependencyFacts[];
 }
+
+/** One `dependsOn` relation of a flow, as the gate reads it. */
+export interface DependencyFacts {
+  /** The dependency's entity ref. */
+  entityRef: string;
+  /** Its title or name, as people know it; defaults to the name of its ref. */
+  title?: string;
+  /**
+   * `flow`: a Component taking part in Promotion; `not-in-promotion`: in the
+   * catalog, but not such a Component; `not-in-catalog`: not found.
+   */
+  kind: 'flow' | 'not-in-promotion' | 'not-in-catalog';
+  /** The version standing in each environment read, by environment id. */
+  versions: Record<string, string>;
+  /**
+   * Where the dependency depends on the flow in turn (directly or through
+   * other flows): the chain of entity refs from the flow back to itself,
+   * `[flow, dependency, …, flow]`.
+   */
+  cycle?: string[];
+}
+
+/** How the gate answered for one dependency. */
+export type DependencyCheck = z.infer<typeof dependencyCheckSchema>;
 
 export type GateResult = z.infer<typeof gateResultSchema>;
 

@@ -91,6 +91,17 @@ export const environmentDefinitionSchema = z.object({
      */
     releaseNotesItemId: z.string().optional(),
   }),
+  /**
+   * Present when a flow may enter this environment only once every
+   * `dependsOn` flow has a version in `environmentId` (this environment's id
+   * unless the policy names another). Absent: dependencies are not checked.
+   */
+  dependencies: z
+    .object({
+      /** The environment, by id, each dependency must have a version in. */
+      environmentId: z.string(),
+    })
+    .optional(),
   /** What a rollback out of this environment allows. */
   rollback: z.object({
     /**
@@ -125,6 +136,7 @@ export const gateConditionCodeSchema = z.enum([
   'approval-required',
   'approval-revoked',
   'approval-pending',
+  'dependency-missing',
 ]);
 
 /** One unmet condition, with a plain sentence the UI and the pipeline show as-is. */
@@ -136,6 +148,26 @@ export const gateConditionSchema = z.object({
   itemIds: z.array(z.string()).optional(),
   /** For approval conditions: the pending request, if any. */
   requestId: z.string().optional(),
+  /** For `dependency-missing`: the dependency's entity ref. */
+  dependencyRef: z.string().optional(),
+});
+
+/**
+ * How the gate answered for one `dependsOn` relation of the flow, where the
+ * environment requires its dependencies: `met` (it has a version there),
+ * `unmet` (it has none: a `dependency-missing` condition), `cycle` (it
+ * depends on the flow in turn: not required), `not-a-flow` (not a
+ * Component taking part in Promotion, or not in the catalog: not checked).
+ */
+export const dependencyCheckSchema = z.object({
+  /** The dependency's entity ref. */
+  entityRef: z.string(),
+  status: z.enum(['met', 'unmet', 'cycle', 'not-a-flow']),
+  /** The environment it must have a version in. */
+  environmentId: z.string(),
+  /** Its version there, when it has one. */
+  version: z.string().optional(),
+  message: z.string().meta({ description: 'The check in plain words' }),
 });
 
 export const gateResultSchema = z.object({
@@ -153,6 +185,14 @@ export const gateResultSchema = z.object({
   approvedBy: z
     .enum(['none', 'standing-approval', 'request', 'rollback-target'])
     .optional(),
+  /**
+   * Where the environment requires its dependencies: the answer for each
+   * `dependsOn` relation of the flow, met or not, in words.
+   */
+  dependencies: z.array(dependencyCheckSchema).optional().meta({
+    description:
+      "Where the environment requires its dependencies: the answer for each of the flow's dependsOn relations",
+  }),
 });
 
 // ---------------------------------------------------------------------------

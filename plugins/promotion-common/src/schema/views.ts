@@ -3,6 +3,7 @@ import {
   auditEventTypeSchema,
   checklistCompletionSchema,
   decisionSchema,
+  dependencyCheckSchema,
   deploymentSchema,
   environmentDefinitionSchema,
   gateConditionSchema,
@@ -52,6 +53,23 @@ export const flowStateSchema = z.object({
    * the flow's history (the audit events, paged).
    */
   rollbacks: z.array(rollbackSchema),
+  /**
+   * For each environment of the ladder that requires its dependencies, in
+   * ladder order: how each of the flow's `dependsOn` relations stands there
+   * (the gate's own answer). Empty when no environment requires them.
+   */
+  dependencies: z
+    .array(
+      z.object({
+        environmentId: z.string(),
+        checks: z.array(dependencyCheckSchema),
+      }),
+    )
+    .optional()
+    .meta({
+      description:
+        'For each environment that requires its dependencies: how each dependsOn relation of the flow stands there',
+    }),
 });
 
 export const recordDeploymentResponseSchema = z.object({

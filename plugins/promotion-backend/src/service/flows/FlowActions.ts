@@ -36,6 +36,7 @@ import {
   InputLocation,
   ladderUpTo,
 } from './FlowResolver';
+import { readDependencyFacts } from './dependencyFacts';
 
 /** A checklist item of one environment of the flow, as the path names it. */
 export interface ChecklistItemTarget {
@@ -148,6 +149,17 @@ export class FlowActions {
         // are read first, for the people the facts name now; someone who
         // first appears meanwhile is named by the entity's name.
         const ladder = ladderUpTo(flow, environment.id);
+        // The dependencies, where the environment requires them, read
+        // before the transaction as the names are.
+        const [dependencies] = environment.dependencies
+          ? await readDependencyFacts(this.#parts, [
+              {
+                entityRef: flow.entityRef,
+                entity: flow.entity,
+                environmentIds: [environment.dependencies.environmentId],
+              },
+            ])
+          : [undefined];
         const displayName = await this.#parts.displayNames.lookup(
           refsNamedByGate(
             await this.#parts.store.getGateFacts({
@@ -170,7 +182,7 @@ export class FlowActions {
               evaluateGate({
                 entityRef: flow.entityRef,
                 policy: flow.policy,
-                facts,
+                facts: { ...facts, ...(dependencies && { dependencies }) },
                 environmentId: environment.id,
                 version: input.version,
                 now,

@@ -1,6 +1,8 @@
 import { CompoundEntityRef } from '@backstage/catalog-model';
 import {
   currentVersionIn,
+  dependencyChecksFor,
+  DependencyFacts,
   EnvironmentState,
   evaluateGate,
   FlowFacts,
@@ -24,6 +26,7 @@ import { CallContext } from '../callContext';
 import { NameOf } from '../displayNames';
 import { approverAnswer } from '../requests/approverIdentity';
 import { ServiceParts } from '../serviceParts';
+import { readDependencyFacts } from './dependencyFacts';
 import { environmentOf, Flow, ladderUpTo } from './FlowResolver';
 
 type FlowViewParts = Pick<
@@ -127,15 +130,33 @@ export class FlowView {
         nextStepFor(policy, { ...NO_FACTS, deployments }),
     });
     const now = this.#parts.now();
+    // The dependencies, where an environment of the ladder requires them.
+    const requiring = policy.environments.filter(e => e.dependencies);
+    const dependencies = await this.#dependenciesOf(
+      flow,
+      requiring.map(e => e.dependencies!.environmentId),
+    );
     return {
       entityRef: flow.entityRef,
       policy,
       environments: environmentStatesOf(policy, facts),
+      ...(dependencies && {
+        dependencies: requiring.map(environment => ({
+          environmentId: environment.id,
+          checks:
+            dependencyChecksFor({
+              entityRef: flow.entityRef,
+              policy,
+              environment,
+              dependencies,
+            }) ?? [],
+        })),
+      }),
       ...(nextStep && {
         nextGate: evaluateGate({
           entityRef: flow.entityRef,
           policy,
-          facts,
+          facts: { ...facts, ...(dependencies && { dependencies }) },
           environmentId: nextStep.environmentId,
           version: nextStep.version,
           now,
@@ -174,15 +195,41 @@ export class FlowView {
       version,
       environmentIds: ladderUpTo(flow, environmentId),
     });
+    const rule = flow.policy.environments.find(
+      e => e.id === environmentId,
+    )?.dependencies;
+    const dependencies =
+      rule && (await this.#dependenciesOf(flow, [rule.environmentId]));
     return evaluateGate({
       entityRef: flow.entityRef,
       policy: flow.policy,
-      facts,
+      facts: { ...facts, ...(dependencies && { dependencies }) },
       environmentId,
       version,
       now,
       displayName: await this.#displayNamesIn(facts),
     });
+  }
+
+  /**
+   * The flow's dependencies with their versions in these environments;
+   * undefined, and nothing read, when no environment is asked.
+   */
+  async #dependenciesOf(
+    flow: Flow,
+    environmentIds: string[],
+  ): Promise<DependencyFacts[] | undefined> {
+    if (environmentIds.length === 0) {
+      return undefined;
+    }
+    const [dependencies] = await readDependencyFacts(this.#parts, [
+      {
+        entityRef: flow.entityRef,
+        entity: flow.entity,
+        environmentIds: [...new Set(environmentIds)],
+      },
+    ]);
+    return dependencies;
   }
 
   /** The names of the people the gate may name for these facts, read in one catalog call. */

@@ -26,6 +26,7 @@ import { formatDateTime } from '../../utils/format';
 import { wrappingListItemText } from '../../utils/styles';
 import { ActionButton } from '../ActionButton';
 import { Actor } from '../Actor';
+import { ConditionText } from '../ConditionText';
 import { RequestDialog } from '../RequestDialog';
 
 /** @internal */
@@ -157,6 +158,9 @@ export function NextGate(props: NextGateProps) {
               environmentTitle={targetTitle}
               version={gate.version}
               initialDossier={initialDossier}
+              openConditions={gate.unmetConditions.filter(
+                c => c.code === 'dependency-missing',
+              )}
               onClose={() => setRequesting(false)}
               onSubmit={async dossier => {
                 await api.createRequest(entityRef, {
@@ -184,7 +188,7 @@ function conditionInWords(
   now: number,
 ): ReactNode {
   if (condition.code !== 'approval-pending' || !condition.requestId) {
-    return condition.message;
+    return <ConditionText condition={condition} />;
   }
   const request = flow.pendingRequests.find(r => r.id === condition.requestId);
   const environment = flow.environments.find(
