@@ -102,7 +102,9 @@ describe('the dependency gate', () => {
       policy,
     );
     expect(inTest.open).toBe(true);
-    expect(inTest.dependencies?.[0].message).toBe('file-router 2.1.0 is in Test.');
+    expect(inTest.dependencies?.[0].message).toBe(
+      'file-router 2.1.0 is in Test.',
+    );
 
     const notInTest = gate(
       'production',
@@ -137,7 +139,10 @@ describe('the dependency gate', () => {
         'not-a-flow',
         'payments-db is not a component taking part in Promotion: not checked.',
       ],
-      ['not-a-flow', 'component:default/gone is not in the catalog: not checked.'],
+      [
+        'not-a-flow',
+        'component:default/gone is not in the catalog: not checked.',
+      ],
     ]);
   });
 
@@ -165,7 +170,10 @@ describe('the dependency gate', () => {
     );
     expect(result.open).toBe(true);
     expect(result.dependencies?.map(d => [d.status, d.message])).toEqual([
-      ['cycle', 'payments-sftp and file-router depend on each other: not required.'],
+      [
+        'cycle',
+        'payments-sftp and file-router depend on each other: not required.',
+      ],
       [
         'cycle',
         'payments-sftp and ledger depend on each other (through file-router): not required.',
@@ -174,11 +182,7 @@ describe('the dependency gate', () => {
   });
 
   it('is not checked where the environment does not require it', () => {
-    const result = gate(
-      'production',
-      approvedWith([fileRouter({})]),
-      standard,
-    );
+    const result = gate('production', approvedWith([fileRouter({})]), standard);
     expect(result.open).toBe(true);
     expect(result.dependencies).toBeUndefined();
   });

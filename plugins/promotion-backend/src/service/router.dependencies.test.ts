@@ -183,9 +183,7 @@ describe.each(databases.eachSupportedId())(
         api().get(flowPath('payments-sftp')),
         200,
       );
-      expect(state.nextGate?.unmetConditions).toContainEqual(
-        missingFileRouter,
-      );
+      expect(state.nextGate?.unmetConditions).toContainEqual(missingFileRouter);
       expect(state.dependencies).toEqual([
         { environmentId: 'prod', checks: closed.dependencies },
       ]);

@@ -46,7 +46,9 @@ function dependsOnOf(entity: Entity): string[] {
 }
 
 /** A Component taking part in Promotion: a flow the dependency gate checks. */
-function isFlow(found: Found): found is { entity: Entity; policy: PromotionPolicy } {
+function isFlow(
+  found: Found,
+): found is { entity: Entity; policy: PromotionPolicy } {
   return (
     !!found?.policy &&
     found.entity.kind.toLocaleLowerCase('en-US') === 'component'
@@ -166,7 +168,9 @@ function pathBack(
   known: Map<string, Found>,
 ): string[] | undefined {
   const goal = keyOf(to);
-  const cameFrom = new Map<string, string | undefined>([[keyOf(from), undefined]]);
+  const cameFrom = new Map<string, string | undefined>([
+    [keyOf(from), undefined],
+  ]);
   const refs = new Map<string, string>([[keyOf(from), from]]);
   let frontier = [from];
   while (frontier.length > 0) {
@@ -180,7 +184,9 @@ function pathBack(
           key = cameFrom.get(key)
         ) {
           const found = known.get(key);
-          chain.unshift(found ? stringifyEntityRef(found.entity) : refs.get(key)!);
+          chain.unshift(
+            found ? stringifyEntityRef(found.entity) : refs.get(key)!,
+          );
         }
         return chain;
       }

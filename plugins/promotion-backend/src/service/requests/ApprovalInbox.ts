@@ -264,10 +264,7 @@ export class ApprovalInbox {
         ? [{ index, entityRef, entity, environmentIds: [rule.environmentId] }]
         : [];
     });
-    const dependencyFacts = await readDependencyFacts(
-      this.#parts,
-      requiring,
-    );
+    const dependencyFacts = await readDependencyFacts(this.#parts, requiring);
     requiring.forEach(({ index }, at) => {
       gateFacts[index] = {
         ...gateFacts[index],

@@ -84,12 +84,12 @@ export function InboxItemFacts(props: { item: InboxItem }) {
             ),
         )
         .map(warning => (
-        <Box mt={1} key={warning.entityRef}>
-          <Alert severity="warning">
-            <EntityRefLink entityRef={warning.entityRef} />, which this flow
-            depends on, has no version in {item.environmentTitle} yet.
-          </Alert>
-        </Box>
+          <Box mt={1} key={warning.entityRef}>
+            <Alert severity="warning">
+              <EntityRefLink entityRef={warning.entityRef} />, which this flow
+              depends on, has no version in {item.environmentTitle} yet.
+            </Alert>
+          </Box>
         ))}
     </Box>
   );

@@ -75,8 +75,8 @@ export function DependenciesCard(props: { entity: Entity; flow?: FlowState }) {
     <InfoCard title="Dependencies">
       {requiring.length > 0 && (
         <Typography variant="body2">
-          A version enters {requiring.join(', ')} only once every flow this
-          one depends on has a version there.
+          A version enters {requiring.join(', ')} only once every flow this one
+          depends on has a version there.
         </Typography>
       )}
       {loading && !dependencies && <Progress />}
