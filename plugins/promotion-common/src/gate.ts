@@ -73,10 +73,10 @@ export function evaluateGate(args: EvaluateGateArgs): GateResult {
   const now = args.now ?? new Date();
   const nameOf = args.displayName ?? refName;
   const facts = factsOfFlow(args.facts, entityRef);
-  let dependencies: GateResult['dependencies'];
   const result = (
     unmetConditions: GateCondition[],
     approvedBy?: GateResult['approvedBy'],
+    dependencies?: GateResult['dependencies'],
   ): GateResult => ({
     entityRef,
     environmentId,
@@ -124,7 +124,7 @@ export function evaluateGate(args: EvaluateGateArgs): GateResult {
   }
 
   // E's dependencies, where E requires them: each dependsOn flow has a version there.
-  dependencies = dependencyChecksFor({
+  const dependencies = dependencyChecksFor({
     entityRef,
     policy,
     environment: target,
@@ -137,7 +137,7 @@ export function evaluateGate(args: EvaluateGateArgs): GateResult {
   if (approval.condition) {
     unmet.push(approval.condition);
   }
-  return result(unmet, approval.approvedBy);
+  return result(unmet, approval.approvedBy, dependencies);
 }
 
 /**
