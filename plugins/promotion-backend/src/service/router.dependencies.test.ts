@@ -79,6 +79,10 @@ const CATALOG: Entity[] = [
   },
   flow('checkout', dependsOn('component:default/shipping')),
   flow('shipping'),
+  // A longer cycle: orders, invoicing, tax, orders.
+  flow('orders', dependsOn('component:default/invoicing')),
+  flow('invoicing', dependsOn('component:default/tax')),
+  flow('tax', dependsOn('component:default/orders')),
 ];
 
 /** The test backend's configuration, Production of the standard ladder requiring the dependencies. */
@@ -241,6 +245,23 @@ describe.each(databases.eachSupportedId())(
       expect(result.unmetConditions.map(c => c.code)).not.toContain(
         'dependency-missing',
       );
+    });
+
+    it('does not require a dependency that depends on the flow through other flows', async () => {
+      await throughTest('orders', '1.0.0');
+      const result = await gate('orders', 'prod', '1.0.0');
+      expect(result.dependencies).toEqual([
+        {
+          entityRef: 'component:default/invoicing',
+          environmentId: 'prod',
+          status: 'cycle',
+          message:
+            'orders and invoicing depend on each other (through tax): not required.',
+        },
+      ]);
+      expect(result.unmetConditions.map(c => c.code)).toEqual([
+        'approval-required',
+      ]);
     });
 
     it('records a deployment past an unmet dependency as a violation', async () => {
