@@ -9,15 +9,14 @@ import { api, BACKEND, flowUrl, REPO, signIn } from './support';
  * on payments-db (a Resource, not checked). Settlement feed 1.0.0 climbs to
  * Production's gate, approvals included, and waits for Bank connector; the
  * pipeline takes Bank connector up the ladder the way people do; the gate
- * opens. Only these two flows are used here; versions are unique per run.
+ * opens. Only these two flows are used here.
  */
 
 const FEED_REF = 'component:default/settlement-feed';
 const CONNECTOR_REF = 'component:default/bank-connector';
 const TAB = '/catalog/default/component/settlement-feed/promotion';
-const RUN = Date.now();
-const FEED_VERSION = `1.${RUN}.0`;
-const CONNECTOR_VERSION = `2.${RUN}.0`;
+const FEED_VERSION = '1.4.0';
+const CONNECTOR_VERSION = '2.1.0';
 const APPROVERS = ['dana', 'erin'];
 
 test.describe.configure({ mode: 'serial' });
@@ -175,11 +174,14 @@ test('a flow waits at the Production gate until the flow it depends on is there'
       'Production gate: payments-db is not a component taking part in Promotion: not checked.',
     ),
   ).toBeVisible();
-  await dependencies.scrollIntoViewIfNeeded();
+  // The screenshot: the next step and the Dependencies card in one view.
+  await developer.setViewportSize({ width: 1440, height: 2000 });
+  await developer.evaluate(() => window.scrollTo(0, 0));
   await developer.screenshot({
     path: path.join(REPO, 'docs/screenshots/dependency-gate.png'),
     animations: 'disabled',
   });
+  await developer.setViewportSize({ width: 1440, height: 900 });
 
   // The pipeline takes Bank connector up the ladder, through its own gates.
   for (const environment of ['dev', 'test', 'production']) {

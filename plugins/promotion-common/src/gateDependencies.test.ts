@@ -66,7 +66,10 @@ describe('the dependency gate', () => {
     const result = gate(
       'production',
       approvedWith([
-        fileRouter({ dev: '2.1.0', test: '2.1.0' }, { title: 'File router' }),
+        fileRouter(
+          { dev: '2.1.0', test: '2.1.0' },
+          { title: 'File router', ladder: ['dev', 'test', 'production'] },
+        ),
       ]),
       requiring(),
     );
@@ -143,6 +146,23 @@ describe('the dependency gate', () => {
         'not-a-flow',
         'component:default/gone is not in the catalog: not checked.',
       ],
+    ]);
+  });
+
+  it('does not check a flow whose own ladder has no such environment', () => {
+    const result = gate(
+      'production',
+      approvedWith([fileRouter({}, { ladder: ['dev', 'test'] })]),
+      requiring(),
+    );
+    expect(result.open).toBe(true);
+    expect(result.dependencies).toEqual([
+      {
+        entityRef: 'component:default/file-router',
+        environmentId: 'production',
+        status: 'not-on-ladder',
+        message: 'file-router has no Production on its ladder: not checked.',
+      },
     ]);
   });
 

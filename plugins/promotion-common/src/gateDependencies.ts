@@ -17,6 +17,7 @@ import {
  * - Only Components taking part in Promotion are flows; any other relation
  *   (a Resource, an unannotated component, an entity not in the catalog) is
  *   not checked, and the answer says so.
+ * - A flow whose own ladder has no such environment is not checked either.
  * - A dependency that depends on the flow in turn, directly or through other
  *   flows, is not required: otherwise neither could ever enter first. The
  *   answer names the cycle.
@@ -67,6 +68,13 @@ export function dependencyChecksFor(args: {
         message: `${flowName} and ${name} depend on each other${
           through.length > 0 ? ` (through ${through.join(', ')})` : ''
         }: not required.`,
+      };
+    }
+    if (dependency.ladder && !dependency.ladder.includes(required)) {
+      return {
+        ...check,
+        status: 'not-on-ladder',
+        message: `${name} has no ${where} on its ladder: not checked.`,
       };
     }
     const version = dependency.versions[required];

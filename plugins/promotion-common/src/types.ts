@@ -203,6 +203,8 @@ export interface DependencyFacts {
   kind: 'flow' | 'not-in-promotion' | 'not-in-catalog';
   /** The version standing in each environment read, by environment id. */
   versions: Record<string, string>;
+  /** For a flow: the environment ids of its own ladder. */
+  ladder?: string[];
   /**
    * Where the dependency depends on the flow in turn (directly or through
    * other flows): the chain of entity refs from the flow back to itself,

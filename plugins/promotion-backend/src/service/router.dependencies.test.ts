@@ -79,8 +79,19 @@ const CATALOG: Entity[] = [
   },
   flow('checkout', dependsOn('component:default/shipping')),
   flow('shipping'),
-  // A longer cycle: orders, invoicing, tax, orders.
-  flow('orders', dependsOn('component:default/invoicing')),
+  // A longer cycle: orders, invoicing, tax, orders; and a flow whose ladder has no Production.
+  flow(
+    'orders',
+    dependsOn('component:default/invoicing', 'component:default/sandbox'),
+  ),
+  {
+    ...flow('sandbox'),
+    metadata: {
+      name: 'sandbox',
+      namespace: 'default',
+      annotations: { 'promotion.io/policy': 'sandbox' },
+    },
+  },
   flow('invoicing', dependsOn('component:default/tax')),
   flow('tax', dependsOn('component:default/orders')),
 ];
@@ -88,6 +99,7 @@ const CATALOG: Entity[] = [
 /** The test backend's configuration, Production of the standard ladder requiring the dependencies. */
 const CONFIG = structuredClone(PROMOTION_CONFIG) as any;
 CONFIG.policies.standard.environments[2].dependencies = { required: true };
+CONFIG.policies.sandbox = { environments: [{ id: 'dev', title: 'Dev' }] };
 
 const databases = createTestDatabases(['POSTGRES_15', 'SQLITE_3', 'MYSQL_8']);
 
@@ -247,7 +259,7 @@ describe.each(databases.eachSupportedId())(
       );
     });
 
-    it('does not require a dependency that depends on the flow through other flows', async () => {
+    it('does not require a dependency that depends on the flow through other flows, nor one whose ladder has no such environment', async () => {
       await throughTest('orders', '1.0.0');
       const result = await gate('orders', 'prod', '1.0.0');
       expect(result.dependencies).toEqual([
@@ -257,6 +269,12 @@ describe.each(databases.eachSupportedId())(
           status: 'cycle',
           message:
             'orders and invoicing depend on each other (through tax): not required.',
+        },
+        {
+          entityRef: 'component:default/sandbox',
+          environmentId: 'prod',
+          status: 'not-on-ladder',
+          message: 'sandbox has no Production on its ladder: not checked.',
         },
       ]);
       expect(result.unmetConditions.map(c => c.code)).toEqual([

@@ -157,12 +157,13 @@ export const gateConditionSchema = z.object({
  * environment requires its dependencies: `met` (it has a version there),
  * `unmet` (it has none: a `dependency-missing` condition), `cycle` (it
  * depends on the flow in turn: not required), `not-a-flow` (not a
- * Component taking part in Promotion, or not in the catalog: not checked).
+ * Component taking part in Promotion, or not in the catalog: not checked),
+ * `not-on-ladder` (its own ladder has no such environment: not checked).
  */
 export const dependencyCheckSchema = z.object({
   /** The dependency's entity ref. */
   entityRef: z.string(),
-  status: z.enum(['met', 'unmet', 'cycle', 'not-a-flow']),
+  status: z.enum(['met', 'unmet', 'cycle', 'not-a-flow', 'not-on-ladder']),
   /** The environment it must have a version in. */
   environmentId: z.string(),
   /** Its version there, when it has one. */

@@ -126,6 +126,7 @@ export async function readDependencyFacts(
         ...named,
         kind: 'flow',
         versions: {},
+        ladder: found.policy.environments.map(e => e.id),
         ...(cycle && { cycle: [target.entityRef, ...cycle] }),
       };
     }),

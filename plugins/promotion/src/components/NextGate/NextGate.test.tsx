@@ -89,6 +89,37 @@ describe('NextGate', () => {
     expect(still).toHaveTextContent('ledger is not in Production yet.');
   });
 
+  it('offers no new request once the version is approved and the gate waits for a dependency', async () => {
+    const flow = flowState();
+    flow.nextGate = {
+      ...flow.nextGate!,
+      unmetConditions: [
+        {
+          code: 'dependency-missing',
+          message: 'ledger is not in Production yet.',
+          environmentId: 'production',
+          dependencyRef: 'component:default/ledger',
+        },
+      ],
+    };
+    await renderWithApis(
+      <NextGate
+        entityRef={ENTITY_REF}
+        flow={flow}
+        permissions={allowAll()}
+        onChange={jest.fn()}
+      />,
+      { api: createFakePromotionApi() },
+    );
+
+    expect(
+      screen.getByText('ledger is not in Production yet.', { exact: false }),
+    ).toBeInTheDocument();
+    expect(
+      screen.queryByRole('button', { name: /Request promotion/ }),
+    ).not.toBeInTheDocument();
+  });
+
   it('shows each condition whole, wrapped, not cut to one line', async () => {
     await renderWithApis(
       <NextGate

@@ -29,6 +29,13 @@ import { Actor } from '../Actor';
 import { ConditionText } from '../ConditionText';
 import { RequestDialog } from '../RequestDialog';
 
+/** The gate's conditions that a promotion request answers. */
+const APPROVAL_CODES: ReadonlySet<GateCondition['code']> = new Set([
+  'approval-required',
+  'approval-revoked',
+  'approval-pending',
+]);
+
 /** @internal */
 export interface NextGateProps {
   entityRef: string;
@@ -89,10 +96,13 @@ export function NextGate(props: NextGateProps) {
   const approval = target?.environment.approval;
   const standing =
     target?.standingApproval && !target.standingApproval.revokedAt;
+  // A request only where the approval is among what the gate waits for: not
+  // once it is approved and the gate waits for something else (a dependency).
   const needsRequest =
     !!approval &&
     approval.mode !== 'none' &&
-    !(approval.mode === 'once' && standing);
+    !(approval.mode === 'once' && standing) &&
+    gate.unmetConditions.some(c => APPROVAL_CODES.has(c.code));
 
   return (
     <InfoCard title={`Next step: ${gate.version} into ${targetTitle}`}>
