@@ -79,6 +79,8 @@ const CATALOG: Entity[] = [
   },
   flow('checkout', dependsOn('component:default/shipping')),
   flow('shipping'),
+  flow('web', dependsOn('component:default/api')),
+  flow('api'),
   // A longer cycle: orders, invoicing, tax, orders; and a flow whose ladder has no Production.
   flow(
     'orders',
@@ -248,6 +250,42 @@ describe.each(databases.eachSupportedId())(
           i => i.request.entityRef === 'component:default/payments-sftp',
         )?.gate,
       ).toEqual({ openOnceApproved: true, otherConditions: [] });
+    });
+
+    it('words the dependency in the inbox when the dependency waits for approval too', async () => {
+      for (const name of ['web', 'api']) {
+        await throughTest(name, '1.0.0');
+        await bodyOf(
+          api(USERS.alice).post(`${flowPath(name)}/requests`, {
+            environment: 'prod',
+            version: '1.0.0',
+            dossier: dossier(),
+          }),
+        );
+      }
+      const inbox: InboxResponse = await bodyOf(
+        api(USERS.dave).get(`${BASE}/inbox`),
+        200,
+      );
+      const gateOf = (name: string) =>
+        inbox.items.find(
+          i => i.request.entityRef === `component:default/${name}`,
+        )?.gate;
+      expect(gateOf('web')).toEqual({
+        openOnceApproved: false,
+        otherConditions: [
+          {
+            code: 'dependency-missing',
+            message: 'api is not in Production yet.',
+            environmentId: 'prod',
+            dependencyRef: 'component:default/api',
+          },
+        ],
+      });
+      expect(gateOf('api')).toEqual({
+        openOnceApproved: true,
+        otherConditions: [],
+      });
     });
 
     it('does not check the dependencies of an environment that does not require them', async () => {

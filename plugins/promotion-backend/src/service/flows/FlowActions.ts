@@ -156,6 +156,7 @@ export class FlowActions {
               {
                 entityRef: flow.entityRef,
                 entity: flow.entity,
+                policy: flow.policy,
                 environmentIds: [environment.dependencies.environmentId],
               },
             ])

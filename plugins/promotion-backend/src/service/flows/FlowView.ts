@@ -226,6 +226,7 @@ export class FlowView {
       {
         entityRef: flow.entityRef,
         entity: flow.entity,
+        policy: flow.policy,
         environmentIds: [...new Set(environmentIds)],
       },
     ]);

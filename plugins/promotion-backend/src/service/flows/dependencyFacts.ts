@@ -19,6 +19,8 @@ export interface DependencyTarget {
   entityRef: string;
   /** The flow's entity, with its relations. */
   entity: Entity;
+  /** The flow's policy. */
+  policy: PromotionPolicy;
   /** The environments each dependency's standing version is read in. */
   environmentIds: string[];
 }
@@ -75,7 +77,7 @@ export async function readDependencyFacts(
   for (const target of targets) {
     known.set(keyOf(target.entityRef), {
       entity: target.entity,
-      policy: { name: 'flow', environments: [] },
+      policy: target.policy,
     });
   }
   const lookUp = async (refs: string[]) => {

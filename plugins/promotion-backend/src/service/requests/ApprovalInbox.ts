@@ -261,7 +261,15 @@ export class ApprovalInbox {
       )?.dependencies;
       const entity = entities.get(entityRef)?.entity;
       return rule && entity
-        ? [{ index, entityRef, entity, environmentIds: [rule.environmentId] }]
+        ? [
+            {
+              index,
+              entityRef,
+              entity,
+              policy,
+              environmentIds: [rule.environmentId],
+            },
+          ]
         : [];
     });
     const dependencyFacts = await readDependencyFacts(this.#parts, requiring);
