@@ -960,9 +960,7 @@ test.describe('docs/pipelines.md against the running portal', () => {
         .first()
         .getByRole('listitem')
         .filter({ hasText: 'All tests passing' });
-      await expect(item).toContainText(
-        `Attested by ${PIPELINE} on `,
-      );
+      await expect(item).toContainText(`Attested by ${PIPELINE} on `);
       await expect(item).toContainText(`: ${TEST_RESULT} (evidence`);
       await expect(
         item.getByRole('link', { name: /^evidence/ }),

@@ -32,7 +32,7 @@ exports.up = async function up(knex) {
       .text('result')
       .nullable()
       .comment(
-        "A pipeline's short result of the item it attested (\"1,284 passed\"); null for people",
+        'A pipeline\'s short result of the item it attested ("1,284 passed"); null for people',
       );
   });
 };

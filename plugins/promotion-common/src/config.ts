@@ -490,9 +490,9 @@ export function readPromotionConfig(raw: unknown): PromotionConfig {
 }
 
 /** `attestedBy` where it is not the default (`person`), as the API shows it. */
-function attestedByOf(
-  attestedBy: ChecklistAttester | undefined,
-): { attestedBy?: ChecklistAttester } {
+function attestedByOf(attestedBy: ChecklistAttester | undefined): {
+  attestedBy?: ChecklistAttester;
+} {
   return attestedBy === undefined || attestedBy === 'person'
     ? {}
     : { attestedBy };

@@ -197,9 +197,9 @@ export async function attest(
 ): Promise<number> {
   const completion = await client.attestChecklistItem(flow, target, body);
   io.out(
-    `Attested ${target.kind === 'post-deployment' ? 'post-deployment ' : ''}item ${
-      completion.itemId
-    }: ${formatFlowRef(flow)} ${
+    `Attested ${
+      target.kind === 'post-deployment' ? 'post-deployment ' : ''
+    }item ${completion.itemId}: ${formatFlowRef(flow)} ${
       completion.version === undefined
         ? 'the flow'
         : `version ${completion.version}`

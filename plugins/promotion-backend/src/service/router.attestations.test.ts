@@ -107,7 +107,11 @@ describe.each(databases.eachSupportedId())(
         ),
       ).toMatchObject({
         actor: PIPELINE,
-        payload: { itemId: 'unit-tests', evidenceLink: EVIDENCE, result: RESULT },
+        payload: {
+          itemId: 'unit-tests',
+          evidenceLink: EVIDENCE,
+          result: RESULT,
+        },
       });
     });
 
@@ -273,7 +277,8 @@ describe.each(databases.eachSupportedId())(
     });
 
     it('verification names an attestation whose result was edited in the database', async () => {
-      const verify = () => bodyOf(api(USERS.ann).get(`${BASE}/audit/verify`), 200);
+      const verify = () =>
+        bodyOf(api(USERS.ann).get(`${BASE}/audit/verify`), 200);
       expect(await verify()).toMatchObject({ intact: true, breaks: [] });
       const row = await knex(TABLES.checklistCompletions)
         .where({ result: RESULT, item_id: 'unit-tests' })

@@ -1,9 +1,5 @@
 import { CompoundEntityRef } from '@backstage/catalog-model';
-import {
-  ConflictError,
-  InputError,
-  NotAllowedError,
-} from '@backstage/errors';
+import { ConflictError, InputError, NotAllowedError } from '@backstage/errors';
 import {
   ChecklistCompletion,
   ChecklistKind,

@@ -107,7 +107,9 @@ describe('EnvironmentCard', () => {
 
     // The pipeline-only item: no one may tick it here.
     expect(
-      within(checklist).getByText('For each version · attested by the pipeline'),
+      within(checklist).getByText(
+        'For each version · attested by the pipeline',
+      ),
     ).toBeInTheDocument();
     expect(
       within(checklist).getByText('Not completed: the pipeline attests it.'),
