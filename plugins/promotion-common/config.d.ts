@@ -129,6 +129,13 @@ export interface Config {
              * Defaults to true.
              */
             resetOnRollback?: boolean;
+            /**
+             * Who completes the item: `person` (the default: people, in the
+             * UI), `pipeline` (only a pipeline, through the API or
+             * `promotion-gate attest`, with an evidence link and a short
+             * result) or `both`.
+             */
+            attestedBy?: 'person' | 'pipeline' | 'both';
           }>;
 
           /**
@@ -218,6 +225,11 @@ export interface Config {
                * Defaults to false.
                */
               evidenceRequired?: boolean;
+              /**
+               * Who completes the item: `person` (the default), `pipeline`
+               * or `both`, as for validation checklist items.
+               */
+              attestedBy?: 'person' | 'pipeline' | 'both';
             }>;
             /**
              * Whether the next version may enter this environment only once

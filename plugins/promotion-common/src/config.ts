@@ -3,6 +3,7 @@ import { Duration } from 'luxon';
 import { z } from 'zod';
 import {
   ApprovalRule,
+  ChecklistAttester,
   ChecklistItemDefinition,
   EnvironmentDefinition,
   PostDeploymentItemDefinition,
@@ -87,6 +88,14 @@ export function durationToSeconds(duration: DurationConfig): number {
 // The schema
 // ---------------------------------------------------------------------------
 
+/** Who completes a checklist item: people (the default), the pipeline, or either. */
+const checklistAttesterSchema = z.enum(['person', 'pipeline', 'both'], {
+  error: issue =>
+    `invalid attestedBy ${JSON.stringify(
+      issue.input,
+    )}: use "person", "pipeline" or "both"`,
+});
+
 const idSchema = (what: string) =>
   z
     .string({ error: `must be a string (the ${what} id)` })
@@ -131,6 +140,7 @@ const checklistItemSchema = z.strictObject({
   description: z.string().optional(),
   evidenceRequired: z.boolean().optional(),
   resetOnRollback: z.boolean().optional(),
+  attestedBy: checklistAttesterSchema.optional(),
 });
 
 const postDeploymentItemSchema = z.strictObject({
@@ -144,6 +154,7 @@ const postDeploymentItemSchema = z.strictObject({
     })
     .optional(),
   evidenceRequired: z.boolean().optional(),
+  attestedBy: checklistAttesterSchema.optional(),
 });
 
 const approverRefSchema = z.string().regex(APPROVER_REF_PATTERN, {
@@ -458,6 +469,7 @@ export function readPromotionConfig(raw: unknown): PromotionConfig {
               }),
               evidenceRequired: item.evidenceRequired ?? false,
               resetOnRollback: item.resetOnRollback ?? true,
+              ...attestedByOf(item.attestedBy),
             }),
           ),
           signOff: { required: environment.signOff?.required ?? false },
@@ -474,6 +486,7 @@ export function readPromotionConfig(raw: unknown): PromotionConfig {
                   ? 0
                   : durationToSeconds(item.minimumWait),
               evidenceRequired: item.evidenceRequired ?? false,
+              ...attestedByOf(item.attestedBy),
             }),
           ),
           postDeploymentRules: normalisePostDeploymentRules(
@@ -517,6 +530,15 @@ export function readPromotionConfig(raw: unknown): PromotionConfig {
       },
     }),
   };
+}
+
+/** `attestedBy` where it is not the default (`person`), as the API shows it. */
+function attestedByOf(attestedBy: ChecklistAttester | undefined): {
+  attestedBy?: ChecklistAttester;
+} {
+  return attestedBy === undefined || attestedBy === 'person'
+    ? {}
+    : { attestedBy };
 }
 
 function normalisePostDeploymentRules(

@@ -9,6 +9,7 @@ import type {
   auditEventSchema,
   auditEventTypeSchema,
   chainVerificationSchema,
+  checklistAttesterSchema,
   checklistCompletionSchema,
   checklistItemDefinitionSchema,
   checklistItemScopeSchema,
@@ -69,6 +70,9 @@ export const PROMOTION_POLICY_ANNOTATION = 'promotion.io/policy';
 
 /** Whether a checklist item is completed once per version or once per flow. */
 export type ChecklistItemScope = z.infer<typeof checklistItemScopeSchema>;
+
+/** Who completes a checklist item: people (`person`, the default), the pipeline, or `both`. */
+export type ChecklistAttester = z.infer<typeof checklistAttesterSchema>;
 
 /** A validation checklist item, from the governance documents. */
 export type ChecklistItemDefinition = z.infer<

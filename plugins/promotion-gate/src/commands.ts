@@ -1,3 +1,4 @@
+import type { ChecklistKind } from '@promotion/plugin-promotion-common';
 import ms from 'ms';
 import {
   formatFlowRef,
@@ -180,6 +181,32 @@ export async function report(
     );
     deployment.unmetConditions.forEach(c => io.err(`  - ${c.message}`));
   }
+  return EXIT_OPEN;
+}
+
+export async function attest(
+  client: GateClient,
+  flow: FlowRef,
+  target: { environment: string; kind: ChecklistKind; itemId: string },
+  body: {
+    version?: string;
+    evidenceLink: string;
+    result?: string;
+  },
+  io: Output,
+): Promise<number> {
+  const completion = await client.attestChecklistItem(flow, target, body);
+  io.out(
+    `Attested ${
+      target.kind === 'post-deployment' ? 'post-deployment ' : ''
+    }item ${completion.itemId}: ${formatFlowRef(flow)} ${
+      completion.version === undefined
+        ? 'the flow'
+        : `version ${completion.version}`
+    } on ${completion.environmentId}, by ${completion.completedBy}${
+      completion.result ? `: ${completion.result}` : ''
+    } (evidence: ${completion.evidenceLink})`,
+  );
   return EXIT_OPEN;
 }
 

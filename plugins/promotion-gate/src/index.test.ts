@@ -471,4 +471,117 @@ describe('promotion-gate', () => {
     expect(out[0]).toMatch(/Recorded rollback rb1/);
     expect(err.join('\n')).toMatch(/incident report/);
   });
+
+  const attestArgs = [
+    'node',
+    'promotion-gate',
+    'attest',
+    '--flow',
+    'payments-export',
+    '--environment',
+    'test',
+    '--item',
+    'tests-passing',
+    '--version',
+    '1.4.0',
+    '--evidence',
+    'https://ci.example.com/runs/7/report',
+  ];
+
+  it('attest completes the item with its evidence and result, and exits 0', async () => {
+    let body: unknown;
+    let seen: Request | undefined;
+    server.use(
+      http.post(
+        `${FLOW}/environments/test/checklist/tests-passing`,
+        async ({ request }) => {
+          seen = request;
+          body = await request.json();
+          return HttpResponse.json(
+            {
+              id: 'c1',
+              entityRef: 'component:default/payments-export',
+              environmentId: 'test',
+              kind: 'validation',
+              itemId: 'tests-passing',
+              version: '1.4.0',
+              completedBy: 'service:pipeline',
+              completedAt: '2026-03-02T10:00:00.000Z',
+              evidenceLink: 'https://ci.example.com/runs/7/report',
+              result: '1,284 passed',
+            },
+            { status: 201 },
+          );
+        },
+      ),
+    );
+    const { io, out } = capture();
+    const code = await run([...attestArgs, '--result', '1,284 passed'], {
+      env,
+      io,
+    });
+    expect(code).toBe(0);
+    expect(seen!.headers.get('authorization')).toBe('Bearer secret');
+    expect(body).toEqual({
+      version: '1.4.0',
+      evidenceLink: 'https://ci.example.com/runs/7/report',
+      result: '1,284 passed',
+    });
+    expect(out).toEqual([
+      'Attested item tests-passing: component:default/payments-export version 1.4.0 on test, by service:pipeline: 1,284 passed (evidence: https://ci.example.com/runs/7/report)',
+    ]);
+  });
+
+  it('attest exits 2 with the backend’s sentence when the item is not the pipeline’s', async () => {
+    server.use(
+      http.post(`${FLOW}/environments/test/checklist/tests-passing`, () =>
+        HttpResponse.json(
+          {
+            error: {
+              name: 'NotAllowedError',
+              message:
+                '"Tests passing" is completed by people (attestedBy: person): a pipeline cannot attest it',
+            },
+          },
+          { status: 403 },
+        ),
+      ),
+    );
+    const { io, err } = capture();
+    expect(await run(attestArgs, { env, io })).toBe(2);
+    expect(err).toEqual([
+      'promotion-gate: The token is not allowed to do this (403 Forbidden): "Tests passing" is completed by people (attestedBy: person): a pipeline cannot attest it',
+    ]);
+  });
+
+  it('attest needs --evidence and exits 2 without it', async () => {
+    const { io, err } = capture();
+    expect(await run(attestArgs.slice(0, -2), { env, io })).toBe(2);
+    expect(err.join('\n')).toMatch(/--evidence/);
+  });
+
+  it('attest sends a post-deployment item to its checklist, and exits 3 while the backend is unavailable', async () => {
+    let calls = 0;
+    server.use(
+      http.post(
+        `${FLOW}/environments/test/post-deployment/tests-passing`,
+        () => {
+          calls++;
+          return HttpResponse.json(
+            { error: { name: 'ServiceUnavailableError', message: 'down' } },
+            { status: 503, headers: { 'Retry-After': '1' } },
+          );
+        },
+      ),
+    );
+    const { io } = capture();
+    expect(
+      await run([...attestArgs, '--post-deployment'], {
+        env,
+        io,
+        sleep: async () => {},
+      }),
+    ).toBe(3);
+    expect(calls).toBe(4);
+  });
 });

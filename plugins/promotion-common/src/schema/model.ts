@@ -16,6 +16,18 @@ const timestamp = z.string().meta({ description: 'ISO 8601 date-time' });
 
 export const checklistItemScopeSchema = z.enum(['version', 'flow']);
 
+/**
+ * Who completes a checklist item: `person` (people in the UI, the default),
+ * `pipeline` (only a pipeline, with evidence, through the API or the CLI's
+ * `attest`) or `both`.
+ */
+export const checklistAttesterSchema = z.enum(['person', 'pipeline', 'both']);
+
+const attestedBy = checklistAttesterSchema.optional().meta({
+  description:
+    'Who completes the item: `pipeline` (only a pipeline, with an evidence link) or `both`; absent means `person` (people only).',
+});
+
 /** A validation checklist item, from the governance documents. */
 export const checklistItemDefinitionSchema = z.object({
   id: z.string(),
@@ -31,6 +43,7 @@ export const checklistItemDefinitionSchema = z.object({
    * workflow from the top once fixed"). Defaults to true.
    */
   resetOnRollback: z.boolean(),
+  attestedBy,
 });
 
 /** A post-deployment checklist item; may carry a minimum wait after the deployment. */
@@ -41,6 +54,7 @@ export const postDeploymentItemDefinitionSchema = z.object({
   /** Minimum time after the successful deployment before the item may be completed, in seconds. */
   minimumWaitSeconds: z.number(),
   evidenceRequired: z.boolean(),
+  attestedBy,
 });
 
 /** `none`: no approval; `once`: one-time per flow (a standing approval); `every`: each version. */
@@ -236,6 +250,8 @@ export const checklistCompletionSchema = z.object({
   completedAt: timestamp,
   evidenceLink: z.string().optional(),
   note: z.string().optional(),
+  /** A pipeline's attestation: its short result ("1,284 passed"). */
+  result: z.string().optional(),
 });
 
 export const signOffSchema = z.object({

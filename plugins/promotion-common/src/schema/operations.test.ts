@@ -51,6 +51,9 @@ describe('promotionApiOperations', () => {
       'recordDeployment',
       'getDeploymentTrail',
       'recordRollback',
+      // Pipelines attest items declared `attestedBy: pipeline` or `both`.
+      'completeChecklistItem',
+      'completePostDeploymentItem',
       'getPromotionRequest',
     ]);
     expect(

@@ -13,6 +13,7 @@ import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
 import { catalogEntityReadPermission } from '@backstage/plugin-catalog-common/alpha';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import {
+  ChecklistAttester,
   ChecklistKind,
   EnvironmentDefinition,
   getPolicyForEntity,
@@ -42,6 +43,8 @@ export interface ChecklistItemRule {
   title: string;
   scope: 'version' | 'flow';
   evidenceRequired: boolean;
+  /** Who completes it; absent means people (`person`). */
+  attestedBy?: ChecklistAttester;
 }
 
 /** How long a flow's catalog entity is reused before the catalog is asked again, by default. */

@@ -34,7 +34,7 @@ import { ActionButton } from '../ActionButton';
 import { Actor } from '../Actor';
 import { CommentDialog } from '../CommentDialog';
 import { DeploymentTrailDialog } from '../DeploymentTrailDialog';
-import { ChecklistItemRow } from './ChecklistItemRow';
+import { attesterWords, ChecklistItemRow } from './ChecklistItemRow';
 
 /** @internal */
 export interface EnvironmentCardProps {
@@ -200,9 +200,11 @@ export function EnvironmentCard(props: EnvironmentCardProps) {
                           }`
                         : 'For each version'}
                       {item.evidenceRequired ? ' · evidence link required' : ''}
+                      {attesterWords(item.attestedBy)}
                     </Typography>
                   }
                   completion={completion}
+                  attestedBy={item.attestedBy}
                   resetByRollbackAt={
                     reset ? latestRollback?.recordedAt : undefined
                   }
@@ -326,6 +328,7 @@ function PostDeploymentItemRow(props: {
       }
       completion={completion}
       evidenceRequired={item.evidenceRequired}
+      attestedBy={item.attestedBy}
       appliesTo={`version ${state.currentVersion} on ${state.environment.title}`}
       completeBlockedReason={blocked}
       undoBlockedReason={checklistDenied}
