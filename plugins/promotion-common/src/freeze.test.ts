@@ -66,6 +66,7 @@ describe('one-off freeze windows', () => {
       start: '2026-12-24T18:00:00+01:00',
       end: '2026-12-28T06:00:00+01:00',
       active: true,
+      message: 'Frozen until Mon 06:00 Europe/Paris: Christmas freeze',
     });
     expect(
       activeFreeze(christmas, at('2026-12-28T04:59:59.999Z')),
@@ -121,6 +122,7 @@ describe('recurring freeze windows', () => {
       start: '2026-11-28T00:00:00+01:00',
       end: '2026-11-30T06:00:00+01:00',
       active: true,
+      message: 'Frozen until Mon 06:00 Europe/Paris: weekend',
     });
     expect(
       activeFreeze(weekends, at('2026-11-30T04:59:59.999Z')),
@@ -138,6 +140,7 @@ describe('recurring freeze windows', () => {
       start: '2026-12-05T00:00:00+01:00',
       end: '2026-12-07T06:00:00+01:00',
       active: false,
+      message: 'Next freeze from Sat 00:00 to Mon 06:00 Europe/Paris: weekend',
     });
   });
 
@@ -229,6 +232,7 @@ describe('the frozen sentence', () => {
           start: '2026-11-28T00:00:00+01:00',
           end: '2026-11-30T06:00:00+01:00',
           active: true,
+          message: 'Frozen until Mon 06:00 Europe/Paris: quarter-end close',
         },
         now,
       ),

@@ -38,7 +38,7 @@ export function activeFreeze(
       (last, o) => (!last || o.end > last.end ? o : last),
       undefined,
     );
-  return active && freezeOf(environment.id, active, true);
+  return active && freezeOf(environment.id, active, true, now);
 }
 
 /**
@@ -56,7 +56,7 @@ export function nextFreeze(
       (first, o) => (!first || o.start < first.start ? o : first),
       undefined,
     );
-  return next && freezeOf(environment.id, next, false);
+  return next && freezeOf(environment.id, next, false, now);
 }
 
 /** What the tab shows for an environment: the window in force, or else the next one. */
@@ -224,17 +224,28 @@ function freezeOf(
   environmentId: string,
   occurrence: Occurrence,
   active: boolean,
+  now: Date,
 ): Freeze {
+  const { timeZone, reason } = occurrence.window;
   const iso = (time: DateTime) =>
-    time.setZone(occurrence.window.timeZone).toISO({
-      suppressMilliseconds: true,
-    })!;
+    time.setZone(timeZone).toISO({ suppressMilliseconds: true })!;
+  const start = iso(occurrence.start);
+  const end = iso(occurrence.end);
+  const shown = (timestamp: string) =>
+    formatFreezeTime(timestamp, timeZone, now).replace(` ${timeZone}`, '');
   return {
     environmentId,
-    reason: occurrence.window.reason,
-    timeZone: occurrence.window.timeZone,
-    start: iso(occurrence.start),
-    end: iso(occurrence.end),
+    reason,
+    timeZone,
+    start,
+    end,
     active,
+    message: active
+      ? `Frozen until ${formatFreezeTime(end, timeZone, now)}: ${reason}`
+      : `Next freeze from ${shown(start)} to ${formatFreezeTime(
+          end,
+          timeZone,
+          now,
+        )}: ${reason}`,
   };
 }

@@ -69,6 +69,7 @@ describe('the gate during a freeze window', () => {
         start: '2025-03-10T00:00:00+01:00',
         end: '2025-03-12T06:00:00+01:00',
         active: true,
+        message: 'Frozen until Wed 06:00 Europe/Paris: quarter-end close',
       },
     });
   });

@@ -99,6 +99,7 @@ describe('promotion-gate', () => {
       start: '2026-12-26T00:00:00+01:00',
       end: '2026-12-28T06:00:00+01:00',
       active: true,
+      message: 'Frozen until Mon 06:00 Europe/Paris: quarter-end close',
     };
     const sentence =
       'Production is frozen until Mon 06:00 Europe/Paris: quarter-end close';

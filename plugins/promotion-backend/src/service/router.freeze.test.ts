@@ -122,6 +122,7 @@ describe.each(databases.eachSupportedId())(
           start: '2026-12-24T18:00:00+01:00',
           end: '2026-12-29T06:00:00+01:00',
           active: true,
+          message: 'Frozen until Tue 06:00 Europe/Paris: year-end close',
         },
       } satisfies GateResult);
 
@@ -141,6 +142,8 @@ describe.each(databases.eachSupportedId())(
           start: '2026-12-28T00:00:00-05:00',
           end: '2027-01-01T00:00:00-05:00',
           active: false,
+          message:
+            'Next freeze from Mon 00:00 to Fri 00:00 America/New_York: quarter-end close',
         },
         expect.objectContaining({ environmentId: 'prod', active: true }),
       ]);

@@ -93,6 +93,12 @@ export const freezeSchema = z.object({
   end: timestamp,
   /** True while the window is in force: the gate into the environment is closed. */
   active: z.boolean(),
+  /**
+   * The window in plain words, its times in its zone: "Frozen until Mon
+   * 06:00 Europe/Paris: quarter-end close", "Next freeze from Sat 00:00 to
+   * Mon 06:00 Europe/Paris: weekend".
+   */
+  message: z.string(),
 });
 
 export const environmentDefinitionSchema = z.object({
