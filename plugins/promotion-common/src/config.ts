@@ -461,7 +461,7 @@ const checkedConfigSchema = promotionConfigSchema.superRefine((config, ctx) => {
   policies.forEach(([name, policy]) =>
     reportUnknownEnvironments(
       policy.freezeWindows ?? [],
-      new Set(policy.environments.map(e => e.id)),
+      new Set(ladderIds(policy)),
       "this policy's ladder",
       ctx,
       ['policies', name, 'freezeWindows'],
@@ -469,9 +469,7 @@ const checkedConfigSchema = promotionConfigSchema.superRefine((config, ctx) => {
   );
   reportUnknownEnvironments(
     config.freezeWindows ?? [],
-    new Set(
-      policies.flatMap(([, policy]) => policy.environments.map(e => e.id)),
-    ),
+    new Set(policies.flatMap(([, policy]) => ladderIds(policy))),
     'any policy',
     ctx,
     ['freezeWindows'],
