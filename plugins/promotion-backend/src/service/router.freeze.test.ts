@@ -10,6 +10,7 @@ import {
 } from '../database/__testUtils__/testDatabases';
 import {
   bodyOf,
+  dossier,
   flowPath,
   promotionApi,
   TestServer,
@@ -64,6 +65,19 @@ config.policies.frozen = {
   freezeWindows: [YEAR_END],
 };
 
+// The same window on a Production that needs a one-time approval.
+config.policies['frozen-approved'] = {
+  environments: [
+    { id: 'dev', title: 'Dev' },
+    {
+      id: 'prod',
+      title: 'Production',
+      approval: { mode: 'once', approvers: ['group:default/directors'] },
+    },
+  ],
+  freezeWindows: [YEAR_END],
+};
+
 const CATALOG: Entity[] = [
   ...ENTITIES,
   ...['ledger-close', 'payroll', 'treasury'].map(name => ({
@@ -76,6 +90,16 @@ const CATALOG: Entity[] = [
     },
     spec: { type: 'service', lifecycle: 'production', owner: 'team-payments' },
   })),
+  {
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Component',
+    metadata: {
+      name: 'closing',
+      namespace: 'default',
+      annotations: { 'promotion.io/policy': 'frozen-approved' },
+    },
+    spec: { type: 'service', lifecycle: 'production', owner: 'team-payments' },
+  },
 ];
 
 const DURING = Date.parse('2026-12-27T10:00:00Z'); // Sunday, in the window
@@ -211,6 +235,25 @@ describe.each(databases.eachSupportedId())(
       expect((await gate('treasury', 'prod', '1.1.1')).unmetConditions).toEqual(
         [{ code: 'frozen', environmentId: 'prod', message: FROZEN_SENTENCE }],
       );
+    });
+
+    it('takes a promotion request during the freeze: the deployment waits, not the request', async () => {
+      clockAt(DURING);
+      await deploy('closing', 'dev', '3.0.0');
+      const request = await bodyOf(
+        api().post(`${flowPath('closing')}/requests`, {
+          environment: 'prod',
+          version: '3.0.0',
+          dossier: dossier(),
+        }),
+        201,
+      );
+      expect(request).toMatchObject({ status: 'pending', version: '3.0.0' });
+      expect(
+        (await gate('closing', 'prod', '3.0.0')).unmetConditions.map(
+          c => c.code,
+        ),
+      ).toEqual(['approval-pending', 'frozen']);
     });
 
     it('refuses a gate query without a version with a 400 naming it', async () => {
