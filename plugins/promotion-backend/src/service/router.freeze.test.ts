@@ -9,6 +9,7 @@ import {
   DATABASE_HOOK_TIMEOUT_MS,
 } from '../database/__testUtils__/testDatabases';
 import {
+  BASE,
   bodyOf,
   dossier,
   flowPath,
@@ -19,6 +20,7 @@ import {
   ENTITIES,
   PROMOTION_CONFIG,
   startPromotionBackend,
+  USERS,
 } from './__testUtils__/promotionTestBackend';
 import { testClock } from './__testUtils__/testClock';
 
@@ -199,6 +201,25 @@ describe.each(databases.eachSupportedId())(
           { code: 'frozen', environmentId: 'prod', message: FROZEN_SENTENCE },
         ],
       });
+
+      // The verification report lists it as a deployment through a closed gate.
+      const report = await bodyOf(
+        api(USERS.ann).get(
+          `${BASE}/reports/verification?from=${encodeURIComponent(
+            new Date(DURING - 3600_000).toISOString(),
+          )}`,
+        ),
+        200,
+      );
+      const row = report.violations.find(
+        (v: { deploymentId: string }) => v.deploymentId === deployed.id,
+      );
+      expect(row.failedChecks).toEqual([
+        expect.objectContaining({
+          kind: 'deployment-into-closed-gate',
+          sentences: [FROZEN_SENTENCE],
+        }),
+      ]);
     });
 
     it('never blocks the redeploy of the rollback target', async () => {
