@@ -296,7 +296,89 @@ export interface Config {
             environment?: string;
           };
         }>;
+
+        /**
+         * Freeze windows of this policy's environments: while one is in
+         * force, the gate into the environments it names is closed, except
+         * for a rollback target. Each is one-off (`start` and `end`) or
+         * recurring (`cron` and `duration`).
+         */
+        freezeWindows?: Array<{
+          /** The environment ids the window freezes (`production`). */
+          environments: string[];
+          /** Why, shown in the gate's sentence ("quarter-end close"). */
+          reason: string;
+          /** The IANA time zone the window is written in and shown in (`Europe/Paris`). */
+          timeZone: string;
+          /** One-off window: its start, a local date-time in `timeZone` (`2026-12-24T18:00`). */
+          start?: string;
+          /** One-off window: its end (excluded), a local date-time in `timeZone`. */
+          end?: string;
+          /**
+           * Recurring window: a cron expression for each start, in `timeZone`
+           * (`0 0 * * 6`: Saturdays 00:00).
+           */
+          cron?: string;
+          /**
+           * Recurring window: how long each lasts, a duration object such as
+           * `{ days: 2, hours: 6 }` or an ISO 8601 duration such as `P2DT6H`;
+           * days are calendar days in `timeZone`.
+           */
+          duration?:
+            | {
+                years?: number;
+                months?: number;
+                weeks?: number;
+                days?: number;
+                hours?: number;
+                minutes?: number;
+                seconds?: number;
+                milliseconds?: number;
+              }
+            | string;
+        }>;
       };
     };
+
+    /**
+     * Freeze windows for the whole portal: each closes the gate into the
+     * environments of that id on every policy's ladder while it is in
+     * force, except for a rollback target. One-off (`start` and `end`) or
+     * recurring (`cron` and `duration`).
+     */
+    freezeWindows?: Array<{
+      /** The environment ids the window freezes (`production`). */
+      environments: string[];
+      /** Why, shown in the gate's sentence ("quarter-end close"). */
+      reason: string;
+      /** The IANA time zone the window is written in and shown in (`Europe/Paris`). */
+      timeZone: string;
+      /** One-off window: its start, a local date-time in `timeZone` (`2026-12-24T18:00`). */
+      start?: string;
+      /** One-off window: its end (excluded), a local date-time in `timeZone`. */
+      end?: string;
+      /**
+       * Recurring window: a cron expression for each start, in `timeZone`
+       * (`0 0 * * 6`: Saturdays 00:00).
+       */
+      cron?: string;
+      /**
+       * Recurring window: how long each lasts, a duration object such as
+       * `{ days: 2, hours: 6 }` or an ISO 8601 duration such as `P2DT6H`;
+       * days are calendar days in `timeZone`.
+       */
+      duration?:
+        | {
+            years?: number;
+            months?: number;
+            weeks?: number;
+            days?: number;
+            hours?: number;
+            minutes?: number;
+            seconds?: number;
+            milliseconds?: number;
+          }
+        | string;
+    }>;
   };
 }

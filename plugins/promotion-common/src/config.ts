@@ -6,11 +6,13 @@ import {
   ChecklistAttester,
   ChecklistItemDefinition,
   EnvironmentDefinition,
+  FreezeWindowDefinition,
   PostDeploymentItemDefinition,
   PROMOTION_POLICY_ANNOTATION,
   PromotionConfig,
   PromotionPolicy,
 } from './types';
+import { cronProblem, isKnownTimeZone, localDateTimeIn } from './freeze';
 
 /*
  * The `promotion` key of app-config: its zod schema, and `readPromotionConfig`
@@ -285,6 +287,134 @@ const environmentSchema = z
     );
   });
 
+/**
+ * A freeze window: one-off (`start` and `end`, local date-times in
+ * `timeZone`) or recurring (`cron` for each start, in `timeZone`, and
+ * `duration`).
+ */
+const freezeWindowSchema = z
+  .strictObject({
+    environments: z
+      .array(idSchema('environment'), {
+        error: 'must be a list of environment ids',
+      })
+      .min(1, { error: 'must name at least one environment' }),
+    reason: z
+      .string({ error: 'must be a string' })
+      .trim()
+      .min(1, { error: 'must not be empty' }),
+    timeZone: z.string({ error: 'must be a string' }).refine(isKnownTimeZone, {
+      error: issue =>
+        `unknown time zone ${JSON.stringify(
+          issue.input,
+        )}: use an IANA name such as "Europe/Paris" or "UTC"`,
+    }),
+    start: z.string({ error: 'must be a string' }).optional(),
+    end: z.string({ error: 'must be a string' }).optional(),
+    cron: z.string({ error: 'must be a string' }).optional(),
+    duration: durationSchema
+      .refine(duration => durationToSeconds(duration) > 0, {
+        error: 'must be longer than zero',
+        when: isWellFormed,
+      })
+      .optional(),
+  })
+  .superRefine((window, ctx) => {
+    const problem = (path: string, message: string, input?: unknown) =>
+      ctx.addIssue({ code: 'custom', path: [path], message, input });
+    const oneOff = window.start !== undefined || window.end !== undefined;
+    const recurring =
+      window.cron !== undefined || window.duration !== undefined;
+    if (oneOff && recurring) {
+      problem(
+        window.cron !== undefined ? 'cron' : 'duration',
+        'a window is either one-off (start and end) or recurring (cron and duration), not both',
+      );
+      return;
+    }
+    if (!oneOff && !recurring) {
+      problem(
+        'start',
+        'give start and end (a one-off window) or cron and duration (a recurring one)',
+      );
+      return;
+    }
+    if (!isKnownTimeZone(window.timeZone)) {
+      return;
+    }
+    if (oneOff) {
+      const [start, end] = (['start', 'end'] as const).map(key => {
+        const text = window[key];
+        if (text === undefined) {
+          problem(key, `is needed with ${key === 'start' ? 'end' : 'start'}`);
+          return undefined;
+        }
+        const time = localDateTimeIn(text, window.timeZone);
+        if (time === undefined) {
+          problem(
+            key,
+            `${JSON.stringify(
+              text,
+            )} is not a date-time: use ISO 8601 such as "2026-12-24T18:00"`,
+            text,
+          );
+        }
+        return time;
+      });
+      if (start && end && Date.parse(end) <= Date.parse(start)) {
+        problem('end', 'must be after start', window.end);
+      }
+      return;
+    }
+    if (window.cron === undefined) {
+      problem('cron', 'is needed with duration');
+    } else {
+      const cronError = cronProblem(window.cron, window.timeZone);
+      if (cronError) {
+        problem(
+          'cron',
+          `${JSON.stringify(
+            window.cron,
+          )} is not a cron expression (${cronError})`,
+          window.cron,
+        );
+      }
+    }
+    if (window.duration === undefined) {
+      problem('duration', 'is needed with cron');
+    }
+  });
+
+/** Environment ids a list of freeze windows names that `known` does not hold. */
+function reportUnknownEnvironments(
+  windows: Array<z.output<typeof freezeWindowSchema>>,
+  known: Set<unknown>,
+  where: string,
+  ctx: z.RefinementCtx,
+  basePath: Array<string | number>,
+) {
+  windows.forEach((window, index) =>
+    (Array.isArray(window?.environments) ? window.environments : []).forEach(
+      (id, envIndex) => {
+        if (!known.has(id)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [...basePath, index, 'environments', envIndex],
+            message: `names no environment of ${where}: ${JSON.stringify(id)}`,
+            input: id,
+          });
+        }
+      },
+    ),
+  );
+}
+
+/** The environment ids of a policy that may be only partly valid. */
+const ladderIds = (policy: { environments?: unknown }): unknown[] =>
+  Array.isArray(policy?.environments)
+    ? policy.environments.map(e => (e as { id?: unknown })?.id)
+    : [];
+
 const policySchema = z.strictObject({
   title: z.string().optional(),
   environments: z
@@ -295,6 +425,8 @@ const policySchema = z.strictObject({
     .superRefine((environments, ctx) =>
       reportDuplicates(environments, [], 'environment', ctx),
     ),
+  /** Freeze windows of this policy's environments. */
+  freezeWindows: z.array(freezeWindowSchema).optional(),
 });
 
 /**
@@ -321,6 +453,8 @@ export const promotionConfigSchema = z.object({
    */
   supersedeOlderRequests: z.boolean().optional(),
   notifications: notificationsSchema.optional(),
+  /** Freeze windows for every policy with the environments they name. */
+  freezeWindows: z.array(freezeWindowSchema).optional(),
   policies: z
     .record(
       z.string().regex(PROMOTION_ID_PATTERN, {
@@ -364,6 +498,31 @@ function reportUnknownDependencyEnvironments(
     });
   }
 }
+
+/**
+ * The freeze windows' environments against the ladders: a policy's window
+ * names environments of its ladder, a portal-wide one environments of some
+ * policy.
+ */
+const checkedConfigSchema = promotionConfigSchema.superRefine((config, ctx) => {
+  const policies = Object.entries(config.policies ?? {});
+  policies.forEach(([name, policy]) =>
+    reportUnknownEnvironments(
+      policy.freezeWindows ?? [],
+      new Set(ladderIds(policy)),
+      "this policy's ladder",
+      ctx,
+      ['policies', name, 'freezeWindows'],
+    ),
+  );
+  reportUnknownEnvironments(
+    config.freezeWindows ?? [],
+    new Set(policies.flatMap(([, policy]) => ladderIds(policy))),
+    'any policy',
+    ctx,
+    ['freezeWindows'],
+  );
+});
 
 /** The raw `promotion` config value, before defaults. */
 export type PromotionConfigInput = z.input<typeof promotionConfigSchema>;
@@ -443,7 +602,7 @@ function formatIssue(issue: z.core.$ZodIssue): string[] {
  *   config path of the bad key.
  */
 export function readPromotionConfig(raw: unknown): PromotionConfig {
-  const result = promotionConfigSchema.safeParse(raw ?? {});
+  const result = checkedConfigSchema.safeParse(raw ?? {});
   if (!result.success) {
     const problems = result.error.issues.flatMap(formatIssue);
     throw new Error(`Invalid Promotion configuration:\n${problems.join('\n')}`);
@@ -502,6 +661,16 @@ export function readPromotionConfig(raw: unknown): PromotionConfig {
                 environment.dependencies.environment ?? environment.id,
             },
           }),
+          ...freezeWindowsFor(environment.id, [
+            ...(input.freezeWindows ?? []).map(w => ({
+              ...w,
+              configuredIn: 'portal' as const,
+            })),
+            ...(policy.freezeWindows ?? []).map(w => ({
+              ...w,
+              configuredIn: 'policy' as const,
+            })),
+          ]),
         }),
       ),
     };
@@ -539,6 +708,46 @@ function attestedByOf(attestedBy: ChecklistAttester | undefined): {
   return attestedBy === undefined || attestedBy === 'person'
     ? {}
     : { attestedBy };
+}
+
+/** The freeze windows that name an environment, normalised; nothing when none does. */
+function freezeWindowsFor(
+  environmentId: string,
+  windows: Array<
+    z.output<typeof freezeWindowSchema> & {
+      configuredIn: FreezeWindowDefinition['configuredIn'];
+    }
+  >,
+): Pick<EnvironmentDefinition, 'freezeWindows'> {
+  const freezeWindows = windows
+    .filter(window => window.environments.includes(environmentId))
+    .map(
+      (window): FreezeWindowDefinition => ({
+        reason: window.reason,
+        timeZone: window.timeZone,
+        ...(window.start !== undefined && {
+          start: localDateTimeIn(window.start, window.timeZone),
+        }),
+        ...(window.end !== undefined && {
+          end: localDateTimeIn(window.end, window.timeZone),
+        }),
+        ...(window.cron !== undefined && { cron: window.cron }),
+        ...(window.duration !== undefined && {
+          duration: isoDuration(window.duration),
+        }),
+        configuredIn: window.configuredIn,
+      }),
+    );
+  return freezeWindows.length > 0 ? { freezeWindows } : {};
+}
+
+/** A duration as written in app-config, as ISO 8601 (`{ days: 2, hours: 6 }` → `P2DT6H`). */
+function isoDuration(duration: DurationConfig): string {
+  const human =
+    typeof duration === 'string'
+      ? parseIsoDuration(duration.trim())!
+      : duration;
+  return Duration.fromObject(human).toISO()!;
 }
 
 function normalisePostDeploymentRules(

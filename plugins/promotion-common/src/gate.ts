@@ -13,6 +13,7 @@ import {
 } from './types';
 import { parseEntityRef } from '@backstage/catalog-model';
 import { countingApprovers } from './approvals';
+import { activeFreeze, frozenCondition } from './freeze';
 import { isResetByRollback, rollbackDeployableVersions } from './gateRollback';
 import {
   dependencyChecksFor,
@@ -62,9 +63,13 @@ export interface NextStep {
  * the next version; E's dependencies, where E requires them and the facts
  * carry them (see `dependencyChecksFor`); E's approval rule comes last.
  *
- * The revert of a rollback is never blocked: the rollback target of E's
- * latest rollback (see `rollbackDeployableVersions`) is open with
- * `approvedBy: 'rollback-target'` and no condition, since it already climbed.
+ * A freeze window in force in E (see `activeFreeze`) adds the condition
+ * `frozen` last, and the window as `freeze`.
+ *
+ * The revert of a rollback is never blocked, not even by a freeze: the
+ * rollback target of E's latest rollback (see `rollbackDeployableVersions`)
+ * is open with `approvedBy: 'rollback-target'` and no condition, since it
+ * already climbed.
  * Flow-scoped validation items completed before the flow's latest rollback
  * count only where they survive rollbacks (`resetOnRollback: false`).
  */
@@ -137,7 +142,16 @@ export function evaluateGate(args: EvaluateGateArgs): GateResult {
   if (approval.condition) {
     unmet.push(approval.condition);
   }
-  return result(unmet, approval.approvedBy, dependencies);
+
+  // A freeze window in force closes E, whatever else is met.
+  const freeze = activeFreeze(target, now);
+  if (freeze) {
+    unmet.push(frozenCondition(target, freeze, now));
+  }
+  return {
+    ...result(unmet, approval.approvedBy, dependencies),
+    ...(freeze && { freeze }),
+  };
 }
 
 /**

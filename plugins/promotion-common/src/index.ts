@@ -10,6 +10,7 @@ export * from './permissions';
 export * from './config';
 export * from './approvals';
 export * from './gate';
+export * from './freeze';
 export * from './gateRollback';
 export * from './gateDependencies';
 export * from './api';

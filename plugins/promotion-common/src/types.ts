@@ -28,6 +28,8 @@ import type {
   environmentDefinitionSchema,
   environmentStateSchema,
   flowStateSchema,
+  freezeSchema,
+  freezeWindowDefinitionSchema,
   gateConditionCodeSchema,
   gateConditionSchema,
   gateResultSchema,
@@ -94,6 +96,14 @@ export type SignOffRule = z.infer<typeof signOffRuleSchema>;
 export type EnvironmentDefinition = z.infer<typeof environmentDefinitionSchema>;
 
 export type PromotionPolicy = z.infer<typeof promotionPolicySchema>;
+
+/** A freeze window as configured, normalised (see `freeze.ts`). */
+export type FreezeWindowDefinition = z.infer<
+  typeof freezeWindowDefinitionSchema
+>;
+
+/** One occurrence of a freeze window for an environment: in force now or the next. */
+export type Freeze = z.infer<typeof freezeSchema>;
 
 export interface PromotionConfig {
   policies: Record<string, PromotionPolicy>;

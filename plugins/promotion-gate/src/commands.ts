@@ -10,12 +10,14 @@ import {
 
 /**
  * Exit codes: 0 open / done, 1 closed (or rejected, or timed out), 2 error,
- * 3 the backend is unavailable (503 after retries): try again later.
+ * 3 the backend is unavailable (503 after retries): try again later,
+ * 4 (`check`) closed while a freeze window is in force there.
  */
 export const EXIT_OPEN = 0;
 export const EXIT_CLOSED = 1;
 export const EXIT_ERROR = 2;
 export const EXIT_UNAVAILABLE = 3;
+export const EXIT_FROZEN = 4;
 
 export interface Output {
   out(line: string): void;
@@ -28,7 +30,9 @@ export function describeGate(result: GateResult): string[] {
     return [`Gate OPEN: ${target}`];
   }
   return [
-    `Gate CLOSED: ${target}`,
+    result.freeze
+      ? `Gate CLOSED, frozen until ${result.freeze.end}: ${target}`
+      : `Gate CLOSED: ${target}`,
     ...result.unmetConditions.map(c => `  - ${c.message}`),
   ];
 }
@@ -47,7 +51,10 @@ export async function check(
   } else {
     describeGate(result).forEach(line => io.out(line));
   }
-  return result.open ? EXIT_OPEN : EXIT_CLOSED;
+  if (result.open) {
+    return EXIT_OPEN;
+  }
+  return result.freeze ? EXIT_FROZEN : EXIT_CLOSED;
 }
 
 /**

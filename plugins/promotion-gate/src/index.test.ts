@@ -91,6 +91,46 @@ describe('promotion-gate', () => {
     ]);
   });
 
+  it('check exits 4 when a freeze window closes the gate and prints the frozen sentence', async () => {
+    const freeze = {
+      environmentId: 'production',
+      reason: 'quarter-end close',
+      timeZone: 'Europe/Paris',
+      start: '2026-12-26T00:00:00+01:00',
+      end: '2026-12-28T06:00:00+01:00',
+      active: true,
+      message: 'Frozen until Mon 06:00 Europe/Paris: quarter-end close',
+    };
+    const sentence =
+      'Production is frozen until Mon 06:00 Europe/Paris: quarter-end close';
+    server.use(
+      http.get(`${FLOW}/gate`, () =>
+        HttpResponse.json({
+          ...closed([{ code: 'frozen', message: sentence }]),
+          freeze,
+        }),
+      ),
+    );
+    const { io, out } = capture();
+    await expect(
+      run(['node', 'promotion-gate', 'check', ...gateArgs], { env, io }),
+    ).resolves.toBe(4);
+    expect(out).toEqual([
+      'Gate CLOSED, frozen until 2026-12-28T06:00:00+01:00: component:default/payments-export version 1.4.0 -> production',
+      `  - ${sentence}`,
+    ]);
+
+    // --json prints the window for a pipeline to read, with the same exit code.
+    const json = capture();
+    await expect(
+      run(['node', 'promotion-gate', 'check', ...gateArgs, '--json'], {
+        env,
+        io: json.io,
+      }),
+    ).resolves.toBe(4);
+    expect(JSON.parse(json.out.join('\n')).freeze).toEqual(freeze);
+  });
+
   it('exits 2 with a clear message for a wrong token', async () => {
     server.use(
       http.get(`${FLOW}/gate`, () =>

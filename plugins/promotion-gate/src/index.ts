@@ -97,7 +97,7 @@ export async function run(
   program
     .command('check')
     .description(
-      'May this version of the flow enter the environment? Exit 0 open, 1 closed.',
+      'May this version of the flow enter the environment? Exit 0 open, 1 closed, 4 closed by a freeze window.',
     )
     .addOption(flowOption())
     .addOption(environmentOption())

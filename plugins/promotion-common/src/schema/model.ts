@@ -72,6 +72,49 @@ export const approvalRuleSchema = z.object({
 
 export const signOffRuleSchema = z.object({ required: z.boolean() });
 
+/**
+ * A freeze window as configured (`promotion.freezeWindows` or a policy's
+ * `freezeWindows`): one-off (`start` and `end`) or recurring (`cron` and
+ * `duration`), in its IANA time zone. While one is in force the gate into
+ * its environments is closed (condition `frozen`), except for a rollback
+ * target.
+ */
+export const freezeWindowDefinitionSchema = z.object({
+  /** Why the environment is frozen, shown in the gate's sentence. */
+  reason: z.string(),
+  /** IANA time zone the window is written in and its times are shown in (`Europe/Paris`). */
+  timeZone: z.string(),
+  /** One-off window: when it starts, ISO 8601 with the zone's offset. */
+  start: timestamp.optional(),
+  /** One-off window: when it ends (exclusive), ISO 8601 with the zone's offset. */
+  end: timestamp.optional(),
+  /** Recurring window: a cron expression for each start, in `timeZone` (`0 18 * * 5`: Fridays 18:00). */
+  cron: z.string().optional(),
+  /** Recurring window: how long each lasts, ISO 8601 (`P2DT12H`); days are calendar days in `timeZone`. */
+  duration: z.string().optional(),
+  /** `portal`: `promotion.freezeWindows`, for every policy; `policy`: the flow's policy. */
+  configuredIn: z.enum(['portal', 'policy']),
+});
+
+/** One occurrence of a freeze window for an environment: in force now (`active`) or the next to come. */
+export const freezeSchema = z.object({
+  environmentId: z.string(),
+  reason: z.string(),
+  timeZone: z.string(),
+  /** ISO 8601 with the offset of `timeZone`. */
+  start: timestamp,
+  /** ISO 8601 with the offset of `timeZone`; the window ends just before. */
+  end: timestamp,
+  /** True while the window is in force: the gate into the environment is closed. */
+  active: z.boolean(),
+  /**
+   * The window in plain words, its times in its zone: "Frozen until Mon
+   * 06:00 Europe/Paris: quarter-end close", "Next freeze from Sat 00:00 to
+   * Mon 06:00 Europe/Paris: weekend".
+   */
+  message: z.string(),
+});
+
 export const environmentDefinitionSchema = z.object({
   id: z.string(),
   title: z.string(),
@@ -125,6 +168,11 @@ export const environmentDefinitionSchema = z.object({
      */
     earlierVersionsDeployable: z.boolean(),
   }),
+  /**
+   * The freeze windows that close the gate into this environment, the
+   * portal's and the policy's. Absent when there are none.
+   */
+  freezeWindows: z.array(freezeWindowDefinitionSchema).optional(),
 });
 
 export const promotionPolicySchema = z.object({
@@ -151,6 +199,7 @@ export const gateConditionCodeSchema = z.enum([
   'approval-revoked',
   'approval-pending',
   'dependency-missing',
+  'frozen',
 ]);
 
 /** One unmet condition, with a plain sentence the UI and the pipeline show as-is. */
@@ -208,6 +257,8 @@ export const gateResultSchema = z.object({
     description:
       "Where the environment requires its dependencies: the answer for each of the flow's dependsOn relations",
   }),
+  /** The freeze window in force, when the environment is frozen (condition `frozen`). */
+  freeze: freezeSchema.optional(),
 });
 
 // ---------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import {
   dependencyCheckSchema,
   deploymentSchema,
   environmentDefinitionSchema,
+  freezeSchema,
   gateConditionSchema,
   gateResultSchema,
   promotionPolicySchema,
@@ -38,6 +39,8 @@ export const environmentStateSchema = z.object({
   postDeployment: z.array(checklistCompletionSchema),
   signOffs: z.array(signOffSchema),
   standingApproval: standingApprovalSchema.optional(),
+  /** The freeze window in force here now, or else the next one to come. */
+  freeze: freezeSchema.optional(),
 });
 
 export const flowStateSchema = z.object({

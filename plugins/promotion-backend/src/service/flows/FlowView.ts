@@ -1,5 +1,6 @@
 import { CompoundEntityRef } from '@backstage/catalog-model';
 import {
+  currentOrNextFreeze,
   currentVersionIn,
   dependencyChecksFor,
   DependencyFacts,
@@ -59,12 +60,14 @@ const NO_FACTS: FlowFacts = {
  * What each environment of the ladder shows: the version standing there,
  * the checklist completions for it and for the flow, its sign-offs, and the
  * environment's standing approval (the active one granted last, or else the
- * one granted last). A pure function of the facts: it answers the same on
+ * one granted last), and the freeze window in force there at `now` or else
+ * the next one. A pure function of the facts: it answers the same on
  * `getFlowStateFacts` as on the flow's whole history.
  */
 export function environmentStatesOf(
   policy: PromotionPolicy,
   facts: FlowFacts,
+  now: Date = new Date(),
 ): EnvironmentState[] {
   return policy.environments.map((environment): EnvironmentState => {
     const current = currentVersionIn(facts, environment.id);
@@ -99,8 +102,18 @@ export function environmentStatesOf(
       ...(standing.length > 0 && {
         standingApproval: standing[standing.length - 1],
       }),
+      ...freezeOf(environment, now),
     };
   });
+}
+
+/** The freeze window in force in an environment, or else its next one. */
+function freezeOf(
+  environment: PromotionPolicy['environments'][number],
+  now: Date,
+): Pick<EnvironmentState, 'freeze'> {
+  const freeze = currentOrNextFreeze(environment, now);
+  return freeze ? { freeze } : {};
 }
 
 /**
@@ -139,7 +152,6 @@ export class FlowView {
     return {
       entityRef: flow.entityRef,
       policy,
-      environments: environmentStatesOf(policy, facts),
       ...(dependencies && {
         dependencies: requiring.map(environment => ({
           environmentId: environment.id,
@@ -152,6 +164,7 @@ export class FlowView {
             }) ?? [],
         })),
       }),
+      environments: environmentStatesOf(policy, facts, now),
       ...(nextStep && {
         nextGate: evaluateGate({
           entityRef: flow.entityRef,

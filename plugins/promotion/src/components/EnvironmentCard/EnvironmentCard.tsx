@@ -174,6 +174,19 @@ export function EnvironmentCard(props: EnvironmentCardProps) {
         </Alert>
       )}
 
+      {state.freeze && (
+        <Box mt={1}>
+          <Alert
+            severity={state.freeze.active ? 'warning' : 'info'}
+            aria-label={`${state.freeze.active ? 'Freeze' : 'Next freeze'} of ${
+              environment.title
+            }`}
+          >
+            {state.freeze.message}
+          </Alert>
+        </Box>
+      )}
+
       <ApprovalSection {...props} />
 
       {environment.checklist.length > 0 && (
