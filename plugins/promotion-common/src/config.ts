@@ -301,8 +301,7 @@ const freezeWindowSchema = z
       .min(1, { error: 'must name at least one environment' }),
     reason: z
       .string({ error: 'must be a string' })
-      .trim()
-      .min(1, { error: 'must not be empty' }),
+      .refine(reason => reason.trim() !== '', { error: 'must not be empty' }),
     timeZone: z.string({ error: 'must be a string' }).refine(isKnownTimeZone, {
       error: issue =>
         `unknown time zone ${JSON.stringify(
