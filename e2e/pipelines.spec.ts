@@ -12,6 +12,7 @@ import {
   PIPELINE,
   pipelineAccess,
   REPO,
+  signIn,
   TOKEN,
 } from './support';
 
@@ -33,7 +34,11 @@ const productionConfig = parseYaml(
 );
 const FLOW_REF = 'component:default/file-router';
 const FLOW = flowUrl(FLOW_REF);
+const TAB = '/catalog/default/component/file-router/promotion';
 const RUN = Date.now();
+const SHOTS = path.join(REPO, 'test-results/screenshots');
+/** The last line `./run-tests.sh` prints: the result the CI examples attest. */
+const TEST_RESULT = 'All tests passing — 1,284 passed';
 
 // ---------------------------------------------------------------------------
 // The examples of the docs
@@ -41,6 +46,7 @@ const RUN = Date.now();
 
 type Kind =
   | 'token-config'
+  | 'policy-config'
   | 'github-actions'
   | 'gitlab-ci'
   | 'kargo'
@@ -90,6 +96,8 @@ function readExamples(): Example[] {
       kind = 'kargo';
     } else if (lang === 'yaml' && /externalAccess:/.test(code)) {
       kind = 'token-config';
+    } else if (lang === 'yaml' && body[0]?.startsWith('# app-config.yaml')) {
+      kind = 'policy-config';
     }
     examples.push({ kind, lang, code, section, line: start + 1 });
   }
@@ -322,6 +330,12 @@ process.exit(code);
     '#!/usr/bin/env bash\necho "$*" >> deploy.log\necho "deployed $*"\n',
     { mode: 0o755 },
   );
+  // The test command a CI job runs before it attests the result.
+  fs.writeFileSync(
+    path.join(dir, 'run-tests.sh'),
+    `#!/usr/bin/env bash\necho "1284 tests in 212 files"\necho "${TEST_RESULT}"\n`,
+    { mode: 0o755 },
+  );
   return shims;
 }
 
@@ -522,8 +536,8 @@ function optionsOf(args: string[]) {
     if (!name) {
       throw new Error(`Unexpected argument ${args[i]} in ${args.join(' ')}`);
     }
-    if (name === 'json') {
-      options.json = 'true';
+    if (name === 'json' || name === 'post-deployment') {
+      options[name] = 'true';
     } else {
       options[name] = args[++i];
     }
@@ -613,6 +627,29 @@ async function expectCallEffect(call: GateCall) {
       }
       return;
     }
+    case 'attest': {
+      expect(call.code, `${what}: ${call.stderr}`).toBe(0);
+      expect(call.stdout, what).toMatch(
+        new RegExp(`^Attested item ${options.item}: `, 'm'),
+      );
+      const event = await findEvent(
+        e =>
+          e.type === 'checklist.completed' &&
+          e.environmentId === options.environment &&
+          e.version === options.version &&
+          e.payload.itemId === options.item,
+      );
+      expect(event, `${what}: the attestation`).toMatchObject({
+        entityRef: FLOW_REF,
+        actor: PIPELINE,
+        payload: {
+          kind: options['post-deployment'] ? 'post-deployment' : 'validation',
+          evidenceLink: options.evidence,
+          ...(options.result !== undefined && { result: options.result }),
+        },
+      });
+      return;
+    }
     default:
       throw new Error(`No effect known for ${what}`);
   }
@@ -695,6 +732,7 @@ test.describe('docs/pipelines.md against the running portal', () => {
     ).toEqual([]);
     expect(examples.filter(e => e.kind === 'shell').length).toBeGreaterThan(3);
     only('token-config');
+    only('policy-config');
     only('github-actions');
     only('gitlab-ci');
     only('kargo');
@@ -714,16 +752,28 @@ test.describe('docs/pipelines.md against the running portal', () => {
     exercised.add(example);
   });
 
-  test('GitHub Actions: waits for the gate, deploys, reports', async () => {
+  test('the attested item of the docs is the example portal’s', () => {
+    const example = only('policy-config');
+    const [documented] = parseYaml(example.code);
+    const dev = appConfig.promotion.policies.standard.environments.find(
+      (e: any) => e.id === 'dev',
+    );
+    expect(
+      dev.checklist.find((item: any) => item.id === documented.id),
+    ).toEqual(documented);
+    expect(documented.attestedBy).toBe('both');
+    exercised.add(example);
+  });
+
+  test('GitHub Actions: tests and attests, waits for the gate, deploys, reports', async () => {
     const example = only('github-actions');
     const workflow = parseYaml(example.code);
     expect(workflow.on, 'the workflow has a trigger').toBeTruthy();
-    const jobs = Object.values(workflow.jobs) as any[];
-    expect(jobs).toHaveLength(1);
-    const [job] = jobs;
+    const jobs = workflow.jobs as Record<string, any>;
+    expect(Object.keys(jobs)).toEqual(['test', 'deploy-production']);
+    expect(jobs['deploy-production'].needs).toBe('test');
 
     const version = `v1.${RUN}.0`;
-    await openProductionGate(version);
     const github = {
       ref_name: version,
       run_id: String(RUN),
@@ -742,30 +792,51 @@ test.describe('docs/pipelines.md against the running portal', () => {
       failure: () => false,
       cancelled: () => false,
     });
-    const env: NodeJS.ProcessEnv = { ...baseEnv() };
-    for (const [name, value] of Object.entries(job.env ?? {})) {
-      env[name] = interpolate(String(value), scope());
-    }
+    /** Runs a job's steps as a runner would; the promotion-gate calls it made. */
+    const runJob = async (job: any) => {
+      const env: NodeJS.ProcessEnv = { ...baseEnv() };
+      for (const [name, value] of Object.entries(job.env ?? {})) {
+        env[name] = interpolate(String(value), scope());
+      }
+      const calls: GateCall[] = [];
+      for (const step of job.steps as any[]) {
+        const condition = step.if
+          ? evaluate(String(step.if).replace(/^\$\{\{|\}\}$/g, ''), scope())
+          : true;
+        if (!condition) {
+          continue;
+        }
+        if (step.uses) {
+          // The work directory stands for the checked-out repository.
+          expect(step.uses, 'the only action used').toMatch(
+            /^actions\/checkout@/,
+          );
+          continue;
+        }
+        const ran = await bash(interpolate(step.run, scope()), env);
+        calls.push(...ran.calls);
+        expect(ran.code, `step "${step.name}": ${ran.stderr}`).toBe(0);
+      }
+      return calls;
+    };
+
+    // The test job attests "All tests passing" on Dev for the version.
+    const tested = await runJob(jobs.test);
+    expect(tested.map(c => [c.args[0], c.code])).toEqual([['attest', 0]]);
+    await expectCallEffect(tested[0]);
+    expect(optionsOf(tested[0].args)).toMatchObject({
+      environment: 'dev',
+      version,
+      item: 'tests-passing',
+      evidence: `https://github.com/example/file-router/actions/runs/${RUN}`,
+      result: TEST_RESULT,
+    });
+
+    // People take the version up to Production's gate; the attested item
+    // is done already.
+    await openProductionGate(version);
     fs.rmSync(path.join(workDir, 'deploy.log'), { force: true });
-    const calls: GateCall[] = [];
-    for (const step of job.steps as any[]) {
-      const condition = step.if
-        ? evaluate(String(step.if).replace(/^\$\{\{|\}\}$/g, ''), scope())
-        : true;
-      if (!condition) {
-        continue;
-      }
-      if (step.uses) {
-        // The work directory stands for the checked-out repository.
-        expect(step.uses, 'the only action used').toMatch(
-          /^actions\/checkout@/,
-        );
-        continue;
-      }
-      const ran = await bash(interpolate(step.run, scope()), env);
-      calls.push(...ran.calls);
-      expect(ran.code, `step "${step.name}": ${ran.stderr}`).toBe(0);
-    }
+    const calls = await runJob(jobs['deploy-production']);
 
     expect(calls.map(c => [c.args[0], c.code])).toEqual([
       ['wait', 0],
@@ -795,51 +866,70 @@ test.describe('docs/pipelines.md against the running portal', () => {
     exercised.add(example);
   });
 
-  test('GitLab CI: waits for the gate, deploys, reports', async () => {
+  test('GitLab CI: tests and attests, waits for the gate, deploys, reports', async () => {
     const example = only('gitlab-ci');
     const config = parseYaml(example.code);
+    expect(config.stages).toEqual(['test', 'deploy']);
     const jobs = Object.values(config).filter((v: any) => v?.script) as any[];
-    expect(jobs).toHaveLength(1);
-    const [job] = jobs;
+    expect(jobs.map(job => job.stage)).toEqual(config.stages);
+    const [testJob, deployJob] = jobs;
 
     const version = `1.${RUN}.1`;
-    await openProductionGate(version);
     const ci: Record<string, string> = {
       BACKSTAGE_URL: BACKEND,
       PROMOTION_TOKEN: TOKEN,
       CI_COMMIT_TAG: version,
       CI_PIPELINE_ID: String(RUN),
       CI_PIPELINE_URL: `https://gitlab.example.com/platform/file-router/-/pipelines/${RUN}`,
+      CI_JOB_URL: `https://gitlab.example.com/platform/file-router/-/jobs/${RUN}`,
     };
-    for (const rule of job.rules ?? []) {
-      const variable = /^\$(\w+)$/.exec(rule.if)?.[1];
-      expect(
-        variable,
-        `a rule this test can evaluate: ${rule.if}`,
-      ).toBeTruthy();
-      expect(ci[variable!], `the rule ${rule.if} runs the job`).toBeTruthy();
-    }
     const expand = (value: string) =>
       value.replace(/\$(?:\{(\w+)\}|(\w+))/g, (_m, a, b) => ci[a ?? b] ?? '');
-    const env: NodeJS.ProcessEnv = { ...baseEnv(), ...ci };
-    for (const [name, value] of Object.entries(job.variables ?? {})) {
-      env[name] = expand(String(value));
-    }
-    fs.rmSync(path.join(workDir, 'deploy.log'), { force: true });
-    const ran = await bash((job.script as string[]).join('\n'), env);
-    expect(ran.code, ran.stderr).toBe(0);
+    /** Runs a job's script as a runner would, once its rules let it run. */
+    const runJob = async (job: any) => {
+      for (const rule of job.rules ?? []) {
+        const variable = /^\$(\w+)$/.exec(rule.if)?.[1];
+        expect(
+          variable,
+          `a rule this test can evaluate: ${rule.if}`,
+        ).toBeTruthy();
+        expect(ci[variable!], `the rule ${rule.if} runs the job`).toBeTruthy();
+      }
+      const env: NodeJS.ProcessEnv = { ...baseEnv(), ...ci };
+      for (const [name, value] of Object.entries(job.variables ?? {})) {
+        env[name] = expand(String(value));
+      }
+      const ran = await bash((job.script as string[]).join('\n'), env);
+      expect(ran.code, ran.stderr).toBe(0);
+      return ran.calls;
+    };
 
-    expect(ran.calls.map(c => [c.args[0], c.code])).toEqual([
+    const tested = await runJob(testJob);
+    expect(tested.map(c => [c.args[0], c.code])).toEqual([['attest', 0]]);
+    await expectCallEffect(tested[0]);
+    expect(optionsOf(tested[0].args)).toMatchObject({
+      environment: 'dev',
+      version,
+      item: 'tests-passing',
+      evidence: ci.CI_JOB_URL,
+      result: TEST_RESULT,
+    });
+
+    await openProductionGate(version);
+    fs.rmSync(path.join(workDir, 'deploy.log'), { force: true });
+    const calls = await runJob(deployJob);
+
+    expect(calls.map(c => [c.args[0], c.code])).toEqual([
       ['wait', 0],
       ['report', 0],
     ]);
     expect(fs.readFileSync(path.join(workDir, 'deploy.log'), 'utf8')).toBe(
       `production ${version}\n`,
     );
-    for (const call of ran.calls) {
+    for (const call of calls) {
       await expectCallEffect(call);
     }
-    expect(optionsOf(ran.calls[1].args)).toMatchObject({
+    expect(optionsOf(calls[1].args)).toMatchObject({
       version,
       'idempotency-key': `gitlab-${RUN}`,
       link: ci.CI_PIPELINE_URL,
@@ -852,6 +942,45 @@ test.describe('docs/pipelines.md against the running portal', () => {
       violation: false,
     });
     exercised.add(example);
+  });
+
+  test('the Promotion tab shows the attestation: who, when, the result and the evidence', async ({
+    browser,
+  }) => {
+    // The version the GitLab job attested stands in Dev now.
+    const dev = (await flowState()).environments.find(
+      (e: any) => e.environment.id === 'dev',
+    );
+    expect(dev.currentVersion).toBe(`1.${RUN}.1`);
+    const page = await signIn(browser, 'Alice Ng');
+    try {
+      await page.goto(TAB);
+      const item = page
+        .getByRole('region', { name: 'Validation checklist' })
+        .first()
+        .getByRole('listitem')
+        .filter({ hasText: 'All tests passing' });
+      await expect(item).toContainText(`Attested by ${PIPELINE} on `);
+      await expect(item).toContainText(`: ${TEST_RESULT} (evidence`);
+      await expect(
+        item.getByRole('link', { name: /^evidence/ }),
+      ).toHaveAttribute(
+        'href',
+        `https://gitlab.example.com/platform/file-router/-/jobs/${RUN}`,
+      );
+      await expect(item).toContainText(
+        'by a person or attested by the pipeline',
+      );
+      await item.evaluate(element =>
+        element.scrollIntoView({ block: 'center' }),
+      );
+      await page.screenshot({
+        path: path.join(SHOTS, 'attested-evidence.png'),
+        animations: 'disabled',
+      });
+    } finally {
+      await page.context().close();
+    }
   });
 
   test('Kargo http step: succeeds on an open gate, fails on a closed one', async () => {

@@ -129,6 +129,13 @@ export interface Config {
              * Defaults to true.
              */
             resetOnRollback?: boolean;
+            /**
+             * Who completes the item: `person` (the default: people, in the
+             * UI), `pipeline` (only a pipeline, through the API or
+             * `promotion-gate attest`, with an evidence link and a short
+             * result) or `both`.
+             */
+            attestedBy?: 'person' | 'pipeline' | 'both';
           }>;
 
           /**
@@ -218,6 +225,11 @@ export interface Config {
                * Defaults to false.
                */
               evidenceRequired?: boolean;
+              /**
+               * Who completes the item: `person` (the default), `pipeline`
+               * or `both`, as for validation checklist items.
+               */
+              attestedBy?: 'person' | 'pipeline' | 'both';
             }>;
             /**
              * Whether the next version may enter this environment only once
@@ -302,8 +314,109 @@ export interface Config {
                 }
               | string;
           };
+
+          /**
+           * The dependency gate: a flow may enter this environment only
+           * when every flow it depends on (each `dependsOn` Component that
+           * takes part in Promotion) has a version in this environment, or
+           * in the environment named here. Other dependencies are not
+           * checked; a dependency that depends on the flow in turn is not
+           * required.
+           */
+          dependencies?: {
+            /** Whether the dependencies are required. */
+            required: boolean;
+            /**
+             * The environment, by id, each dependency must have a version
+             * in; defaults to this environment. Must be on some policy's
+             * ladder.
+             */
+            environment?: string;
+          };
+        }>;
+
+        /**
+         * Freeze windows of this policy's environments: while one is in
+         * force, the gate into the environments it names is closed, except
+         * for a rollback target. Each is one-off (`start` and `end`) or
+         * recurring (`cron` and `duration`).
+         */
+        freezeWindows?: Array<{
+          /** The environment ids the window freezes (`production`). */
+          environments: string[];
+          /** Why, shown in the gate's sentence ("quarter-end close"). */
+          reason: string;
+          /** The IANA time zone the window is written in and shown in (`Europe/Paris`). */
+          timeZone: string;
+          /** One-off window: its start, a local date-time in `timeZone` (`2026-12-24T18:00`). */
+          start?: string;
+          /** One-off window: its end (excluded), a local date-time in `timeZone`. */
+          end?: string;
+          /**
+           * Recurring window: a cron expression for each start, in `timeZone`
+           * (`0 0 * * 6`: Saturdays 00:00).
+           */
+          cron?: string;
+          /**
+           * Recurring window: how long each lasts, a duration object such as
+           * `{ days: 2, hours: 6 }` or an ISO 8601 duration such as `P2DT6H`;
+           * days are calendar days in `timeZone`.
+           */
+          duration?:
+            | {
+                years?: number;
+                months?: number;
+                weeks?: number;
+                days?: number;
+                hours?: number;
+                minutes?: number;
+                seconds?: number;
+                milliseconds?: number;
+              }
+            | string;
         }>;
       };
     };
+
+    /**
+     * Freeze windows for the whole portal: each closes the gate into the
+     * environments of that id on every policy's ladder while it is in
+     * force, except for a rollback target. One-off (`start` and `end`) or
+     * recurring (`cron` and `duration`).
+     */
+    freezeWindows?: Array<{
+      /** The environment ids the window freezes (`production`). */
+      environments: string[];
+      /** Why, shown in the gate's sentence ("quarter-end close"). */
+      reason: string;
+      /** The IANA time zone the window is written in and shown in (`Europe/Paris`). */
+      timeZone: string;
+      /** One-off window: its start, a local date-time in `timeZone` (`2026-12-24T18:00`). */
+      start?: string;
+      /** One-off window: its end (excluded), a local date-time in `timeZone`. */
+      end?: string;
+      /**
+       * Recurring window: a cron expression for each start, in `timeZone`
+       * (`0 0 * * 6`: Saturdays 00:00).
+       */
+      cron?: string;
+      /**
+       * Recurring window: how long each lasts, a duration object such as
+       * `{ days: 2, hours: 6 }` or an ISO 8601 duration such as `P2DT6H`;
+       * days are calendar days in `timeZone`.
+       */
+      duration?:
+        | {
+            years?: number;
+            months?: number;
+            weeks?: number;
+            days?: number;
+            hours?: number;
+            minutes?: number;
+            seconds?: number;
+            milliseconds?: number;
+          }
+        | string;
+    }>;
   };
 }

@@ -255,6 +255,63 @@ describe('readPromotionConfig', () => {
     });
   });
 
+  it('reads who completes a checklist item: people by default, the pipeline, or both', () => {
+    const config = readPromotionConfig({
+      policies: {
+        attested: {
+          environments: [
+            {
+              id: 'test',
+              checklist: [
+                { id: 'code-reviewed', title: 'Code reviewed' },
+                { id: 'signed', title: 'Signed', attestedBy: 'person' },
+                {
+                  id: 'tests-passing',
+                  title: 'Tests passing',
+                  attestedBy: 'both',
+                },
+                { id: 'sast', title: 'SAST clean', attestedBy: 'pipeline' },
+              ],
+              postDeployment: {
+                checklist: [
+                  {
+                    id: 'synthetics',
+                    title: 'Synthetic checks green',
+                    attestedBy: 'pipeline',
+                  },
+                ],
+              },
+            },
+          ],
+        },
+      },
+    });
+    const [test] = config.policies.attested.environments;
+    expect(test.checklist.map(item => item.attestedBy)).toEqual([
+      undefined,
+      undefined,
+      'both',
+      'pipeline',
+    ]);
+    expect(test.postDeployment[0].attestedBy).toBe('pipeline');
+    expect(
+      problemsOf({
+        policies: {
+          attested: {
+            environments: [
+              {
+                id: 'test',
+                checklist: [{ id: 'x', title: 'X', attestedBy: 'robot' }],
+              },
+            ],
+          },
+        },
+      }),
+    ).toEqual([
+      'promotion.policies.attested.environments[0].checklist[0].attestedBy: invalid attestedBy "robot": use "person", "pipeline" or "both"',
+    ]);
+  });
+
   it('uses the environment id as its title when it has none', () => {
     const config = readPromotionConfig({
       policies: { minimal: { environments: [{ id: 'dev' }] } },

@@ -3,13 +3,16 @@ import { Duration } from 'luxon';
 import { z } from 'zod';
 import {
   ApprovalRule,
+  ChecklistAttester,
   ChecklistItemDefinition,
   EnvironmentDefinition,
+  FreezeWindowDefinition,
   PostDeploymentItemDefinition,
   PROMOTION_POLICY_ANNOTATION,
   PromotionConfig,
   PromotionPolicy,
 } from './types';
+import { cronProblem, isKnownTimeZone, localDateTimeIn } from './freeze';
 
 /*
  * The `promotion` key of app-config: its zod schema, and `readPromotionConfig`
@@ -87,6 +90,14 @@ export function durationToSeconds(duration: DurationConfig): number {
 // The schema
 // ---------------------------------------------------------------------------
 
+/** Who completes a checklist item: people (the default), the pipeline, or either. */
+const checklistAttesterSchema = z.enum(['person', 'pipeline', 'both'], {
+  error: issue =>
+    `invalid attestedBy ${JSON.stringify(
+      issue.input,
+    )}: use "person", "pipeline" or "both"`,
+});
+
 const idSchema = (what: string) =>
   z
     .string({ error: `must be a string (the ${what} id)` })
@@ -131,6 +142,7 @@ const checklistItemSchema = z.strictObject({
   description: z.string().optional(),
   evidenceRequired: z.boolean().optional(),
   resetOnRollback: z.boolean().optional(),
+  attestedBy: checklistAttesterSchema.optional(),
 });
 
 const postDeploymentItemSchema = z.strictObject({
@@ -144,6 +156,7 @@ const postDeploymentItemSchema = z.strictObject({
     })
     .optional(),
   evidenceRequired: z.boolean().optional(),
+  attestedBy: checklistAttesterSchema.optional(),
 });
 
 const approverRefSchema = z.string().regex(APPROVER_REF_PATTERN, {
@@ -267,6 +280,12 @@ const environmentSchema = z
       .strictObject({ earlierVersionsDeployable: z.boolean().optional() })
       .optional(),
     breakGlass: breakGlassSchema.optional(),
+    dependencies: z
+      .strictObject({
+        required: z.boolean(),
+        environment: idSchema('environment').optional(),
+      })
+      .optional(),
   })
   .superRefine((environment, ctx) => {
     if (
@@ -312,6 +331,133 @@ const environmentSchema = z
     );
   });
 
+/**
+ * A freeze window: one-off (`start` and `end`, local date-times in
+ * `timeZone`) or recurring (`cron` for each start, in `timeZone`, and
+ * `duration`).
+ */
+const freezeWindowSchema = z
+  .strictObject({
+    environments: z
+      .array(idSchema('environment'), {
+        error: 'must be a list of environment ids',
+      })
+      .min(1, { error: 'must name at least one environment' }),
+    reason: z
+      .string({ error: 'must be a string' })
+      .refine(reason => reason.trim() !== '', { error: 'must not be empty' }),
+    timeZone: z.string({ error: 'must be a string' }).refine(isKnownTimeZone, {
+      error: issue =>
+        `unknown time zone ${JSON.stringify(
+          issue.input,
+        )}: use an IANA name such as "Europe/Paris" or "UTC"`,
+    }),
+    start: z.string({ error: 'must be a string' }).optional(),
+    end: z.string({ error: 'must be a string' }).optional(),
+    cron: z.string({ error: 'must be a string' }).optional(),
+    duration: durationSchema
+      .refine(duration => durationToSeconds(duration) > 0, {
+        error: 'must be longer than zero',
+        when: isWellFormed,
+      })
+      .optional(),
+  })
+  .superRefine((window, ctx) => {
+    const problem = (path: string, message: string, input?: unknown) =>
+      ctx.addIssue({ code: 'custom', path: [path], message, input });
+    const oneOff = window.start !== undefined || window.end !== undefined;
+    const recurring =
+      window.cron !== undefined || window.duration !== undefined;
+    if (oneOff && recurring) {
+      problem(
+        window.cron !== undefined ? 'cron' : 'duration',
+        'a window is either one-off (start and end) or recurring (cron and duration), not both',
+      );
+      return;
+    }
+    if (!oneOff && !recurring) {
+      problem(
+        'start',
+        'give start and end (a one-off window) or cron and duration (a recurring one)',
+      );
+      return;
+    }
+    if (!isKnownTimeZone(window.timeZone)) {
+      return;
+    }
+    if (oneOff) {
+      const [start, end] = (['start', 'end'] as const).map(key => {
+        const text = window[key];
+        if (text === undefined) {
+          problem(key, `is needed with ${key === 'start' ? 'end' : 'start'}`);
+          return undefined;
+        }
+        const time = localDateTimeIn(text, window.timeZone);
+        if (time === undefined) {
+          problem(
+            key,
+            `${JSON.stringify(
+              text,
+            )} is not a date-time: use ISO 8601 such as "2026-12-24T18:00"`,
+            text,
+          );
+        }
+        return time;
+      });
+      if (start && end && Date.parse(end) <= Date.parse(start)) {
+        problem('end', 'must be after start', window.end);
+      }
+      return;
+    }
+    if (window.cron === undefined) {
+      problem('cron', 'is needed with duration');
+    } else {
+      const cronError = cronProblem(window.cron, window.timeZone);
+      if (cronError) {
+        problem(
+          'cron',
+          `${JSON.stringify(
+            window.cron,
+          )} is not a cron expression (${cronError})`,
+          window.cron,
+        );
+      }
+    }
+    if (window.duration === undefined) {
+      problem('duration', 'is needed with cron');
+    }
+  });
+
+/** Environment ids a list of freeze windows names that `known` does not hold. */
+function reportUnknownEnvironments(
+  windows: Array<z.output<typeof freezeWindowSchema>>,
+  known: Set<unknown>,
+  where: string,
+  ctx: z.RefinementCtx,
+  basePath: Array<string | number>,
+) {
+  windows.forEach((window, index) =>
+    (Array.isArray(window?.environments) ? window.environments : []).forEach(
+      (id, envIndex) => {
+        if (!known.has(id)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [...basePath, index, 'environments', envIndex],
+            message: `names no environment of ${where}: ${JSON.stringify(id)}`,
+            input: id,
+          });
+        }
+      },
+    ),
+  );
+}
+
+/** The environment ids of a policy that may be only partly valid. */
+const ladderIds = (policy: { environments?: unknown }): unknown[] =>
+  Array.isArray(policy?.environments)
+    ? policy.environments.map(e => (e as { id?: unknown })?.id)
+    : [];
+
 const policySchema = z.strictObject({
   title: z.string().optional(),
   environments: z
@@ -322,6 +468,8 @@ const policySchema = z.strictObject({
     .superRefine((environments, ctx) =>
       reportDuplicates(environments, [], 'environment', ctx),
     ),
+  /** Freeze windows of this policy's environments. */
+  freezeWindows: z.array(freezeWindowSchema).optional(),
 });
 
 /**
@@ -348,6 +496,8 @@ export const promotionConfigSchema = z.object({
    */
   supersedeOlderRequests: z.boolean().optional(),
   notifications: notificationsSchema.optional(),
+  /** Freeze windows for every policy with the environments they name. */
+  freezeWindows: z.array(freezeWindowSchema).optional(),
   policies: z
     .record(
       z.string().regex(PROMOTION_ID_PATTERN, {
@@ -358,7 +508,63 @@ export const promotionConfigSchema = z.object({
       }),
       policySchema,
     )
-    .optional(),
+    .optional()
+    .superRefine((policies, ctx) =>
+      reportUnknownDependencyEnvironments(policies ?? {}, ctx),
+    ),
+});
+
+/**
+ * A named dependency environment must be on some policy's ladder: a
+ * dependency has a version "there" by environment id, whatever its policy.
+ */
+function reportUnknownDependencyEnvironments(
+  policies: Record<string, z.infer<typeof policySchema>>,
+  ctx: z.RefinementCtx,
+) {
+  const known = new Set(
+    Object.values(policies).flatMap(p => p.environments.map(e => e.id)),
+  );
+  for (const [name, policy] of Object.entries(policies)) {
+    policy.environments.forEach((environment, index) => {
+      const named = environment.dependencies?.environment;
+      if (named !== undefined && !known.has(named)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [name, 'environments', index, 'dependencies', 'environment'],
+          message: `names no environment of any configured policy: ${JSON.stringify(
+            named,
+          )} (environments: ${[...known].join(', ')})`,
+          input: named,
+        });
+      }
+    });
+  }
+}
+
+/**
+ * The freeze windows' environments against the ladders: a policy's window
+ * names environments of its ladder, a portal-wide one environments of some
+ * policy.
+ */
+const checkedConfigSchema = promotionConfigSchema.superRefine((config, ctx) => {
+  const policies = Object.entries(config.policies ?? {});
+  policies.forEach(([name, policy]) =>
+    reportUnknownEnvironments(
+      policy.freezeWindows ?? [],
+      new Set(ladderIds(policy)),
+      "this policy's ladder",
+      ctx,
+      ['policies', name, 'freezeWindows'],
+    ),
+  );
+  reportUnknownEnvironments(
+    config.freezeWindows ?? [],
+    new Set(policies.flatMap(([, policy]) => ladderIds(policy))),
+    'any policy',
+    ctx,
+    ['freezeWindows'],
+  );
 });
 
 /** The raw `promotion` config value, before defaults. */
@@ -439,7 +645,7 @@ function formatIssue(issue: z.core.$ZodIssue): string[] {
  *   config path of the bad key.
  */
 export function readPromotionConfig(raw: unknown): PromotionConfig {
-  const result = promotionConfigSchema.safeParse(raw ?? {});
+  const result = checkedConfigSchema.safeParse(raw ?? {});
   if (!result.success) {
     const problems = result.error.issues.flatMap(formatIssue);
     throw new Error(`Invalid Promotion configuration:\n${problems.join('\n')}`);
@@ -465,6 +671,7 @@ export function readPromotionConfig(raw: unknown): PromotionConfig {
               }),
               evidenceRequired: item.evidenceRequired ?? false,
               resetOnRollback: item.resetOnRollback ?? true,
+              ...attestedByOf(item.attestedBy),
             }),
           ),
           signOff: { required: environment.signOff?.required ?? false },
@@ -481,6 +688,7 @@ export function readPromotionConfig(raw: unknown): PromotionConfig {
                   ? 0
                   : durationToSeconds(item.minimumWait),
               evidenceRequired: item.evidenceRequired ?? false,
+              ...attestedByOf(item.attestedBy),
             }),
           ),
           postDeploymentRules: normalisePostDeploymentRules(
@@ -506,6 +714,22 @@ export function readPromotionConfig(raw: unknown): PromotionConfig {
                   : durationToSeconds(environment.breakGlass.validFor),
             },
           }),
+          ...(environment.dependencies?.required && {
+            dependencies: {
+              environmentId:
+                environment.dependencies.environment ?? environment.id,
+            },
+          }),
+          ...freezeWindowsFor(environment.id, [
+            ...(input.freezeWindows ?? []).map(w => ({
+              ...w,
+              configuredIn: 'portal' as const,
+            })),
+            ...(policy.freezeWindows ?? []).map(w => ({
+              ...w,
+              configuredIn: 'policy' as const,
+            })),
+          ]),
         }),
       ),
     };
@@ -534,6 +758,55 @@ export function readPromotionConfig(raw: unknown): PromotionConfig {
       },
     }),
   };
+}
+
+/** `attestedBy` where it is not the default (`person`), as the API shows it. */
+function attestedByOf(attestedBy: ChecklistAttester | undefined): {
+  attestedBy?: ChecklistAttester;
+} {
+  return attestedBy === undefined || attestedBy === 'person'
+    ? {}
+    : { attestedBy };
+}
+
+/** The freeze windows that name an environment, normalised; nothing when none does. */
+function freezeWindowsFor(
+  environmentId: string,
+  windows: Array<
+    z.output<typeof freezeWindowSchema> & {
+      configuredIn: FreezeWindowDefinition['configuredIn'];
+    }
+  >,
+): Pick<EnvironmentDefinition, 'freezeWindows'> {
+  const freezeWindows = windows
+    .filter(window => window.environments.includes(environmentId))
+    .map(
+      (window): FreezeWindowDefinition => ({
+        reason: window.reason,
+        timeZone: window.timeZone,
+        ...(window.start !== undefined && {
+          start: localDateTimeIn(window.start, window.timeZone),
+        }),
+        ...(window.end !== undefined && {
+          end: localDateTimeIn(window.end, window.timeZone),
+        }),
+        ...(window.cron !== undefined && { cron: window.cron }),
+        ...(window.duration !== undefined && {
+          duration: isoDuration(window.duration),
+        }),
+        configuredIn: window.configuredIn,
+      }),
+    );
+  return freezeWindows.length > 0 ? { freezeWindows } : {};
+}
+
+/** A duration as written in app-config, as ISO 8601 (`{ days: 2, hours: 6 }` → `P2DT6H`). */
+function isoDuration(duration: DurationConfig): string {
+  const human =
+    typeof duration === 'string'
+      ? parseIsoDuration(duration.trim())!
+      : duration;
+  return Duration.fromObject(human).toISO()!;
 }
 
 function normalisePostDeploymentRules(

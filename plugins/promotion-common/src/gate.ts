@@ -14,7 +14,12 @@ import {
 } from './types';
 import { parseEntityRef } from '@backstage/catalog-model';
 import { countingApprovers } from './approvals';
+import { activeFreeze, frozenCondition } from './freeze';
 import { isResetByRollback, rollbackDeployableVersions } from './gateRollback';
+import {
+  dependencyChecksFor,
+  dependencyConditionsOf,
+} from './gateDependencies';
 
 /*
  * The gate (PRODUCT.md, "The rules (the gate)"): pure functions over the
@@ -56,11 +61,16 @@ export interface NextStep {
  * each environment: (1) deployment of V, (2) validation checklist,
  * (3) sign-off, (4) post-deployment checklist; then E's own: the
  * post-deployment checklist of the version standing in E, where it blocks
- * the next version; E's approval rule comes last.
+ * the next version; E's dependencies, where E requires them and the facts
+ * carry them (see `dependencyChecksFor`); E's approval rule comes last.
  *
- * The revert of a rollback is never blocked: the rollback target of E's
- * latest rollback (see `rollbackDeployableVersions`) is open with
- * `approvedBy: 'rollback-target'` and no condition, since it already climbed.
+ * A freeze window in force in E (see `activeFreeze`) adds the condition
+ * `frozen` last, and the window as `freeze`.
+ *
+ * The revert of a rollback is never blocked, not even by a freeze: the
+ * rollback target of E's latest rollback (see `rollbackDeployableVersions`)
+ * is open with `approvedBy: 'rollback-target'` and no condition, since it
+ * already climbed.
  * Flow-scoped validation items completed before the flow's latest rollback
  * count only where they survive rollbacks (`resetOnRollback: false`).
  */
@@ -72,6 +82,7 @@ export function evaluateGate(args: EvaluateGateArgs): GateResult {
   const result = (
     unmetConditions: GateCondition[],
     approvedBy?: GateResult['approvedBy'],
+    dependencies?: GateResult['dependencies'],
   ): GateResult => ({
     entityRef,
     environmentId,
@@ -79,6 +90,7 @@ export function evaluateGate(args: EvaluateGateArgs): GateResult {
     open: unmetConditions.length === 0,
     unmetConditions,
     ...(approvedBy && { approvedBy }),
+    ...(dependencies && { dependencies }),
   });
 
   const index = policy.environments.findIndex(e => e.id === environmentId);
@@ -117,25 +129,44 @@ export function evaluateGate(args: EvaluateGateArgs): GateResult {
     unmet.push(predecessor);
   }
 
+  // E's dependencies, where E requires them: each dependsOn flow has a version there.
+  const dependencies = dependencyChecksFor({
+    entityRef,
+    policy,
+    environment: target,
+    dependencies: facts.dependencies,
+  });
+  unmet.push(...dependencyConditionsOf(target, dependencies));
+
   // (5) E's own approval rule.
   const approval = approvalConditionFor(facts, target, version, now, nameOf);
   if (approval.condition) {
     unmet.push(approval.condition);
   }
+
+  // A freeze window in force closes E, whatever else is met.
+  const freeze = activeFreeze(target, now);
+  if (freeze) {
+    unmet.push(frozenCondition(target, freeze, now));
+  }
   // Break-glass: an approved declaration for exactly V into E overrides
-  // every unmet condition, once, until it expires.
+  // every unmet condition (a freeze included), once, until it expires.
   const breakGlass =
     unmet.length > 0
       ? usableBreakGlass(facts, target.id, version, now)
       : undefined;
   if (breakGlass) {
     return {
-      ...result([], 'break-glass'),
+      ...result([], 'break-glass', dependencies),
+      ...(freeze && { freeze }),
       overriddenConditions: unmet,
       breakGlassId: breakGlass.id,
     };
   }
-  return result(unmet, approval.approvedBy);
+  return {
+    ...result(unmet, approval.approvedBy, dependencies),
+    ...(freeze && { freeze }),
+  };
 }
 
 /**
@@ -553,6 +584,7 @@ function factsOfFlow(facts: FlowFacts, entityRef: string): FlowFacts {
     requests: ofFlow(facts.requests),
     rollbacks: ofFlow(facts.rollbacks ?? []),
     breakGlasses: ofFlow(facts.breakGlasses ?? []),
+    ...(facts.dependencies && { dependencies: facts.dependencies }),
   };
 }
 

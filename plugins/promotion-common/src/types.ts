@@ -11,6 +11,7 @@ import type {
   breakGlassSchema,
   breakGlassStatusSchema,
   chainVerificationSchema,
+  checklistAttesterSchema,
   checklistCompletionSchema,
   checklistItemDefinitionSchema,
   checklistItemScopeSchema,
@@ -18,6 +19,7 @@ import type {
   decisionKindSchema,
   decisionSchema,
   deploymentApprovalBasisSchema,
+  dependencyCheckSchema,
   deploymentSchema,
   deploymentStatusSchema,
   deploymentTrailApprovalSchema,
@@ -28,6 +30,8 @@ import type {
   environmentDefinitionSchema,
   environmentStateSchema,
   flowStateSchema,
+  freezeSchema,
+  freezeWindowDefinitionSchema,
   gateConditionCodeSchema,
   gateConditionSchema,
   gateResultSchema,
@@ -71,6 +75,9 @@ export const PROMOTION_POLICY_ANNOTATION = 'promotion.io/policy';
 /** Whether a checklist item is completed once per version or once per flow. */
 export type ChecklistItemScope = z.infer<typeof checklistItemScopeSchema>;
 
+/** Who completes a checklist item: people (`person`, the default), the pipeline, or `both`. */
+export type ChecklistAttester = z.infer<typeof checklistAttesterSchema>;
+
 /** A validation checklist item, from the governance documents. */
 export type ChecklistItemDefinition = z.infer<
   typeof checklistItemDefinitionSchema
@@ -91,6 +98,14 @@ export type SignOffRule = z.infer<typeof signOffRuleSchema>;
 export type EnvironmentDefinition = z.infer<typeof environmentDefinitionSchema>;
 
 export type PromotionPolicy = z.infer<typeof promotionPolicySchema>;
+
+/** A freeze window as configured, normalised (see `freeze.ts`). */
+export type FreezeWindowDefinition = z.infer<
+  typeof freezeWindowDefinitionSchema
+>;
+
+/** One occurrence of a freeze window for an environment: in force now or the next. */
+export type Freeze = z.infer<typeof freezeSchema>;
 
 export interface PromotionConfig {
   policies: Record<string, PromotionPolicy>;
@@ -194,7 +209,39 @@ export interface FlowFacts {
    * `approvedBy: 'break-glass'`. Absent means none.
    */
   breakGlasses?: BreakGlass[];
+  /**
+   * The flow's `dependsOn` relations, where the gate's environment requires
+   * its dependencies (`EnvironmentDefinition.dependencies`). Absent means
+   * they were not read: the gate then does not check them.
+   */
+  dependencies?: DependencyFacts[];
 }
+
+/** One `dependsOn` relation of a flow, as the gate reads it. */
+export interface DependencyFacts {
+  /** The dependency's entity ref. */
+  entityRef: string;
+  /** Its title or name, as people know it; defaults to the name of its ref. */
+  title?: string;
+  /**
+   * `flow`: a Component taking part in Promotion; `not-in-promotion`: in the
+   * catalog, but not such a Component; `not-in-catalog`: not found.
+   */
+  kind: 'flow' | 'not-in-promotion' | 'not-in-catalog';
+  /** The version standing in each environment read, by environment id. */
+  versions: Record<string, string>;
+  /** For a flow: the environment ids of its own ladder. */
+  ladder?: string[];
+  /**
+   * Where the dependency depends on the flow in turn (directly or through
+   * other flows): the chain of entity refs from the flow back to itself,
+   * `[flow, dependency, …, flow]`.
+   */
+  cycle?: string[];
+}
+
+/** How the gate answered for one dependency. */
+export type DependencyCheck = z.infer<typeof dependencyCheckSchema>;
 
 export type GateResult = z.infer<typeof gateResultSchema>;
 

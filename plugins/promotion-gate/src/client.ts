@@ -1,4 +1,7 @@
 import type {
+  ChecklistCompletion,
+  ChecklistKind,
+  CompleteChecklistItemRequest,
   GateResult,
   PromotionRequest,
   RecordDeploymentRequest,
@@ -144,6 +147,24 @@ export class GateClient {
     return this.#request(
       'POST',
       `${this.flowPath(flow)}/deployments`,
+      flow,
+      body,
+    );
+  }
+
+  /** Completes (attests) a checklist item of an environment, as the pipeline. */
+  attestChecklistItem(
+    flow: FlowRef,
+    target: { environment: string; kind: ChecklistKind; itemId: string },
+    body: CompleteChecklistItemRequest,
+  ): Promise<ChecklistCompletion> {
+    const segment =
+      target.kind === 'post-deployment' ? 'post-deployment' : 'checklist';
+    return this.#request(
+      'POST',
+      `${this.flowPath(flow)}/environments/${encodeURIComponent(
+        target.environment,
+      )}/${segment}/${encodeURIComponent(target.itemId)}`,
       flow,
       body,
     );

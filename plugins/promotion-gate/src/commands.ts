@@ -1,3 +1,4 @@
+import type { ChecklistKind } from '@promotion/plugin-promotion-common';
 import ms from 'ms';
 import {
   formatFlowRef,
@@ -9,12 +10,14 @@ import {
 
 /**
  * Exit codes: 0 open / done, 1 closed (or rejected, or timed out), 2 error,
- * 3 the backend is unavailable (503 after retries): try again later.
+ * 3 the backend is unavailable (503 after retries): try again later,
+ * 4 (`check`) closed while a freeze window is in force there.
  */
 export const EXIT_OPEN = 0;
 export const EXIT_CLOSED = 1;
 export const EXIT_ERROR = 2;
 export const EXIT_UNAVAILABLE = 3;
+export const EXIT_FROZEN = 4;
 
 export interface Output {
   out(line: string): void;
@@ -34,7 +37,9 @@ export function describeGate(result: GateResult): string[] {
     return [`Gate OPEN: ${target}`];
   }
   return [
-    `Gate CLOSED: ${target}`,
+    result.freeze
+      ? `Gate CLOSED, frozen until ${result.freeze.end}: ${target}`
+      : `Gate CLOSED: ${target}`,
     ...result.unmetConditions.map(c => `  - ${c.message}`),
   ];
 }
@@ -53,7 +58,10 @@ export async function check(
   } else {
     describeGate(result).forEach(line => io.out(line));
   }
-  return result.open ? EXIT_OPEN : EXIT_CLOSED;
+  if (result.open) {
+    return EXIT_OPEN;
+  }
+  return result.freeze ? EXIT_FROZEN : EXIT_CLOSED;
 }
 
 /**
@@ -187,6 +195,32 @@ export async function report(
     );
     deployment.unmetConditions.forEach(c => io.err(`  - ${c.message}`));
   }
+  return EXIT_OPEN;
+}
+
+export async function attest(
+  client: GateClient,
+  flow: FlowRef,
+  target: { environment: string; kind: ChecklistKind; itemId: string },
+  body: {
+    version?: string;
+    evidenceLink: string;
+    result?: string;
+  },
+  io: Output,
+): Promise<number> {
+  const completion = await client.attestChecklistItem(flow, target, body);
+  io.out(
+    `Attested ${
+      target.kind === 'post-deployment' ? 'post-deployment ' : ''
+    }item ${completion.itemId}: ${formatFlowRef(flow)} ${
+      completion.version === undefined
+        ? 'the flow'
+        : `version ${completion.version}`
+    } on ${completion.environmentId}, by ${completion.completedBy}${
+      completion.result ? `: ${completion.result}` : ''
+    } (evidence: ${completion.evidenceLink})`,
+  );
   return EXIT_OPEN;
 }
 

@@ -116,6 +116,46 @@ describe('promotion-gate', () => {
     ]);
   });
 
+  it('check exits 4 when a freeze window closes the gate and prints the frozen sentence', async () => {
+    const freeze = {
+      environmentId: 'production',
+      reason: 'quarter-end close',
+      timeZone: 'Europe/Paris',
+      start: '2026-12-26T00:00:00+01:00',
+      end: '2026-12-28T06:00:00+01:00',
+      active: true,
+      message: 'Frozen until Mon 06:00 Europe/Paris: quarter-end close',
+    };
+    const sentence =
+      'Production is frozen until Mon 06:00 Europe/Paris: quarter-end close';
+    server.use(
+      http.get(`${FLOW}/gate`, () =>
+        HttpResponse.json({
+          ...closed([{ code: 'frozen', message: sentence }]),
+          freeze,
+        }),
+      ),
+    );
+    const { io, out } = capture();
+    await expect(
+      run(['node', 'promotion-gate', 'check', ...gateArgs], { env, io }),
+    ).resolves.toBe(4);
+    expect(out).toEqual([
+      'Gate CLOSED, frozen until 2026-12-28T06:00:00+01:00: component:default/payments-export version 1.4.0 -> production',
+      `  - ${sentence}`,
+    ]);
+
+    // --json prints the window for a pipeline to read, with the same exit code.
+    const json = capture();
+    await expect(
+      run(['node', 'promotion-gate', 'check', ...gateArgs, '--json'], {
+        env,
+        io: json.io,
+      }),
+    ).resolves.toBe(4);
+    expect(JSON.parse(json.out.join('\n')).freeze).toEqual(freeze);
+  });
+
   it('exits 2 with a clear message for a wrong token', async () => {
     server.use(
       http.get(`${FLOW}/gate`, () =>
@@ -495,5 +535,118 @@ describe('promotion-gate', () => {
     });
     expect(out[0]).toMatch(/Recorded rollback rb1/);
     expect(err.join('\n')).toMatch(/incident report/);
+  });
+
+  const attestArgs = [
+    'node',
+    'promotion-gate',
+    'attest',
+    '--flow',
+    'payments-export',
+    '--environment',
+    'test',
+    '--item',
+    'tests-passing',
+    '--version',
+    '1.4.0',
+    '--evidence',
+    'https://ci.example.com/runs/7/report',
+  ];
+
+  it('attest completes the item with its evidence and result, and exits 0', async () => {
+    let body: unknown;
+    let seen: Request | undefined;
+    server.use(
+      http.post(
+        `${FLOW}/environments/test/checklist/tests-passing`,
+        async ({ request }) => {
+          seen = request;
+          body = await request.json();
+          return HttpResponse.json(
+            {
+              id: 'c1',
+              entityRef: 'component:default/payments-export',
+              environmentId: 'test',
+              kind: 'validation',
+              itemId: 'tests-passing',
+              version: '1.4.0',
+              completedBy: 'service:pipeline',
+              completedAt: '2026-03-02T10:00:00.000Z',
+              evidenceLink: 'https://ci.example.com/runs/7/report',
+              result: '1,284 passed',
+            },
+            { status: 201 },
+          );
+        },
+      ),
+    );
+    const { io, out } = capture();
+    const code = await run([...attestArgs, '--result', '1,284 passed'], {
+      env,
+      io,
+    });
+    expect(code).toBe(0);
+    expect(seen!.headers.get('authorization')).toBe('Bearer secret');
+    expect(body).toEqual({
+      version: '1.4.0',
+      evidenceLink: 'https://ci.example.com/runs/7/report',
+      result: '1,284 passed',
+    });
+    expect(out).toEqual([
+      'Attested item tests-passing: component:default/payments-export version 1.4.0 on test, by service:pipeline: 1,284 passed (evidence: https://ci.example.com/runs/7/report)',
+    ]);
+  });
+
+  it('attest exits 2 with the backend’s sentence when the item is not the pipeline’s', async () => {
+    server.use(
+      http.post(`${FLOW}/environments/test/checklist/tests-passing`, () =>
+        HttpResponse.json(
+          {
+            error: {
+              name: 'NotAllowedError',
+              message:
+                '"Tests passing" is completed by people (attestedBy: person): a pipeline cannot attest it',
+            },
+          },
+          { status: 403 },
+        ),
+      ),
+    );
+    const { io, err } = capture();
+    expect(await run(attestArgs, { env, io })).toBe(2);
+    expect(err).toEqual([
+      'promotion-gate: The token is not allowed to do this (403 Forbidden): "Tests passing" is completed by people (attestedBy: person): a pipeline cannot attest it',
+    ]);
+  });
+
+  it('attest needs --evidence and exits 2 without it', async () => {
+    const { io, err } = capture();
+    expect(await run(attestArgs.slice(0, -2), { env, io })).toBe(2);
+    expect(err.join('\n')).toMatch(/--evidence/);
+  });
+
+  it('attest sends a post-deployment item to its checklist, and exits 3 while the backend is unavailable', async () => {
+    let calls = 0;
+    server.use(
+      http.post(
+        `${FLOW}/environments/test/post-deployment/tests-passing`,
+        () => {
+          calls++;
+          return HttpResponse.json(
+            { error: { name: 'ServiceUnavailableError', message: 'down' } },
+            { status: 503, headers: { 'Retry-After': '1' } },
+          );
+        },
+      ),
+    );
+    const { io } = capture();
+    expect(
+      await run([...attestArgs, '--post-deployment'], {
+        env,
+        io,
+        sleep: async () => {},
+      }),
+    ).toBe(3);
+    expect(calls).toBe(4);
   });
 });

@@ -6,6 +6,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { GateClient, GateCliError, parseFlowRef } from './client';
 import {
+  attest,
   check,
   EXIT_ERROR,
   EXIT_UNAVAILABLE,
@@ -42,7 +43,7 @@ export async function run(
 
   const program = new Command('promotion-gate')
     .description(
-      'Ask the Promotion gate before deploying, and report deployments and rollbacks.\n' +
+      'Ask the Promotion gate before deploying, report deployments and rollbacks, and attest checklist items.\n' +
         'Exit codes: 0 open / recorded, 1 closed (or rejected, or timed out), 2 error,\n' +
         '3 the backend is unavailable (503, after 3 retries): try again later.',
     )
@@ -96,7 +97,7 @@ export async function run(
   program
     .command('check')
     .description(
-      'May this version of the flow enter the environment? Exit 0 open, 1 closed.',
+      'May this version of the flow enter the environment? Exit 0 open, 1 closed, 4 closed by a freeze window.',
     )
     .addOption(flowOption())
     .addOption(environmentOption())
@@ -170,6 +171,55 @@ export async function run(
           status: opts.status,
           link: opts.link,
           idempotencyKey: opts.idempotencyKey,
+        },
+        io,
+      );
+    });
+
+  program
+    .command('attest')
+    .description(
+      'Attest a checklist item the pipeline completes (attestedBy: pipeline or both), with its evidence.',
+    )
+    .addOption(flowOption())
+    .addOption(environmentOption())
+    .addOption(
+      new Option(
+        '--item <id>',
+        'the checklist item id, e.g. tests-passing',
+      ).makeOptionMandatory(),
+    )
+    .option(
+      '--version <version>',
+      'the version (required for version-scoped and post-deployment items, none for flow-scoped items)',
+    )
+    .addOption(
+      new Option(
+        '--evidence <url>',
+        'link to the evidence: the test report, the pipeline run',
+      ).makeOptionMandatory(),
+    )
+    .option(
+      '--result <text>',
+      'a short result, e.g. "All tests passing — 1,284 passed"',
+    )
+    .option(
+      '--post-deployment',
+      "the item is on the environment's post-deployment checklist",
+    )
+    .action(async opts => {
+      exitCode = await attest(
+        client(),
+        parseFlowRef(opts.flow),
+        {
+          environment: opts.environment,
+          kind: opts.postDeployment ? 'post-deployment' : 'validation',
+          itemId: opts.item,
+        },
+        {
+          version: opts.version,
+          evidenceLink: opts.evidence,
+          result: opts.result,
         },
         io,
       );

@@ -126,6 +126,8 @@ export interface CompleteChecklistItemInput {
   version?: string;
   evidenceLink?: string;
   note?: string;
+  /** A pipeline's short result of the item it attests. */
+  result?: string;
 }
 
 export interface UndoChecklistItemInput {

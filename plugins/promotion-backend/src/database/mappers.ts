@@ -121,6 +121,7 @@ export function mapChecklistCompletionRow(
     completedAt: timestampToIso(row.completed_at),
     evidenceLink: optional(row.evidence_link),
     note: optional(row.note),
+    result: optional(row.result),
   };
 }
 

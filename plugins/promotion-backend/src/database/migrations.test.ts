@@ -22,6 +22,7 @@ const databases = createTestDatabases();
 
 const REMINDERS = '20261122000000_request_reminders.js';
 const SUPERSEDED = '20261128000000_superseded_requests.js';
+const ATTESTED = '20261202000000_attested_evidence.js';
 
 const FLOW = 'component:default/payments-sftp';
 const actor = {
@@ -232,6 +233,58 @@ describe.each(databases.eachSupportedId())(
           .closed_reason,
       ).toBeNull();
       expect(await store.getRequest(older.id)).toEqual(withoutReason);
+    });
+
+    it('20261202000000_attested_evidence adds result to checklist completions, and its down and up keep the data', async () => {
+      await knex.migrate.latest({ directory: migrationsDir });
+      const store = await storeOn(knex);
+      const { value: attested } = await store.completeChecklistItem(
+        {
+          entityRef: FLOW,
+          environmentId: 'test',
+          kind: 'validation',
+          itemId: 'tests-passing',
+          version: '1.0.0',
+          evidenceLink: 'https://ci.example.com/runs/7/report',
+          result: 'All tests passing — 1,284 passed',
+        },
+        { ...actor, actor: 'service:pipeline' },
+      );
+      expect(attested.result).toBe('All tests passing — 1,284 passed');
+      expect((await store.getFlowFacts(FLOW)).checklistCompletions).toEqual([
+        attested,
+      ]);
+      expect(await store.verifyChain()).toMatchObject({ intact: true });
+
+      // Down: the column goes, the completion and its event stay; the state
+      // check names only the result the row lost.
+      await knex.migrate.down({ directory: migrationsDir, name: ATTESTED });
+      expect(
+        await knex.schema.hasColumn(TABLES.checklistCompletions, 'result'),
+      ).toBe(false);
+      const { result, ...withoutResult } = attested;
+      expect(
+        (await knex(TABLES.checklistCompletions).where({ id: attested.id }))
+          .length,
+      ).toBe(1);
+      const afterDown = await store.verifyChain();
+      expect(afterDown.breaks).toEqual([
+        expect.objectContaining({
+          kind: 'state-altered',
+          table: TABLES.checklistCompletions,
+          rowId: attested.id,
+          message: expect.stringContaining('says result is null'),
+        }),
+      ]);
+
+      // Up again: the column is back, empty.
+      await knex.migrate.up({ directory: migrationsDir, name: ATTESTED });
+      const row = await knex(TABLES.checklistCompletions)
+        .where({ id: attested.id })
+        .first();
+      expect(row.result).toBeNull();
+      expect(row.evidence_link).toBe(withoutResult.evidenceLink);
+      expect(result).toBeDefined();
     });
 
     it('keeps data across a repeated migrate.latest, and starts empty after down and up', async () => {

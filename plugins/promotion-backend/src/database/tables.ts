@@ -56,6 +56,8 @@ export interface DbChecklistCompletionRow {
   completed_at: DbTimestamp;
   evidence_link: string | null;
   note: string | null;
+  /** A pipeline's short result of the item it attested; null for people. */
+  result: string | null;
   undone_at: DbTimestamp | null;
   undone_by: string | null;
   undo_reason: string | null;

@@ -101,6 +101,9 @@ describe('buildOpenApiDocument', () => {
       'POST /flows/{namespace}/{kind}/{name}/deployments',
       'GET /flows/{namespace}/{kind}/{name}/deployments/{deploymentId}/trail',
       'POST /flows/{namespace}/{kind}/{name}/rollbacks',
+      // Pipelines attest items declared `attestedBy: pipeline` or `both`.
+      'POST /flows/{namespace}/{kind}/{name}/environments/{environment}/checklist/{itemId}',
+      'POST /flows/{namespace}/{kind}/{name}/environments/{environment}/post-deployment/{itemId}',
       'GET /requests/{id}',
     ]);
   });

@@ -531,6 +531,85 @@ describe('promotion-gate requests match the OpenAPI document', () => {
     expect(minimal.code).toBe(0);
   });
 
+  it('attest completes a validation or a post-deployment checklist item with its evidence', async () => {
+    const attestation = {
+      id: '1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d',
+      entityRef: ENTITY_REF,
+      environmentId: 'test',
+      kind: 'validation',
+      itemId: 'tests-passing',
+      version: '1.4.0',
+      completedBy: 'service:pipeline',
+      completedAt: NOW,
+      evidenceLink: 'https://ci.example.com/runs/42/report',
+      result: 'All tests passing — 1,284 passed',
+    };
+    const full = await runCli(
+      [
+        'attest',
+        '--flow',
+        ENTITY_REF,
+        '--environment',
+        'test',
+        '--version',
+        '1.4.0',
+        '--item',
+        'tests-passing',
+        '--evidence',
+        'https://ci.example.com/runs/42/report',
+        '--result',
+        'All tests passing — 1,284 passed',
+      ],
+      { completeChecklistItem: [{ status: 201, body: attestation }] },
+    );
+    expect(full.problems).toEqual([]);
+    expect(full.code).toBe(0);
+    expect(full.requests[0].match?.pathParams).toMatchObject({
+      environment: 'test',
+      itemId: 'tests-passing',
+    });
+    expect(JSON.parse(full.requests[0].body!)).toEqual({
+      version: '1.4.0',
+      evidenceLink: 'https://ci.example.com/runs/42/report',
+      result: 'All tests passing — 1,284 passed',
+    });
+
+    const postDeployment = await runCli(
+      [
+        'attest',
+        '--flow',
+        ENTITY_REF,
+        '--environment',
+        'production',
+        '--version',
+        '1.4.0',
+        '--item',
+        'uptime-green',
+        '--post-deployment',
+        '--evidence',
+        'https://status.example.com/file-router',
+      ],
+      {
+        completePostDeploymentItem: [
+          {
+            status: 201,
+            body: {
+              ...attestation,
+              environmentId: 'production',
+              kind: 'post-deployment',
+              itemId: 'uptime-green',
+              evidenceLink: 'https://status.example.com/file-router',
+              result: undefined,
+            },
+          },
+        ],
+      },
+    );
+    expect(postDeployment.problems).toEqual([]);
+    expect(postDeployment.code).toBe(0);
+    expect(postDeployment.operations).toEqual(['completePostDeploymentItem']);
+  });
+
   it('finds requests and answers that do not match the document', async () => {
     const recorder = recordingFetch({
       recordDeployment: [{ status: 201, body: { deployment: {} } }],

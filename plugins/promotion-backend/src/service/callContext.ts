@@ -27,6 +27,11 @@ export function actorOf(credentials: BackstageCredentials): string {
   throw new NotAllowedError('This action needs an authenticated caller');
 }
 
+/** Whether the caller is a service principal: a pipeline with a static token. */
+export function isPipeline(credentials: BackstageCredentials): boolean {
+  return (credentials.principal as { type?: string }).type === 'service';
+}
+
 /** What the caller's change carries into the audit trail: who, and when. */
 export function auditContextOf(ctx: CallContext, now: Date): AuditContext {
   return { actor: actorOf(ctx.credentials), now };

@@ -16,6 +16,18 @@ const timestamp = z.string().meta({ description: 'ISO 8601 date-time' });
 
 export const checklistItemScopeSchema = z.enum(['version', 'flow']);
 
+/**
+ * Who completes a checklist item: `person` (people in the UI, the default),
+ * `pipeline` (only a pipeline, with evidence, through the API or the CLI's
+ * `attest`) or `both`.
+ */
+export const checklistAttesterSchema = z.enum(['person', 'pipeline', 'both']);
+
+const attestedBy = checklistAttesterSchema.optional().meta({
+  description:
+    'Who completes the item: `pipeline` (only a pipeline, with an evidence link) or `both`; absent means `person` (people only).',
+});
+
 /** A validation checklist item, from the governance documents. */
 export const checklistItemDefinitionSchema = z.object({
   id: z.string(),
@@ -31,6 +43,7 @@ export const checklistItemDefinitionSchema = z.object({
    * workflow from the top once fixed"). Defaults to true.
    */
   resetOnRollback: z.boolean(),
+  attestedBy,
 });
 
 /** A post-deployment checklist item; may carry a minimum wait after the deployment. */
@@ -41,6 +54,7 @@ export const postDeploymentItemDefinitionSchema = z.object({
   /** Minimum time after the successful deployment before the item may be completed, in seconds. */
   minimumWaitSeconds: z.number(),
   evidenceRequired: z.boolean(),
+  attestedBy,
 });
 
 /** `none`: no approval; `once`: one-time per flow (a standing approval); `every`: each version. */
@@ -57,6 +71,49 @@ export const approvalRuleSchema = z.object({
 });
 
 export const signOffRuleSchema = z.object({ required: z.boolean() });
+
+/**
+ * A freeze window as configured (`promotion.freezeWindows` or a policy's
+ * `freezeWindows`): one-off (`start` and `end`) or recurring (`cron` and
+ * `duration`), in its IANA time zone. While one is in force the gate into
+ * its environments is closed (condition `frozen`), except for a rollback
+ * target.
+ */
+export const freezeWindowDefinitionSchema = z.object({
+  /** Why the environment is frozen, shown in the gate's sentence. */
+  reason: z.string(),
+  /** IANA time zone the window is written in and its times are shown in (`Europe/Paris`). */
+  timeZone: z.string(),
+  /** One-off window: when it starts, ISO 8601 with the zone's offset. */
+  start: timestamp.optional(),
+  /** One-off window: when it ends (exclusive), ISO 8601 with the zone's offset. */
+  end: timestamp.optional(),
+  /** Recurring window: a cron expression for each start, in `timeZone` (`0 18 * * 5`: Fridays 18:00). */
+  cron: z.string().optional(),
+  /** Recurring window: how long each lasts, ISO 8601 (`P2DT12H`); days are calendar days in `timeZone`. */
+  duration: z.string().optional(),
+  /** `portal`: `promotion.freezeWindows`, for every policy; `policy`: the flow's policy. */
+  configuredIn: z.enum(['portal', 'policy']),
+});
+
+/** One occurrence of a freeze window for an environment: in force now (`active`) or the next to come. */
+export const freezeSchema = z.object({
+  environmentId: z.string(),
+  reason: z.string(),
+  timeZone: z.string(),
+  /** ISO 8601 with the offset of `timeZone`. */
+  start: timestamp,
+  /** ISO 8601 with the offset of `timeZone`; the window ends just before. */
+  end: timestamp,
+  /** True while the window is in force: the gate into the environment is closed. */
+  active: z.boolean(),
+  /**
+   * The window in plain words, its times in its zone: "Frozen until Mon
+   * 06:00 Europe/Paris: quarter-end close", "Next freeze from Sat 00:00 to
+   * Mon 06:00 Europe/Paris: weekend".
+   */
+  message: z.string(),
+});
 
 export const environmentDefinitionSchema = z.object({
   id: z.string(),
@@ -91,6 +148,17 @@ export const environmentDefinitionSchema = z.object({
      */
     releaseNotesItemId: z.string().optional(),
   }),
+  /**
+   * Present when a flow may enter this environment only once every
+   * `dependsOn` flow has a version in `environmentId` (this environment's id
+   * unless the policy names another). Absent: dependencies are not checked.
+   */
+  dependencies: z
+    .object({
+      /** The environment, by id, each dependency must have a version in. */
+      environmentId: z.string(),
+    })
+    .optional(),
   /** What a rollback out of this environment allows. */
   rollback: z.object({
     /**
@@ -114,6 +182,11 @@ export const environmentDefinitionSchema = z.object({
       validForSeconds: z.number(),
     })
     .optional(),
+  /**
+   * The freeze windows that close the gate into this environment, the
+   * portal's and the policy's. Absent when there are none.
+   */
+  freezeWindows: z.array(freezeWindowDefinitionSchema).optional(),
 });
 
 export const promotionPolicySchema = z.object({
@@ -139,6 +212,8 @@ export const gateConditionCodeSchema = z.enum([
   'approval-required',
   'approval-revoked',
   'approval-pending',
+  'dependency-missing',
+  'frozen',
 ]);
 
 /** One unmet condition, with a plain sentence the UI and the pipeline show as-is. */
@@ -150,6 +225,27 @@ export const gateConditionSchema = z.object({
   itemIds: z.array(z.string()).optional(),
   /** For approval conditions: the pending request, if any. */
   requestId: z.string().optional(),
+  /** For `dependency-missing`: the dependency's entity ref. */
+  dependencyRef: z.string().optional(),
+});
+
+/**
+ * How the gate answered for one `dependsOn` relation of the flow, where the
+ * environment requires its dependencies: `met` (it has a version there),
+ * `unmet` (it has none: a `dependency-missing` condition), `cycle` (it
+ * depends on the flow in turn: not required), `not-a-flow` (not a
+ * Component taking part in Promotion, or not in the catalog: not checked),
+ * `not-on-ladder` (its own ladder has no such environment: not checked).
+ */
+export const dependencyCheckSchema = z.object({
+  /** The dependency's entity ref. */
+  entityRef: z.string(),
+  status: z.enum(['met', 'unmet', 'cycle', 'not-a-flow', 'not-on-ladder']),
+  /** The environment it must have a version in. */
+  environmentId: z.string(),
+  /** Its version there, when it has one. */
+  version: z.string().optional(),
+  message: z.string().meta({ description: 'The check in plain words' }),
 });
 
 export const gateResultSchema = z.object({
@@ -180,6 +276,16 @@ export const gateResultSchema = z.object({
   overriddenConditions: z.array(gateConditionSchema).optional(),
   /** With `approvedBy: 'break-glass'`: the declaration that opens the gate. */
   breakGlassId: z.string().optional(),
+  /**
+   * Where the environment requires its dependencies: the answer for each
+   * `dependsOn` relation of the flow, met or not, in words.
+   */
+  dependencies: z.array(dependencyCheckSchema).optional().meta({
+    description:
+      "Where the environment requires its dependencies: the answer for each of the flow's dependsOn relations",
+  }),
+  /** The freeze window in force, when the environment is frozen (condition `frozen`). */
+  freeze: freezeSchema.optional(),
 });
 
 // ---------------------------------------------------------------------------
@@ -227,6 +333,8 @@ export const checklistCompletionSchema = z.object({
   completedAt: timestamp,
   evidenceLink: z.string().optional(),
   note: z.string().optional(),
+  /** A pipeline's attestation: its short result ("1,284 passed"). */
+  result: z.string().optional(),
 });
 
 export const signOffSchema = z.object({

@@ -52,6 +52,9 @@ describe('promotionApiOperations', () => {
       'recordDeployment',
       'getDeploymentTrail',
       'recordRollback',
+      // Pipelines attest items declared `attestedBy: pipeline` or `both`.
+      'completeChecklistItem',
+      'completePostDeploymentItem',
       'getPromotionRequest',
     ]);
     expect(

@@ -99,9 +99,10 @@ const checklistItemOperations = (
     complete: {
       method: 'post',
       path: `${ENVIRONMENT}/${segment}/:itemId`,
-      summary: `Complete a ${what}`,
+      summary: `Complete a ${what}; a pipeline attests an item declared \`attestedBy: pipeline\` or \`both\`, with an evidence link and a short result`,
       tag: 'Flows',
-      access: 'user',
+      // Pipelines attest items declared `attestedBy: pipeline` or `both`.
+      access: 'user-or-service',
       params: checklistItemParamsSchema,
       body: completeChecklistItemRequestSchema,
       responses: {

@@ -39,6 +39,8 @@ const text = () =>
 const MAX_NAME = 100;
 const MAX_VERSION = MAX_NAME;
 const MAX_COMMENT = 10_000;
+/** A pipeline's short result of an attested checklist item. */
+const MAX_RESULT = 500;
 
 const version = text()
   .trim()
@@ -135,8 +137,19 @@ export const completeChecklistItemRequestSchema = z.object({
     description:
       'Required for version-scoped and post-deployment items, must be absent for flow-scoped items.',
   }),
-  evidenceLink: httpLink.optional(),
+  evidenceLink: httpLink.optional().meta({
+    description:
+      'A link to the evidence; required where the item asks for evidence and when a pipeline attests the item.',
+  }),
   note: text().trim().max(MAX_COMMENT).optional(),
+  result: text()
+    .trim()
+    .min(1)
+    .max(MAX_RESULT)
+    .optional()
+    .meta({
+      description: `A pipeline's short result, e.g. "All tests passing — 1,284 passed" (1 to ${MAX_RESULT} characters).`,
+    }),
 });
 
 export const signOffRequestSchema = z.object({ version, comment });

@@ -4,8 +4,10 @@ import {
   breakGlassSchema,
   checklistCompletionSchema,
   decisionSchema,
+  dependencyCheckSchema,
   deploymentSchema,
   environmentDefinitionSchema,
+  freezeSchema,
   gateConditionSchema,
   gateResultSchema,
   promotionPolicySchema,
@@ -38,6 +40,8 @@ export const environmentStateSchema = z.object({
   postDeployment: z.array(checklistCompletionSchema),
   signOffs: z.array(signOffSchema),
   standingApproval: standingApprovalSchema.optional(),
+  /** The freeze window in force here now, or else the next one to come. */
+  freeze: freezeSchema.optional(),
 });
 
 export const flowStateSchema = z.object({
@@ -59,6 +63,23 @@ export const flowStateSchema = z.object({
    * open.
    */
   breakGlasses: z.array(breakGlassSchema).optional(),
+  /**
+   * For each environment of the ladder that requires its dependencies, in
+   * ladder order: how each of the flow's `dependsOn` relations stands there
+   * (the gate's own answer). Empty when no environment requires them.
+   */
+  dependencies: z
+    .array(
+      z.object({
+        environmentId: z.string(),
+        checks: z.array(dependencyCheckSchema),
+      }),
+    )
+    .optional()
+    .meta({
+      description:
+        'For each environment that requires its dependencies: how each dependsOn relation of the flow stands there',
+    }),
 });
 
 export const recordDeploymentResponseSchema = z.object({

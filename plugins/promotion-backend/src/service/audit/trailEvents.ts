@@ -176,7 +176,8 @@ function subjectOf(event: AuditEvent): string | undefined {
 export function completionFromEvent(
   event: AuditEvent,
 ): ChecklistCompletion | undefined {
-  const { completionId, kind, itemId, evidenceLink, note } = event.payload;
+  const { completionId, kind, itemId, evidenceLink, note, result } =
+    event.payload;
   if (
     typeof completionId !== 'string' ||
     (kind !== 'validation' && kind !== 'post-deployment') ||
@@ -196,6 +197,7 @@ export function completionFromEvent(
     completedAt: event.occurredAt,
     ...(typeof evidenceLink === 'string' && { evidenceLink }),
     ...(typeof note === 'string' && { note }),
+    ...(typeof result === 'string' && { result }),
   };
 }
 

@@ -1,5 +1,5 @@
 import { CompoundEntityRef } from '@backstage/catalog-model';
-import { ConflictError, InputError } from '@backstage/errors';
+import { ConflictError, InputError, NotAllowedError } from '@backstage/errors';
 import {
   ChecklistCompletion,
   ChecklistKind,
@@ -25,10 +25,11 @@ import { AuditContext, Recorded } from '../../database/PromotionStore';
 import { formatNotificationTime } from '../../notifications/PromotionNotifier';
 import { FlowPermission } from '../../permissions/PromotionAuthorizer';
 import { CommittedChange } from '../afterCommit';
-import { auditContextOf, CallContext } from '../callContext';
+import { auditContextOf, CallContext, isPipeline } from '../callContext';
 import { ServiceParts } from '../serviceParts';
 import { formatDuration } from '../wording';
 import {
+  ChecklistItemRule,
   checklistItemOf,
   checklistVersionOf,
   environmentOf,
@@ -36,6 +37,44 @@ import {
   InputLocation,
   ladderUpTo,
 } from './FlowResolver';
+import { readDependencyFacts } from './dependencyFacts';
+
+/**
+ * Who may complete a checklist item, by its `attestedBy`: people complete
+ * `person` items (the default) and `both`, pipelines attest `pipeline` and
+ * `both` items, with an evidence link; only a pipeline's attestation carries
+ * a result. A NotAllowedError or an InputError says which rule it broke.
+ */
+function checkAttester(
+  item: ChecklistItemRule,
+  input: CompleteChecklistItemRequest,
+  pipeline: boolean,
+): void {
+  const attestedBy = item.attestedBy ?? 'person';
+  if (pipeline) {
+    if (attestedBy === 'person') {
+      throw new NotAllowedError(
+        `"${item.title}" is completed by people (attestedBy: person): a pipeline cannot attest it`,
+      );
+    }
+    if (!input.evidenceLink) {
+      throw new InputError(
+        `body.evidenceLink: Required: a pipeline attests "${item.title}" with a link to its evidence`,
+      );
+    }
+    return;
+  }
+  if (attestedBy === 'pipeline') {
+    throw new NotAllowedError(
+      `"${item.title}" is completed by the pipeline (attestedBy: pipeline): a person cannot complete it`,
+    );
+  }
+  if (input.result !== undefined) {
+    throw new InputError(
+      'body.result: only a pipeline attests an item with a result; a person adds a note',
+    );
+  }
+}
 
 /** A checklist item of one environment of the flow, as the path names it. */
 export interface ChecklistItemTarget {
@@ -154,6 +193,18 @@ export class FlowActions {
         // are read first, for the people the facts name now; someone who
         // first appears meanwhile is named by the entity's name.
         const ladder = ladderUpTo(flow, environment.id);
+        // The dependencies, where the environment requires them, read
+        // before the transaction as the names are.
+        const [dependencies] = environment.dependencies
+          ? await readDependencyFacts(this.#parts, [
+              {
+                entityRef: flow.entityRef,
+                entity: flow.entity,
+                policy: flow.policy,
+                environmentIds: [environment.dependencies.environmentId],
+              },
+            ])
+          : [undefined];
         const displayName = await this.#parts.displayNames.lookup(
           refsNamedByGate(
             await this.#parts.store.getGateFacts({
@@ -176,7 +227,7 @@ export class FlowActions {
               evaluateGate({
                 entityRef: flow.entityRef,
                 policy: flow.policy,
-                facts,
+                facts: { ...facts, ...(dependencies && { dependencies }) },
                 environmentId: environment.id,
                 version: input.version,
                 now,
@@ -252,6 +303,7 @@ export class FlowActions {
       async ({ flow, environment, audit }) => {
         const now = this.#parts.now();
         const item = checklistItemOf(environment, target.kind, target.itemId);
+        checkAttester(item, input, isPipeline(ctx.credentials));
         const version = checklistVersionOf(item, input.version);
         if (target.kind === 'post-deployment') {
           await this.#checkPostDeploymentItemIsDue(
@@ -276,6 +328,7 @@ export class FlowActions {
             version,
             evidenceLink: input.evidenceLink,
             note: input.note,
+            result: input.result,
           },
           audit(now),
         );

@@ -131,6 +131,41 @@ describe('FlowResolver', () => {
     expect(getEntityByRef).toHaveBeenCalledTimes(2);
   });
 
+  it("reads the dependency gate's entities in one batch, none while fresh, and keeps no miss", async () => {
+    const { flows, catalog, advance } = setUp();
+    const getEntitiesByRefs = jest.spyOn(catalog, 'getEntitiesByRefs');
+    const refs = [
+      'component:default/payments-sftp',
+      'component:default/billing',
+      'component:default/gone',
+    ];
+    const first = await flows.cachedEntitiesOf(refs);
+    expect([...first.values()].map(found => found?.policy?.name)).toEqual([
+      'standard',
+      undefined,
+      undefined,
+    ]);
+    expect(first.get('component:default/gone')).toBeUndefined();
+    expect(getEntitiesByRefs).toHaveBeenCalledTimes(1);
+
+    // Fresh: only the entity not found is asked for again.
+    advance(DEFAULT_CATALOG_CACHE_TTL_MS - 1);
+    const again = await flows.cachedEntitiesOf(refs);
+    expect(again.get('component:default/payments-sftp')?.policy?.name).toBe(
+      'standard',
+    );
+    expect(getEntitiesByRefs).toHaveBeenCalledTimes(2);
+    expect(getEntitiesByRefs.mock.calls[1][0]).toMatchObject({
+      entityRefs: ['component:default/gone'],
+    });
+
+    advance(1);
+    await flows.cachedEntitiesOf(refs);
+    expect(getEntitiesByRefs.mock.calls[2][0]).toMatchObject({
+      entityRefs: refs,
+    });
+  });
+
   it('asks the catalog every time with a time to live of 0', async () => {
     const { flows, getEntityByRef } = setUp({ ttlMs: 0 });
     await flows.readable(REF, { credentials: ALICE });

@@ -13,6 +13,7 @@ import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
 import { catalogEntityReadPermission } from '@backstage/plugin-catalog-common/alpha';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import {
+  ChecklistAttester,
   ChecklistKind,
   EnvironmentDefinition,
   getPolicyForEntity,
@@ -42,6 +43,8 @@ export interface ChecklistItemRule {
   title: string;
   scope: 'version' | 'flow';
   evidenceRequired: boolean;
+  /** Who completes it; absent means people (`person`). */
+  attestedBy?: ChecklistAttester;
 }
 
 /** How long a flow's catalog entity is reused before the catalog is asked again, by default. */
@@ -52,6 +55,7 @@ const ENTITY_FIELDS = [
   'kind',
   'metadata.name',
   'metadata.namespace',
+  'metadata.title',
   'metadata.annotations',
   'relations',
 ];
@@ -79,6 +83,11 @@ export class FlowResolver {
    * the time to live (the catalog itself takes minutes to process a change).
    */
   readonly #entities: TtlCache<Entity>;
+  /**
+   * The entities the dependency gate reads (their fields as
+   * {@link FlowResolver.entitiesOf} reads them), kept as the flows' own are.
+   */
+  readonly #dependencyEntities: TtlCache<Entity>;
 
   constructor(options: {
     config: PromotionConfig;
@@ -95,6 +104,11 @@ export class FlowResolver {
     this.#auth = options.auth;
     this.#authorizer = options.authorizer;
     this.#entities = new TtlCache({
+      ttlMs: options.catalogCacheTtlMs ?? DEFAULT_CATALOG_CACHE_TTL_MS,
+      maxEntries: CATALOG_CACHE_MAX_ENTRIES,
+      now: options.now,
+    });
+    this.#dependencyEntities = new TtlCache({
       ttlMs: options.catalogCacheTtlMs ?? DEFAULT_CATALOG_CACHE_TTL_MS,
       maxEntries: CATALOG_CACHE_MAX_ENTRIES,
       now: options.now,
@@ -250,6 +264,43 @@ export class FlowResolver {
           ? { entity, policy: getPolicyForEntity(this.#config, entity).policy }
           : undefined,
       );
+    }
+    return found;
+  }
+
+  /**
+   * As {@link FlowResolver.entitiesOf}, read as this plugin, reusing what
+   * was read in the last few seconds: one catalog batch for the entities
+   * not fresh, none when all are. For the dependency gate, which a
+   * pipeline's gate check runs.
+   */
+  async cachedEntitiesOf(
+    entityRefs: string[],
+  ): Promise<
+    Map<string, { entity: Entity; policy?: PromotionPolicy } | undefined>
+  > {
+    const found = new Map<
+      string,
+      { entity: Entity; policy?: PromotionPolicy } | undefined
+    >();
+    const keyOf = (ref: string) => ref.toLocaleLowerCase('en-US');
+    const missing: string[] = [];
+    for (const ref of entityRefs) {
+      const cached = this.#dependencyEntities.get(keyOf(ref));
+      if (cached) {
+        found.set(ref, {
+          entity: cached.value,
+          policy: getPolicyForEntity(this.#config, cached.value).policy,
+        });
+      } else {
+        missing.push(ref);
+      }
+    }
+    for (const [ref, read] of await this.entitiesOf(missing)) {
+      if (read) {
+        this.#dependencyEntities.set(keyOf(ref), read.entity);
+      }
+      found.set(ref, read);
     }
     return found;
   }

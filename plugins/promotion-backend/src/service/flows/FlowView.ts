@@ -1,6 +1,9 @@
 import { CompoundEntityRef } from '@backstage/catalog-model';
 import {
+  currentOrNextFreeze,
   currentVersionIn,
+  dependencyChecksFor,
+  DependencyFacts,
   EnvironmentState,
   evaluateGate,
   FlowFacts,
@@ -24,6 +27,7 @@ import { CallContext } from '../callContext';
 import { NameOf } from '../displayNames';
 import { approverAnswer } from '../requests/approverIdentity';
 import { ServiceParts } from '../serviceParts';
+import { readDependencyFacts } from './dependencyFacts';
 import { environmentOf, Flow, ladderUpTo } from './FlowResolver';
 
 type FlowViewParts = Pick<
@@ -56,12 +60,14 @@ const NO_FACTS: FlowFacts = {
  * What each environment of the ladder shows: the version standing there,
  * the checklist completions for it and for the flow, its sign-offs, and the
  * environment's standing approval (the active one granted last, or else the
- * one granted last). A pure function of the facts: it answers the same on
+ * one granted last), and the freeze window in force there at `now` or else
+ * the next one. A pure function of the facts: it answers the same on
  * `getFlowStateFacts` as on the flow's whole history.
  */
 export function environmentStatesOf(
   policy: PromotionPolicy,
   facts: FlowFacts,
+  now: Date = new Date(),
 ): EnvironmentState[] {
   return policy.environments.map((environment): EnvironmentState => {
     const current = currentVersionIn(facts, environment.id);
@@ -96,8 +102,18 @@ export function environmentStatesOf(
       ...(standing.length > 0 && {
         standingApproval: standing[standing.length - 1],
       }),
+      ...freezeOf(environment, now),
     };
   });
+}
+
+/** The freeze window in force in an environment, or else its next one. */
+function freezeOf(
+  environment: PromotionPolicy['environments'][number],
+  now: Date,
+): Pick<EnvironmentState, 'freeze'> {
+  const freeze = currentOrNextFreeze(environment, now);
+  return freeze ? { freeze } : {};
 }
 
 /**
@@ -131,15 +147,37 @@ export class FlowView {
       entityRef: flow.entityRef,
       inPlay: true,
     });
+    // The dependencies, where an environment of the ladder requires them.
+    const requiring = policy.environments.filter(e => e.dependencies);
+    const dependencies = await this.#dependenciesOf(
+      flow,
+      requiring.map(e => e.dependencies!.environmentId),
+    );
     return {
       entityRef: flow.entityRef,
       policy,
-      environments: environmentStatesOf(policy, facts),
+      ...(dependencies && {
+        dependencies: requiring.map(environment => ({
+          environmentId: environment.id,
+          checks:
+            dependencyChecksFor({
+              entityRef: flow.entityRef,
+              policy,
+              environment,
+              dependencies,
+            }) ?? [],
+        })),
+      }),
+      environments: environmentStatesOf(policy, facts, now),
       ...(nextStep && {
         nextGate: evaluateGate({
           entityRef: flow.entityRef,
           policy,
-          facts: { ...facts, breakGlasses },
+          facts: {
+            ...facts,
+            breakGlasses,
+            ...(dependencies && { dependencies }),
+          },
           environmentId: nextStep.environmentId,
           version: nextStep.version,
           now,
@@ -179,6 +217,11 @@ export class FlowView {
       version,
       environmentIds: ladderUpTo(flow, environmentId),
     });
+    const rule = flow.policy.environments.find(
+      e => e.id === environmentId,
+    )?.dependencies;
+    const dependencies =
+      rule && (await this.#dependenciesOf(flow, [rule.environmentId]));
     const breakGlasses = await this.#parts.store.listBreakGlasses({
       entityRef: flow.entityRef,
       environmentId,
@@ -188,12 +231,38 @@ export class FlowView {
     return evaluateGate({
       entityRef: flow.entityRef,
       policy: flow.policy,
-      facts: { ...facts, breakGlasses },
+      facts: {
+        ...facts,
+        breakGlasses,
+        ...(dependencies && { dependencies }),
+      },
       environmentId,
       version,
       now,
       displayName: await this.#displayNamesIn(facts),
     });
+  }
+
+  /**
+   * The flow's dependencies with their versions in these environments;
+   * undefined, and nothing read, when no environment is asked.
+   */
+  async #dependenciesOf(
+    flow: Flow,
+    environmentIds: string[],
+  ): Promise<DependencyFacts[] | undefined> {
+    if (environmentIds.length === 0) {
+      return undefined;
+    }
+    const [dependencies] = await readDependencyFacts(this.#parts, [
+      {
+        entityRef: flow.entityRef,
+        entity: flow.entity,
+        policy: flow.policy,
+        environmentIds: [...new Set(environmentIds)],
+      },
+    ]);
+    return dependencies;
   }
 
   /** The names of the people the gate may name for these facts, read in one catalog call. */

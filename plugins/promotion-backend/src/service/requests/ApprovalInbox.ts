@@ -22,6 +22,7 @@ import {
   FlowDecisions,
 } from '../../permissions/PromotionAuthorizer';
 import { CallContext } from '../callContext';
+import { readDependencyFacts } from '../flows/dependencyFacts';
 import { ladderUpTo } from '../flows/FlowResolver';
 import { ServiceParts } from '../serviceParts';
 import { capitalise } from '../wording';
@@ -252,6 +253,32 @@ export class ApprovalInbox {
       }
     }
     const standing = await store.getStandingDeployments([...pairs.values()]);
+    // The dependency gate, where a request's environment requires it: the
+    // dependencies of every such flow in one read.
+    const requiring = asked.flatMap(({ entityRef, policy, request }, index) => {
+      const rule = policy.environments.find(
+        e => e.id === request.environmentId,
+      )?.dependencies;
+      const entity = entities.get(entityRef)?.entity;
+      return rule && entity
+        ? [
+            {
+              index,
+              entityRef,
+              entity,
+              policy,
+              environmentIds: [rule.environmentId],
+            },
+          ]
+        : [];
+    });
+    const dependencyFacts = await readDependencyFacts(this.#parts, requiring);
+    requiring.forEach(({ index }, at) => {
+      gateFacts[index] = {
+        ...gateFacts[index],
+        dependencies: dependencyFacts[at],
+      };
+    });
     const stands = new Set(
       [...pairs.keys()].filter((_, index) => standing[index] !== undefined),
     );

@@ -49,14 +49,16 @@ type PromotionRequestsParts = Pick<
 /**
  * The gate's conditions on the environment a request asks to enter: its
  * approval rule (what the request is for) and the post-deployment checklist
- * of the version standing there (which the deployment waits for, not the
- * request). Every other unmet condition concerns an earlier environment.
+ * of the version standing there and a freeze window in force there (which
+ * the deployment waits for, not the request). Every other unmet condition
+ * concerns an earlier environment.
  */
 const TARGET_CONDITIONS: ReadonlySet<GateConditionCode> = new Set([
   'approval-required',
   'approval-revoked',
   'approval-pending',
   'predecessor-post-deployment-incomplete',
+  'frozen',
 ]);
 
 /**

@@ -82,6 +82,47 @@ describe('ApprovalsInbox', () => {
     expect(within(card).queryByText(/depends on/)).not.toBeInTheDocument();
   });
 
+  it('names a dependency the environment requires once, with a link to it', async () => {
+    const card = await renderInbox([
+      inboxItem({
+        gate: {
+          openOnceApproved: false,
+          otherConditions: [
+            {
+              code: 'dependency-missing',
+              message: 'ledger is not in Production yet.',
+              environmentId: 'production',
+              dependencyRef: 'component:default/ledger',
+            },
+          ],
+        },
+        dependencyWarnings: [
+          {
+            entityRef: 'component:default/ledger',
+            environmentId: 'production',
+          },
+        ],
+      }),
+    ]);
+
+    const conditions = within(card).getByRole('list', {
+      name: 'Other open conditions',
+    });
+    expect(conditions).toHaveTextContent(
+      'ledger is not in Production yet. See ledger.',
+    );
+    expect(
+      within(conditions).getByRole('link', { name: 'ledger' }),
+    ).toHaveAttribute('href', '/catalog/default/component/ledger');
+    // Said once: the gate's condition stands for the warning.
+    expect(within(card).getAllByRole('link', { name: 'ledger' })).toHaveLength(
+      1,
+    );
+    expect(
+      within(card).queryByText(/which this flow depends on/),
+    ).not.toBeInTheDocument();
+  });
+
   it('lists what else the gate waits for, a missing sign-off, and a dependsOn flow not in the environment yet', async () => {
     const card = await renderInbox([
       inboxItem({

@@ -9,6 +9,7 @@ import type { InboxItem } from '@promotion/plugin-promotion-common';
 import { formatDateTime } from '../../utils/format';
 import { wrappingListItemText } from '../../utils/styles';
 import { Actor } from '../Actor';
+import { ConditionText } from '../ConditionText';
 
 /**
  * What an approver needs to decide a request without opening its flow: the
@@ -39,7 +40,7 @@ export function InboxItemFacts(props: { item: InboxItem }) {
               <ListItem key={`${condition.code}-${index}`} disableGutters>
                 <ListItemText
                   style={wrappingListItemText}
-                  primary={condition.message}
+                  primary={<ConditionText condition={condition} />}
                 />
               </ListItem>
             ))}
@@ -72,14 +73,24 @@ export function InboxItemFacts(props: { item: InboxItem }) {
           </Box>
         )}
 
-      {item.dependencyWarnings.map(warning => (
-        <Box mt={1} key={warning.entityRef}>
-          <Alert severity="warning">
-            <EntityRefLink entityRef={warning.entityRef} />, which this flow
-            depends on, has no version in {item.environmentTitle} yet.
-          </Alert>
-        </Box>
-      ))}
+      {item.dependencyWarnings
+        // A dependency the gate requires is among its conditions already.
+        .filter(
+          warning =>
+            !gate.otherConditions.some(
+              c =>
+                c.dependencyRef?.toLocaleLowerCase('en-US') ===
+                warning.entityRef.toLocaleLowerCase('en-US'),
+            ),
+        )
+        .map(warning => (
+          <Box mt={1} key={warning.entityRef}>
+            <Alert severity="warning">
+              <EntityRefLink entityRef={warning.entityRef} />, which this flow
+              depends on, has no version in {item.environmentTitle} yet.
+            </Alert>
+          </Box>
+        ))}
     </Box>
   );
 }

@@ -58,4 +58,70 @@ describe('DependenciesCard', () => {
       await screen.findByText('Not found in the catalog.'),
     ).toBeInTheDocument();
   });
+
+  it('says which dependency blocks which environment, as the gate answers', async () => {
+    const own = {
+      ...flowState(),
+      dependencies: [
+        {
+          environmentId: 'production',
+          checks: [
+            {
+              entityRef: 'component:default/ledger',
+              environmentId: 'production',
+              status: 'unmet' as const,
+              message: 'ledger is not in Production yet.',
+            },
+            {
+              entityRef: 'resource:default/payments-db',
+              environmentId: 'production',
+              status: 'not-a-flow' as const,
+              message:
+                'payments-db is not a component taking part in Promotion: not checked.',
+            },
+          ],
+        },
+      ],
+    };
+    await renderWithApis(<DependenciesCard entity={entity} flow={own} />, {
+      api: createFakePromotionApi({
+        getFlow: jest.fn(async () => flowState()),
+      }),
+    });
+
+    expect(
+      await screen.findByText(
+        'Blocks Production: ledger is not in Production yet.',
+      ),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByText(
+        'Production gate: payments-db is not a component taking part in Promotion: not checked.',
+      ),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByText(
+        'A version enters Production only once every flow this one depends on has a version there.',
+      ),
+    ).toBeInTheDocument();
+    expect(screen.getByRole('link', { name: 'ledger' })).toHaveAttribute(
+      'href',
+      '/catalog/default/component/ledger',
+    );
+  });
+
+  it('says nothing of a gate when no environment requires the dependencies', async () => {
+    await renderWithApis(
+      <DependenciesCard entity={entity} flow={flowState()} />,
+      {
+        api: createFakePromotionApi({
+          getFlow: jest.fn(async () => flowState()),
+        }),
+      },
+    );
+    expect(
+      await screen.findByText('Not governed by Promotion.'),
+    ).toBeInTheDocument();
+    expect(screen.queryByText(/Blocks|gate:/)).not.toBeInTheDocument();
+  });
 });

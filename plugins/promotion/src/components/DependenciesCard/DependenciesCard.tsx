@@ -9,6 +9,10 @@ import List from '@material-ui/core/List';
 import ListItem from '@material-ui/core/ListItem';
 import ListItemText from '@material-ui/core/ListItemText';
 import Typography from '@material-ui/core/Typography';
+import type {
+  DependencyCheck,
+  FlowState,
+} from '@promotion/plugin-promotion-common';
 import { DependencyState, useDependencies } from '../../hooks';
 import { errorMessage } from '../../utils/errors';
 import { wrappingListItemText } from '../../utils/styles';
@@ -31,17 +35,50 @@ function whereItStands(dependency: DependencyState): string {
     .join(' · ');
 }
 
+/** What the dependency gate of each environment that requires it says of one dependency. */
+function gateChecksOf(
+  dependency: DependencyState,
+  flow: FlowState | undefined,
+): Array<{ environmentTitle: string; check: DependencyCheck }> {
+  const ref = dependency.entityRef.toLocaleLowerCase('en-US');
+  return (flow?.dependencies ?? []).flatMap(({ environmentId, checks }) => {
+    const environmentTitle =
+      flow?.environments.find(s => s.environment.id === environmentId)
+        ?.environment.title ?? environmentId;
+    return checks
+      .filter(check => check.entityRef.toLocaleLowerCase('en-US') === ref)
+      .map(check => ({ environmentTitle, check }));
+  });
+}
+
+/** The environments whose gate requires the dependencies, by title. */
+function requiringTitles(flow: FlowState | undefined): string[] {
+  return (flow?.dependencies ?? []).map(
+    ({ environmentId }) =>
+      flow?.environments.find(s => s.environment.id === environmentId)
+        ?.environment.title ?? environmentId,
+  );
+}
+
 /**
  * The entity's dependencies (`dependsOn`) and where each stands on its own
- * ladder, for those governed by Promotion.
+ * ladder, for those governed by Promotion; given the flow's state, which
+ * environments require them and which dependency blocks which environment.
  *
  * @internal
  */
-export function DependenciesCard(props: { entity: Entity }) {
+export function DependenciesCard(props: { entity: Entity; flow?: FlowState }) {
   const { dependencies, loading, error } = useDependencies(props.entity);
+  const requiring = requiringTitles(props.flow);
 
   return (
     <InfoCard title="Dependencies">
+      {requiring.length > 0 && (
+        <Typography variant="body2">
+          A version enters {requiring.join(', ')} only once every flow this one
+          depends on has a version there.
+        </Typography>
+      )}
       {loading && !dependencies && <Progress />}
       {error && <ResponseErrorPanel error={error} />}
       {dependencies?.length === 0 && (
@@ -56,7 +93,28 @@ export function DependenciesCard(props: { entity: Entity }) {
               <ListItemText
                 style={wrappingListItemText}
                 primary={<EntityRefLink entityRef={dependency.entityRef} />}
-                secondary={whereItStands(dependency)}
+                secondary={
+                  <>
+                    {whereItStands(dependency)}
+                    {gateChecksOf(dependency, props.flow).map(
+                      ({ environmentTitle, check }) => (
+                        <Typography
+                          key={check.environmentId}
+                          component="span"
+                          display="block"
+                          variant="body2"
+                          color={
+                            check.status === 'unmet' ? 'error' : 'textSecondary'
+                          }
+                        >
+                          {check.status === 'unmet'
+                            ? `Blocks ${environmentTitle}: ${check.message}`
+                            : `${environmentTitle} gate: ${check.message}`}
+                        </Typography>
+                      ),
+                    )}
+                  </>
+                }
               />
             </ListItem>
           ))}

@@ -230,6 +230,39 @@ describe('DeploymentTrailDialog', () => {
     ).not.toBeInTheDocument();
   });
 
+  it('shows a pipeline’s attestation with its result and evidence', async () => {
+    const base = deploymentTrail();
+    const entry = base.validation!.completions[0];
+    const { dialog } = await renderTrail({
+      ...base,
+      validation: {
+        ...base.validation!,
+        completions: [
+          {
+            ...entry,
+            completion: {
+              ...entry.completion,
+              completedBy: 'service:pipeline',
+              note: undefined,
+              result: 'All tests passing — 1,284 passed',
+            },
+          },
+        ],
+      },
+    });
+
+    const validated = await waitFor(() =>
+      section(dialog, 'Who validated the Test results?'),
+    );
+    const completion = within(validated).getByRole('listitem');
+    expect(completion).toHaveTextContent(
+      /“Smoke tests” attested by service:pipeline on .*evidence.* All tests passing — 1,284 passed \(audit event #21\)/,
+    );
+    expect(
+      within(completion).getByRole('link', { name: /^evidence/ }),
+    ).toHaveAttribute('href', 'https://ci.example.com/run/5');
+  });
+
   it('lists what was recorded after the deployment apart from what preceded it', async () => {
     const base = deploymentTrail();
     const late = base.validation!.completions[0];

@@ -396,7 +396,10 @@ function CompletionList(props: {
                 {completion.kind === 'validation' && !completion.version
                   ? ' (for the flow)'
                   : ''}{' '}
-                completed by <Actor entityRef={completion.completedBy} /> on{' '}
+                {completion.completedBy.startsWith('service:')
+                  ? 'attested'
+                  : 'completed'}{' '}
+                by <Actor entityRef={completion.completedBy} /> on{' '}
                 {formatDateTime(completion.completedAt)}
               </>
             }
@@ -412,6 +415,7 @@ function CompletionList(props: {
                     </Link>{' '}
                   </>
                 )}
+                {completion.result && <>{completion.result} </>}
                 {completion.note && <>{completion.note} </>}
                 {undoneAt && (
                   <>

@@ -168,7 +168,7 @@ function FlowView(props: { entity: Entity }) {
         </Grid>
       ))}
       <Grid item xs={12} md={6}>
-        <DependenciesCard entity={entity} />
+        <DependenciesCard entity={entity} flow={flow} />
       </Grid>
       <Grid item xs={12}>
         <FlowHistory

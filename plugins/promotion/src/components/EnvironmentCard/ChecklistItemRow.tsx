@@ -7,7 +7,10 @@ import Typography from '@material-ui/core/Typography';
 import { makeStyles } from '@material-ui/core/styles';
 import CheckCircleIcon from '@material-ui/icons/CheckCircle';
 import RadioButtonUncheckedIcon from '@material-ui/icons/RadioButtonUnchecked';
-import type { ChecklistCompletion } from '@promotion/plugin-promotion-common';
+import type {
+  ChecklistAttester,
+  ChecklistCompletion,
+} from '@promotion/plugin-promotion-common';
 import { ReactNode, useState } from 'react';
 import { formatDateTime } from '../../utils/format';
 import { wrappingListItemText } from '../../utils/styles';
@@ -33,6 +36,8 @@ export interface ChecklistItemRowProps {
    */
   resetByRollbackAt?: string;
   evidenceRequired: boolean;
+  /** Who completes the item; absent means people (`person`). */
+  attestedBy?: ChecklistAttester;
   appliesTo: string;
   /** Why the item cannot be completed now, in words. */
   completeBlockedReason?: string;
@@ -45,6 +50,71 @@ export interface ChecklistItemRowProps {
     note?: string;
   }) => Promise<void>;
   onUndo: () => void;
+}
+
+/** Why a person cannot complete an item only a pipeline attests. */
+export const PIPELINE_ONLY_REASON =
+  'Completed by the pipeline: it attests this item with its evidence.';
+
+/** Who is awaited on an item no one completed yet. */
+function notCompleted(attestedBy: ChecklistAttester | undefined): string {
+  if (attestedBy === 'pipeline') {
+    return 'Not completed: the pipeline attests it.';
+  }
+  if (attestedBy === 'both') {
+    return 'Not completed: a person or the pipeline completes it.';
+  }
+  return 'Not completed.';
+}
+
+/** What the item's caption says about who completes it. */
+export function attesterWords(attestedBy: ChecklistAttester | undefined) {
+  if (attestedBy === 'pipeline') {
+    return ' · attested by the pipeline';
+  }
+  if (attestedBy === 'both') {
+    return ' · by a person or attested by the pipeline';
+  }
+  return '';
+}
+
+/** A completion a pipeline (a service principal, `service:<subject>`) attested. */
+function isAttested(completion: ChecklistCompletion): boolean {
+  return completion.completedBy.startsWith('service:');
+}
+
+/** Who completed the item, when, with what evidence, result and note. */
+function CompletionFacts(props: { completion: ChecklistCompletion }) {
+  const { completion } = props;
+  const evidence = completion.evidenceLink && (
+    <Link to={completion.evidenceLink} rel="noopener noreferrer">
+      evidence
+    </Link>
+  );
+  if (isAttested(completion)) {
+    return (
+      <Typography variant="body2" component="div">
+        Attested by <Actor entityRef={completion.completedBy} /> on{' '}
+        {formatDateTime(completion.completedAt)}
+        {completion.result && <>: {completion.result}</>}
+        {evidence && <> ({evidence})</>}
+        {completion.note && <> — {completion.note}</>}
+      </Typography>
+    );
+  }
+  return (
+    <Typography variant="body2" component="div">
+      Completed by <Actor entityRef={completion.completedBy} /> on{' '}
+      {formatDateTime(completion.completedAt)}
+      {evidence && (
+        <>
+          {' — '}
+          {evidence}
+        </>
+      )}
+      {completion.note && <> — {completion.note}</>}
+    </Typography>
+  );
 }
 
 /**
@@ -82,29 +152,14 @@ export function ChecklistItemRow(props: ChecklistItemRowProps) {
             )}
             {props.details}
             {completion ? (
-              <Typography variant="body2" component="div">
-                Completed by <Actor entityRef={completion.completedBy} /> on{' '}
-                {formatDateTime(completion.completedAt)}
-                {completion.evidenceLink && (
-                  <>
-                    {' — '}
-                    <Link
-                      to={completion.evidenceLink}
-                      rel="noopener noreferrer"
-                    >
-                      evidence
-                    </Link>
-                  </>
-                )}
-                {completion.note && <> — {completion.note}</>}
-              </Typography>
+              <CompletionFacts completion={completion} />
             ) : (
               <Typography variant="body2" color="textSecondary">
                 {resetByRollbackAt
                   ? `Completed before the rollback on ${formatDateTime(
                       resetByRollbackAt,
                     )}; complete again for the next version.`
-                  : 'Not completed.'}
+                  : notCompleted(props.attestedBy)}
               </Typography>
             )}
             {!props.readOnly && (
@@ -121,7 +176,11 @@ export function ChecklistItemRow(props: ChecklistItemRowProps) {
                     label="Complete"
                     accessibleName={`Complete ${title}`}
                     onClick={() => setCompleting(true)}
-                    disabledReason={props.completeBlockedReason}
+                    disabledReason={
+                      props.attestedBy === 'pipeline'
+                        ? PIPELINE_ONLY_REASON
+                        : props.completeBlockedReason
+                    }
                   />
                 )}
               </Box>

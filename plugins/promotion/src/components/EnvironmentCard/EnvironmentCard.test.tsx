@@ -57,6 +57,78 @@ describe('EnvironmentCard', () => {
     ).toBeInTheDocument();
   });
 
+  it('shows a pipeline’s attestation with its result and evidence, and offers no Complete on a pipeline-only item', async () => {
+    const state = environment('test');
+    state.environment = {
+      ...state.environment,
+      checklist: state.environment.checklist.map(item => {
+        if (item.id === 'smoke-tests') {
+          return { ...item, attestedBy: 'both' as const };
+        }
+        return item.id === 'e2e-tests'
+          ? { ...item, attestedBy: 'pipeline' as const }
+          : item;
+      }),
+    };
+    state.checklist = [
+      {
+        ...state.checklist[0],
+        completedBy: 'service:pipeline',
+        evidenceLink: 'https://ci.example.com/run/7/report',
+        note: undefined,
+        result: 'All tests passing — 1,284 passed',
+      },
+    ];
+    await renderWithApis(
+      <EnvironmentCard
+        entityRef={ENTITY_REF}
+        state={state}
+        permissions={allowAll()}
+        onChange={jest.fn()}
+      />,
+      { api: createFakePromotionApi() },
+    );
+
+    const checklist = screen.getByRole('region', {
+      name: 'Validation checklist',
+    });
+    const attested = within(checklist).getByText(/^Attested by/);
+    expect(attested).toHaveTextContent(
+      /^Attested by service:pipeline on .+: All tests passing — 1,284 passed \(evidence, Opens in a new window\)$/,
+    );
+    expect(
+      within(attested).getByRole('link', { name: /^evidence/ }),
+    ).toHaveAttribute('href', 'https://ci.example.com/run/7/report');
+    expect(
+      within(checklist).getByText(
+        'For each version · evidence link required · by a person or attested by the pipeline',
+      ),
+    ).toBeInTheDocument();
+
+    // The pipeline-only item: no one may tick it here.
+    expect(
+      within(checklist).getByText(
+        'For each version · attested by the pipeline',
+      ),
+    ).toBeInTheDocument();
+    expect(
+      within(checklist).getByText('Not completed: the pipeline attests it.'),
+    ).toBeInTheDocument();
+    const complete = within(checklist).getByRole('button', {
+      name: 'Complete End-to-end tests',
+    });
+    expect(complete).toBeDisabled();
+    expect(complete).toHaveAccessibleDescription(
+      'Completed by the pipeline: it attests this item with its evidence.',
+    );
+    // People may still complete the items that are theirs.
+    expect(
+      within(checklist).getByRole('button', {
+        name: 'Complete Logging configured',
+      }),
+    ).toBeEnabled();
+  });
+
   it('says which flow-scoped items a rollback keeps', async () => {
     const state = environment('test');
     state.environment = {

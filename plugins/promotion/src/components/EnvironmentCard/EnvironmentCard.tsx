@@ -34,7 +34,7 @@ import { ActionButton } from '../ActionButton';
 import { Actor } from '../Actor';
 import { CommentDialog } from '../CommentDialog';
 import { DeploymentTrailDialog } from '../DeploymentTrailDialog';
-import { ChecklistItemRow } from './ChecklistItemRow';
+import { attesterWords, ChecklistItemRow } from './ChecklistItemRow';
 
 /** @internal */
 export interface EnvironmentCardProps {
@@ -180,6 +180,19 @@ export function EnvironmentCard(props: EnvironmentCardProps) {
         </Alert>
       )}
 
+      {state.freeze && (
+        <Box mt={1}>
+          <Alert
+            severity={state.freeze.active ? 'warning' : 'info'}
+            aria-label={`${state.freeze.active ? 'Freeze' : 'Next freeze'} of ${
+              environment.title
+            }`}
+          >
+            {state.freeze.message}
+          </Alert>
+        </Box>
+      )}
+
       <ApprovalSection {...props} />
 
       {environment.checklist.length > 0 && (
@@ -206,9 +219,11 @@ export function EnvironmentCard(props: EnvironmentCardProps) {
                           }`
                         : 'For each version'}
                       {item.evidenceRequired ? ' · evidence link required' : ''}
+                      {attesterWords(item.attestedBy)}
                     </Typography>
                   }
                   completion={completion}
+                  attestedBy={item.attestedBy}
                   resetByRollbackAt={
                     reset ? latestRollback?.recordedAt : undefined
                   }
@@ -332,6 +347,7 @@ function PostDeploymentItemRow(props: {
       }
       completion={completion}
       evidenceRequired={item.evidenceRequired}
+      attestedBy={item.attestedBy}
       appliesTo={`version ${state.currentVersion} on ${state.environment.title}`}
       completeBlockedReason={blocked}
       undoBlockedReason={checklistDenied}

@@ -42,6 +42,84 @@ describe('NextGate', () => {
     ).toBeInTheDocument();
   });
 
+  it('links a dependency the gate waits for, and names it in the request dialog', async () => {
+    const user = userEvent.setup({ delay: null });
+    const flow = flowState();
+    flow.nextGate = {
+      ...flow.nextGate!,
+      unmetConditions: [
+        {
+          code: 'dependency-missing',
+          message: 'ledger is not in Production yet.',
+          environmentId: 'production',
+          dependencyRef: 'component:default/ledger',
+        },
+        ...flow.nextGate!.unmetConditions,
+      ],
+    };
+    await renderWithApis(
+      <NextGate
+        entityRef={ENTITY_REF}
+        flow={flow}
+        permissions={allowAll()}
+        onChange={jest.fn()}
+      />,
+      { api: createFakePromotionApi() },
+    );
+
+    const [first] = within(
+      screen.getByRole('list', { name: 'Open conditions' }),
+    ).getAllByRole('listitem');
+    expect(first).toHaveTextContent(
+      'ledger is not in Production yet. See ledger.',
+    );
+    expect(within(first).getByRole('link', { name: 'ledger' })).toHaveAttribute(
+      'href',
+      '/catalog/default/component/ledger',
+    );
+
+    await user.click(
+      screen.getByRole('button', {
+        name: 'Request promotion of 1.4.0 into Production',
+      }),
+    );
+    const still = within(await screen.findByRole('dialog')).getByLabelText(
+      'Still needed once approved',
+    );
+    expect(still).toHaveTextContent('ledger is not in Production yet.');
+  });
+
+  it('offers no new request once the version is approved and the gate waits for a dependency', async () => {
+    const flow = flowState();
+    flow.nextGate = {
+      ...flow.nextGate!,
+      unmetConditions: [
+        {
+          code: 'dependency-missing',
+          message: 'ledger is not in Production yet.',
+          environmentId: 'production',
+          dependencyRef: 'component:default/ledger',
+        },
+      ],
+    };
+    await renderWithApis(
+      <NextGate
+        entityRef={ENTITY_REF}
+        flow={flow}
+        permissions={allowAll()}
+        onChange={jest.fn()}
+      />,
+      { api: createFakePromotionApi() },
+    );
+
+    expect(
+      screen.getByText('ledger is not in Production yet.', { exact: false }),
+    ).toBeInTheDocument();
+    expect(
+      screen.queryByRole('button', { name: /Request promotion/ }),
+    ).not.toBeInTheDocument();
+  });
+
   it('shows each condition whole, wrapped, not cut to one line', async () => {
     await renderWithApis(
       <NextGate

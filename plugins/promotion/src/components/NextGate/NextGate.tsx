@@ -29,7 +29,15 @@ import { ActionButton } from '../ActionButton';
 import { Actor } from '../Actor';
 import { BreakGlassDialog } from '../BreakGlassDialog';
 import { BreakGlassCard } from '../BreakGlassInbox';
+import { ConditionText } from '../ConditionText';
 import { RequestDialog } from '../RequestDialog';
+
+/** The gate's conditions that a promotion request answers. */
+const APPROVAL_CODES: ReadonlySet<GateCondition['code']> = new Set([
+  'approval-required',
+  'approval-revoked',
+  'approval-pending',
+]);
 
 /** @internal */
 export interface NextGateProps {
@@ -111,10 +119,13 @@ export function NextGate(props: NextGateProps) {
     !!breakGlassRule &&
     breakGlasses.length === 0 &&
     !isDenied(permissions?.request);
+  // A request only where the approval is among what the gate waits for: not
+  // once it is approved and the gate waits for something else (a dependency).
   const needsRequest =
     !!approval &&
     approval.mode !== 'none' &&
-    !(approval.mode === 'once' && standing);
+    !(approval.mode === 'once' && standing) &&
+    gate.unmetConditions.some(c => APPROVAL_CODES.has(c.code));
 
   return (
     <InfoCard title={`Next step: ${gate.version} into ${targetTitle}`}>
@@ -197,6 +208,9 @@ export function NextGate(props: NextGateProps) {
               environmentTitle={targetTitle}
               version={gate.version}
               initialDossier={initialDossier}
+              openConditions={gate.unmetConditions.filter(
+                c => c.code === 'dependency-missing',
+              )}
               onClose={() => setRequesting(false)}
               onSubmit={async dossier => {
                 await api.createRequest(entityRef, {
@@ -246,7 +260,7 @@ function conditionInWords(
   now: number,
 ): ReactNode {
   if (condition.code !== 'approval-pending' || !condition.requestId) {
-    return condition.message;
+    return <ConditionText condition={condition} />;
   }
   const request = flow.pendingRequests.find(r => r.id === condition.requestId);
   const environment = flow.environments.find(

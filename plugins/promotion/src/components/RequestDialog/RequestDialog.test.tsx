@@ -1,6 +1,8 @@
 import { renderInTestApp } from '@backstage/test-utils';
-import { screen, waitFor } from '@testing-library/react';
+import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
+import { createFakePromotionApi } from '../../__testUtils__/flow';
+import { renderWithApis } from '../../__testUtils__/render';
 import { RequestDialog } from './RequestDialog';
 
 const dossier = {
@@ -11,6 +13,59 @@ const dossier = {
 };
 
 describe('RequestDialog', () => {
+  it('says which dependencies still keep the version out once approved, with links', async () => {
+    await renderWithApis(
+      <RequestDialog
+        open
+        mode="create"
+        environmentTitle="Production"
+        version="1.4.0"
+        initialDossier={dossier}
+        openConditions={[
+          {
+            code: 'dependency-missing',
+            message: 'ledger is not in Production yet.',
+            environmentId: 'production',
+            dependencyRef: 'component:default/ledger',
+          },
+        ]}
+        onSubmit={jest.fn(async () => {})}
+        onClose={jest.fn()}
+      />,
+      { api: createFakePromotionApi() },
+    );
+
+    const dialog = screen.getByRole('dialog', {
+      name: 'Request promotion of 1.4.0 into Production',
+    });
+    const still = within(dialog).getByLabelText('Still needed once approved');
+    expect(still).toHaveTextContent(
+      'Even once approved, 1.4.0 cannot go to Production until:ledger is not in Production yet. See ledger.',
+    );
+    expect(within(still).getByRole('link', { name: 'ledger' })).toHaveAttribute(
+      'href',
+      '/catalog/default/component/ledger',
+    );
+  });
+
+  it('says nothing of dependencies when none is missing', async () => {
+    await renderInTestApp(
+      <RequestDialog
+        open
+        mode="create"
+        environmentTitle="Production"
+        version="1.4.0"
+        initialDossier={dossier}
+        openConditions={[]}
+        onSubmit={jest.fn(async () => {})}
+        onClose={jest.fn()}
+      />,
+    );
+    expect(
+      screen.queryByLabelText('Still needed once approved'),
+    ).not.toBeInTheDocument();
+  });
+
   it('warns that editing the dossier voids the approvals, and saves the edit', async () => {
     const user = userEvent.setup({ delay: null });
     const onSubmit = jest.fn(async () => {});

@@ -3,8 +3,12 @@ import Grid from '@material-ui/core/Grid';
 import TextField from '@material-ui/core/TextField';
 import Typography from '@material-ui/core/Typography';
 import Alert from '@material-ui/lab/Alert';
-import type { Dossier } from '@promotion/plugin-promotion-common';
+import type {
+  Dossier,
+  GateCondition,
+} from '@promotion/plugin-promotion-common';
 import { useEffect, useId, useState } from 'react';
+import { ConditionText } from '../ConditionText';
 import { FormDialog } from '../FormDialog';
 import { DOSSIER_SECTIONS, DossierView } from '../DossierView';
 
@@ -27,6 +31,11 @@ export interface RequestDialogProps {
   environmentTitle: string;
   version: string;
   initialDossier: Dossier;
+  /**
+   * Conditions that will still stand once the request is approved, shown
+   * before the dossier (the dependencies not in the environment yet).
+   */
+  openConditions?: GateCondition[];
   onSubmit: (dossier: Dossier) => Promise<void>;
   onClose: () => void;
 }
@@ -73,6 +82,19 @@ export function RequestDialog(props: RequestDialogProps) {
         <Alert severity="warning">
           Editing the dossier voids the approvals already given: approvers
           decide on the dossier as it is when they read it.
+        </Alert>
+      )}
+      {props.openConditions && props.openConditions.length > 0 && (
+        <Alert severity="warning" aria-label="Still needed once approved">
+          Even once approved, {props.version} cannot go to{' '}
+          {props.environmentTitle} until:
+          <ul>
+            {props.openConditions.map((condition, index) => (
+              <li key={`${condition.code}-${index}`}>
+                <ConditionText condition={condition} />
+              </li>
+            ))}
+          </ul>
         </Alert>
       )}
       <DialogContentText>

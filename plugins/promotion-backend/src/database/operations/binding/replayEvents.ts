@@ -218,6 +218,8 @@ const REPLAYS: Partial<Record<AuditEvent['type'], Replay>> = {
       completed_at: occurredAt,
       evidence_link: payload('evidenceLink'),
       note: payload('note'),
+      // Absent from the events recorded before attestations: null.
+      result: payload('result', NULL),
       undone_at: NULL,
       undone_by: NULL,
       undo_reason: NULL,

@@ -49,6 +49,7 @@ export const STATE_FIELDS: Record<StateTable, Record<string, FieldKind>> = {
     completed_at: 'timestamp',
     evidence_link: 'text',
     note: 'text',
+    result: 'text',
     undone_at: 'timestamp',
     undone_by: 'text',
     undo_reason: 'text',

@@ -174,6 +174,8 @@ async function recordFlow(store: DatabasePromotionStore): Promise<Recorded> {
       version: '1.0.0',
       evidenceLink: 'https://ci.example.com/smoke',
       note: 'All green',
+      // As a pipeline attests an item: the short result is bound too.
+      result: '42 smoke tests passed',
     },
     as(BOB, 12),
   );
@@ -406,6 +408,8 @@ describe.each(databases.eachSupportedId())(
       [TABLES.deployments, 'standingDeploymentId', 'reported_at', at(99)],
       [TABLES.checklistCompletions, 'completionId', 'completed_by', ERIN],
       [TABLES.checklistCompletions, 'completionId', 'evidence_link', null],
+      [TABLES.checklistCompletions, 'completionId', 'result', '0 failed'],
+      [TABLES.checklistCompletions, 'undoneCompletionId', 'result', 'Forged'],
       [TABLES.checklistCompletions, 'undoneCompletionId', 'undo_reason', 'x'],
       [TABLES.signOffs, 'signOffId', 'signed_off_by', DANA],
       [TABLES.signOffs, 'signOffId', 'comment', 'Looks fine'],

@@ -67,6 +67,7 @@ export async function completeChecklistItem(
     completed_at: now,
     evidence_link: input.evidenceLink ?? null,
     note: input.note ?? null,
+    result: input.result ?? null,
     undone_at: null,
     undone_by: null,
     undo_reason: null,
@@ -125,6 +126,7 @@ export async function completeChecklistItem(
             completedBy: ctx.actor,
             evidenceLink: input.evidenceLink ?? null,
             note: input.note ?? null,
+            result: input.result ?? null,
           },
         },
       ]);

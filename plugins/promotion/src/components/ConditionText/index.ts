@@ -1,0 +1,1 @@
+export { ConditionText } from './ConditionText';
