@@ -133,3 +133,35 @@ describe('the gate during a freeze window', () => {
     );
   });
 });
+
+describe('break-glass during a freeze window', () => {
+  it('overrides the freeze with the other unmet conditions, and still answers with the window', () => {
+    const result = gate('production', {
+      ...approved(),
+      breakGlasses: [
+        {
+          id: 'bg-1',
+          entityRef,
+          environmentId: 'production',
+          version: '1.4.0',
+          status: 'approved',
+          reason: 'Payments fail',
+          incidentLink: 'https://incidents.example.com/1',
+          declaredBy: 'user:default/alice',
+          declaredAt: '2025-03-10T11:00:00.000Z',
+          approvalsNeeded: 1,
+          expiresAt: '2025-03-11T11:00:00.000Z',
+          overriddenConditions: [],
+        },
+      ],
+    });
+    expect(result).toMatchObject({
+      open: true,
+      unmetConditions: [],
+      approvedBy: 'break-glass',
+      breakGlassId: 'bg-1',
+      overriddenConditions: [frozen],
+      freeze: { active: true, reason: 'quarter-end close' },
+    });
+  });
+});
