@@ -77,6 +77,7 @@ test('a freeze window closes Production; the rollback target still goes back', a
     const deployment = await deploy('production', version);
     expect(deployment.violation).toBe(true);
     expect(deployment.unmetConditions.map((c: any) => c.code)).toEqual([
+      'approval-required',
       'frozen',
     ]);
   }
@@ -103,7 +104,10 @@ test('a freeze window closes Production; the rollback target still goes back', a
   const frozen = await gate('1.2.0');
   expect(frozen).toMatchObject({
     open: false,
-    unmetConditions: [{ code: 'frozen', environmentId: 'production' }],
+    unmetConditions: [
+      { code: 'approval-required', environmentId: 'production' },
+      { code: 'frozen', environmentId: 'production' },
+    ],
     freeze: {
       environmentId: 'production',
       reason: REASON,
@@ -111,7 +115,7 @@ test('a freeze window closes Production; the rollback target still goes back', a
       active: true,
     },
   });
-  const sentence: string = frozen.unmetConditions[0].message;
+  const sentence: string = frozen.unmetConditions[1].message;
   expect(sentence).toMatch(FROZEN);
 
   // The CLI says frozen, with its own exit code.
@@ -129,12 +133,95 @@ test('a freeze window closes Production; the rollback target still goes back', a
   );
   await expect(
     page.getByRole('list', { name: 'Open conditions' }).getByRole('listitem'),
-  ).toHaveText([sentence]);
+  ).toHaveText([frozen.unmetConditions[0].message, sentence]);
   await freeze.evaluate(element => element.scrollIntoView({ block: 'center' }));
   fs.mkdirSync(SHOTS, { recursive: true });
   await page.screenshot({
     path: path.join(SHOTS, 'freeze-window.png'),
     animations: 'disabled',
   });
+  await page.context().close();
+});
+
+test('during the freeze a hotfix goes in on break-glass, flagged, and its retrospective review is closed', async ({
+  browser,
+}) => {
+  // A hotfix reaches Dev; Production is frozen (and not approved).
+  const version = `2.0.${Date.now().toString(36)}`;
+  await deploy('dev', version);
+  expect((await gate(version)).unmetConditions.map((c: any) => c.code)).toEqual(
+    ['approval-required', 'frozen'],
+  );
+
+  // Bob (owner team, not on call) declares a break-glass; Erin approves it.
+  const declared = await api('POST', `${FLOW}/break-glass`, {
+    as: 'bob',
+    body: {
+      environment: 'production',
+      version,
+      reason: 'Quarter-end totals are off by the rounding bug',
+      incidentLink: `https://incidents.example.com/INC-${version}`,
+    },
+  });
+  expect(declared).toMatchObject({ status: 'pending', approvalsNeeded: 1 });
+  const approved = await api(
+    'POST',
+    `${FLOW}/break-glass/${declared.id}/decisions`,
+    {
+      as: 'erin',
+      body: { decision: 'approve', comment: 'Approved: the close cannot wait.' },
+      status: 200,
+    },
+  );
+  expect(approved).toMatchObject({ status: 'approved', decidedBy: 'user:default/erin' });
+
+  // The gate is open by break-glass, the freeze among what it overrides.
+  const open = await gate(version);
+  expect(open).toMatchObject({
+    open: true,
+    approvedBy: 'break-glass',
+    breakGlassId: declared.id,
+  });
+  expect(open.overriddenConditions.map((c: any) => c.code)).toEqual([
+    'approval-required',
+    'frozen',
+  ]);
+  const deployment = await deploy('production', version);
+  expect(deployment).toMatchObject({
+    violation: false,
+    breakGlassId: declared.id,
+  });
+  // Used once: the next deployment of it would be frozen again.
+  expect((await gate(version)).open).toBe(false);
+
+  // The tab flags it; the report fails its retrospective review until Dana closes it.
+  const page = await signIn(browser, 'Bob Osei');
+  await page.goto(TAB);
+  await expect(
+    page.getByText(/This deployment went in on break-glass/).first(),
+  ).toBeVisible();
+  const reportRow = async () =>
+    (
+      await api('GET', `${BACKEND}/api/promotion/reports/verification`, {
+        as: 'ann',
+      })
+    ).violations.find((v: any) => v.deploymentId === deployment.id);
+  expect((await reportRow()).failedChecks.map((c: any) => c.kind)).toEqual([
+    'break-glass-review-open',
+  ]);
+  const reviewed = await api(
+    'POST',
+    `${FLOW}/break-glass/${declared.id}/review`,
+    {
+      as: 'dana',
+      body: { comment: 'Reviewed: rounding fixed, a regression test added.' },
+      status: 200,
+    },
+  );
+  expect(reviewed.review).toMatchObject({
+    status: 'closed',
+    closedBy: 'user:default/dana',
+  });
+  expect(await reportRow()).toBeUndefined();
   await page.context().close();
 });
