@@ -52,8 +52,9 @@ describe('buildOpenApiDocument', () => {
       )
       .sort();
     expect(documented).toEqual(served);
-    // 25, and since the keyed audit chain POST /audit/verify and POST /audit/checkpoints.
-    expect(served).toHaveLength(27);
+    // 25, and since the keyed audit chain POST /audit/verify and POST /audit/checkpoints;
+    // since the governance insights GET /insights.
+    expect(served).toHaveLength(28);
   });
 
   it('opens to pipelines exactly the operations the router lets services call', async () => {
