@@ -8,8 +8,9 @@ describe('promotionApiOperations', () => {
   it('has one operation per method and path', () => {
     const routes = operations.map(([, op]) => `${op.method} ${op.path}`);
     expect(new Set(routes).size).toBe(routes.length);
-    // 25, and since the keyed audit chain POST /audit/verify and POST /audit/checkpoints.
-    expect(routes).toHaveLength(27);
+    // 25, and since the keyed audit chain POST /audit/verify and POST /audit/checkpoints;
+    // since the governance insights GET /insights.
+    expect(routes).toHaveLength(28);
   });
 
   it('validates exactly the path parameters each path names', () => {
