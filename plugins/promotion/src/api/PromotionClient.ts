@@ -14,6 +14,7 @@ import type {
   FlowState,
   GateResult,
   InboxResponse,
+  Insights,
   Page,
   PromotionRequest,
   RecordDeploymentRequest,
@@ -30,6 +31,7 @@ import type {
 import type {
   AuditExportFormat,
   ChecklistItemLocation,
+  InsightsQuery,
   PageOptions,
   PromotionApi,
   TimeRange,
@@ -272,6 +274,22 @@ export class PromotionClient implements PromotionApi {
     ).blob();
   }
 
+  async getInsights(query: InsightsQuery): Promise<Insights> {
+    return (
+      await this.request('/insights', {
+        query: { ...insightsQuery(query), format: 'json' },
+      })
+    ).json();
+  }
+
+  async downloadInsights(query: InsightsQuery): Promise<Blob> {
+    return (
+      await this.request('/insights', {
+        query: { ...insightsQuery(query), format: 'csv' },
+      })
+    ).blob();
+  }
+
   private async request(
     path: string,
     options: RequestOptions = {},
@@ -323,4 +341,8 @@ function checklistItemPath(item: ChecklistItemLocation): string {
 
 function requestPath(requestId: string): string {
   return `/requests/${encodeURIComponent(requestId)}`;
+}
+
+function insightsQuery(query: InsightsQuery) {
+  return { from: query.from, to: query.to, flow: query.flow };
 }

@@ -12,3 +12,4 @@ export { useWaitingApprovals } from './useWaitingApprovals';
 export { POLL_INTERVAL_MS, useLiveUpdates } from './useLiveUpdates';
 export { useNow } from './useNow';
 export { useVerificationReport } from './useVerificationReport';
+export { useInsights } from './useInsights';
