@@ -1152,10 +1152,10 @@ test.describe('the governance story through the portal', () => {
     ).toContainText('1 violation and 0 break-glass uses.');
     await expect(
       developer.getByRole('region', { name: 'Approval lead time' }),
-    ).toContainText(/\(1 request decided\)\.$/);
+    ).toContainText(/; 90th percentile: .+ \(1 request decided\)\./);
     await expect(
       developer.getByRole('region', { name: 'Dev to Production' }),
-    ).toContainText(/\(3 versions\)\.$/);
+    ).toContainText(/; 90th percentile: .+ \(3 versions\)\./);
     // The charts are drawn (recharts, loaded on demand).
     await expect(flowCard.locator('svg.recharts-surface')).toBeVisible();
 

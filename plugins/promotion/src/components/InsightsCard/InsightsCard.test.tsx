@@ -17,7 +17,11 @@ const insights: Insights = {
     from: '2026-11-16T00:00:00.000Z',
     to: '2026-11-24T00:00:00.000Z',
   }),
-  approvalLeadTime: { count: 3, medianMs: 2 * HOUR + 10 * 60 * 1000, p90Ms: 8 * HOUR },
+  approvalLeadTime: {
+    count: 3,
+    medianMs: 2 * HOUR + 10 * 60 * 1000,
+    p90Ms: 8 * HOUR,
+  },
   devToProduction: {
     count: 3,
     medianMs: 24 * HOUR,
@@ -72,7 +76,9 @@ describe('InsightsCard', () => {
     ).toBeInTheDocument();
     // The chart is named by its summary, for readers that do not see it.
     expect(
-      within(leadTime).getByRole('img', { name: /^Approval lead time: Median/ }),
+      within(leadTime).getByRole('img', {
+        name: /^Approval lead time: Median/,
+      }),
     ).toBeInTheDocument();
     expect(
       screen.getByText(
@@ -108,7 +114,11 @@ describe('InsightsCard', () => {
       ),
     ).toBeInTheDocument();
     expect(screen.getByText('No request is waiting.')).toBeInTheDocument();
-    expect(screen.getByText('Change failure rate: none (rollbacks ÷ Production deployments).')).toBeInTheDocument();
+    expect(
+      screen.getByText(
+        'Change failure rate: none (rollbacks ÷ Production deployments).',
+      ),
+    ).toBeInTheDocument();
 
     const createObjectURL = jest.fn(() => 'blob:insights');
     Object.assign(URL, { createObjectURL, revokeObjectURL: jest.fn() });
@@ -151,9 +161,13 @@ describe('FlowInsightsCard', () => {
     expect(Math.round(days)).toBe(30);
 
     await userEvent.click(screen.getByRole('button', { name: /Last 30 days/ }));
-    await userEvent.click(await screen.findByRole('option', { name: 'Last 90 days' }));
+    await userEvent.click(
+      await screen.findByRole('option', { name: 'Last 90 days' }),
+    );
     const last = api.getInsights.mock.calls.at(-1)![0];
-    expect(Math.round((Date.now() - Date.parse(last.from!)) / (24 * HOUR))).toBe(90);
+    expect(
+      Math.round((Date.now() - Date.parse(last.from!)) / (24 * HOUR)),
+    ).toBe(90);
   });
 });
 

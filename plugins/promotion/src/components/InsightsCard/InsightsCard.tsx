@@ -80,7 +80,10 @@ function summaries(insights: Insights): Array<{
       summary:
         waiting.count === 0
           ? 'No request is waiting.'
-          : `${count(waiting.count, 'request')} waiting now; the oldest for ${formatDuration(
+          : `${count(
+              waiting.count,
+              'request',
+            )} waiting now; the oldest for ${formatDuration(
               waiting.oldestMs,
             )}, the median for ${formatDuration(waiting.medianAgeMs)}.`,
     },

@@ -27,9 +27,20 @@ export type InsightsChartKind =
   | 'changeFailureRate'
   | 'violations';
 
-const HOUR_MS = 60 * 60 * 1000;
-const hours = (ms: number | null) =>
-  ms === null ? 0 : Math.round((ms / HOUR_MS) * 10) / 10;
+/** The unit the durations are drawn in: the largest in which the longest is at least 2. */
+const UNITS = [
+  { unit: 'd', ms: 24 * 60 * 60 * 1000, name: 'Days' },
+  { unit: 'h', ms: 60 * 60 * 1000, name: 'Hours' },
+  { unit: 'min', ms: 60 * 1000, name: 'Minutes' },
+  { unit: 's', ms: 1000, name: 'Seconds' },
+];
+
+function unitFor(longestMs: number) {
+  return UNITS.find(u => longestMs >= 2 * u.ms) ?? UNITS[UNITS.length - 1];
+}
+
+const inUnit = (ms: number | null, unitMs: number) =>
+  ms === null ? 0 : Math.round((ms / unitMs) * 10) / 10;
 
 const HEIGHT = 220;
 
@@ -57,19 +68,20 @@ export default function InsightsChart(props: {
         kind === 'leadTime'
           ? insights.approvalLeadTime
           : insights.devToProduction;
+      const { unit, ms, name } = unitFor(summary.p90Ms ?? 0);
       return (
         <ResponsiveContainer width="100%" height={HEIGHT}>
           <BarChart
             data={[
-              { name: 'Median', hours: hours(summary.medianMs) },
-              { name: '90th percentile', hours: hours(summary.p90Ms) },
+              { name: 'Median', value: inUnit(summary.medianMs, ms) },
+              { name: '90th percentile', value: inUnit(summary.p90Ms, ms) },
             ]}
           >
             <CartesianGrid strokeDasharray="3 3" />
             <XAxis dataKey="name" />
-            <YAxis unit=" h" />
+            <YAxis unit={` ${unit}`} />
             <Tooltip />
-            <Bar dataKey="hours" name="Hours" fill={primary} />
+            <Bar dataKey="value" name={name} fill={primary} />
           </BarChart>
         </ResponsiveContainer>
       );
