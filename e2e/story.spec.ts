@@ -1157,7 +1157,9 @@ test.describe('the governance story through the portal', () => {
       developer.getByRole('region', { name: 'Dev to Production' }),
     ).toContainText(/; 90th percentile: .+ \(3 versions\)\./);
     // The charts are drawn (recharts, loaded on demand).
-    await expect(flowCard.locator('svg.recharts-surface')).toBeVisible();
+    await expect(
+      flowCard.locator('svg.recharts-surface').first(),
+    ).toBeVisible();
 
     // The Approvals page shows the portal's insights: this story's and any
     // other flow's, as the API counts them.
@@ -1184,7 +1186,9 @@ test.describe('the governance story through the portal', () => {
         name: 'Violations and break-glass uses per week',
       }),
     ).toContainText(`${plural(portal.totals.violations, 'violation')} and `);
-    await expect(deployments.locator('svg.recharts-surface')).toBeVisible();
+    await expect(
+      deployments.locator('svg.recharts-surface').first(),
+    ).toBeVisible();
     await scrollTo(
       director.getByRole('region', { name: 'Approval lead time' }),
       'start',
