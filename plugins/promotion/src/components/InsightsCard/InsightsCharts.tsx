@@ -5,8 +5,6 @@ import {
   BarChart,
   CartesianGrid,
   Legend,
-  Line,
-  LineChart,
   ResponsiveContainer,
   Tooltip,
   XAxis,
@@ -105,20 +103,21 @@ export default function InsightsChart(props: {
         </ResponsiveContainer>
       );
     case 'changeFailureRate':
+      // Bars: a week without Production deployments has no rate, and a
+      // line through one or two weeks would show next to nothing.
       return (
         <ResponsiveContainer width="100%" height={HEIGHT}>
-          <LineChart data={weeks}>
+          <BarChart data={weeks}>
             <CartesianGrid strokeDasharray="3 3" />
             <XAxis dataKey="weekStart" />
             <YAxis unit="%" domain={[0, 100]} />
             <Tooltip />
-            <Line
+            <Bar
               dataKey="changeFailurePercent"
               name="Change failure rate (%)"
-              stroke={error}
-              connectNulls
+              fill={error}
             />
-          </LineChart>
+          </BarChart>
         </ResponsiveContainer>
       );
     case 'violations':
