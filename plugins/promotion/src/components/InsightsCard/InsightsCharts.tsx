@@ -79,7 +79,12 @@ export default function InsightsChart(props: {
             <XAxis dataKey="name" />
             <YAxis unit={` ${unit}`} />
             <Tooltip />
-            <Bar dataKey="value" name={name} fill={primary} />
+            <Bar
+              isAnimationActive={false}
+              dataKey="value"
+              name={name}
+              fill={primary}
+            />
           </BarChart>
         </ResponsiveContainer>
       );
@@ -94,11 +99,17 @@ export default function InsightsChart(props: {
             <Tooltip />
             <Legend />
             <Bar
+              isAnimationActive={false}
               dataKey="productionDeployments"
               name="Production deployments"
               fill={primary}
             />
-            <Bar dataKey="rollbacks" name="Rollbacks" fill={error} />
+            <Bar
+              isAnimationActive={false}
+              dataKey="rollbacks"
+              name="Rollbacks"
+              fill={error}
+            />
           </BarChart>
         </ResponsiveContainer>
       );
@@ -113,6 +124,7 @@ export default function InsightsChart(props: {
             <YAxis unit="%" domain={[0, 100]} />
             <Tooltip />
             <Bar
+              isAnimationActive={false}
               dataKey="changeFailurePercent"
               name="Change failure rate (%)"
               fill={error}
@@ -130,8 +142,14 @@ export default function InsightsChart(props: {
             <YAxis allowDecimals={false} />
             <Tooltip />
             <Legend />
-            <Bar dataKey="violations" name="Violations" fill={error} />
             <Bar
+              isAnimationActive={false}
+              dataKey="violations"
+              name="Violations"
+              fill={error}
+            />
+            <Bar
+              isAnimationActive={false}
               dataKey="breakGlass"
               name="Break-glass uses"
               fill={secondary}
