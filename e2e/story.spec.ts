@@ -37,6 +37,11 @@ import {
  *    evidence opens the flow's tab on the trail of that deployment.
  * 7. The audit chain verifies; after one row is edited in the database, it
  *    reports the broken link.
+ * 9. The insights show the story's numbers: on the flow's tab, 4 Production
+ *    deployments (1.0.0, 1.1.0, the revert to 1.0.0, 1.2.0), 1 rollback, a
+ *    change failure rate of 25%, 1 violation, 1 request decided and 3
+ *    versions from Dev to Production; on the Approvals page, the portal's,
+ *    with their CSV.
  *
  * People act in the browser, each in their own browser context; the pipeline
  * acts through the REST API with its static token. Screenshots of the key
@@ -1104,6 +1109,112 @@ test.describe('the governance story through the portal', () => {
           ),
         }),
       ]),
+    );
+  });
+
+  test("9. The insights show the story's numbers", async () => {
+    // The flow's insights, as the API computes them: the story's numbers.
+    const flowInsights = await api(
+      'GET',
+      `${BACKEND}/api/promotion/insights?flow=${encodeURIComponent(FLOW_REF)}`,
+      { as: 'alice' },
+    );
+    expect(flowInsights.totals).toEqual({
+      productionDeployments: 4,
+      rollbacks: 1,
+      changeFailureRate: 0.25,
+      violations: 1,
+      breakGlass: 0,
+    });
+    expect(flowInsights.approvalLeadTime.count).toBe(1);
+    expect(flowInsights.devToProduction.count).toBe(3);
+    expect(
+      flowInsights.devToProduction.versions.map((v: any) => v.version),
+    ).toEqual([V3, V2, V1]);
+
+    // The flow's tab shows them, each chart with its numbers in words.
+    await developer.goto(TAB);
+    const flowCard = developer
+      .getByRole('region', { name: 'Production deployments per week' })
+      .first();
+    await expect(flowCard).toContainText(
+      '4 Production deployments and 1 rollback.',
+    );
+    await expect(
+      developer.getByRole('region', { name: 'Change failure rate' }),
+    ).toContainText(
+      'Change failure rate: 25% (rollbacks ÷ Production deployments).',
+    );
+    await expect(
+      developer.getByRole('region', {
+        name: 'Violations and break-glass uses per week',
+      }),
+    ).toContainText('1 violation and 0 break-glass uses.');
+    await expect(
+      developer.getByRole('region', { name: 'Approval lead time' }),
+    ).toContainText(/; 90th percentile: .+ \(1 request decided\)\./);
+    await expect(
+      developer.getByRole('region', { name: 'Dev to Production' }),
+    ).toContainText(/; 90th percentile: .+ \(3 versions\)\./);
+    // The charts are drawn (recharts, loaded on demand).
+    await expect(
+      flowCard.locator('svg.recharts-surface').first(),
+    ).toBeVisible();
+
+    // The Approvals page shows the portal's insights: this story's and any
+    // other flow's, as the API counts them.
+    const portal = await api('GET', `${BACKEND}/api/promotion/insights`, {
+      as: 'dana',
+    });
+    expect(portal.totals.productionDeployments).toBeGreaterThanOrEqual(4);
+    expect(portal.totals.rollbacks).toBeGreaterThanOrEqual(1);
+    expect(portal.totals.violations).toBeGreaterThanOrEqual(1);
+    await director.goto('/promotion');
+    const deployments = director.getByRole('region', {
+      name: 'Production deployments per week',
+    });
+    const plural = (n: number, word: string) =>
+      `${n} ${word}${n === 1 ? '' : 's'}`;
+    await expect(deployments).toContainText(
+      `${plural(
+        portal.totals.productionDeployments,
+        'Production deployment',
+      )} and ${plural(portal.totals.rollbacks, 'rollback')}.`,
+    );
+    await expect(
+      director.getByRole('region', {
+        name: 'Violations and break-glass uses per week',
+      }),
+    ).toContainText(`${plural(portal.totals.violations, 'violation')} and `);
+    await expect(
+      deployments.locator('svg.recharts-surface').first(),
+    ).toBeVisible();
+    await scrollTo(
+      director.getByRole('region', { name: 'Approval lead time' }),
+      'start',
+    );
+    await screenshot(director, 'insights');
+
+    // The CSV: a line per week and the totals.
+    const download = director.waitForEvent('download');
+    await director
+      .getByRole('button', { name: 'Download the insights as CSV' })
+      .click();
+    const file = await download;
+    expect(file.suggestedFilename()).toMatch(
+      /^promotion-insights-\d{4}-\d\d-\d\d_\d{4}-\d\d-\d\d\.csv$/,
+    );
+    const lines = fs
+      .readFileSync(await file.path(), 'utf8')
+      .trim()
+      .split('\n');
+    expect(lines[0]).toBe(
+      'weekStart,productionDeployments,rollbacks,changeFailureRate,violations,breakGlass',
+    );
+    expect(lines.find(line => line.startsWith('total,'))).toMatch(
+      new RegExp(
+        `^total,${portal.totals.productionDeployments},${portal.totals.rollbacks},`,
+      ),
     );
   });
 });

@@ -31,6 +31,22 @@ export interface Config {
     supersedeOlderRequests?: boolean;
 
     /**
+     * The governance insights on the Approvals page and the Promotion tab
+     * (`GET /api/promotion/insights`).
+     */
+    insights?: {
+      /**
+       * The environment ids counted as Production: their deployments are
+       * the Production deployments, their rollbacks the change failures, and
+       * a version's first deployment into one ends its Dev to Production
+       * time. Defaults to `[production]`.
+       */
+      productionEnvironments?: string[];
+      /** The longest range one request may cover, in days. Defaults to 366. */
+      maxRangeDays?: number;
+    };
+
+    /**
      * How often the approvers of a pending promotion request are reminded
      * that it waits for them: first this long after the request was made,
      * then again after every further interval until it is decided, withdrawn

@@ -252,6 +252,7 @@ describe('readPromotionConfig', () => {
       requestExpirySeconds: 14 * 24 * 3600,
       reminderIntervalSeconds: 24 * 3600,
       supersedeOlderRequests: true,
+      insights: { productionEnvironments: ['production'], maxRangeDays: 366 },
     });
   });
 
@@ -310,6 +311,25 @@ describe('readPromotionConfig', () => {
     ).toEqual([
       'promotion.policies.attested.environments[0].checklist[0].attestedBy: invalid attestedBy "robot": use "person", "pipeline" or "both"',
     ]);
+  });
+
+  it('reads the insights settings and refuses bad ones with their path', () => {
+    expect(
+      readPromotionConfig({
+        insights: { productionEnvironments: ['prod', 'dr'], maxRangeDays: 90 },
+      }).insights,
+    ).toEqual({ productionEnvironments: ['prod', 'dr'], maxRangeDays: 90 });
+    expect(() =>
+      readPromotionConfig({ insights: { productionEnvironments: [] } }),
+    ).toThrow(
+      'promotion.insights.productionEnvironments: must name at least one environment',
+    );
+    expect(() => readPromotionConfig({ insights: { maxRangeDays: 0 } })).toThrow(
+      'promotion.insights.maxRangeDays: must be at least 1',
+    );
+    expect(() => readPromotionConfig({ insights: { days: 3 } })).toThrow(
+      'promotion.insights.days: unknown key',
+    );
   });
 
   it('uses the environment id as its title when it has none', () => {

@@ -33,6 +33,7 @@ const APPROVER_REF_PATTERN = /^(user|group):(?:([^\s:/]+)\/)?([^\s:/]+)$/i;
 
 const DEFAULT_REQUEST_EXPIRY_SECONDS = 14 * 24 * 60 * 60;
 const DEFAULT_REMINDER_INTERVAL_SECONDS = 24 * 60 * 60;
+const DEFAULT_INSIGHTS_MAX_RANGE_DAYS = 366;
 const DEFAULT_POST_DEPLOYMENT_DUE_WITHIN_SECONDS = 24 * 60 * 60;
 /** The post-deployment item that records the release notes' distribution, unless a policy names another. */
 const DEFAULT_RELEASE_NOTES_ITEM = 'release-notes-delivered';
@@ -495,6 +496,21 @@ export const promotionConfigSchema = z.object({
    * to true.
    */
   supersedeOlderRequests: z.boolean().optional(),
+  /** How the governance insights count. */
+  insights: z
+    .strictObject({
+      productionEnvironments: z
+        .array(idSchema('environment'))
+        .min(1, { error: 'must name at least one environment' })
+        .optional(),
+      maxRangeDays: z
+        .number()
+        .int({ error: 'must be a whole number of days' })
+        .min(1, { error: 'must be at least 1' })
+        .max(3660, { error: 'must be at most 3660' })
+        .optional(),
+    })
+    .optional(),
   notifications: notificationsSchema.optional(),
   /** Freeze windows for every policy with the environments they name. */
   freezeWindows: z.array(freezeWindowSchema).optional(),
@@ -746,6 +762,12 @@ export function readPromotionConfig(raw: unknown): PromotionConfig {
         ? DEFAULT_REMINDER_INTERVAL_SECONDS
         : durationToSeconds(input.reminderInterval),
     supersedeOlderRequests: input.supersedeOlderRequests ?? true,
+    insights: {
+      productionEnvironments: input.insights?.productionEnvironments ?? [
+        'production',
+      ],
+      maxRangeDays: input.insights?.maxRangeDays ?? DEFAULT_INSIGHTS_MAX_RANGE_DAYS,
+    },
     ...(input.notifications && {
       notifications: {
         violationRecipients: [

@@ -50,6 +50,8 @@ import type {
   trailDecisionEntrySchema,
   trailSignOffEntrySchema,
   verificationReportSchema,
+  insightsSchema,
+  insightsWeekSchema,
   violationKindSchema,
   violationSchema,
 } from './schema';
@@ -107,6 +109,14 @@ export type FreezeWindowDefinition = z.infer<
 /** One occurrence of a freeze window for an environment: in force now or the next. */
 export type Freeze = z.infer<typeof freezeSchema>;
 
+/** How the governance insights count (`promotion.insights`). */
+export interface InsightsConfig {
+  /** The environment ids counted as Production; `['production']` by default. */
+  productionEnvironments: string[];
+  /** The longest range the insights cover, in days; 366 by default. */
+  maxRangeDays: number;
+}
+
 export interface PromotionConfig {
   policies: Record<string, PromotionPolicy>;
   /** Pending requests older than this expire, in seconds. */
@@ -115,6 +125,11 @@ export interface PromotionConfig {
   reminderIntervalSeconds: number;
   /** A request for a newer version closes the pending request for an older one into the same environment. */
   supersedeOlderRequests: boolean;
+  /**
+   * The governance insights (`promotion.insights`); readPromotionConfig
+   * always sets it, with its defaults.
+   */
+  insights?: InsightsConfig;
   /** Present when the `notifications` key is configured. */
   notifications?: {
     /**
@@ -261,6 +276,12 @@ export type ViolationKind = z.infer<typeof violationKindSchema>;
 export type Violation = z.infer<typeof violationSchema>;
 
 export type VerificationReport = z.infer<typeof verificationReportSchema>;
+
+/** Governance insights over a time range (`GET /insights`). */
+export type Insights = z.infer<typeof insightsSchema>;
+
+/** One ISO week of {@link Insights}. */
+export type InsightsWeek = z.infer<typeof insightsWeekSchema>;
 
 // ---------------------------------------------------------------------------
 // The deployment trail

@@ -21,5 +21,6 @@ export type {
   ChecklistItemLocation,
   PageOptions,
   PromotionApi,
+  InsightsQuery,
   TimeRange,
 } from './api';

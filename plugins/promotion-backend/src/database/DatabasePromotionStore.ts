@@ -33,6 +33,11 @@ import {
 } from './operations/audit/reportChunks';
 import { inSnapshot } from './operations/audit/snapshot';
 import {
+  InsightsFacts,
+  InsightsQuery,
+  readInsights,
+} from './operations/insights/readInsights';
+import {
   StateRowsVerification,
   verifyStateRows,
   VerifyStateRowsOptions,
@@ -235,6 +240,10 @@ export class DatabasePromotionStore implements PromotionStore {
 
   async readReportChunk(options: ReportChunkOptions): Promise<ReportChunk> {
     return readReportChunk(this.db, options);
+  }
+
+  async readInsights(query: InsightsQuery): Promise<InsightsFacts> {
+    return readInsights(this.db, query);
   }
 
   async completeChecklistItem(

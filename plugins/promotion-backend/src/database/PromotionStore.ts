@@ -30,6 +30,10 @@ import type {
   ReportChunk,
   ReportChunkOptions,
 } from './operations/audit/reportChunks';
+import type {
+  InsightsFacts,
+  InsightsQuery,
+} from './operations/insights/readInsights';
 
 /**
  * What every change carries into the audit trail: who did it and why.
@@ -400,6 +404,12 @@ export interface PromotionStore {
    * keyset pagination, so a report over any range holds one chunk at a time.
    */
   readReportChunk(options: ReportChunkOptions): Promise<ReportChunk>;
+  /**
+   * The governance insights' facts over a time range, computed by the
+   * database (counts per week, medians and 90th percentiles), in one
+   * snapshot: what is read back is bounded by the number of weeks.
+   */
+  readInsights(query: InsightsQuery): Promise<InsightsFacts>;
 
   /** A ConflictError when the item is already completed (and not undone) for that version or the flow. */
   completeChecklistItem(

@@ -53,8 +53,8 @@ describe('buildOpenApiDocument', () => {
       .sort();
     expect(documented).toEqual(served);
     // 25, and since the keyed audit chain POST /audit/verify and POST /audit/checkpoints;
-    // since break-glass its declaration, decision, review and inbox.
-    expect(served).toHaveLength(31);
+    // since break-glass its declaration, decision, review and inbox, and the governance insights GET /insights.
+    expect(served).toHaveLength(32);
   });
 
   it('opens to pipelines exactly the operations the router lets services call', async () => {

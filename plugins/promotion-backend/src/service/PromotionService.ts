@@ -29,6 +29,7 @@ import {
   InboxResponse,
   Page,
   PromotionConfig,
+  Insights,
   PromotionRequest,
   RecordDeploymentRequest,
   RollbackRequest,
@@ -44,6 +45,7 @@ import { PromotionAuthorizer } from '../permissions/PromotionAuthorizer';
 import { AfterCommit } from './afterCommit';
 import { AuditCheckpoints } from './audit/AuditCheckpoints';
 import { AuditTrail } from './audit/AuditTrail';
+import { GovernanceInsights } from './audit/GovernanceInsights';
 import { AuditExportFormat } from './audit/auditExport';
 import { ReportLinks } from './audit/verificationReport';
 import { VerificationReportFormat } from './audit/verificationReportStream';
@@ -113,6 +115,7 @@ export class PromotionService {
   readonly #inbox: ApprovalInbox;
   readonly #scheduled: ScheduledRequestTasks;
   readonly #audit: AuditTrail;
+  readonly #insights: GovernanceInsights;
   readonly #checkpoints: AuditCheckpoints;
   readonly #breakGlasses: BreakGlasses;
 
@@ -159,6 +162,7 @@ export class PromotionService {
     this.#inbox = new ApprovalInbox(parts);
     this.#scheduled = new ScheduledRequestTasks(parts);
     this.#audit = new AuditTrail(parts, options.reportLinks);
+    this.#insights = new GovernanceInsights(parts);
     this.#checkpoints = new AuditCheckpoints(parts, {
       auditor: options.auditor,
       logger: options.logger,
@@ -396,5 +400,16 @@ export class PromotionService {
     ctx: CallContext,
   ): Promise<AsyncIterable<string>> {
     return this.#audit.getVerificationReport(query, ctx);
+  }
+
+  /**
+   * Governance insights over a time range, for the portal (auditors) or one
+   * flow (those who may see it), computed by the database.
+   */
+  getInsights(
+    query: { from?: Date; to?: Date; flow?: string },
+    ctx: CallContext,
+  ): Promise<Insights> {
+    return this.#insights.getInsights(query, ctx);
   }
 }

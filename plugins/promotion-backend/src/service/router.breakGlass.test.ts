@@ -248,6 +248,13 @@ describe.each(databases.eachSupportedId())('Break-glass on %p', databaseId => {
       ),
     ).toMatchObject({ passed: false, failedDeployments: 1 });
 
+    // The insights count the break-glass use in its week.
+    const insights = await bodyOf(api(USERS.ann).get(`${BASE}/insights`), 200);
+    expect(insights.totals.breakGlass).toBe(1);
+    expect(
+      insights.weeks.filter((w: { breakGlass: number }) => w.breakGlass > 0),
+    ).toEqual([expect.objectContaining({ breakGlass: 1 })]);
+
     // The approver closes the review, once; a developer may not.
     const reviewInbox = await bodyOf(
       api(USERS.erin).get(`${BASE}/break-glass`),

@@ -7,6 +7,10 @@ import { pipeline } from 'node:stream/promises';
 import { buildOpenApiDocument } from '../schema/openApiDocument';
 import { addOperationRoutes } from '../schema/operationRoutes';
 import { AUDIT_EXPORT_CONTENT_TYPES } from './audit/auditExport';
+import {
+  INSIGHTS_CONTENT_TYPES,
+  insightsToCsv,
+} from './audit/GovernanceInsights';
 import { VERIFICATION_REPORT_CONTENT_TYPES } from './audit/verificationReportStream';
 import { PromotionService } from './PromotionService';
 import { translateUnavailable } from './unavailable';
@@ -234,6 +238,21 @@ export async function createRouter(
           }
           res.type(VERIFICATION_REPORT_CONTENT_TYPES[query.format]);
         });
+      },
+      getInsights: async ({ query, ctx }, res) => {
+        const insights = await service.getInsights(
+          { from: toDate(query.from), to: toDate(query.to), flow: query.flow },
+          ctx,
+        );
+        if (query.format === 'csv') {
+          res
+            .status(200)
+            .attachment('promotion-insights.csv')
+            .type(INSIGHTS_CONTENT_TYPES.csv)
+            .send(insightsToCsv(insights));
+          return;
+        }
+        res.json(insights);
       },
     },
     { httpAuth },

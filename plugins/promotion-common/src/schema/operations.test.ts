@@ -9,8 +9,8 @@ describe('promotionApiOperations', () => {
     const routes = operations.map(([, op]) => `${op.method} ${op.path}`);
     expect(new Set(routes).size).toBe(routes.length);
     // 25, and since the keyed audit chain POST /audit/verify and POST /audit/checkpoints;
-    // since break-glass its declaration, decision, review and inbox.
-    expect(routes).toHaveLength(31);
+    // since break-glass its declaration, decision, review and inbox, and the governance insights GET /insights.
+    expect(routes).toHaveLength(32);
   });
 
   it('validates exactly the path parameters each path names', () => {

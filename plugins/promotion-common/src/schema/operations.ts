@@ -27,6 +27,7 @@ import {
   environmentParamsSchema,
   flowParamsSchema,
   gateQuerySchema,
+  insightsQuerySchema,
   pageQuerySchema,
   recordDeploymentRequestSchema,
   requestParamsSchema,
@@ -44,6 +45,7 @@ import {
   flowStateSchema,
   healthSchema,
   inboxResponseSchema,
+  insightsSchema,
   recordDeploymentResponseSchema,
   verificationReportSchema,
 } from './views';
@@ -494,6 +496,22 @@ export const promotionApiOperations = {
       200: {
         description: 'The report',
         schema: verificationReportSchema,
+        contentTypes: ['application/json', 'text/csv'],
+      },
+    },
+  },
+  getInsights: {
+    method: 'get',
+    path: '/insights',
+    summary:
+      'Governance insights over a time range, for the portal or one flow: approval lead time, Dev to Production time, Production deployments, change failure rate, violations and break-glass uses per week, and the requests waiting now (JSON or CSV)',
+    tag: 'Audit',
+    access: 'user',
+    query: insightsQuerySchema,
+    responses: {
+      200: {
+        description: 'The insights',
+        schema: insightsSchema,
         contentTypes: ['application/json', 'text/csv'],
       },
     },

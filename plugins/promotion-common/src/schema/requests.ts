@@ -95,6 +95,23 @@ export const flowParamsSchema = z.object({
   ),
 });
 
+/** The longest entity ref a `flow` query names: kind, namespace and name with their separators. */
+const ENTITY_REF_MAX = 3 * 253 + 2;
+
+/** `kind:namespace/name` or `kind:name` (namespace `default`), each part as the catalog accepts it. */
+function isFlowRef(value: string): boolean {
+  const match = /^([^:/]+):(?:([^:/]+)\/)?([^:/]+)$/.exec(value);
+  if (!match) {
+    return false;
+  }
+  const [, kind, namespace = 'default', name] = match;
+  return (
+    KubernetesValidatorFunctions.isValidObjectName(kind) &&
+    KubernetesValidatorFunctions.isValidNamespace(namespace) &&
+    KubernetesValidatorFunctions.isValidObjectName(name)
+  );
+}
+
 export const environmentParamsSchema = flowParamsSchema.extend({
   environment: environmentId,
 });
@@ -264,6 +281,23 @@ export const auditExportQuerySchema = z.object({
   format: z.enum(['csv', 'ndjson']).default('csv'),
   from: isoDateTime.optional(),
   to: isoDateTime.optional(),
+});
+
+export const insightsQuerySchema = z.object({
+  from: isoDateTime.optional(),
+  to: isoDateTime.optional(),
+  flow: text()
+    .trim()
+    .max(ENTITY_REF_MAX)
+    .refine(isFlowRef, {
+      error: 'Must be a catalog entity ref such as component:default/payments',
+    })
+    .optional()
+    .meta({
+      description:
+        'The flow to show, as a catalog entity ref (`component:default/payments`); the whole portal without.',
+    }),
+  format: z.enum(['json', 'csv']).default('json'),
 });
 
 export const verificationReportQuerySchema = z.object({

@@ -289,6 +289,83 @@ export const verificationReportSchema = z
   });
 
 // ---------------------------------------------------------------------------
+// Governance insights
+// ---------------------------------------------------------------------------
+
+/** A duration in milliseconds, or null when nothing was measured. */
+const durationMs = z
+  .number()
+  .int()
+  .nullable()
+  .meta({ description: 'Milliseconds; null when nothing was measured' });
+
+/** Median and 90th percentile (linear interpolation, as PostgreSQL's percentile_cont) of a set of durations. */
+export const durationSummarySchema = z.object({
+  /** How many durations were measured. */
+  count: z.number().int(),
+  medianMs: durationMs,
+  p90Ms: durationMs,
+});
+
+/** One ISO week (Monday 00:00 UTC) of the range. */
+export const insightsWeekSchema = z.object({
+  /** The Monday the week starts on, `YYYY-MM-DD` (UTC). */
+  weekStart: z.string(),
+  /** Successful deployments into a Production environment. */
+  productionDeployments: z.number().int(),
+  /** Rollbacks recorded in a Production environment. */
+  rollbacks: z.number().int(),
+  /** rollbacks ÷ productionDeployments; null in a week without Production deployments. */
+  changeFailureRate: z.number().nullable(),
+  /** Deployments recorded through a closed gate, in any environment. */
+  violations: z.number().int(),
+  /** Break-glass uses. */
+  breakGlass: z.number().int(),
+});
+
+/** The time one version took from its first Dev deployment to its first Production deployment. */
+export const devToProductionVersionSchema = z.object({
+  entityRef: z.string(),
+  version: z.string(),
+  devAt: timestamp,
+  productionAt: timestamp,
+  durationMs: z.number().int(),
+});
+
+export const insightsSchema = z
+  .object({
+    from: timestamp,
+    to: timestamp,
+    /** The insights' clock: the waiting requests' ages are measured at this time. */
+    generatedAt: timestamp,
+    /** The flow the insights are about; absent for the whole portal. */
+    flow: z.string().optional(),
+    /** The environments counted as Production (`promotion.insights.productionEnvironments`). */
+    productionEnvironments: z.array(z.string()),
+    /** Requests decided (approved or rejected) in the range: from the request to its decision. */
+    approvalLeadTime: durationSummarySchema,
+    /** Versions whose first Production deployment falls in the range: from their first deployment into the first environment of the ladder. */
+    devToProduction: durationSummarySchema.extend({
+      /** The latest of those versions, newest first (at most 50). */
+      versions: z.array(devToProductionVersionSchema),
+    }),
+    /** Every ISO week the range touches, oldest first, with zeros where nothing happened. */
+    weeks: z.array(insightsWeekSchema),
+    /** The range's totals; `changeFailureRate` is rollbacks ÷ Production deployments over the whole range. */
+    totals: insightsWeekSchema.omit({ weekStart: true }),
+    /** Requests pending now and their ages (not bounded by the range). */
+    waiting: z.object({
+      count: z.number().int(),
+      oldestMs: durationMs,
+      medianAgeMs: durationMs,
+    }),
+  })
+  .meta({
+    description:
+      'As CSV (format=csv): one line per ISO week with the columns weekStart, productionDeployments, rollbacks, changeFailureRate, violations and breakGlass, then a line "total" with the range\'s totals, then lines "metric,value" with the approval lead time, the Dev to Production time and the waiting requests (milliseconds).',
+  });
+
+// ---------------------------------------------------------------------------
 // The deployment trail
 // ---------------------------------------------------------------------------
 

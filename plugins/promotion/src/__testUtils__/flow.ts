@@ -7,8 +7,9 @@ import type {
   FlowPermissions,
   FlowState,
   PromotionRequest,
+  Insights,
 } from '@promotion/plugin-promotion-common';
-import type { PromotionApi } from '../api';
+import type { InsightsQuery, PromotionApi } from '../api';
 
 export const ENTITY_REF = 'component:default/payments-sftp';
 
@@ -509,6 +510,8 @@ export function createFakePromotionApi(
       checks: [],
     }),
     downloadVerificationReport: async () => new Blob(['']),
+    getInsights: async query => emptyInsights(query),
+    downloadInsights: async () => new Blob(['']),
   };
   const methods = { ...defaults, ...overrides } as Record<
     string,
@@ -520,4 +523,21 @@ export function createFakePromotionApi(
       jest.isMockFunction(method) ? method : jest.fn(method),
     ]),
   ) as unknown as jest.Mocked<PromotionApi>;
+}
+
+/** Insights of a range where nothing happened. */
+export function emptyInsights(query: InsightsQuery = {}): Insights {
+  const none = { productionDeployments: 0, rollbacks: 0, violations: 0, breakGlass: 0, changeFailureRate: null };
+  return {
+    from: query.from ?? '2026-11-01T00:00:00.000Z',
+    to: query.to ?? '2026-11-30T23:59:59.999Z',
+    generatedAt: '2026-11-30T23:59:59.999Z',
+    ...(query.flow && { flow: query.flow }),
+    productionEnvironments: ['production'],
+    approvalLeadTime: { count: 0, medianMs: null, p90Ms: null },
+    devToProduction: { count: 0, medianMs: null, p90Ms: null, versions: [] },
+    weeks: [{ weekStart: '2026-11-23', ...none }],
+    totals: none,
+    waiting: { count: 0, oldestMs: null, medianAgeMs: null },
+  };
 }

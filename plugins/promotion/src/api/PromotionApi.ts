@@ -18,6 +18,7 @@ import type {
   FlowState,
   GateResult,
   InboxResponse,
+  Insights,
   Page,
   PromotionRequest,
   RecordDeploymentRequest,
@@ -55,6 +56,17 @@ export interface PageOptions {
 export interface TimeRange {
   from?: string;
   to?: string;
+}
+
+/**
+ * The range and the flow of the governance insights; the whole portal
+ * without a flow.
+ *
+ * @public
+ */
+export interface InsightsQuery extends TimeRange {
+  /** The flow's entity ref, e.g. `component:default/payments`. */
+  flow?: string;
 }
 
 /** @public */
@@ -163,6 +175,10 @@ export interface PromotionApi {
   getVerificationReport(range: TimeRange): Promise<VerificationReport>;
   /** The verification report as CSV. */
   downloadVerificationReport(range: TimeRange): Promise<Blob>;
+  /** Governance insights over a range, for the portal or one flow. */
+  getInsights(query: InsightsQuery): Promise<Insights>;
+  /** The governance insights as CSV. */
+  downloadInsights(query: InsightsQuery): Promise<Blob>;
 }
 
 /** @public */

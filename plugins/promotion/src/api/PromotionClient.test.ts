@@ -228,6 +228,35 @@ describe('PromotionClient', () => {
     expect(authorization).toBe('Bearer secret');
   });
 
+  it('reads the insights of a flow as JSON and downloads them as CSV', async () => {
+    const queries: URLSearchParams[] = [];
+    server.use(
+      http.get(`${baseUrl}/insights`, ({ request }) => {
+        const query = new URL(request.url).searchParams;
+        queries.push(query);
+        return query.get('format') === 'csv'
+          ? new HttpResponse('weekStart,productionDeployments\n', {
+              headers: { 'Content-Type': 'text/csv' },
+            })
+          : HttpResponse.json({ totals: { productionDeployments: 4 } });
+      }),
+    );
+    const range = {
+      from: '2024-01-01T00:00:00.000Z',
+      flow: 'component:default/payments',
+    };
+
+    const insights = await client.getInsights(range);
+    const blob = await client.downloadInsights(range);
+
+    expect(insights.totals.productionDeployments).toBe(4);
+    expect(await blob.text()).toBe('weekStart,productionDeployments\n');
+    expect(queries.map(q => Object.fromEntries(q))).toEqual([
+      { ...range, format: 'json' },
+      { ...range, format: 'csv' },
+    ]);
+  });
+
   it('exports the audit trail as NDJSON', async () => {
     server.use(
       http.get(`${baseUrl}/audit/export`, ({ request }) => {

@@ -19,6 +19,7 @@ import type {
   FlowState,
   GateResult,
   InboxResponse,
+  Insights,
   Page,
   PromotionRequest,
   RecordDeploymentRequest,
@@ -35,6 +36,7 @@ import type {
 import type {
   AuditExportFormat,
   ChecklistItemLocation,
+  InsightsQuery,
   PageOptions,
   PromotionApi,
   TimeRange,
@@ -323,6 +325,22 @@ export class PromotionClient implements PromotionApi {
     ).blob();
   }
 
+  async getInsights(query: InsightsQuery): Promise<Insights> {
+    return (
+      await this.request('/insights', {
+        query: { ...insightsQuery(query), format: 'json' },
+      })
+    ).json();
+  }
+
+  async downloadInsights(query: InsightsQuery): Promise<Blob> {
+    return (
+      await this.request('/insights', {
+        query: { ...insightsQuery(query), format: 'csv' },
+      })
+    ).blob();
+  }
+
   private async request(
     path: string,
     options: RequestOptions = {},
@@ -374,4 +392,8 @@ function checklistItemPath(item: ChecklistItemLocation): string {
 
 function requestPath(requestId: string): string {
   return `/requests/${encodeURIComponent(requestId)}`;
+}
+
+function insightsQuery(query: InsightsQuery) {
+  return { from: query.from, to: query.to, flow: query.flow };
 }

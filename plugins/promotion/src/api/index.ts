@@ -2,6 +2,7 @@ export { promotionApiRef } from './PromotionApi';
 export type {
   AuditExportFormat,
   ChecklistItemLocation,
+  InsightsQuery,
   PageOptions,
   PromotionApi,
   TimeRange,

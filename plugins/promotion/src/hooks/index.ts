@@ -13,3 +13,4 @@ export { useWaitingApprovals } from './useWaitingApprovals';
 export { POLL_INTERVAL_MS, useLiveUpdates } from './useLiveUpdates';
 export { useNow } from './useNow';
 export { useVerificationReport } from './useVerificationReport';
+export { useInsights } from './useInsights';

@@ -32,3 +32,34 @@ export function formatWait(seconds: number): string {
   if (rest || parts.length === 0) parts.push(unit(rest, 'second'));
   return parts.join(' ');
 }
+
+/**
+ * A measured duration in words, to its two largest units: "2 h 10 min",
+ * "3 d 4 h", "45 s"; "none measured" for null.
+ */
+export function formatDuration(milliseconds: number | null): string {
+  if (milliseconds === null) {
+    return 'none measured';
+  }
+  const total = Math.round(Math.max(0, milliseconds) / 1000);
+  const units: Array<[number, string]> = [
+    [Math.floor(total / 86400), 'd'],
+    [Math.floor((total % 86400) / 3600), 'h'],
+    [Math.floor((total % 3600) / 60), 'min'],
+    [total % 60, 's'],
+  ];
+  const first = units.findIndex(([n]) => n > 0);
+  if (first === -1) {
+    return '0 s';
+  }
+  return units
+    .slice(first, first + 2)
+    .filter(([n]) => n > 0)
+    .map(([n, unit]) => `${n} ${unit}`)
+    .join(' ');
+}
+
+/** A share as a whole percentage: "25%"; "none" for null. */
+export function formatRate(rate: number | null): string {
+  return rate === null ? 'none' : `${Math.round(rate * 100)}%`;
+}

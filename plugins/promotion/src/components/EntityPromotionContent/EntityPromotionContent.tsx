@@ -47,6 +47,7 @@ import { DeploymentTrailDialog } from '../DeploymentTrailDialog';
 import { EnvironmentCard } from '../EnvironmentCard';
 import { FlowHistory } from '../FlowHistory';
 import { FlowPermissionsNotice } from '../FlowPermissionsNotice';
+import { FlowInsightsCard } from '../InsightsCard';
 import { NextGate } from '../NextGate';
 import { PendingRequests } from '../PendingRequests';
 import { PromotionLadder } from '../PromotionLadder';
@@ -169,6 +170,9 @@ function FlowView(props: { entity: Entity }) {
       ))}
       <Grid item xs={12} md={6}>
         <DependenciesCard entity={entity} flow={flow} />
+      </Grid>
+      <Grid item xs={12}>
+        <FlowInsightsCard entityRef={entityRef} />
       </Grid>
       <Grid item xs={12}>
         <FlowHistory

@@ -9,6 +9,7 @@ import { useMemo, useState } from 'react';
 import { ApprovalsInbox } from '../ApprovalsInbox';
 import { AuditTrailCard } from '../AuditTrailCard';
 import { BreakGlassInbox } from '../BreakGlassInbox';
+import { InsightsCard } from '../InsightsCard';
 import { VerificationReportCard } from '../VerificationReportCard';
 
 function isoDate(date: Date): string {
@@ -39,7 +40,7 @@ function AuditSections() {
     <>
       <Grid item xs={12}>
         <Typography variant="h5" component="h2" gutterBottom>
-          Verification and audit
+          Insights, verification and audit
         </Typography>
         <TextField
           id="promotion-range-from"
@@ -68,6 +69,9 @@ function AuditSections() {
           </Alert>
         )}
       </Grid>
+      <Grid item xs={12}>
+        <InsightsCard query={range} rangeLabel={rangeLabel} />
+      </Grid>
       {/* Full width: the violations table needs the room. */}
       <Grid item xs={12}>
         <VerificationReportCard range={range} rangeLabel={rangeLabel} />
@@ -92,7 +96,7 @@ export function PromotionApprovalsPage() {
     <Page themeId="tool">
       <Header
         title="Approvals"
-        subtitle="Promotion requests waiting for you, the verification report and the audit trail"
+        subtitle="Promotion requests waiting for you, the governance insights, the verification report and the audit trail"
       />
       <Content>
         <Grid container spacing={3}>

@@ -1,0 +1,2 @@
+export { InsightsCard } from './InsightsCard';
+export { FlowInsightsCard } from './FlowInsightsCard';
