@@ -232,6 +232,12 @@ export interface GateFactsQuery {
    * is the last.
    */
   environmentIds: string[];
+  /**
+   * Also the break-glass declarations for V into E still in play (pending,
+   * approved, or used with an open review), read in the same statement, as
+   * `FlowFacts.breakGlasses`.
+   */
+  breakGlasses?: boolean;
 }
 
 /** What the flow state (the Promotion tab) is made of. */

@@ -17,7 +17,6 @@ import {
 import { PromotionAuthorizer } from '../../permissions/PromotionAuthorizer';
 import { DisplayNames, fallbackName } from '../displayNames';
 import { FlowResolver } from './FlowResolver';
-import { ListBreakGlassesQuery } from '../../database/operations/breakGlass';
 import { FLOW_STATE_ROLLBACKS, FlowView } from './FlowView';
 
 /*
@@ -97,8 +96,7 @@ function catalogNames(names: Record<string, string>) {
 type StoreRead =
   | ['getFlowFacts', string]
   | ['getGateFacts', GateFactsQuery]
-  | ['getFlowStateFacts', Omit<FlowStateFactsQuery, 'nextStep'>]
-  | ['listBreakGlasses', ListBreakGlassesQuery];
+  | ['getFlowStateFacts', Omit<FlowStateFactsQuery, 'nextStep'>];
 
 function flowView(
   facts: Partial<FlowFacts>,
@@ -117,12 +115,8 @@ function flowView(
   });
   const store: Pick<
     PromotionStore,
-    'getFlowFacts' | 'getGateFacts' | 'getFlowStateFacts' | 'listBreakGlasses'
+    'getFlowFacts' | 'getGateFacts' | 'getFlowStateFacts'
   > = {
-    listBreakGlasses: async query => {
-      reads.push(['listBreakGlasses', query]);
-      return [];
-    },
     getFlowFacts: async entityRef => {
       reads.push(['getFlowFacts', entityRef]);
       return all();
@@ -288,16 +282,12 @@ describe('FlowView', () => {
     expect(reads).toEqual([
       [
         'getGateFacts',
-        { entityRef: FLOW, version: '1.5.0', environmentIds: ['dev', 'prod'] },
-      ],
-      // The break-glass declarations in play: for the version, or the flow's.
-      [
-        'listBreakGlasses',
+        // With the break-glass declarations in play for the version.
         {
           entityRef: FLOW,
-          environmentId: 'prod',
           version: '1.5.0',
-          inPlay: true,
+          environmentIds: ['dev', 'prod'],
+          breakGlasses: true,
         },
       ],
       [
@@ -308,7 +298,6 @@ describe('FlowView', () => {
           rollbackLimit: FLOW_STATE_ROLLBACKS,
         },
       ],
-      ['listBreakGlasses', { entityRef: FLOW, inPlay: true }],
     ]);
   });
 });

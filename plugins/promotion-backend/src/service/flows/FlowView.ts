@@ -135,24 +135,26 @@ export class FlowView {
     const { policy } = flow;
     // What each environment shows, what is next and the gate for it, read
     // bounded by the ladder, whatever the flow's history.
-    const { facts, nextStep } = await this.#parts.store.getFlowStateFacts({
-      entityRef: flow.entityRef,
-      environmentIds: policy.environments.map(e => e.id),
-      rollbackLimit: FLOW_STATE_ROLLBACKS,
-      nextStep: deployments =>
-        nextStepFor(policy, { ...NO_FACTS, deployments }),
-    });
-    const now = this.#parts.now();
-    const breakGlasses = await this.#parts.store.listBreakGlasses({
-      entityRef: flow.entityRef,
-      inPlay: true,
-    });
     // The dependencies, where an environment of the ladder requires them.
     const requiring = policy.environments.filter(e => e.dependencies);
-    const dependencies = await this.#dependenciesOf(
-      flow,
-      requiring.map(e => e.dependencies!.environmentId),
-    );
+    // What each environment shows, what is next and the gate for it, with
+    // the break-glass declarations in play, read bounded by the ladder,
+    // whatever the flow's history; beside it the dependencies'.
+    const [{ facts, nextStep }, dependencies] = await Promise.all([
+      this.#parts.store.getFlowStateFacts({
+        entityRef: flow.entityRef,
+        environmentIds: policy.environments.map(e => e.id),
+        rollbackLimit: FLOW_STATE_ROLLBACKS,
+        nextStep: deployments =>
+          nextStepFor(policy, { ...NO_FACTS, deployments }),
+      }),
+      this.#dependenciesOf(
+        flow,
+        requiring.map(e => e.dependencies!.environmentId),
+      ),
+    ]);
+    const now = this.#parts.now();
+    const breakGlasses = facts.breakGlasses ?? [];
     return {
       entityRef: flow.entityRef,
       policy,
@@ -175,7 +177,6 @@ export class FlowView {
           policy,
           facts: {
             ...facts,
-            breakGlasses,
             ...(dependencies && { dependencies }),
           },
           environmentId: nextStep.environmentId,
@@ -212,28 +213,25 @@ export class FlowView {
     version: string,
     now: Date,
   ): Promise<GateResult> {
-    const facts = await this.#parts.store.getGateFacts({
-      entityRef: flow.entityRef,
-      version,
-      environmentIds: ladderUpTo(flow, environmentId),
-    });
     const rule = flow.policy.environments.find(
       e => e.id === environmentId,
     )?.dependencies;
-    const dependencies =
-      rule && (await this.#dependenciesOf(flow, [rule.environmentId]));
-    const breakGlasses = await this.#parts.store.listBreakGlasses({
-      entityRef: flow.entityRef,
-      environmentId,
-      version,
-      inPlay: true,
-    });
+    // The gate's facts with the break-glass declarations in play, in one
+    // statement, beside the dependencies' when the environment asks for them.
+    const [facts, dependencies] = await Promise.all([
+      this.#parts.store.getGateFacts({
+        entityRef: flow.entityRef,
+        version,
+        environmentIds: ladderUpTo(flow, environmentId),
+        breakGlasses: true,
+      }),
+      rule ? this.#dependenciesOf(flow, [rule.environmentId]) : undefined,
+    ]);
     return evaluateGate({
       entityRef: flow.entityRef,
       policy: flow.policy,
       facts: {
         ...facts,
-        breakGlasses,
         ...(dependencies && { dependencies }),
       },
       environmentId,

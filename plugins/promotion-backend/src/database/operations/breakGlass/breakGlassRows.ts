@@ -26,12 +26,12 @@ export interface ListBreakGlassesQuery {
   inPlay?: boolean;
 }
 
-/** Declarations, oldest first. */
-export async function listBreakGlasses(
+/** The query of {@link listBreakGlasses}: its rows, oldest first. */
+export function breakGlassesQuery(
   db: Knex | Knex.Transaction,
   query: ListBreakGlassesQuery,
-): Promise<BreakGlass[]> {
-  const rows = await db<DbBreakGlassRow>(TABLES.breakGlasses)
+): Knex.QueryBuilder<DbBreakGlassRow, DbBreakGlassRow[]> {
+  return db<DbBreakGlassRow>(TABLES.breakGlasses)
     .modify(q => {
       if (query.entityRef !== undefined) {
         q.where('entity_ref', query.entityRef);
@@ -52,9 +52,20 @@ export async function listBreakGlasses(
         );
       }
     })
-    .orderBy([
-      { column: 'declared_at', order: 'asc' },
-      { column: 'id', order: 'asc' },
-    ]);
+    .orderBy([...BREAK_GLASS_ORDER]);
+}
+
+/** The order declarations are listed in: oldest first. */
+export const BREAK_GLASS_ORDER = [
+  { column: 'declared_at', order: 'asc' },
+  { column: 'id', order: 'asc' },
+] as const;
+
+/** Declarations, oldest first. */
+export async function listBreakGlasses(
+  db: Knex | Knex.Transaction,
+  query: ListBreakGlassesQuery,
+): Promise<BreakGlass[]> {
+  const rows = await breakGlassesQuery(db, query);
   return rows.map(mapBreakGlassRow);
 }

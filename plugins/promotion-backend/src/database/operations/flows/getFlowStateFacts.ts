@@ -4,6 +4,7 @@ import {
 } from '@promotion/plugin-promotion-common';
 import { Knex } from 'knex';
 import {
+  mapBreakGlassRow,
   mapChecklistCompletionRow,
   mapDeploymentRow,
   mapRollbackRow,
@@ -12,6 +13,7 @@ import {
 } from '../../mappers';
 import { FlowStateFacts, FlowStateFactsQuery } from '../../PromotionStore';
 import {
+  DbBreakGlassRow,
   DbChecklistCompletionRow,
   DbDeploymentRow,
   DbRollbackRow,
@@ -19,18 +21,24 @@ import {
   DbStandingApprovalRow,
   TABLES,
 } from '../../tables';
-import { runIndependentQueries } from '../queryHelpers';
+import {
+  BREAK_GLASS_ORDER,
+  breakGlassesQuery,
+} from '../breakGlass/breakGlassRows';
 import {
   distinctOldestFirst,
   lastRevokedApprovalIn,
   latestOf,
   latestRollback,
-  requestsWithDecisions,
+  REQUEST_ROWS_ORDER,
+  requestsOfRows,
+  requestsWithDecisionsQuery,
   rollbackDeployments,
   standingApprovalsIn,
   standingDeploymentIn,
   unionOf,
 } from './factQueries';
+import { readTogether, TogetherRead } from './readTogether';
 
 const NO_FACTS: FlowFacts = {
   deployments: [],
@@ -58,11 +66,14 @@ const NO_FACTS: FlowFacts = {
  *    decisions; the flow's most recent rollbacks (`rollbackLimit`); and
  *    what else the gate for the next step looks at (see `getGateFacts`):
  *    the requests for its version into its environment, the standing
- *    approval revoked last there, its latest rollback;
+ *    approval revoked last there, its latest rollback; and the flow's
+ *    break-glass declarations still in play (`breakGlasses`);
  * 3. when that environment has a rollback, the deployments that decide what
  *    it lets back.
  *
- * Oldest first, as `getFlowFacts` reads them.
+ * Oldest first, as `getFlowFacts` reads them. On PostgreSQL each of the
+ * first two rounds is one prepared statement (`readTogether`), so the flow
+ * state costs two statements (three after a rollback of its next step).
  */
 export async function getFlowStateFacts(
   db: Knex | Knex.Transaction,
@@ -75,39 +86,43 @@ export async function getFlowStateFacts(
 
   const rollbackIn = (environmentId: string) =>
     latestRollback(db, entityRef).where('environment_id', environmentId);
-  const deploymentRows = await db<DbDeploymentRow>(TABLES.deployments)
-    .where('entity_ref', entityRef)
-    .whereIn('environment_id', environmentIds)
-    .andWhere(q => {
-      // The versions standing in the ladder's environments (scalar
-      // subqueries, one row each), in every environment…
-      for (const id of environmentIds) {
-        q.orWhere(
-          'version',
-          standingDeploymentIn(db, entityRef, id)
-            .clearSelect()
-            .select('version'),
-        );
-      }
-      // …and, in each environment, the versions of its latest rollback.
-      for (const id of environmentIds) {
-        q.orWhere(here =>
-          here
-            .where('environment_id', id)
-            .andWhere(versions =>
-              versions
-                .where(
-                  'version',
-                  rollbackIn(id).clearSelect().select('from_version'),
-                )
-                .orWhere(
-                  'version',
-                  rollbackIn(id).clearSelect().select('to_version'),
+  const [deploymentRows] = (await readTogether(db, [
+    {
+      query: db<DbDeploymentRow>(TABLES.deployments)
+        .where('entity_ref', entityRef)
+        .whereIn('environment_id', environmentIds)
+        .andWhere(q => {
+          // The versions standing in the ladder's environments (scalar
+          // subqueries, one row each), in every environment…
+          for (const id of environmentIds) {
+            q.orWhere(
+              'version',
+              standingDeploymentIn(db, entityRef, id)
+                .clearSelect()
+                .select('version'),
+            );
+          }
+          // …and, in each environment, the versions of its latest rollback.
+          for (const id of environmentIds) {
+            q.orWhere(here =>
+              here
+                .where('environment_id', id)
+                .andWhere(versions =>
+                  versions
+                    .where(
+                      'version',
+                      rollbackIn(id).clearSelect().select('from_version'),
+                    )
+                    .orWhere(
+                      'version',
+                      rollbackIn(id).clearSelect().select('to_version'),
+                    ),
                 ),
-            ),
-        );
-      }
-    });
+            );
+          }
+        }),
+    },
+  ])) as unknown as DbDeploymentRow[][];
   const deployments = distinctOldestFirst(deploymentRows, d => d.reported_at);
 
   const read = deployments.map(mapDeploymentRow);
@@ -123,55 +138,85 @@ export async function getFlowStateFacts(
     ),
   ];
   const next = query.nextStep?.(read);
-  const [completions, signOffs, approvals, requests, rollbacks] =
-    await runIndependentQueries(db, [
-      () =>
-        db<DbChecklistCompletionRow>(TABLES.checklistCompletions)
-          .where({ entity_ref: entityRef, undone_key: '' })
-          .whereIn('environment_id', environmentIds)
-          .whereIn('version', ['', ...standingVersions]),
-      () =>
-        standingVersions.length === 0
-          ? Promise.resolve([] as DbSignOffRow[])
-          : db<DbSignOffRow>(TABLES.signOffs)
+  // The second round in one statement on PostgreSQL (`readTogether`).
+  const reads: TogetherRead[] = [
+    {
+      query: db<DbChecklistCompletionRow>(TABLES.checklistCompletions)
+        .where({ entity_ref: entityRef, undone_key: '' })
+        .whereIn('environment_id', environmentIds)
+        .whereIn('version', ['', ...standingVersions]),
+    },
+    {
+      query: unionOf<DbStandingApprovalRow>(db, [
+        ...environmentIds.flatMap(id => [
+          standingApprovalsIn(db, entityRef, id).whereNull('revoked_at'),
+          standingApprovalsIn(db, entityRef, id)
+            .whereNotNull('revoked_at')
+            .orderBy([
+              { column: 'granted_at', order: 'desc' },
+              { column: 'id', order: 'desc' },
+            ])
+            .limit(1),
+        ]),
+        ...(next
+          ? [lastRevokedApprovalIn(db, entityRef, next.environmentId)]
+          : []),
+      ]),
+    },
+    {
+      query: requestsWithDecisionsQuery(db, q =>
+        q.where('r.entity_ref', entityRef).andWhere(r => {
+          r.where('r.status', 'pending');
+          if (next) {
+            r.orWhere({
+              'r.environment_id': next.environmentId,
+              'r.version': next.version,
+            });
+          }
+        }),
+      ),
+      orderBy: REQUEST_ROWS_ORDER,
+    },
+    {
+      query: unionOf<DbRollbackRow>(db, [
+        // The flow's latest, `rollbackLimit` of them.
+        latestRollback(db, entityRef).limit(rollbackLimit),
+        ...(next ? [rollbackIn(next.environmentId)] : []),
+      ]),
+    },
+    {
+      // The break-glass declarations still in play, in every environment.
+      query: breakGlassesQuery(db, { entityRef, inPlay: true }),
+      orderBy: BREAK_GLASS_ORDER,
+    },
+    // The sign-offs of the standing versions, when a version stands.
+    ...(standingVersions.length > 0
+      ? [
+          {
+            query: db<DbSignOffRow>(TABLES.signOffs)
               .where('entity_ref', entityRef)
               .whereIn('environment_id', environmentIds)
               .whereIn('version', standingVersions),
-      () =>
-        unionOf<DbStandingApprovalRow>(db, [
-          ...environmentIds.flatMap(id => [
-            standingApprovalsIn(db, entityRef, id).whereNull('revoked_at'),
-            standingApprovalsIn(db, entityRef, id)
-              .whereNotNull('revoked_at')
-              .orderBy([
-                { column: 'granted_at', order: 'desc' },
-                { column: 'id', order: 'desc' },
-              ])
-              .limit(1),
-          ]),
-          ...(next
-            ? [lastRevokedApprovalIn(db, entityRef, next.environmentId)]
-            : []),
-        ]),
-      () =>
-        requestsWithDecisions(db, q =>
-          q.where('r.entity_ref', entityRef).andWhere(r => {
-            r.where('r.status', 'pending');
-            if (next) {
-              r.orWhere({
-                'r.environment_id': next.environmentId,
-                'r.version': next.version,
-              });
-            }
-          }),
-        ),
-      () =>
-        unionOf<DbRollbackRow>(db, [
-          // The flow's latest, `rollbackLimit` of them.
-          latestRollback(db, entityRef).limit(rollbackLimit),
-          ...(next ? [rollbackIn(next.environmentId)] : []),
-        ]),
-    ]);
+          },
+        ]
+      : []),
+  ];
+  const [
+    completions,
+    approvals,
+    requestRows,
+    rollbacks,
+    breakGlasses,
+    signOffs,
+  ] = (await readTogether(db, reads)) as unknown as [
+    DbChecklistCompletionRow[],
+    DbStandingApprovalRow[],
+    Array<Record<string, unknown>>,
+    DbRollbackRow[],
+    DbBreakGlassRow[],
+    DbSignOffRow[] | undefined,
+  ];
+  const requests = requestsOfRows(requestRows);
 
   const rollbackRows = distinctOldestFirst(rollbacks, r => r.recorded_at);
   const rollback =
@@ -196,7 +241,7 @@ export async function getFlowStateFacts(
       completions,
       c => c.completed_at,
     ).map(mapChecklistCompletionRow),
-    signOffs: distinctOldestFirst(signOffs, s => s.signed_off_at).map(
+    signOffs: distinctOldestFirst(signOffs ?? [], s => s.signed_off_at).map(
       mapSignOffRow,
     ),
     standingApprovals: distinctOldestFirst(approvals, a => a.granted_at).map(
@@ -204,6 +249,7 @@ export async function getFlowStateFacts(
     ),
     requests,
     rollbacks: rollbackRows.map(mapRollbackRow),
+    breakGlasses: breakGlasses.map(mapBreakGlassRow),
   };
   return { facts, ...(next && { nextStep: next }) };
 }

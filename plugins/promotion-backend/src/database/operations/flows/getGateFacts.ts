@@ -4,6 +4,7 @@ import {
 } from '@promotion/plugin-promotion-common';
 import { Knex } from 'knex';
 import {
+  mapBreakGlassRow,
   mapChecklistCompletionRow,
   mapDeploymentRow,
   mapRollbackRow,
@@ -11,6 +12,7 @@ import {
   mapStandingApprovalRow,
 } from '../../mappers';
 import {
+  DbBreakGlassRow,
   DbChecklistCompletionRow,
   DbDeploymentRow,
   DbRollbackRow,
@@ -32,7 +34,11 @@ import {
   standingDeploymentIn,
   unionOf,
 } from './factQueries';
-import { readTogether } from './readTogether';
+import {
+  BREAK_GLASS_ORDER,
+  breakGlassesQuery,
+} from '../breakGlass/breakGlassRows';
+import { readTogether, TogetherRead } from './readTogether';
 
 /**
  * The facts the gate for version V into environment E looks at, and no
@@ -70,23 +76,52 @@ export async function getGateFacts(
   if (!reads) {
     return noGateFacts();
   }
-  const [deployments, rollbacks, completions, approvals, requests, signOffs] =
-    await readTogether(db, [
-      { query: reads.deployments },
-      { query: reads.rollbacks },
-      { query: reads.completions },
-      { query: reads.approvals },
-      { query: reads.requests, orderBy: REQUEST_ROWS_ORDER },
-      ...(reads.signOffs ? [{ query: reads.signOffs }] : []),
-    ]);
-  return gateFactsOf(db, query, {
-    deployments: deployments as unknown as DbDeploymentRow[],
-    rollbacks: rollbacks as unknown as DbRollbackRow[],
-    completions: completions as unknown as DbChecklistCompletionRow[],
-    signOffs: (signOffs ?? []) as unknown as DbSignOffRow[],
-    approvals: approvals as unknown as DbStandingApprovalRow[],
-    requests: requestsOfRows(requests),
+  const target = query.environmentIds[query.environmentIds.length - 1];
+  const read: Record<string, TogetherRead | undefined> = {
+    deployments: { query: reads.deployments },
+    rollbacks: { query: reads.rollbacks },
+    completions: { query: reads.completions },
+    approvals: { query: reads.approvals },
+    requests: { query: reads.requests, orderBy: REQUEST_ROWS_ORDER },
+    signOffs: reads.signOffs && { query: reads.signOffs },
+    breakGlasses: query.breakGlasses
+      ? {
+          query: breakGlassesQuery(db, {
+            entityRef: query.entityRef,
+            environmentId: target,
+            version: query.version,
+            inPlay: true,
+          }),
+          orderBy: BREAK_GLASS_ORDER,
+        }
+      : undefined,
+  };
+  const asked = Object.entries(read).flatMap(([name, together]) =>
+    together ? [[name, together] as const] : [],
+  );
+  const answers = await readTogether(
+    db,
+    asked.map(([, together]) => together),
+  );
+  const rowsOf = <Row>(name: string): Row[] => {
+    const index = asked.findIndex(([asked]) => asked === name);
+    return (index < 0 ? [] : answers[index]) as unknown as Row[];
+  };
+  const facts = await gateFactsOf(db, query, {
+    deployments: rowsOf<DbDeploymentRow>('deployments'),
+    rollbacks: rowsOf<DbRollbackRow>('rollbacks'),
+    completions: rowsOf<DbChecklistCompletionRow>('completions'),
+    signOffs: rowsOf<DbSignOffRow>('signOffs'),
+    approvals: rowsOf<DbStandingApprovalRow>('approvals'),
+    requests: requestsOfRows(rowsOf<Record<string, unknown>>('requests')),
   });
+  return query.breakGlasses
+    ? {
+        ...facts,
+        breakGlasses:
+          rowsOf<DbBreakGlassRow>('breakGlasses').map(mapBreakGlassRow),
+      }
+    : facts;
 }
 
 function noGateFacts(): FlowFacts {

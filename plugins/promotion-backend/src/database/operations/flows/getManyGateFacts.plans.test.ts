@@ -50,83 +50,86 @@ function sequentialScans(plan: unknown): string[] {
   return scans;
 }
 
-describe.each(databases.eachSupportedId())('the plans of the batched gate reads on %s', id => {
-  let knex: Knex;
-  let store: DatabasePromotionStore;
-  setUpTestStore(databases, id, 'all', made => {
-    ({ knex, store } = made);
-  });
+describe.each(databases.eachSupportedId())(
+  'the plans of the batched gate reads on %s',
+  id => {
+    let knex: Knex;
+    let store: DatabasePromotionStore;
+    setUpTestStore(databases, id, 'all', made => {
+      ({ knex, store } = made);
+    });
 
-  it('read each gate through the indexes, not the whole tables', async () => {
-    // 3,000 flows, each with 3 deployments, 10 checklist completions in
-    // test, 3 sign-offs and a request into production.
-    await knex.raw(
-      `insert into ${TABLES.deployments} (id, entity_ref, environment_id, version, status, reported_by, reported_at, violation, unmet_conditions)
+    it('read each gate through the indexes, not the whole tables', async () => {
+      // 3,000 flows, each with 3 deployments, 10 checklist completions in
+      // test, 3 sign-offs and a request into production.
+      await knex.raw(
+        `insert into ${TABLES.deployments} (id, entity_ref, environment_id, version, status, reported_by, reported_at, violation, unmet_conditions)
        select gen_random_uuid(), 'component:default/f' || f, e, '1.' || f || '.0', 'succeeded', 'service:external:ci', now() - interval '1 day', false, '[]'
        from generate_series(1, ?) f, unnest(array['dev', 'test', 'production']) e`,
-      [FLOWS],
-    );
-    await knex.raw(
-      `insert into ${TABLES.checklistCompletions} (id, entity_ref, environment_id, kind, item_id, version, completed_by, completed_at, undone_key)
+        [FLOWS],
+      );
+      await knex.raw(
+        `insert into ${TABLES.checklistCompletions} (id, entity_ref, environment_id, kind, item_id, version, completed_by, completed_at, undone_key)
        select gen_random_uuid(), 'component:default/f' || f, 'test', 'validation', 'item-' || i, '1.' || f || '.0', 'user:default/alice', now(), ''
        from generate_series(1, ?) f, generate_series(1, 10) i`,
-      [FLOWS],
-    );
-    await knex.raw(
-      `insert into ${TABLES.signOffs} (id, entity_ref, environment_id, version, signed_off_by, signed_off_at, comment)
+        [FLOWS],
+      );
+      await knex.raw(
+        `insert into ${TABLES.signOffs} (id, entity_ref, environment_id, version, signed_off_by, signed_off_at, comment)
        select gen_random_uuid(), 'component:default/f' || f, e, '1.' || f || '.0', 'user:default/alice', now(), 'ok'
        from generate_series(1, ?) f, unnest(array['dev', 'test', 'production']) e`,
-      [FLOWS],
-    );
-    await knex.raw(
-      `insert into ${TABLES.requests} (id, entity_ref, environment_id, version, status, dossier, dossier_hash, revision, requested_by, created_at, updated_at, expires_at, pending_key)
+        [FLOWS],
+      );
+      await knex.raw(
+        `insert into ${TABLES.requests} (id, entity_ref, environment_id, version, status, dossier, dossier_hash, revision, requested_by, created_at, updated_at, expires_at, pending_key)
        select gen_random_uuid(), 'component:default/f' || f, 'production', '1.' || f || '.0', 'pending', '{}', 'hash', 1, 'user:default/alice', now(), now(), now() + interval '7 days', 'component:default/f' || f || '|production'
        from generate_series(1, ?) f`,
-      [FLOWS],
-    );
-    for (const table of GROWING) {
-      await knex.raw(`analyze ${table}`);
-    }
-
-    const gates: GateFactsQuery[] = Array.from({ length: 100 }, (_, i) => ({
-      entityRef: `component:default/f${i * 29 + 1}`,
-      version: `1.${i * 29 + 1}.0`,
-      environmentIds: ['dev', 'test', 'production'],
-    }));
-    const sent: Array<{ sql: string; bindings: readonly unknown[] }> = [];
-    const record = (query: { sql: string; bindings?: readonly unknown[] }) =>
-      sent.push({ sql: query.sql, bindings: query.bindings ?? [] });
-    knex.on('query', record);
-    let facts;
-    try {
-      facts = await store.getManyGateFacts(gates);
-    } finally {
-      knex.removeListener('query', record);
-    }
-    // What the reads found: each gate's own rows.
-    expect(facts.map(f => f.checklistCompletions.length)).toEqual(
-      gates.map(() => 10),
-    );
-    expect(facts.map(f => f.signOffs.length)).toEqual(gates.map(() => 1));
-    expect(facts.map(f => f.requests.length)).toEqual(gates.map(() => 1));
-
-    expect(sent.length).toBeGreaterThanOrEqual(6);
-    // Each statement as the driver sent it (its parameters numbered), explained
-    // on a connection of the pool.
-    const connection = await knex.client.acquireConnection();
-    try {
-      for (const { sql, bindings } of sent) {
-        const explained = await connection.query(
-          `explain (format json) ${sql}`,
-          bindings,
-        );
-        const scans = sequentialScans(
-          explained.rows[0]['QUERY PLAN'],
-        ).filter(table => (GROWING as string[]).includes(table));
-        expect({ sql, scans }).toEqual({ sql, scans: [] });
+        [FLOWS],
+      );
+      for (const table of GROWING) {
+        await knex.raw(`analyze ${table}`);
       }
-    } finally {
-      await knex.client.releaseConnection(connection);
-    }
-  });
-});
+
+      const gates: GateFactsQuery[] = Array.from({ length: 100 }, (_, i) => ({
+        entityRef: `component:default/f${i * 29 + 1}`,
+        version: `1.${i * 29 + 1}.0`,
+        environmentIds: ['dev', 'test', 'production'],
+      }));
+      const sent: Array<{ sql: string; bindings: readonly unknown[] }> = [];
+      const record = (query: { sql: string; bindings?: readonly unknown[] }) =>
+        sent.push({ sql: query.sql, bindings: query.bindings ?? [] });
+      knex.on('query', record);
+      let facts;
+      try {
+        facts = await store.getManyGateFacts(gates);
+      } finally {
+        knex.removeListener('query', record);
+      }
+      // What the reads found: each gate's own rows.
+      expect(facts.map(f => f.checklistCompletions.length)).toEqual(
+        gates.map(() => 10),
+      );
+      expect(facts.map(f => f.signOffs.length)).toEqual(gates.map(() => 1));
+      expect(facts.map(f => f.requests.length)).toEqual(gates.map(() => 1));
+
+      expect(sent.length).toBeGreaterThanOrEqual(6);
+      // Each statement as the driver sent it (its parameters numbered), explained
+      // on a connection of the pool.
+      const connection = await knex.client.acquireConnection();
+      try {
+        for (const { sql, bindings } of sent) {
+          const explained = await connection.query(
+            `explain (format json) ${sql}`,
+            bindings,
+          );
+          const scans = sequentialScans(explained.rows[0]['QUERY PLAN']).filter(
+            table => (GROWING as string[]).includes(table),
+          );
+          expect({ sql, scans }).toEqual({ sql, scans: [] });
+        }
+      } finally {
+        await knex.client.releaseConnection(connection);
+      }
+    });
+  },
+);

@@ -14,7 +14,7 @@ import {
 } from '../../__testUtils__/testDatabases';
 import { DatabasePromotionStore } from '../../DatabasePromotionStore';
 import { GateFactsQuery, StandingDeploymentQuery } from '../../PromotionStore';
-import { BATCH_SIZE } from './getManyGateFacts';
+import { gateBatchSize } from './getManyGateFacts';
 
 /*
  * The batched reads of the inbox (getManyGateFacts, getStandingDeployments)
@@ -92,6 +92,7 @@ describe.each(databases.eachSupportedId())(
         },
       );
       // More than a batch: the same reads again.
+      const BATCH_SIZE = gateBatchSize(knex);
       while (queries.length <= BATCH_SIZE) {
         queries.push(...queries.slice(0, BATCH_SIZE));
       }

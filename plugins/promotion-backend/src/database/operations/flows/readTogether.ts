@@ -27,6 +27,9 @@ const TIMESTAMP_COLUMNS = new Set([
   'voided_at',
   'decision_decided_at',
   'decision_voided_at',
+  'declared_at',
+  'used_at',
+  'review_closed_at',
 ]);
 
 /**

@@ -17,7 +17,6 @@ import {
   supersedeHeldRequests,
 } from '../requests/supersedeRequests';
 import { getGateFacts } from './getGateFacts';
-import { listBreakGlasses } from '../breakGlass/breakGlassRows';
 import { useBreakGlass } from '../breakGlass/useBreakGlass';
 import { NewAuditEvent } from '../audit/appendEvents';
 
@@ -132,24 +131,18 @@ export async function recordDeployment(
       // deployment commits against (a concurrent revocation is either seen
       // or waits for us).
       await lockFlowChain(tx, input.entityRef);
-      const gateFacts = await getGateFacts(tx, {
-        entityRef: input.entityRef,
-        version: input.version,
-        environmentIds: ladder,
-      });
-      // The approved break-glass declarations for exactly this version into
-      // this environment: the gate may go in on one of them.
-      const breakGlasses =
-        input.status === 'succeeded'
-          ? (
-              await listBreakGlasses(tx, {
-                entityRef: input.entityRef,
-                environmentId: input.environmentId,
-                version: input.version,
-                inPlay: true,
-              })
-            ).filter(b => b.status === 'approved')
-          : [];
+      // With the approved break-glass declarations for exactly this version
+      // into this environment: the gate may go in on one of them.
+      const { breakGlasses: inPlay = [], ...gateFacts } = await getGateFacts(
+        tx,
+        {
+          entityRef: input.entityRef,
+          version: input.version,
+          environmentIds: ladder,
+          breakGlasses: input.status === 'succeeded',
+        },
+      );
+      const breakGlasses = inPlay.filter(b => b.status === 'approved');
       const deploymentId = randomUUID();
       let verdict = gateVerdict(
         input.evaluateGate({ ...gateFacts, breakGlasses }),
