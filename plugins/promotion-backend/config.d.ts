@@ -33,8 +33,9 @@ export interface Config {
      * How long, in seconds, a flow's catalog entity is reused before the
      * catalog is asked again: a gate check, a flow state or a trail within
      * that time costs no call to the catalog. A removed flow or a changed
-     * `promotion.io/policy` annotation takes effect within it. 10 by
-     * default; 0 asks the catalog every time.
+     * `promotion.io/policy` annotation takes effect within it. 60 by
+     * default (the catalog itself takes 100 to 150 seconds to process a
+     * change); 0 asks the catalog every time.
      */
     catalogCacheSeconds?: number;
 

@@ -163,7 +163,7 @@ export const promotionPlugin = createBackendPlugin({
 
 /**
  * `promotion.catalogCacheSeconds`: how long a flow's catalog entity is
- * reused before the catalog is asked again (10 by default, 0: every time).
+ * reused before the catalog is asked again (60 by default, 0: every time).
  */
 function catalogCacheTtlMs(config: RootConfigService): number {
   const seconds = config.getOptionalNumber('promotion.catalogCacheSeconds');

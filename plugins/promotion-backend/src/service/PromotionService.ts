@@ -83,7 +83,7 @@ export interface PromotionServiceOptions {
   displayNames?: DisplayNames;
   /** Where the verification report's evidence opens in the portal. */
   reportLinks?: ReportLinks;
-  /** How long a flow's catalog entity is reused (`promotion.catalogCacheSeconds`); 10 s by default. */
+  /** How long a flow's catalog entity is reused (`promotion.catalogCacheSeconds`); 60 s by default. */
   catalogCacheTtlMs?: number;
   /** The clock; tests may fix it. */
   now?: () => Date;

@@ -47,8 +47,14 @@ export interface ChecklistItemRule {
   attestedBy?: ChecklistAttester;
 }
 
-/** How long a flow's catalog entity is reused before the catalog is asked again, by default. */
-export const DEFAULT_CATALOG_CACHE_TTL_MS = 10_000;
+/**
+ * How long a flow's catalog entity is reused before the catalog is asked
+ * again, by default: a minute, well within the time the catalog itself takes
+ * to process a change (it refreshes an entity every 100 to 150 seconds by
+ * default), and long enough that a pipeline checking its gates, or a portal
+ * with thousands of flows, rarely waits on the catalog.
+ */
+export const DEFAULT_CATALOG_CACHE_TTL_MS = 60_000;
 
 /** The fields of the entities {@link FlowResolver.entitiesOf} reads. */
 const ENTITY_FIELDS = [

@@ -1,7 +1,4 @@
-import {
-  currentVersionIn,
-  FlowFacts,
-} from '@promotion/plugin-promotion-common';
+import { FlowFacts } from '@promotion/plugin-promotion-common';
 import { Knex } from 'knex';
 import {
   mapBreakGlassRow,
@@ -56,24 +53,26 @@ const NO_FACTS: FlowFacts = {
  * them as on the flow's whole history), read through indexes in a constant
  * number of queries, whatever the history:
  *
- * 1. every deployment into the ladder of the versions standing in its
- *    environments (each standing one among them) and of the versions of
- *    each environment's latest rollback: where each version stands, and
- *    whether it reached the environment above; the next step follows;
- * 2. the active checklist completions of the standing versions and of the
- *    flow, their sign-offs; per environment, its active standing approvals
- *    and the one granted last; the flow's pending requests with their
- *    decisions; the flow's most recent rollbacks (`rollbackLimit`); and
- *    what else the gate for the next step looks at (see `getGateFacts`):
- *    the requests for its version into its environment, the standing
- *    approval revoked last there, its latest rollback; and the flow's
- *    break-glass declarations still in play (`breakGlasses`);
- * 3. when that environment has a rollback, the deployments that decide what
- *    it lets back.
+ * 1. in one round: every deployment into the ladder of the versions
+ *    standing in its environments (each standing one among them) and of the
+ *    versions of each environment's latest rollback, where each version
+ *    stands and whether it reached the environment above (the next step
+ *    follows); the active checklist completions of the standing versions
+ *    and of the flow, their sign-offs; per environment, its active standing
+ *    approvals, the one granted last and the one revoked last; the flow's
+ *    pending requests with their decisions; the flow's most recent
+ *    rollbacks (`rollbackLimit`) and each environment's latest; the flow's
+ *    break-glass declarations still in play (`breakGlasses`); and what else
+ *    the gate for the next step looks at (see `getGateFacts`), read for
+ *    every step it may be (the version standing below each environment
+ *    above the first): the requests for that version into that
+ *    environment;
+ * 2. when the next step's environment has a rollback, the deployments that
+ *    decide what it lets back.
  *
- * Oldest first, as `getFlowFacts` reads them. On PostgreSQL each of the
- * first two rounds is one prepared statement (`readTogether`), so the flow
- * state costs two statements (three after a rollback of its next step).
+ * Oldest first, as `getFlowFacts` reads them. On PostgreSQL the first round
+ * is one prepared statement (`readTogether`): the flow state costs one
+ * statement (two after a rollback of its next step's environment).
  */
 export async function getFlowStateFacts(
   db: Knex | Knex.Transaction,
@@ -86,21 +85,30 @@ export async function getFlowStateFacts(
 
   const rollbackIn = (environmentId: string) =>
     latestRollback(db, entityRef).where('environment_id', environmentId);
-  const [deploymentRows] = (await readTogether(db, [
+  // The version standing in an environment: a scalar subquery, one row.
+  const standingIn = (environmentId: string) =>
+    standingDeploymentIn(db, entityRef, environmentId)
+      .clearSelect()
+      .select('version');
+  // Where the next step may go: into each environment above the first, the
+  // version standing in the one below (`nextStepFor`).
+  const steps = environmentIds.slice(1).map((environmentId, index) => ({
+    environmentId,
+    below: environmentIds[index],
+  }));
+  // Every read in one statement on PostgreSQL (`readTogether`): the next
+  // step's are a superset, its possible steps' (one per environment above
+  // the first), so that no read waits for the next step to be known.
+  const reads: TogetherRead[] = [
     {
       query: db<DbDeploymentRow>(TABLES.deployments)
         .where('entity_ref', entityRef)
         .whereIn('environment_id', environmentIds)
         .andWhere(q => {
-          // The versions standing in the ladder's environments (scalar
-          // subqueries, one row each), in every environment…
+          // The versions standing in the ladder's environments, in every
+          // environment…
           for (const id of environmentIds) {
-            q.orWhere(
-              'version',
-              standingDeploymentIn(db, entityRef, id)
-                .clearSelect()
-                .select('version'),
-            );
+            q.orWhere('version', standingIn(id));
           }
           // …and, in each environment, the versions of its latest rollback.
           for (const id of environmentIds) {
@@ -122,33 +130,35 @@ export async function getFlowStateFacts(
           }
         }),
     },
-  ])) as unknown as DbDeploymentRow[][];
-  const deployments = distinctOldestFirst(deploymentRows, d => d.reported_at);
-
-  const read = deployments.map(mapDeploymentRow);
-  const standingVersions = [
-    ...new Set(
-      environmentIds.flatMap(id => {
-        const standing = currentVersionIn(
-          { ...NO_FACTS, deployments: read },
-          id,
-        );
-        return standing ? [standing.version] : [];
-      }),
-    ),
-  ];
-  const next = query.nextStep?.(read);
-  // The second round in one statement on PostgreSQL (`readTogether`).
-  const reads: TogetherRead[] = [
     {
+      // The active completions of the standing versions and of the flow.
       query: db<DbChecklistCompletionRow>(TABLES.checklistCompletions)
         .where({ entity_ref: entityRef, undone_key: '' })
         .whereIn('environment_id', environmentIds)
-        .whereIn('version', ['', ...standingVersions]),
+        .andWhere(q => {
+          q.where('version', '');
+          for (const id of environmentIds) {
+            q.orWhere('version', standingIn(id));
+          }
+        }),
     },
     {
-      query: unionOf<DbStandingApprovalRow>(db, [
-        ...environmentIds.flatMap(id => [
+      // The sign-offs of the standing versions.
+      query: db<DbSignOffRow>(TABLES.signOffs)
+        .where('entity_ref', entityRef)
+        .whereIn('environment_id', environmentIds)
+        .andWhere(q => {
+          for (const id of environmentIds) {
+            q.orWhere('version', standingIn(id));
+          }
+        }),
+    },
+    {
+      // Per environment: its active standing approvals, the one granted
+      // last, and the one revoked last (the gate's "revoked on … by …").
+      query: unionOf<DbStandingApprovalRow>(
+        db,
+        environmentIds.flatMap(id => [
           standingApprovalsIn(db, entityRef, id).whereNull('revoked_at'),
           standingApprovalsIn(db, entityRef, id)
             .whereNotNull('revoked_at')
@@ -157,21 +167,21 @@ export async function getFlowStateFacts(
               { column: 'id', order: 'desc' },
             ])
             .limit(1),
+          lastRevokedApprovalIn(db, entityRef, id),
         ]),
-        ...(next
-          ? [lastRevokedApprovalIn(db, entityRef, next.environmentId)]
-          : []),
-      ]),
+      ),
     },
     {
+      // The flow's pending requests, and those of each possible step.
       query: requestsWithDecisionsQuery(db, q =>
         q.where('r.entity_ref', entityRef).andWhere(r => {
           r.where('r.status', 'pending');
-          if (next) {
-            r.orWhere({
-              'r.environment_id': next.environmentId,
-              'r.version': next.version,
-            });
+          for (const step of steps) {
+            r.orWhere(here =>
+              here
+                .where('r.environment_id', step.environmentId)
+                .andWhere('r.version', standingIn(step.below)),
+            );
           }
         }),
       ),
@@ -179,9 +189,10 @@ export async function getFlowStateFacts(
     },
     {
       query: unionOf<DbRollbackRow>(db, [
-        // The flow's latest, `rollbackLimit` of them.
+        // The flow's latest, `rollbackLimit` of them, and each
+        // environment's latest.
         latestRollback(db, entityRef).limit(rollbackLimit),
-        ...(next ? [rollbackIn(next.environmentId)] : []),
+        ...environmentIds.map(rollbackIn),
       ]),
     },
     {
@@ -189,33 +200,26 @@ export async function getFlowStateFacts(
       query: breakGlassesQuery(db, { entityRef, inPlay: true }),
       orderBy: BREAK_GLASS_ORDER,
     },
-    // The sign-offs of the standing versions, when a version stands.
-    ...(standingVersions.length > 0
-      ? [
-          {
-            query: db<DbSignOffRow>(TABLES.signOffs)
-              .where('entity_ref', entityRef)
-              .whereIn('environment_id', environmentIds)
-              .whereIn('version', standingVersions),
-          },
-        ]
-      : []),
   ];
   const [
+    deploymentRows,
     completions,
+    signOffs,
     approvals,
     requestRows,
     rollbacks,
     breakGlasses,
-    signOffs,
   ] = (await readTogether(db, reads)) as unknown as [
+    DbDeploymentRow[],
     DbChecklistCompletionRow[],
+    DbSignOffRow[],
     DbStandingApprovalRow[],
     Array<Record<string, unknown>>,
     DbRollbackRow[],
     DbBreakGlassRow[],
-    DbSignOffRow[] | undefined,
   ];
+  const deployments = distinctOldestFirst(deploymentRows, d => d.reported_at);
+  const next = query.nextStep?.(deployments.map(mapDeploymentRow));
   const requests = requestsOfRows(requestRows);
 
   const rollbackRows = distinctOldestFirst(rollbacks, r => r.recorded_at);
@@ -241,7 +245,7 @@ export async function getFlowStateFacts(
       completions,
       c => c.completed_at,
     ).map(mapChecklistCompletionRow),
-    signOffs: distinctOldestFirst(signOffs ?? [], s => s.signed_off_at).map(
+    signOffs: distinctOldestFirst(signOffs, s => s.signed_off_at).map(
       mapSignOffRow,
     ),
     standingApprovals: distinctOldestFirst(approvals, a => a.granted_at).map(
