@@ -1305,8 +1305,12 @@ async function main(): Promise<void> {
     const hi = maxConn;
     const ratio = (read: string) => rate(read, hi) / rate('catalog', hi);
     const inboxP99 = percentile(inboxSorted, 99);
-    /** One batch, split in requests of at least 100 decisions. */
-    const maxAuthorizeCalls = Math.max(2, Math.ceil(INBOX / 100));
+    /**
+     * One batch, split in requests of 250 questions (the permission
+     * backend's 100 kB request body): three per flow (catalog.entity.read,
+     * promotion.flow.read, promotion.request.decide), not one call per flow.
+     */
+    const maxAuthorizeCalls = Math.max(2, Math.ceil((3 * INBOX) / 250));
     const first = sweepRows[0];
     const last = sweepRows[sweepRows.length - 1];
     const gateGrowth = last && first ? last.gate / first.gate : NaN;

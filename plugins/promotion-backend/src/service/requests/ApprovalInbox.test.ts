@@ -179,8 +179,14 @@ function storeWith(factsByFlow: Record<string, Partial<FlowFacts>>) {
   return store as PromotionStore;
 }
 
-/** Directors approve; everyone reads every flow but `readable: false` ones. */
-function permissions(unreadable: string[] = []): PermissionsService {
+/**
+ * Directors approve; everyone reads every flow but the `unreadable` ones in
+ * Promotion, and every entity but the `hidden` ones in the catalog.
+ */
+function permissions(
+  unreadable: string[] = [],
+  hidden: string[] = [],
+): PermissionsService {
   const decide = (
     name: string,
     resourceRef: string | undefined,
@@ -190,6 +196,11 @@ function permissions(unreadable: string[] = []): PermissionsService {
       .userEntityRef;
     if (name === 'promotion.flow.read') {
       return resourceRef && unreadable.includes(resourceRef)
+        ? AuthorizeResult.DENY
+        : AuthorizeResult.ALLOW;
+    }
+    if (name === 'catalog.entity.read') {
+      return resourceRef && hidden.includes(resourceRef)
         ? AuthorizeResult.DENY
         : AuthorizeResult.ALLOW;
     }
@@ -230,9 +241,11 @@ const userInfo: UserInfoService = {
 
 function inbox(
   factsByFlow: Record<string, Partial<FlowFacts>>,
-  options: { unreadable?: string[] } = {},
+  options: { unreadable?: string[]; hidden?: string[] } = {},
 ) {
-  const authorizer = new PromotionAuthorizer(permissions(options.unreadable));
+  const authorizer = new PromotionAuthorizer(
+    permissions(options.unreadable, options.hidden),
+  );
   return new ApprovalInbox({
     store: storeWith(factsByFlow),
     flows: new FlowResolver({
@@ -349,6 +362,36 @@ describe('ApprovalInbox', () => {
       { unreadable: ['component:default/ledger'] },
     ).getInbox(asUser(DIRECTOR));
 
+    expect(items[0].dependencyWarnings).toEqual([
+      { entityRef: 'component:default/audit-log', environmentId: 'prod' },
+    ]);
+  });
+
+  it('leaves out a flow, and warns of no dependency, the approver may not read in the catalog', async () => {
+    const facts = {
+      [FLOW]: { requests: [request()] },
+      'component:default/ledger': {
+        requests: [
+          {
+            ...request(),
+            id: 'r-ledger',
+            entityRef: 'component:default/ledger',
+          },
+        ],
+      },
+    };
+    const shown = await inbox(facts).getInbox(asUser(DIRECTOR));
+    expect(shown.items.map(item => item.request.entityRef).sort()).toEqual([
+      'component:default/ledger',
+      FLOW,
+    ]);
+
+    // catalog.entity.read denied on the ledger: its request is not listed,
+    // nor is it warned of as a dependency of the flow.
+    const { items } = await inbox(facts, {
+      hidden: ['component:default/ledger'],
+    }).getInbox(asUser(DIRECTOR));
+    expect(items.map(item => item.request.entityRef)).toEqual([FLOW]);
     expect(items[0].dependencyWarnings).toEqual([
       { entityRef: 'component:default/audit-log', environmentId: 'prod' },
     ]);

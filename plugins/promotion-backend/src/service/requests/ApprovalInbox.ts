@@ -1,3 +1,4 @@
+import { catalogEntityReadPermission } from '@backstage/plugin-catalog-common/alpha';
 import {
   CompoundEntityRef,
   Entity,
@@ -80,11 +81,11 @@ function dependsOnOf(entity: Entity): string[] {
 }
 
 /**
- * The `dependsOn` components of the flows that take part in Promotion, read
- * as the caller: the flows' entities are those the inbox looked up, the
- * dependencies not among them are looked up in one more catalog batch.
- * Whether the caller may read a dependency is left to the inbox's one
- * permission batch.
+ * The `dependsOn` components of the flows that take part in Promotion: the
+ * flows' entities are those the inbox looked up, the dependencies not among
+ * them are looked up as the plugin, from its catalog cache (one catalog
+ * batch for those not fresh). Whether the caller may read a dependency is
+ * left to the inbox's one permission batch.
  */
 async function governedDependenciesOf(
   flows: ApprovalInboxParts['flows'],
@@ -93,7 +94,6 @@ async function governedDependenciesOf(
     { entity: Entity; policy?: PromotionPolicy } | undefined
   >,
   entityRefs: string[],
-  ctx: CallContext,
 ): Promise<Map<string, GovernedDependency[]>> {
   const dependsOn = new Map<string, string[]>();
   for (const entityRef of entityRefs) {
@@ -102,7 +102,7 @@ async function governedDependenciesOf(
   }
   const refs = [...new Set([...dependsOn.values()].flat())];
   const unseen = refs.filter(ref => !entities.has(ref));
-  const looked = await flows.entitiesOf(unseen, ctx.credentials);
+  const looked = await flows.cachedEntitiesOf(unseen);
   const policyOf = (ref: string) =>
     (entities.has(ref) ? entities.get(ref) : looked.get(ref))?.policy;
   const governed = new Map<string, GovernedDependency[]>();
@@ -119,6 +119,25 @@ async function governedDependenciesOf(
   return governed;
 }
 
+/**
+ * Whether the caller may see the flow: read it in the catalog
+ * (`catalog.entity.read`) and in Promotion, as for a single flow.
+ */
+function maySee(may: FlowDecisions, entityRef: string): boolean {
+  return (
+    may.allows(catalogEntityReadPermission, entityRef) &&
+    may.allows(promotionReadPermission, entityRef)
+  );
+}
+
+/** What the inbox asks the permission framework of each flow it may show. */
+function seeing(entityRef: string) {
+  return [
+    { permission: catalogEntityReadPermission, entityRef },
+    { permission: promotionReadPermission, entityRef },
+  ];
+}
+
 /** The dependencies the caller may read whose ladder has the environment. */
 function dependenciesToCheck(
   dependencies: GovernedDependency[],
@@ -127,7 +146,7 @@ function dependenciesToCheck(
 ): GovernedDependency[] {
   return dependencies.filter(
     dependency =>
-      may.allows(promotionReadPermission, dependency.entityRef) &&
+      maySee(may, dependency.entityRef) &&
       dependency.policy.environments.some(e => e.id === environmentId),
   );
 }
@@ -170,11 +189,10 @@ export class ApprovalInbox {
       return { items: [] };
     }
     const { flows, store } = this.#parts;
-    // The flows' entities and policies in one catalog batch, as the caller.
-    const entities = await flows.entitiesOf(
-      [...pendingByFlow.keys()],
-      ctx.credentials,
-    );
+    // The flows' entities and policies, read as the plugin from its catalog
+    // cache (one catalog batch for those not fresh); whether the caller may
+    // read each in the catalog is asked in the one permission batch below.
+    const entities = await flows.cachedEntitiesOf([...pendingByFlow.keys()]);
     // The flows with a pending request the caller is an approver for.
     const waiting: Array<{
       entityRef: string;
@@ -205,24 +223,21 @@ export class ApprovalInbox {
       flows,
       entities,
       waiting.map(flow => flow.entityRef),
-      ctx,
     );
-    // One batch to the permission framework, however many flows: reading and
-    // approving each flow, reading each dependency.
+    // One batch to the permission framework, however many flows: reading
+    // each flow (in the catalog and in Promotion) and approving it, reading
+    // each dependency.
     const may = await this.#parts.authorizer.decideFlows(
       waiting.flatMap(({ entityRef }) => [
-        { permission: promotionReadPermission, entityRef },
+        ...seeing(entityRef),
         { permission: promotionApprovePermission, entityRef },
-        ...(dependencies.get(entityRef) ?? []).map(dependency => ({
-          permission: promotionReadPermission,
-          entityRef: dependency.entityRef,
-        })),
+        ...(dependencies.get(entityRef) ?? []).flatMap(dependency =>
+          seeing(dependency.entityRef),
+        ),
       ]),
       ctx.credentials,
     );
-    const readable = waiting.filter(({ entityRef }) =>
-      may.allows(promotionReadPermission, entityRef),
-    );
+    const readable = waiting.filter(({ entityRef }) => maySee(may, entityRef));
 
     // The facts of each request's gate, and what stands in each environment
     // a dependency is checked in: batched reads, bounded by what they answer.
