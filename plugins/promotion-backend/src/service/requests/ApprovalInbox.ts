@@ -224,33 +224,46 @@ export class ApprovalInbox {
       entities,
       waiting.map(flow => flow.entityRef),
     );
-    // One batch to the permission framework, however many flows: reading
-    // each flow (in the catalog and in Promotion) and approving it, reading
-    // each dependency.
-    const may = await this.#parts.authorizer.decideFlows(
-      waiting.flatMap(({ entityRef }) => [
-        ...seeing(entityRef),
-        { permission: promotionApprovePermission, entityRef },
-        ...(dependencies.get(entityRef) ?? []).flatMap(dependency =>
-          seeing(dependency.entityRef),
-        ),
-      ]),
-      ctx.credentials,
-    );
-    const readable = waiting.filter(({ entityRef }) => maySee(may, entityRef));
-
-    // The facts of each request's gate, and what stands in each environment
-    // a dependency is checked in: batched reads, bounded by what they answer.
-    const asked = readable.flatMap(({ entityRef, policy, requests }) =>
+    // The facts of each request's gate (batched reads, bounded by what they
+    // answer), read while the permission framework answers: the facts of a
+    // flow the approver may not see are read, and dropped unseen.
+    const candidates = waiting.flatMap(({ entityRef, policy, requests }) =>
       requests.map(request => ({ entityRef, policy, request })),
     );
-    const gateFacts = await store.getManyGateFacts(
-      asked.map(({ entityRef, policy, request }) => ({
-        entityRef,
-        version: request.version,
-        environmentIds: ladderUpTo({ policy }, request.environmentId),
-      })),
+    const [may, candidateFacts] = await Promise.all([
+      // One batch to the permission framework, however many flows: reading
+      // each flow (in the catalog and in Promotion) and approving it,
+      // reading each dependency.
+      this.#parts.authorizer.decideFlows(
+        waiting.flatMap(({ entityRef }) => [
+          ...seeing(entityRef),
+          { permission: promotionApprovePermission, entityRef },
+          ...(dependencies.get(entityRef) ?? []).flatMap(dependency =>
+            seeing(dependency.entityRef),
+          ),
+        ]),
+        ctx.credentials,
+      ),
+      store.getManyGateFacts(
+        candidates.map(({ entityRef, policy, request }) => ({
+          entityRef,
+          version: request.version,
+          environmentIds: ladderUpTo({ policy }, request.environmentId),
+        })),
+      ),
+    ]);
+    // The requests of the flows the approver may see, with their gates' facts.
+    const shown = candidates.flatMap((candidate, index) =>
+      maySee(may, candidate.entityRef)
+        ? [{ ...candidate, facts: candidateFacts[index] }]
+        : [],
     );
+    const asked = shown.map(({ entityRef, policy, request }) => ({
+      entityRef,
+      policy,
+      request,
+    }));
+    const gateFacts = shown.map(({ facts }) => facts);
     const pairs = new Map<
       string,
       { entityRef: string; environmentId: string }
