@@ -26,6 +26,12 @@ export interface ListBreakGlassesQuery {
   inPlay?: boolean;
 }
 
+/** The order declarations are listed in: oldest first. */
+export const BREAK_GLASS_ORDER = [
+  { column: 'declared_at', order: 'asc' },
+  { column: 'id', order: 'asc' },
+] as const;
+
 /** The query of {@link listBreakGlasses}: its rows, oldest first. */
 export function breakGlassesQuery(
   db: Knex | Knex.Transaction,
@@ -54,12 +60,6 @@ export function breakGlassesQuery(
     })
     .orderBy([...BREAK_GLASS_ORDER]);
 }
-
-/** The order declarations are listed in: oldest first. */
-export const BREAK_GLASS_ORDER = [
-  { column: 'declared_at', order: 'asc' },
-  { column: 'id', order: 'asc' },
-] as const;
 
 /** Declarations, oldest first. */
 export async function listBreakGlasses(

@@ -104,7 +104,7 @@ export async function getGateFacts(
     asked.map(([, together]) => together),
   );
   const rowsOf = <Row>(name: string): Row[] => {
-    const index = asked.findIndex(([asked]) => asked === name);
+    const index = asked.findIndex(([readName]) => readName === name);
     return (index < 0 ? [] : answers[index]) as unknown as Row[];
   };
   const facts = await gateFactsOf(db, query, {
