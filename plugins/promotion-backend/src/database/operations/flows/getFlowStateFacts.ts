@@ -35,7 +35,7 @@ import {
   standingDeploymentIn,
   unionOf,
 } from './factQueries';
-import { readTogether, TogetherRead } from './readTogether';
+import { readNamedTogether } from './readTogether';
 
 const NO_FACTS: FlowFacts = {
   deployments: [],
@@ -99,8 +99,8 @@ export async function getFlowStateFacts(
   // Every read in one statement on PostgreSQL (`readTogether`): the next
   // step's are a superset, its possible steps' (one per environment above
   // the first), so that no read waits for the next step to be known.
-  const reads: TogetherRead[] = [
-    {
+  const rows = await readNamedTogether(db, {
+    deployments: {
       query: db<DbDeploymentRow>(TABLES.deployments)
         .where('entity_ref', entityRef)
         .whereIn('environment_id', environmentIds)
@@ -130,7 +130,7 @@ export async function getFlowStateFacts(
           }
         }),
     },
-    {
+    completions: {
       // The active completions of the standing versions and of the flow.
       query: db<DbChecklistCompletionRow>(TABLES.checklistCompletions)
         .where({ entity_ref: entityRef, undone_key: '' })
@@ -142,7 +142,7 @@ export async function getFlowStateFacts(
           }
         }),
     },
-    {
+    signOffs: {
       // The sign-offs of the standing versions.
       query: db<DbSignOffRow>(TABLES.signOffs)
         .where('entity_ref', entityRef)
@@ -153,7 +153,7 @@ export async function getFlowStateFacts(
           }
         }),
     },
-    {
+    approvals: {
       // Per environment: its active standing approvals, the one granted
       // last, and the one revoked last (the gate's "revoked on … by …").
       query: unionOf<DbStandingApprovalRow>(
@@ -171,7 +171,7 @@ export async function getFlowStateFacts(
         ]),
       ),
     },
-    {
+    requests: {
       // The flow's pending requests, and those of each possible step.
       query: requestsWithDecisionsQuery(db, q =>
         q.where('r.entity_ref', entityRef).andWhere(r => {
@@ -187,7 +187,7 @@ export async function getFlowStateFacts(
       ),
       orderBy: REQUEST_ROWS_ORDER,
     },
-    {
+    rollbacks: {
       query: unionOf<DbRollbackRow>(db, [
         // The flow's latest, `rollbackLimit` of them, and each
         // environment's latest.
@@ -195,29 +195,19 @@ export async function getFlowStateFacts(
         ...environmentIds.map(rollbackIn),
       ]),
     },
-    {
+    breakGlasses: {
       // The break-glass declarations still in play, in every environment.
       query: breakGlassesQuery(db, { entityRef, inPlay: true }),
       orderBy: BREAK_GLASS_ORDER,
     },
-  ];
-  const [
-    deploymentRows,
-    completions,
-    signOffs,
-    approvals,
-    requestRows,
-    rollbacks,
-    breakGlasses,
-  ] = (await readTogether(db, reads)) as unknown as [
-    DbDeploymentRow[],
-    DbChecklistCompletionRow[],
-    DbSignOffRow[],
-    DbStandingApprovalRow[],
-    Array<Record<string, unknown>>,
-    DbRollbackRow[],
-    DbBreakGlassRow[],
-  ];
+  });
+  const deploymentRows = rows.deployments as unknown as DbDeploymentRow[];
+  const completions = rows.completions as unknown as DbChecklistCompletionRow[];
+  const signOffs = rows.signOffs as unknown as DbSignOffRow[];
+  const approvals = rows.approvals as unknown as DbStandingApprovalRow[];
+  const rollbacks = rows.rollbacks as unknown as DbRollbackRow[];
+  const breakGlasses = rows.breakGlasses as unknown as DbBreakGlassRow[];
+  const requestRows = rows.requests;
   const deployments = distinctOldestFirst(deploymentRows, d => d.reported_at);
   const next = query.nextStep?.(deployments.map(mapDeploymentRow));
   const requests = requestsOfRows(requestRows);

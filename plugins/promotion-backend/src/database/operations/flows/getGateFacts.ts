@@ -38,7 +38,7 @@ import {
   BREAK_GLASS_ORDER,
   breakGlassesQuery,
 } from '../breakGlass/breakGlassRows';
-import { readTogether, TogetherRead } from './readTogether';
+import { readNamedTogether } from './readTogether';
 
 /**
  * The facts the gate for version V into environment E looks at, and no
@@ -77,7 +77,7 @@ export async function getGateFacts(
     return noGateFacts();
   }
   const target = query.environmentIds[query.environmentIds.length - 1];
-  const read: Record<string, TogetherRead | undefined> = {
+  const rows = await readNamedTogether(db, {
     deployments: { query: reads.deployments },
     rollbacks: { query: reads.rollbacks },
     completions: { query: reads.completions },
@@ -95,31 +95,21 @@ export async function getGateFacts(
           orderBy: BREAK_GLASS_ORDER,
         }
       : undefined,
-  };
-  const asked = Object.entries(read).flatMap(([name, together]) =>
-    together ? [[name, together] as const] : [],
-  );
-  const answers = await readTogether(
-    db,
-    asked.map(([, together]) => together),
-  );
-  const rowsOf = <Row>(name: string): Row[] => {
-    const index = asked.findIndex(([readName]) => readName === name);
-    return (index < 0 ? [] : answers[index]) as unknown as Row[];
-  };
+  });
   const facts = await gateFactsOf(db, query, {
-    deployments: rowsOf<DbDeploymentRow>('deployments'),
-    rollbacks: rowsOf<DbRollbackRow>('rollbacks'),
-    completions: rowsOf<DbChecklistCompletionRow>('completions'),
-    signOffs: rowsOf<DbSignOffRow>('signOffs'),
-    approvals: rowsOf<DbStandingApprovalRow>('approvals'),
-    requests: requestsOfRows(rowsOf<Record<string, unknown>>('requests')),
+    deployments: rows.deployments as unknown as DbDeploymentRow[],
+    rollbacks: rows.rollbacks as unknown as DbRollbackRow[],
+    completions: rows.completions as unknown as DbChecklistCompletionRow[],
+    signOffs: rows.signOffs as unknown as DbSignOffRow[],
+    approvals: rows.approvals as unknown as DbStandingApprovalRow[],
+    requests: requestsOfRows(rows.requests),
   });
   return query.breakGlasses
     ? {
         ...facts,
-        breakGlasses:
-          rowsOf<DbBreakGlassRow>('breakGlasses').map(mapBreakGlassRow),
+        breakGlasses: (rows.breakGlasses as unknown as DbBreakGlassRow[]).map(
+          mapBreakGlassRow,
+        ),
       }
     : facts;
 }

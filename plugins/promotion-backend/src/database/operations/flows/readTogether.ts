@@ -99,3 +99,28 @@ export async function readTogether(
   const [row] = rows as Array<Record<string, Array<Record<string, unknown>>>>;
   return reads.map((_read, index) => row[`read${index}`].map(asDriverRow));
 }
+
+/**
+ * {@link readTogether} with the reads named: the rows of each read by its
+ * name, none for a name whose read is left out (undefined). The reads run in
+ * the order of their names.
+ */
+export async function readNamedTogether<Name extends string>(
+  db: Knex | Knex.Transaction,
+  reads: Record<Name, TogetherRead | undefined>,
+): Promise<Record<Name, Array<Record<string, unknown>>>> {
+  const names = Object.keys(reads) as Name[];
+  const asked = names.filter(name => reads[name] !== undefined);
+  const answers = await readTogether(
+    db,
+    asked.map(name => reads[name]!),
+  );
+  const rows = {} as Record<Name, Array<Record<string, unknown>>>;
+  for (const name of names) {
+    rows[name] = [];
+  }
+  asked.forEach((name, index) => {
+    rows[name] = answers[index];
+  });
+  return rows;
+}
