@@ -253,17 +253,12 @@ export class ApprovalInbox {
       ),
     ]);
     // The requests of the flows the approver may see, with their gates' facts.
-    const shown = candidates.flatMap((candidate, index) =>
+    const asked = candidates.flatMap((candidate, index) =>
       maySee(may, candidate.entityRef)
         ? [{ ...candidate, facts: candidateFacts[index] }]
         : [],
     );
-    const asked = shown.map(({ entityRef, policy, request }) => ({
-      entityRef,
-      policy,
-      request,
-    }));
-    const gateFacts = shown.map(({ facts }) => facts);
+    const gateFacts = asked.map(({ facts }) => facts);
     const pairs = new Map<
       string,
       { entityRef: string; environmentId: string }
