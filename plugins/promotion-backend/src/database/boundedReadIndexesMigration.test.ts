@@ -1,6 +1,6 @@
-import { resolvePackagePath } from '@backstage/backend-plugin-api';
 import { TestDatabaseId } from '@backstage/backend-test-utils';
 import { Knex } from 'knex';
+import { expectIndexMigration } from './__testUtils__/indexMigration';
 import {
   createTestDatabases,
   DATABASE_HOOK_TIMEOUT_MS,
@@ -17,66 +17,7 @@ import { TABLES } from './tables';
 
 jest.setTimeout(DATABASE_TEST_TIMEOUT_MS);
 
-const migrationsDir = resolvePackagePath(
-  '@promotion/plugin-promotion-backend',
-  'migrations',
-);
-const BOUNDED_READS = '20261129000000_bounded_read_indexes.js';
-
 const databases = createTestDatabases();
-
-const INDEXES: Record<string, string[]> = {
-  [TABLES.deployments]: [
-    'promotion_deployments_version_idx',
-    'promotion_deployments_reported_idx',
-  ],
-  [TABLES.checklistCompletions]: [
-    'promotion_checklist_completions_version_idx',
-  ],
-  [TABLES.signOffs]: ['promotion_sign_offs_version_idx'],
-  [TABLES.requests]: ['promotion_requests_flow_status_idx'],
-  [TABLES.standingApprovals]: [
-    'promotion_standing_approvals_revoked_idx',
-    'promotion_standing_approvals_granted_idx',
-  ],
-  [TABLES.rollbacks]: [
-    'promotion_rollbacks_recorded_idx',
-    'promotion_rollbacks_environment_idx',
-  ],
-};
-
-/** The names of a table's indexes, as the database lists them. */
-async function indexesOf(knex: Knex, table: string): Promise<string[]> {
-  const dialect = knex.client.config.client;
-  let names: string[];
-  if (dialect === 'pg') {
-    const { rows } = await knex.raw(
-      'select indexname as name from pg_indexes where tablename = ?',
-      [table],
-    );
-    names = rows.map((r: { name: string }) => r.name);
-  } else if (dialect === 'mysql2' || dialect === 'mysql') {
-    const [rows] = await knex.raw(
-      'select distinct index_name as name from information_schema.statistics where table_schema = database() and table_name = ?',
-      [table],
-    );
-    names = rows.map((r: { name: string }) => r.name);
-  } else {
-    const rows = await knex('sqlite_master')
-      .where({ type: 'index', tbl_name: table })
-      .select('name');
-    names = rows.map(r => r.name);
-  }
-  return names.sort();
-}
-
-async function allIndexes(knex: Knex): Promise<Record<string, string[]>> {
-  const result: Record<string, string[]> = {};
-  for (const table of Object.keys(INDEXES)) {
-    result[table] = await indexesOf(knex, table);
-  }
-  return result;
-}
 
 describe.each(databases.eachSupportedId())(
   'migration 20261129000000_bounded_read_indexes on %s',
@@ -92,25 +33,28 @@ describe.each(databases.eachSupportedId())(
     }, DATABASE_HOOK_TIMEOUT_MS);
 
     it('adds the indexes of the bounded reads, and its down drops only them', async () => {
-      await knex.migrate.latest({ directory: migrationsDir });
-      const migrated = await allIndexes(knex);
-      for (const [table, names] of Object.entries(INDEXES)) {
-        expect(migrated[table]).toEqual(expect.arrayContaining(names));
-      }
-
-      await knex.migrate.down({
-        directory: migrationsDir,
-        name: BOUNDED_READS,
+      await expectIndexMigration(knex, {
+        migration: '20261129000000_bounded_read_indexes.js',
+        indexes: {
+          [TABLES.deployments]: [
+            'promotion_deployments_version_idx',
+            'promotion_deployments_reported_idx',
+          ],
+          [TABLES.checklistCompletions]: [
+            'promotion_checklist_completions_version_idx',
+          ],
+          [TABLES.signOffs]: ['promotion_sign_offs_version_idx'],
+          [TABLES.requests]: ['promotion_requests_flow_status_idx'],
+          [TABLES.standingApprovals]: [
+            'promotion_standing_approvals_revoked_idx',
+            'promotion_standing_approvals_granted_idx',
+          ],
+          [TABLES.rollbacks]: [
+            'promotion_rollbacks_recorded_idx',
+            'promotion_rollbacks_environment_idx',
+          ],
+        },
       });
-      const before = await allIndexes(knex);
-      for (const [table, names] of Object.entries(INDEXES)) {
-        expect(before[table]).toEqual(
-          migrated[table].filter(name => !names.includes(name)),
-        );
-      }
-
-      await knex.migrate.up({ directory: migrationsDir, name: BOUNDED_READS });
-      expect(await allIndexes(knex)).toEqual(migrated);
     });
   },
 );

@@ -1,0 +1,73 @@
+import { resolvePackagePath } from '@backstage/backend-plugin-api';
+import { Knex } from 'knex';
+
+const migrationsDir = resolvePackagePath(
+  '@promotion/plugin-promotion-backend',
+  'migrations',
+);
+
+/** The names of a table's indexes, as the database lists them. */
+async function indexesOf(knex: Knex, table: string): Promise<string[]> {
+  const dialect = knex.client.config.client;
+  let names: string[];
+  if (dialect === 'pg') {
+    const { rows } = await knex.raw(
+      'select indexname as name from pg_indexes where tablename = ?',
+      [table],
+    );
+    names = rows.map((r: { name: string }) => r.name);
+  } else if (dialect === 'mysql2' || dialect === 'mysql') {
+    const [rows] = await knex.raw(
+      'select distinct index_name as name from information_schema.statistics where table_schema = database() and table_name = ?',
+      [table],
+    );
+    names = rows.map((r: { name: string }) => r.name);
+  } else {
+    const rows = await knex('sqlite_master')
+      .where({ type: 'index', tbl_name: table })
+      .select('name');
+    names = rows.map(r => r.name);
+  }
+  return names.sort();
+}
+
+/**
+ * What a migration that only adds indexes must do, on a fresh database:
+ * after all migrations each table has its indexes; the migration's down
+ * drops them and nothing else; its up adds them back.
+ */
+export async function expectIndexMigration(
+  knex: Knex,
+  options: {
+    /** The migration's file name, e.g. `20261129000000_bounded_read_indexes.js`. */
+    migration: string;
+    /** The indexes it adds, by table. */
+    indexes: Record<string, string[]>;
+  },
+): Promise<void> {
+  const { migration, indexes } = options;
+  const allIndexes = async () => {
+    const result: Record<string, string[]> = {};
+    for (const table of Object.keys(indexes)) {
+      result[table] = await indexesOf(knex, table);
+    }
+    return result;
+  };
+
+  await knex.migrate.latest({ directory: migrationsDir });
+  const migrated = await allIndexes();
+  for (const [table, names] of Object.entries(indexes)) {
+    expect(migrated[table]).toEqual(expect.arrayContaining(names));
+  }
+
+  await knex.migrate.down({ directory: migrationsDir, name: migration });
+  const before = await allIndexes();
+  for (const [table, names] of Object.entries(indexes)) {
+    expect(before[table]).toEqual(
+      migrated[table].filter(name => !names.includes(name)),
+    );
+  }
+
+  await knex.migrate.up({ directory: migrationsDir, name: migration });
+  expect(await allIndexes()).toEqual(migrated);
+}
