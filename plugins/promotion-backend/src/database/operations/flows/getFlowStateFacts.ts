@@ -35,7 +35,7 @@ import {
   standingDeploymentIn,
   unionOf,
 } from './factQueries';
-import { readNamedTogether } from './readTogether';
+import { togetherStatement } from './readTogether';
 
 const NO_FACTS: FlowFacts = {
   deployments: [],
@@ -45,6 +45,144 @@ const NO_FACTS: FlowFacts = {
   requests: [],
   rollbacks: [],
 };
+
+/**
+ * The first round of the flow state's reads (see {@link getFlowStateFacts}),
+ * built and compiled once per length of the ladder on PostgreSQL.
+ */
+const readFlowState = togetherStatement(
+  (
+    db: Knex | Knex.Transaction,
+    {
+      entityRef,
+      environmentIds,
+      rollbackLimit,
+    }: {
+      entityRef: string;
+      environmentIds: readonly string[];
+      rollbackLimit: number;
+    },
+  ) => {
+    const rollbackIn = (environmentId: string) =>
+      latestRollback(db, entityRef).where('environment_id', environmentId);
+    // The version standing in an environment: a scalar subquery, one row.
+    const standingIn = (environmentId: string) =>
+      standingDeploymentIn(db, entityRef, environmentId)
+        .clearSelect()
+        .select('version');
+    // Where the next step may go: into each environment above the first, the
+    // version standing in the one below (`nextStepFor`).
+    const steps = environmentIds.slice(1).map((environmentId, index) => ({
+      environmentId,
+      below: environmentIds[index],
+    }));
+    // Every read in one statement on PostgreSQL (`readTogether`): the next
+    // step's are a superset, its possible steps' (one per environment above
+    // the first), so that no read waits for the next step to be known.
+    return {
+      deployments: {
+        query: db<DbDeploymentRow>(TABLES.deployments)
+          .where('entity_ref', entityRef)
+          .whereIn('environment_id', environmentIds)
+          .andWhere(q => {
+            // The versions standing in the ladder's environments, in every
+            // environment…
+            for (const id of environmentIds) {
+              q.orWhere('version', standingIn(id));
+            }
+            // …and, in each environment, the versions of its latest rollback.
+            for (const id of environmentIds) {
+              q.orWhere(here =>
+                here
+                  .where('environment_id', id)
+                  .andWhere(versions =>
+                    versions
+                      .where(
+                        'version',
+                        rollbackIn(id).clearSelect().select('from_version'),
+                      )
+                      .orWhere(
+                        'version',
+                        rollbackIn(id).clearSelect().select('to_version'),
+                      ),
+                  ),
+              );
+            }
+          }),
+      },
+      completions: {
+        // The active completions of the standing versions and of the flow.
+        query: db<DbChecklistCompletionRow>(TABLES.checklistCompletions)
+          .where({ entity_ref: entityRef, undone_key: '' })
+          .whereIn('environment_id', environmentIds)
+          .andWhere(q => {
+            q.where('version', '');
+            for (const id of environmentIds) {
+              q.orWhere('version', standingIn(id));
+            }
+          }),
+      },
+      signOffs: {
+        // The sign-offs of the standing versions.
+        query: db<DbSignOffRow>(TABLES.signOffs)
+          .where('entity_ref', entityRef)
+          .whereIn('environment_id', environmentIds)
+          .andWhere(q => {
+            for (const id of environmentIds) {
+              q.orWhere('version', standingIn(id));
+            }
+          }),
+      },
+      approvals: {
+        // Per environment: its active standing approvals, the one granted
+        // last, and the one revoked last (the gate's "revoked on … by …").
+        query: unionOf<DbStandingApprovalRow>(
+          db,
+          environmentIds.flatMap(id => [
+            standingApprovalsIn(db, entityRef, id).whereNull('revoked_at'),
+            standingApprovalsIn(db, entityRef, id)
+              .whereNotNull('revoked_at')
+              .orderBy([
+                { column: 'granted_at', order: 'desc' },
+                { column: 'id', order: 'desc' },
+              ])
+              .limit(1),
+            lastRevokedApprovalIn(db, entityRef, id),
+          ]),
+        ),
+      },
+      requests: {
+        // The flow's pending requests, and those of each possible step.
+        query: requestsWithDecisionsQuery(db, q =>
+          q.where('r.entity_ref', entityRef).andWhere(r => {
+            r.where('r.status', 'pending');
+            for (const step of steps) {
+              r.orWhere(here =>
+                here
+                  .where('r.environment_id', step.environmentId)
+                  .andWhere('r.version', standingIn(step.below)),
+              );
+            }
+          }),
+        ),
+        orderBy: REQUEST_ROWS_ORDER,
+      },
+      rollbacks: {
+        query: unionOf<DbRollbackRow>(db, [
+          // The flow's latest, `rollbackLimit` of them, and each
+          // environment's latest.
+          latestRollback(db, entityRef).limit(rollbackLimit),
+          ...environmentIds.map(rollbackIn),
+        ]),
+      },
+      breakGlasses: {
+        // The break-glass declarations still in play, in every environment.
+        query: breakGlassesQuery(db, { entityRef, inPlay: true }),
+        orderBy: BREAK_GLASS_ORDER,
+      },
+    };
+  },
+);
 
 /**
  * The facts the flow state shows, with those of the gate for its next step:
@@ -83,123 +221,10 @@ export async function getFlowStateFacts(
     return { facts: NO_FACTS };
   }
 
-  const rollbackIn = (environmentId: string) =>
-    latestRollback(db, entityRef).where('environment_id', environmentId);
-  // The version standing in an environment: a scalar subquery, one row.
-  const standingIn = (environmentId: string) =>
-    standingDeploymentIn(db, entityRef, environmentId)
-      .clearSelect()
-      .select('version');
-  // Where the next step may go: into each environment above the first, the
-  // version standing in the one below (`nextStepFor`).
-  const steps = environmentIds.slice(1).map((environmentId, index) => ({
-    environmentId,
-    below: environmentIds[index],
-  }));
-  // Every read in one statement on PostgreSQL (`readTogether`): the next
-  // step's are a superset, its possible steps' (one per environment above
-  // the first), so that no read waits for the next step to be known.
-  const rows = await readNamedTogether(db, {
-    deployments: {
-      query: db<DbDeploymentRow>(TABLES.deployments)
-        .where('entity_ref', entityRef)
-        .whereIn('environment_id', environmentIds)
-        .andWhere(q => {
-          // The versions standing in the ladder's environments, in every
-          // environment…
-          for (const id of environmentIds) {
-            q.orWhere('version', standingIn(id));
-          }
-          // …and, in each environment, the versions of its latest rollback.
-          for (const id of environmentIds) {
-            q.orWhere(here =>
-              here
-                .where('environment_id', id)
-                .andWhere(versions =>
-                  versions
-                    .where(
-                      'version',
-                      rollbackIn(id).clearSelect().select('from_version'),
-                    )
-                    .orWhere(
-                      'version',
-                      rollbackIn(id).clearSelect().select('to_version'),
-                    ),
-                ),
-            );
-          }
-        }),
-    },
-    completions: {
-      // The active completions of the standing versions and of the flow.
-      query: db<DbChecklistCompletionRow>(TABLES.checklistCompletions)
-        .where({ entity_ref: entityRef, undone_key: '' })
-        .whereIn('environment_id', environmentIds)
-        .andWhere(q => {
-          q.where('version', '');
-          for (const id of environmentIds) {
-            q.orWhere('version', standingIn(id));
-          }
-        }),
-    },
-    signOffs: {
-      // The sign-offs of the standing versions.
-      query: db<DbSignOffRow>(TABLES.signOffs)
-        .where('entity_ref', entityRef)
-        .whereIn('environment_id', environmentIds)
-        .andWhere(q => {
-          for (const id of environmentIds) {
-            q.orWhere('version', standingIn(id));
-          }
-        }),
-    },
-    approvals: {
-      // Per environment: its active standing approvals, the one granted
-      // last, and the one revoked last (the gate's "revoked on … by …").
-      query: unionOf<DbStandingApprovalRow>(
-        db,
-        environmentIds.flatMap(id => [
-          standingApprovalsIn(db, entityRef, id).whereNull('revoked_at'),
-          standingApprovalsIn(db, entityRef, id)
-            .whereNotNull('revoked_at')
-            .orderBy([
-              { column: 'granted_at', order: 'desc' },
-              { column: 'id', order: 'desc' },
-            ])
-            .limit(1),
-          lastRevokedApprovalIn(db, entityRef, id),
-        ]),
-      ),
-    },
-    requests: {
-      // The flow's pending requests, and those of each possible step.
-      query: requestsWithDecisionsQuery(db, q =>
-        q.where('r.entity_ref', entityRef).andWhere(r => {
-          r.where('r.status', 'pending');
-          for (const step of steps) {
-            r.orWhere(here =>
-              here
-                .where('r.environment_id', step.environmentId)
-                .andWhere('r.version', standingIn(step.below)),
-            );
-          }
-        }),
-      ),
-      orderBy: REQUEST_ROWS_ORDER,
-    },
-    rollbacks: {
-      query: unionOf<DbRollbackRow>(db, [
-        // The flow's latest, `rollbackLimit` of them, and each
-        // environment's latest.
-        latestRollback(db, entityRef).limit(rollbackLimit),
-        ...environmentIds.map(rollbackIn),
-      ]),
-    },
-    breakGlasses: {
-      // The break-glass declarations still in play, in every environment.
-      query: breakGlassesQuery(db, { entityRef, inPlay: true }),
-      orderBy: BREAK_GLASS_ORDER,
-    },
+  const rows = await readFlowState(db, {
+    entityRef,
+    environmentIds,
+    rollbackLimit,
   });
   const deploymentRows = rows.deployments as unknown as DbDeploymentRow[];
   const completions = rows.completions as unknown as DbChecklistCompletionRow[];

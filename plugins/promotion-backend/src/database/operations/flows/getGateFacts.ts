@@ -38,7 +38,41 @@ import {
   BREAK_GLASS_ORDER,
   breakGlassesQuery,
 } from '../breakGlass/breakGlassRows';
-import { readNamedTogether } from './readTogether';
+import { togetherStatement } from './readTogether';
+
+/**
+ * The first round of the gate's reads (see {@link getGateFacts}) with the
+ * break-glass declarations when asked, built and compiled once per length
+ * of the ladder on PostgreSQL.
+ */
+const readGate = togetherStatement(
+  (
+    db: Knex | Knex.Transaction,
+    query: GateFactsQuery & { breakGlasses: boolean },
+  ) => {
+    const reads = gateFactReads(db, query)!;
+    const target = query.environmentIds[query.environmentIds.length - 1];
+    return {
+      deployments: { query: reads.deployments },
+      rollbacks: { query: reads.rollbacks },
+      completions: { query: reads.completions },
+      approvals: { query: reads.approvals },
+      requests: { query: reads.requests, orderBy: REQUEST_ROWS_ORDER },
+      signOffs: reads.signOffs && { query: reads.signOffs },
+      breakGlasses: query.breakGlasses
+        ? {
+            query: breakGlassesQuery(db, {
+              entityRef: query.entityRef,
+              environmentId: target,
+              version: query.version,
+              inPlay: true,
+            }),
+            orderBy: BREAK_GLASS_ORDER,
+          }
+        : undefined,
+    };
+  },
+);
 
 /**
  * The facts the gate for version V into environment E looks at, and no
@@ -72,29 +106,14 @@ export async function getGateFacts(
   db: Knex | Knex.Transaction,
   query: GateFactsQuery,
 ): Promise<FlowFacts> {
-  const reads = gateFactReads(db, query);
-  if (!reads) {
+  if (query.environmentIds.length === 0) {
     return noGateFacts();
   }
-  const target = query.environmentIds[query.environmentIds.length - 1];
-  const rows = await readNamedTogether(db, {
-    deployments: { query: reads.deployments },
-    rollbacks: { query: reads.rollbacks },
-    completions: { query: reads.completions },
-    approvals: { query: reads.approvals },
-    requests: { query: reads.requests, orderBy: REQUEST_ROWS_ORDER },
-    signOffs: reads.signOffs && { query: reads.signOffs },
-    breakGlasses: query.breakGlasses
-      ? {
-          query: breakGlassesQuery(db, {
-            entityRef: query.entityRef,
-            environmentId: target,
-            version: query.version,
-            inPlay: true,
-          }),
-          orderBy: BREAK_GLASS_ORDER,
-        }
-      : undefined,
+  const rows = await readGate(db, {
+    entityRef: query.entityRef,
+    version: query.version,
+    environmentIds: query.environmentIds,
+    breakGlasses: query.breakGlasses ?? false,
   });
   const facts = await gateFactsOf(db, query, {
     deployments: rows.deployments as unknown as DbDeploymentRow[],

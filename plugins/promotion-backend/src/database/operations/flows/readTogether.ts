@@ -1,5 +1,8 @@
 import { Knex } from 'knex';
-import { preparedRaw } from '../audit/preparedStatements';
+import {
+  preparedRaw,
+  preparedStatementName,
+} from '../audit/preparedStatements';
 import { runIndependentQueries } from '../queryHelpers';
 
 /** A read of `readTogether`: a query, and the order of its rows if it matters. */
@@ -49,6 +52,42 @@ function asDriverRow(row: Record<string, unknown>): Record<string, unknown> {
   return row;
 }
 
+/** The statement of independent reads on PostgreSQL: its text and its values. */
+function togetherText(reads: TogetherRead[]): {
+  text: string;
+  bindings: Knex.Value[];
+} {
+  // The whole text in the statement (identifiers quoted here, values
+  // bound), so that its name stands for it.
+  const quoted = (identifier: string) => `"${identifier.replace(/"/g, '""')}"`;
+  const columns: string[] = [];
+  const bindings: Knex.Value[] = [];
+  reads.forEach((read, index) => {
+    const { sql, bindings: readBindings } = read.query.toSQL();
+    const order = (read.orderBy ?? [])
+      .map(({ column, order: direction }) => `q.${quoted(column)} ${direction}`)
+      .join(', ');
+    columns.push(
+      `(select coalesce(json_agg(q${
+        order ? ` order by ${order}` : ''
+      }), '[]') from (${sql}) as q) as read${index}`,
+    );
+    bindings.push(...readBindings);
+  });
+  return { text: `select ${columns.join(', ')}`, bindings };
+}
+
+/** Each read's rows from the statement's one row of JSON columns. */
+function rowsOfTogether(
+  rows: unknown[],
+  count: number,
+): Array<Array<Record<string, unknown>>> {
+  const [row] = rows as Array<Record<string, Array<Record<string, unknown>>>>;
+  return Array.from({ length: count }, (_, index) =>
+    row[`read${index}`].map(asDriverRow),
+  );
+}
+
 /**
  * The rows of independent reads, in the order given. On PostgreSQL in one
  * statement, so one round trip and one snapshot: each read's rows as one
@@ -77,27 +116,9 @@ export async function readTogether(
   if (reads.length === 0) {
     return [];
   }
-  // The whole text in the statement (identifiers quoted here, values
-  // bound), so that its name stands for it.
-  const quoted = (identifier: string) => `"${identifier.replace(/"/g, '""')}"`;
-  const columns: string[] = [];
-  const bindings: Knex.Value[] = [];
-  reads.forEach((read, index) => {
-    const { sql, bindings: readBindings } = read.query.toSQL();
-    const order = (read.orderBy ?? [])
-      .map(({ column, order: direction }) => `q.${quoted(column)} ${direction}`)
-      .join(', ');
-    columns.push(
-      `(select coalesce(json_agg(q${
-        order ? ` order by ${order}` : ''
-      }), '[]') from (${sql}) as q) as read${index}`,
-    );
-    bindings.push(...readBindings);
-  });
-  const text = `select ${columns.join(', ')}`;
+  const { text, bindings } = togetherText(reads);
   const { rows } = await preparedRaw(db, text, bindings);
-  const [row] = rows as Array<Record<string, Array<Record<string, unknown>>>>;
-  return reads.map((_read, index) => row[`read${index}`].map(asDriverRow));
+  return rowsOfTogether(rows, reads.length);
 }
 
 /**
@@ -123,4 +144,185 @@ export async function readNamedTogether<Name extends string>(
     rows[name] = answers[index];
   });
   return rows;
+}
+
+/**
+ * The values a {@link togetherStatement} is built from: text, lists of text
+ * (bound), and numbers and booleans (part of the statement's shape: a
+ * different one is a different statement).
+ */
+export type TogetherParams<P = Record<string, unknown>> = {
+  [K in keyof P]: string | readonly string[] | number | boolean | undefined;
+};
+
+/** A bound value of a statement template: a parameter's, or a constant. */
+type TemplateSlot =
+  | { param: string; index?: number }
+  | { constant: Knex.Value };
+
+/** A statement compiled once for a shape of its parameters. */
+interface TogetherTemplate {
+  text: string;
+  name: string;
+  slots: TemplateSlot[];
+  /** The names of the reads it holds, in its order. */
+  names: string[];
+  /** The names of the reads left out (no rows). */
+  leftOut: string[];
+}
+
+/** The statements a {@link togetherStatement} keeps, at most. */
+const MAX_TEMPLATES = 64;
+
+/** Marks a parameter's place among the bindings of a template being compiled. */
+const SENTINEL = '\u0000promotion-parameter\u0000';
+
+/**
+ * The shape of the parameters: what decides the statement's text (which are
+ * given, how long each list is, the numbers and booleans); not the text
+ * values, which are bound.
+ */
+function shapeOf(params: TogetherParams): string {
+  return JSON.stringify(
+    Object.keys(params)
+      .sort()
+      .map(key => {
+        const value = params[key];
+        if (value === undefined) {
+          return [key, 'u'];
+        }
+        if (typeof value === 'string') {
+          // (Whether empty, should a read ever be shaped by it.)
+          return [key, value === '' ? 'e' : 's'];
+        }
+        if (Array.isArray(value)) {
+          return [key, 'a', value.length];
+        }
+        return [key, typeof value, value];
+      }),
+  );
+}
+
+/**
+ * The parameters with a sentinel in place of each text value (an empty
+ * text, part of the shape, stays).
+ */
+function sentinelsOf<P extends TogetherParams>(params: P): P {
+  const sentinels: TogetherParams = {};
+  for (const [key, value] of Object.entries(params)) {
+    if (typeof value === 'string' && value !== '') {
+      sentinels[key] = `${SENTINEL}${JSON.stringify([key])}`;
+    } else if (Array.isArray(value)) {
+      sentinels[key] = value.map(
+        (_item, index) => `${SENTINEL}${JSON.stringify([key, index])}`,
+      );
+    } else {
+      sentinels[key] = value;
+    }
+  }
+  return sentinels as P;
+}
+
+/**
+ * Independent reads built from parameters, run as {@link readNamedTogether}
+ * runs them, whose statement is built and compiled once per shape of the
+ * parameters on PostgreSQL (see {@link TogetherParams}): a later call only
+ * binds its values. Building the query builders of a few dozen subqueries
+ * and compiling them costs more than the database's answer; the text,
+ * its prepared statement's name and where each value goes are kept.
+ *
+ * `build` must shape the reads by the parameters' shape only, and pass the
+ * text values to the query builders as values to bind: compiling checks
+ * that every value it bound is a parameter's or a constant (text, a number,
+ * a boolean), and that no parameter's value ended up in the text.
+ * Elsewhere than on PostgreSQL the reads are built on every call.
+ */
+export function togetherStatement<
+  P extends TogetherParams<P>,
+  Name extends string,
+>(
+  build: (
+    db: Knex | Knex.Transaction,
+    params: P,
+  ) => Record<Name, TogetherRead | undefined>,
+): (
+  db: Knex | Knex.Transaction,
+  params: P,
+) => Promise<Record<Name, Array<Record<string, unknown>>>> {
+  const templates = new Map<string, TogetherTemplate>();
+
+  const compile = (db: Knex | Knex.Transaction, params: P) => {
+    const reads = build(db, sentinelsOf(params));
+    const all = Object.keys(reads) as Name[];
+    const names = all.filter(name => reads[name] !== undefined);
+    const { text, bindings } = togetherText(names.map(name => reads[name]!));
+    if (text.includes(SENTINEL)) {
+      throw new Error(
+        'togetherStatement: a parameter was written into the statement, not bound',
+      );
+    }
+    const slots = bindings.map((binding): TemplateSlot => {
+      if (typeof binding === 'string' && binding.startsWith(SENTINEL)) {
+        const [param, index] = JSON.parse(binding.slice(SENTINEL.length)) as [
+          string,
+          number?,
+        ];
+        return index === undefined ? { param } : { param, index };
+      }
+      if (
+        binding === null ||
+        ['string', 'number', 'boolean'].includes(typeof binding)
+      ) {
+        return { constant: binding };
+      }
+      throw new Error(
+        'togetherStatement: a bound value is neither a parameter nor a constant',
+      );
+    });
+    return {
+      text,
+      name: preparedStatementName(text),
+      slots,
+      names,
+      leftOut: all.filter(name => reads[name] === undefined),
+    };
+  };
+
+  return async (db, params) => {
+    if (db.client.dialect !== 'postgresql') {
+      return readNamedTogether(db, build(db, params));
+    }
+    const shape = shapeOf(params);
+    let template = templates.get(shape);
+    if (!template) {
+      template = compile(db, params);
+      if (templates.size >= MAX_TEMPLATES) {
+        // Shapes are few (a ladder's length, a flag); a caller shaping its
+        // reads by more would otherwise grow this without end.
+        templates.clear();
+      }
+      templates.set(shape, template);
+    }
+    const bindings = template.slots.map(slot => {
+      if ('constant' in slot) {
+        return slot.constant;
+      }
+      const value = (params as Record<string, unknown>)[slot.param];
+      return slot.index === undefined
+        ? (value as Knex.Value)
+        : (value as readonly string[])[slot.index];
+    });
+    const { rows } = await db
+      .raw(template.text, bindings)
+      .options({ name: template.name });
+    const answers = rowsOfTogether(rows, template.names.length);
+    const result = {} as Record<Name, Array<Record<string, unknown>>>;
+    for (const name of template.leftOut) {
+      result[name as Name] = [];
+    }
+    template.names.forEach((name, index) => {
+      result[name as Name] = answers[index];
+    });
+    return result;
+  };
 }
