@@ -171,6 +171,32 @@ describe.each(databases.eachSupportedId())('togetherStatement on %p', id => {
   });
 
   if (id.startsWith('POSTGRES')) {
+    it('binds each value once, however many reads bind it', async () => {
+      const read = togetherStatement(readsOf({ count: 0 }));
+      const sent: Array<{ sql: string; values?: unknown[] }> = [];
+      const listen = (query: {
+        sql: string;
+        options?: { values?: unknown[] };
+      }) => sent.push({ sql: query.sql, values: query.options?.values });
+      knex.on('query', listen);
+      try {
+        const rows = await read(knex, {
+          kind: 'a',
+          names: ['one', 'two'],
+          above: 1,
+          withRanks: true,
+        });
+        expect(rows.named.map(row => row.id)).toEqual(['a1', 'a2']);
+      } finally {
+        knex.removeListener('query', listen);
+      }
+      expect(sent).toHaveLength(1);
+      // names[0] is bound twice in the reads, once in the statement.
+      expect(sent[0].values).toEqual(['a', 'one', 'two', 1, 'c']);
+      expect(sent[0].sql).not.toContain('?');
+      expect(sent[0].sql.match(/\$2\b/g)).toHaveLength(2);
+    });
+
     it('refuses a build that writes a value into the text', async () => {
       const read = togetherStatement(
         (db: Knex | Knex.Transaction, p: { kind: string }) => ({

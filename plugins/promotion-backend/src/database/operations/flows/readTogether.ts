@@ -162,8 +162,10 @@ type TemplateSlot =
 
 /** A statement compiled once for a shape of its parameters. */
 interface TogetherTemplate {
+  /** Its text, each value a numbered parameter (`$1`), each once. */
   text: string;
   name: string;
+  /** The value of each numbered parameter. */
   slots: TemplateSlot[];
   /** The names of the reads it holds, in its order. */
   names: string[];
@@ -261,7 +263,7 @@ export function togetherStatement<
         'togetherStatement: a parameter was written into the statement, not bound',
       );
     }
-    const slots = bindings.map((binding): TemplateSlot => {
+    const slotOf = (binding: Knex.Value): TemplateSlot => {
       if (typeof binding === 'string' && binding.startsWith(SENTINEL)) {
         const [param, index] = JSON.parse(binding.slice(SENTINEL.length)) as [
           string,
@@ -278,10 +280,34 @@ export function togetherStatement<
       throw new Error(
         'togetherStatement: a bound value is neither a parameter nor a constant',
       );
+    };
+    // Each value once, however many subqueries bind it (the entity ref
+    // dozens of times): `$n` in place of every `?` that binds it.
+    const slots: TemplateSlot[] = [];
+    const numbers = new Map<string, number>();
+    const numbered = bindings.map(binding => {
+      const slot = slotOf(binding);
+      const key = JSON.stringify(slot);
+      let number = numbers.get(key);
+      if (number === undefined) {
+        slots.push(slot);
+        number = slots.length;
+        numbers.set(key, number);
+      }
+      return number;
     });
+    const pieces = text.split('?');
+    if (pieces.length !== bindings.length + 1) {
+      throw new Error(
+        'togetherStatement: the statement holds a ? that binds no value',
+      );
+    }
+    const positional = pieces.reduce(
+      (sql, piece, index) => `${sql}$${numbered[index - 1]}${piece}`,
+    );
     return {
-      text,
-      name: preparedStatementName(text),
+      text: positional,
+      name: preparedStatementName(positional),
       slots,
       names,
       leftOut: all.filter(name => reads[name] === undefined),
@@ -303,7 +329,7 @@ export function togetherStatement<
       }
       templates.set(shape, template);
     }
-    const bindings = template.slots.map(slot => {
+    const values = template.slots.map(slot => {
       if ('constant' in slot) {
         return slot.constant;
       }
@@ -312,9 +338,11 @@ export function togetherStatement<
         ? (value as Knex.Value)
         : (value as readonly string[])[slot.index];
     });
+    // The text's parameters are numbered already: the values go to the
+    // driver as they are (knex passes a query's options on to it).
     const { rows } = await db
-      .raw(template.text, bindings)
-      .options({ name: template.name });
+      .raw(template.text)
+      .options({ name: template.name, values });
     const answers = rowsOfTogether(rows, template.names.length);
     const result = {} as Record<Name, Array<Record<string, unknown>>>;
     for (const name of template.leftOut) {
