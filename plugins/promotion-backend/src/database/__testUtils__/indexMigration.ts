@@ -32,9 +32,10 @@ async function indexesOf(knex: Knex, table: string): Promise<string[]> {
 }
 
 /**
- * What a migration that only adds indexes must do, on a fresh database:
- * after all migrations each table has its indexes; the migration's down
- * drops them and nothing else; its up adds them back.
+ * What a migration that only adds (or drops) indexes must do, on a fresh
+ * database: after all migrations each table has the indexes it adds and not
+ * those it drops; the migration's down drops the former, adds the latter
+ * back, and does nothing else; its up does it all again.
  */
 export async function expectIndexMigration(
   knex: Knex,
@@ -43,12 +44,17 @@ export async function expectIndexMigration(
     migration: string;
     /** The indexes it adds, by table. */
     indexes: Record<string, string[]>;
+    /** The indexes it drops, by table. */
+    dropped?: Record<string, string[]>;
   },
 ): Promise<void> {
-  const { migration, indexes } = options;
+  const { migration, indexes, dropped = {} } = options;
+  const tables = [
+    ...new Set([...Object.keys(indexes), ...Object.keys(dropped)]),
+  ];
   const allIndexes = async () => {
     const result: Record<string, string[]> = {};
-    for (const table of Object.keys(indexes)) {
+    for (const table of tables) {
       result[table] = await indexesOf(knex, table);
     }
     return result;
@@ -59,12 +65,19 @@ export async function expectIndexMigration(
   for (const [table, names] of Object.entries(indexes)) {
     expect(migrated[table]).toEqual(expect.arrayContaining(names));
   }
+  for (const [table, names] of Object.entries(dropped)) {
+    expect(migrated[table].filter(name => names.includes(name))).toEqual([]);
+  }
 
   await knex.migrate.down({ directory: migrationsDir, name: migration });
   const before = await allIndexes();
-  for (const [table, names] of Object.entries(indexes)) {
+  for (const table of tables) {
+    const added = indexes[table] ?? [];
     expect(before[table]).toEqual(
-      migrated[table].filter(name => !names.includes(name)),
+      [
+        ...migrated[table].filter(name => !added.includes(name)),
+        ...(dropped[table] ?? []),
+      ].sort(),
     );
   }
 

@@ -79,59 +79,62 @@ const readFlowState = togetherStatement(
     // Every read in one statement on PostgreSQL (`readTogether`): the next
     // step's are a superset, its possible steps' (one per environment above
     // the first), so that no read waits for the next step to be known.
+    // Rows of a version (a scalar subquery) in some environments, read
+    // through the table's (entity_ref, environment_id, version) index: each
+    // read below is a union of such parts, never a scan of the flow's rows
+    // filtered, whatever plan the prepared statement is given.
+    const ofVersion = <Row extends {}>(
+      table: string,
+      ids: readonly string[],
+      version: Knex.QueryBuilder,
+    ) =>
+      db<Row>(table)
+        .where('entity_ref', entityRef)
+        .whereIn('environment_id', ids)
+        .where('version', version);
     return {
       deployments: {
-        query: db<DbDeploymentRow>(TABLES.deployments)
-          .where('entity_ref', entityRef)
-          .whereIn('environment_id', environmentIds)
-          .andWhere(q => {
-            // The versions standing in the ladder's environments, in every
-            // environment…
-            for (const id of environmentIds) {
-              q.orWhere('version', standingIn(id));
-            }
-            // …and, in each environment, the versions of its latest rollback.
-            for (const id of environmentIds) {
-              q.orWhere(here =>
-                here
-                  .where('environment_id', id)
-                  .andWhere(versions =>
-                    versions
-                      .where(
-                        'version',
-                        rollbackIn(id).clearSelect().select('from_version'),
-                      )
-                      .orWhere(
-                        'version',
-                        rollbackIn(id).clearSelect().select('to_version'),
-                      ),
-                  ),
-              );
-            }
-          }),
+        query: unionOf<DbDeploymentRow>(db, [
+          // The versions standing in the ladder's environments, in every
+          // environment…
+          ...environmentIds.map(id =>
+            ofVersion(TABLES.deployments, environmentIds, standingIn(id)),
+          ),
+          // …and, in each environment, the versions of its latest rollback.
+          ...environmentIds.flatMap(id =>
+            ['from_version', 'to_version'].map(column =>
+              ofVersion(
+                TABLES.deployments,
+                [id],
+                rollbackIn(id).clearSelect().select(column),
+              ),
+            ),
+          ),
+        ]),
       },
       completions: {
-        // The active completions of the standing versions and of the flow.
-        query: db<DbChecklistCompletionRow>(TABLES.checklistCompletions)
-          .where({ entity_ref: entityRef, undone_key: '' })
-          .whereIn('environment_id', environmentIds)
-          .andWhere(q => {
-            q.where('version', '');
-            for (const id of environmentIds) {
-              q.orWhere('version', standingIn(id));
-            }
-          }),
+        // The active completions of the flow and of the standing versions.
+        query: unionOf<DbChecklistCompletionRow>(db, [
+          db(TABLES.checklistCompletions)
+            .where({ entity_ref: entityRef, version: '', undone_key: '' })
+            .whereIn('environment_id', environmentIds),
+          ...environmentIds.map(id =>
+            ofVersion(
+              TABLES.checklistCompletions,
+              environmentIds,
+              standingIn(id),
+            ).where('undone_key', ''),
+          ),
+        ]),
       },
       signOffs: {
         // The sign-offs of the standing versions.
-        query: db<DbSignOffRow>(TABLES.signOffs)
-          .where('entity_ref', entityRef)
-          .whereIn('environment_id', environmentIds)
-          .andWhere(q => {
-            for (const id of environmentIds) {
-              q.orWhere('version', standingIn(id));
-            }
-          }),
+        query: unionOf<DbSignOffRow>(
+          db,
+          environmentIds.map(id =>
+            ofVersion(TABLES.signOffs, environmentIds, standingIn(id)),
+          ),
+        ),
       },
       approvals: {
         // Per environment: its active standing approvals, the one granted
@@ -154,16 +157,21 @@ const readFlowState = togetherStatement(
       requests: {
         // The flow's pending requests, and those of each possible step.
         query: requestsWithDecisionsQuery(db, q =>
-          q.where('r.entity_ref', entityRef).andWhere(r => {
-            r.where('r.status', 'pending');
-            for (const step of steps) {
-              r.orWhere(here =>
-                here
-                  .where('r.environment_id', step.environmentId)
-                  .andWhere('r.version', standingIn(step.below)),
-              );
-            }
-          }),
+          q.whereIn(
+            'r.id',
+            unionOf(db, [
+              db(TABLES.requests)
+                .select('id')
+                .where({ entity_ref: entityRef, status: 'pending' }),
+              ...steps.map(step =>
+                ofVersion(
+                  TABLES.requests,
+                  [step.environmentId],
+                  standingIn(step.below),
+                ).select('id'),
+              ),
+            ]),
+          ),
         ),
         orderBy: REQUEST_ROWS_ORDER,
       },

@@ -193,59 +193,60 @@ export function gateFactReads(
     standingDeploymentIn(db, entityRef, target).clearSelect().select('version');
   const rollbackInTarget = () =>
     latestRollback(db, entityRef).where('environment_id', target);
+  const deploymentsOf = (
+    ids: readonly string[],
+    of: string | Knex.QueryBuilder,
+  ) =>
+    db<DbDeploymentRow>(TABLES.deployments)
+      .where('entity_ref', entityRef)
+      .whereIn('environment_id', ids)
+      .where('version', of);
 
   return {
-    deployments: db<DbDeploymentRow>(TABLES.deployments)
-      .where('entity_ref', entityRef)
-      .andWhere(q =>
-        q
-          // V up the ladder…
-          .where(v =>
-            v
-              .where('version', version)
-              .whereIn('environment_id', environmentIds),
-          )
-          // …and, in E, the standing version and the rollback's versions.
-          .orWhere(e =>
-            e
-              .where('environment_id', target)
-              .andWhere(versions =>
-                versions
-                  .where('version', standingVersion())
-                  .orWhere(
-                    'version',
-                    rollbackInTarget().clearSelect().select('from_version'),
-                  )
-                  .orWhere(
-                    'version',
-                    rollbackInTarget().clearSelect().select('to_version'),
-                  ),
-              ),
-          ),
+    // Each read a union of parts that each go through an index to the rows
+    // of one version (or the flow's), never a scan of the flow's rows
+    // filtered, whatever plan a prepared statement is given.
+    deployments: unionOf<DbDeploymentRow>(db, [
+      // V up the ladder…
+      deploymentsOf(environmentIds, version),
+      // …and, in E, the standing version and the rollback's versions.
+      deploymentsOf([target], standingVersion()),
+      deploymentsOf(
+        [target],
+        rollbackInTarget().clearSelect().select('from_version'),
       ),
+      deploymentsOf(
+        [target],
+        rollbackInTarget().clearSelect().select('to_version'),
+      ),
+    ]),
     rollbacks: unionOf<DbRollbackRow>(db, [
       rollbackInTarget(),
       latestRollback(db, entityRef),
     ]),
-    completions: db<DbChecklistCompletionRow>(TABLES.checklistCompletions)
-      .where({ entity_ref: entityRef, undone_key: '' })
-      .andWhere(q => {
-        if (previous !== undefined) {
-          // The previous environment's, for V and for the flow…
-          q.where(p =>
-            p
-              .where('environment_id', previous)
+    completions: unionOf<DbChecklistCompletionRow>(db, [
+      // The previous environment's, for V and for the flow…
+      ...(previous !== undefined
+        ? [
+            db(TABLES.checklistCompletions)
+              .where({
+                entity_ref: entityRef,
+                environment_id: previous,
+                undone_key: '',
+              })
               .whereIn('version', [version, '']),
-          );
-        }
-        // …and the standing version's post-deployment items in E.
-        q.orWhere(e =>
-          e
-            .where('environment_id', target)
-            .where('kind', 'post-deployment')
-            .where('version', standingVersion()),
-        );
-      }),
+          ]
+        : []),
+      // …and the standing version's post-deployment items in E.
+      db(TABLES.checklistCompletions)
+        .where({
+          entity_ref: entityRef,
+          environment_id: target,
+          kind: 'post-deployment',
+          undone_key: '',
+        })
+        .where('version', standingVersion()),
+    ]),
     ...(previous !== undefined && {
       signOffs: db<DbSignOffRow>(TABLES.signOffs).where({
         entity_ref: entityRef,
@@ -257,12 +258,23 @@ export function gateFactReads(
       standingApprovalsIn(db, entityRef, target).whereNull('revoked_at'),
       lastRevokedApprovalIn(db, entityRef, target),
     ]),
+    // The requests into E pending or for V.
     requests: requestsWithDecisionsQuery(db, q =>
-      q
-        .where({ 'r.entity_ref': entityRef, 'r.environment_id': target })
-        .andWhere(r =>
-          r.where('r.status', 'pending').orWhere('r.version', version),
-        ),
+      q.whereIn(
+        'r.id',
+        unionOf(db, [
+          db(TABLES.requests).select('id').where({
+            entity_ref: entityRef,
+            status: 'pending',
+            environment_id: target,
+          }),
+          db(TABLES.requests).select('id').where({
+            entity_ref: entityRef,
+            environment_id: target,
+            version,
+          }),
+        ]),
+      ),
     ),
   };
 }
