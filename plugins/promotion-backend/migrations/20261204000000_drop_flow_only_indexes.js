@@ -28,9 +28,17 @@
  * (entity_ref, environment_id, version) index
  * (operations/flows/flowReads.plans.test.ts). One index fewer to write on
  * every deployment, sign-off and request, too.
+ *
+ * The requests' stays on MySQL: there a deployment's locking read of the
+ * flow's pending request (operations/requests/supersedeRequests.ts) locks
+ * the index entries it goes through, and a decision that holds the request
+ * moves the request's entries in the other indexes (its status, its
+ * pending key): through entity_ref alone the deployment waits for the
+ * decision instead of deadlocking with it. MySQL's statements are not
+ * prepared, so it plans each read for its own flow.
  */
 
-/** @type {Array<{ table: string, name: string, columns: string[] }>} */
+/** @type {Array<{ table: string, name: string, columns: string[], keptOnMysql?: boolean }>} */
 const INDEXES = [
   {
     table: 'promotion_deployments',
@@ -46,14 +54,24 @@ const INDEXES = [
     table: 'promotion_requests',
     name: 'promotion_requests_entity_ref_idx',
     columns: ['entity_ref'],
+    keptOnMysql: true,
   },
 ];
+
+/**
+ * The indexes dropped on this database.
+ * @param {import('knex').Knex} knex
+ */
+function droppedOn(knex) {
+  const mysql = ['mysql', 'mysql2'].includes(knex.client.config.client);
+  return INDEXES.filter(index => !(mysql && index.keptOnMysql));
+}
 
 /**
  * @param {import('knex').Knex} knex
  */
 exports.up = async function up(knex) {
-  for (const { table, name, columns } of INDEXES) {
+  for (const { table, name, columns } of droppedOn(knex)) {
     await knex.schema.alterTable(table, t => {
       t.dropIndex(columns, name);
     });
@@ -64,7 +82,7 @@ exports.up = async function up(knex) {
  * @param {import('knex').Knex} knex
  */
 exports.down = async function down(knex) {
-  for (const { table, name, columns } of [...INDEXES].reverse()) {
+  for (const { table, name, columns } of [...droppedOn(knex)].reverse()) {
     await knex.schema.alterTable(table, t => {
       t.index(columns, name);
     });

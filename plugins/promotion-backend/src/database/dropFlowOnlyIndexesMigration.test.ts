@@ -10,9 +10,9 @@ import { TABLES } from './tables';
 
 /*
  * 20261204000000_drop_flow_only_indexes: the indexes on entity_ref alone of
- * the deployments, the sign-offs and the requests are gone on every
- * supported database (why: operations/flows/flowReads.plans.test.ts); its
- * down adds them back and does nothing else.
+ * the deployments, the sign-offs and the requests (the requests' but on
+ * MySQL) are gone (why: operations/flows/flowReads.plans.test.ts); its down
+ * adds them back and does nothing else.
  */
 
 jest.setTimeout(DATABASE_TEST_TIMEOUT_MS);
@@ -39,7 +39,10 @@ describe.each(databases.eachSupportedId())(
         dropped: {
           [TABLES.deployments]: ['promotion_deployments_entity_ref_idx'],
           [TABLES.signOffs]: ['promotion_sign_offs_entity_ref_idx'],
-          [TABLES.requests]: ['promotion_requests_entity_ref_idx'],
+          // (Kept on MySQL: see the migration.)
+          [TABLES.requests]: databaseId.startsWith('MYSQL')
+            ? []
+            : ['promotion_requests_entity_ref_idx'],
         },
       });
     });
