@@ -39,6 +39,37 @@ export function unionOf<Row extends {}>(
 }
 
 /**
+ * A table's rows of a flow (`where`) of the versions a subquery lists
+ * (`select … as version`, a few rows). On PostgreSQL each listed version's
+ * rows are read through the index that leads with entity_ref,
+ * environment_id and version (`cross join lateral (… offset 0)`, which the
+ * planner cannot flatten into a join), whatever plan a prepared statement
+ * is given: `version in (…)` may be planned as a scan of all the flow's
+ * rows, filtered. Elsewhere `version in (…)`.
+ */
+export function rowsOfVersions<Row extends {}>(
+  db: Knex | Knex.Transaction,
+  table: string,
+  where: (query: Knex.QueryBuilder) => void,
+  versions: Knex.QueryBuilder,
+): Knex.QueryBuilder<Row, Row[]> {
+  if (db.client.dialect !== 'postgresql') {
+    return db(table)
+      .where(where)
+      .whereIn('version', versions) as unknown as Knex.QueryBuilder<Row, Row[]>;
+  }
+  const rows = db(table)
+    .where(where)
+    .where('version', db.ref('listed.version'));
+  return db
+    .select('found.*')
+    .from(db.distinct('version').from(versions.as('listing')).as('listed'))
+    .joinRaw('cross join lateral (? offset 0) as found', [
+      rows as unknown as Knex.Raw,
+    ]) as unknown as Knex.QueryBuilder<Row, Row[]>;
+}
+
+/**
  * The rows without repeats, in the order the full history is read in
  * (`oldestFirst`): by the timestamp column, ties broken by id. Ids are
  * compared as the databases compare them for the ids the store writes

@@ -34,6 +34,7 @@ import {
   standingApprovalsIn,
   standingDeploymentIn,
   unionOf,
+  rowsOfVersions,
 } from './factQueries';
 import { togetherStatement } from './readTogether';
 
@@ -79,34 +80,46 @@ const readFlowState = togetherStatement(
     // Every read in one statement on PostgreSQL (`readTogether`): the next
     // step's are a superset, its possible steps' (one per environment above
     // the first), so that no read waits for the next step to be known.
-    // Rows of a version (a scalar subquery) in some environments, read
-    // through the table's (entity_ref, environment_id, version) index: each
-    // read below is a union of such parts, never a scan of the flow's rows
-    // filtered, whatever plan the prepared statement is given.
-    const ofVersion = <Row extends {}>(
+    // The versions standing in the ladder's environments, read once.
+    const standingVersions = () =>
+      unionOf(
+        db,
+        environmentIds.map(id => standingIn(id)),
+      );
+    // Rows of some versions in some environments of the flow, read through
+    // the table's (entity_ref, environment_id, version) index, whatever plan
+    // the prepared statement is given.
+    const ofVersions = <Row extends {}>(
       table: string,
       ids: readonly string[],
-      version: Knex.QueryBuilder,
+      versions: Knex.QueryBuilder,
     ) =>
-      db<Row>(table)
-        .where('entity_ref', entityRef)
-        .whereIn('environment_id', ids)
-        .where('version', version);
+      rowsOfVersions<Row>(
+        db,
+        table,
+        q => q.where('entity_ref', entityRef).whereIn('environment_id', ids),
+        versions,
+      );
     return {
       deployments: {
         query: unionOf<DbDeploymentRow>(db, [
           // The versions standing in the ladder's environments, in every
           // environment…
-          ...environmentIds.map(id =>
-            ofVersion(TABLES.deployments, environmentIds, standingIn(id)),
+          ofVersions<DbDeploymentRow>(
+            TABLES.deployments,
+            environmentIds,
+            standingVersions(),
           ),
           // …and, in each environment, the versions of its latest rollback.
-          ...environmentIds.flatMap(id =>
-            ['from_version', 'to_version'].map(column =>
-              ofVersion(
-                TABLES.deployments,
-                [id],
-                rollbackIn(id).clearSelect().select(column),
+          ...environmentIds.map(id =>
+            ofVersions<DbDeploymentRow>(
+              TABLES.deployments,
+              [id],
+              unionOf(
+                db,
+                ['from_version', 'to_version'].map(column =>
+                  rollbackIn(id).clearSelect().select({ version: column }),
+                ),
               ),
             ),
           ),
@@ -114,26 +127,25 @@ const readFlowState = togetherStatement(
       },
       completions: {
         // The active completions of the flow and of the standing versions.
-        query: unionOf<DbChecklistCompletionRow>(db, [
-          db(TABLES.checklistCompletions)
-            .where({ entity_ref: entityRef, version: '', undone_key: '' })
-            .whereIn('environment_id', environmentIds),
-          ...environmentIds.map(id =>
-            ofVersion(
-              TABLES.checklistCompletions,
-              environmentIds,
-              standingIn(id),
-            ).where('undone_key', ''),
-          ),
-        ]),
+        query: rowsOfVersions<DbChecklistCompletionRow>(
+          db,
+          TABLES.checklistCompletions,
+          q =>
+            q
+              .where({ entity_ref: entityRef, undone_key: '' })
+              .whereIn('environment_id', environmentIds),
+          unionOf(db, [
+            db.select({ version: db.raw('?', ['']) }),
+            standingVersions(),
+          ]),
+        ),
       },
       signOffs: {
         // The sign-offs of the standing versions.
-        query: unionOf<DbSignOffRow>(
-          db,
-          environmentIds.map(id =>
-            ofVersion(TABLES.signOffs, environmentIds, standingIn(id)),
-          ),
+        query: ofVersions<DbSignOffRow>(
+          TABLES.signOffs,
+          environmentIds,
+          standingVersions(),
         ),
       },
       approvals: {
@@ -164,11 +176,13 @@ const readFlowState = togetherStatement(
                 .select('id')
                 .where({ entity_ref: entityRef, status: 'pending' }),
               ...steps.map(step =>
-                ofVersion(
-                  TABLES.requests,
-                  [step.environmentId],
-                  standingIn(step.below),
-                ).select('id'),
+                db(TABLES.requests)
+                  .select('id')
+                  .where({
+                    entity_ref: entityRef,
+                    environment_id: step.environmentId,
+                  })
+                  .where('version', standingIn(step.below)),
               ),
             ]),
           ),

@@ -32,6 +32,7 @@ import {
   rollbackDeployments,
   standingApprovalsIn,
   standingDeploymentIn,
+  rowsOfVersions,
   unionOf,
 } from './factQueries';
 import {
@@ -193,10 +194,7 @@ export function gateFactReads(
     standingDeploymentIn(db, entityRef, target).clearSelect().select('version');
   const rollbackInTarget = () =>
     latestRollback(db, entityRef).where('environment_id', target);
-  const deploymentsOf = (
-    ids: readonly string[],
-    of: string | Knex.QueryBuilder,
-  ) =>
+  const deploymentsOf = (ids: readonly string[], of: string) =>
     db<DbDeploymentRow>(TABLES.deployments)
       .where('entity_ref', entityRef)
       .whereIn('environment_id', ids)
@@ -210,14 +208,15 @@ export function gateFactReads(
       // V up the ladder…
       deploymentsOf(environmentIds, version),
       // …and, in E, the standing version and the rollback's versions.
-      deploymentsOf([target], standingVersion()),
-      deploymentsOf(
-        [target],
-        rollbackInTarget().clearSelect().select('from_version'),
-      ),
-      deploymentsOf(
-        [target],
-        rollbackInTarget().clearSelect().select('to_version'),
+      rowsOfVersions<DbDeploymentRow>(
+        db,
+        TABLES.deployments,
+        q => q.where({ entity_ref: entityRef, environment_id: target }),
+        unionOf(db, [
+          standingVersion(),
+          rollbackInTarget().clearSelect().select({ version: 'from_version' }),
+          rollbackInTarget().clearSelect().select({ version: 'to_version' }),
+        ]),
       ),
     ]),
     rollbacks: unionOf<DbRollbackRow>(db, [
