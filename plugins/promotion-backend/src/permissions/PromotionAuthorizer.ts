@@ -131,9 +131,13 @@ export class PromotionAuthorizer {
 
   /**
    * Whether the caller holds each flow permission asked about, on each flow,
-   * in one batch to the permission framework per MAX_QUESTIONS_PER_BATCH
-   * questions however many flows a list covers (a question asked twice is
-   * sent once).
+   * however many flows a list covers (a question asked twice is asked
+   * once). First the policy's decision for each permission, in one request
+   * without the flows (`authorizeConditional`): a permission policy decides
+   * without seeing the resource, so a decision to allow or to deny answers
+   * for every flow. Only a conditional decision is then asked about flow by
+   * flow (the permission backend resolves its conditions, IS_ENTITY_OWNER
+   * in the catalog), in one batch per MAX_QUESTIONS_PER_BATCH questions.
    */
   async decideFlows(
     questions: Iterable<{ permission: FlowPermission; entityRef: string }>,
@@ -143,11 +147,33 @@ export class PromotionAuthorizer {
       string,
       { permission: FlowPermission; entityRef: string }
     >();
+    const permissions = new Map<string, FlowPermission>();
     for (const question of questions) {
       asked.set(questionKey(question.permission, question.entityRef), question);
+      permissions.set(question.permission.name, question.permission);
     }
+    if (asked.size === 0) {
+      return { allows: () => false };
+    }
+    const policyDecisions = await this.#permissions.authorizeConditional(
+      [...permissions.values()].map(permission => ({ permission })),
+      { credentials },
+    );
+    const allowedForAll = new Set<string>();
+    const conditional = new Set<string>();
+    [...permissions.keys()].forEach((name, index) => {
+      const { result } = policyDecisions[index];
+      if (result === AuthorizeResult.ALLOW) {
+        allowedForAll.add(name);
+      } else if (result === AuthorizeResult.CONDITIONAL) {
+        conditional.add(name);
+      }
+    });
+
     const allowed = new Set<string>();
-    const entries = [...asked.entries()];
+    const entries = [...asked.entries()].filter(([, { permission }]) =>
+      conditional.has(permission.name),
+    );
     // One batch per MAX_QUESTIONS_PER_BATCH questions: the permission
     // backend refuses request bodies over 100 kB (about 450 questions).
     const batches: Array<typeof entries> = [];
@@ -171,8 +197,12 @@ export class PromotionAuthorizer {
       }),
     );
     return {
-      allows: (permission, entityRef) =>
-        allowed.has(questionKey(permission, entityRef)),
+      allows: (permission, entityRef) => {
+        const key = questionKey(permission, entityRef);
+        return allowedForAll.has(permission.name)
+          ? asked.has(key)
+          : allowed.has(key);
+      },
     };
   }
 

@@ -33,7 +33,8 @@ jest.setTimeout(180_000);
 
 /*
  * The approver's inbox through the real plugin: however many flows hold a
- * pending request, it asks the permission framework once. The permission
+ * pending request, it asks the permission policy once, and the flows only
+ * of what the policy decides on a condition, in one batch. The permission
  * policy of the test backend is wrapped to count the calls the plugin makes
  * and to deny Dave some flows; the inbox itself is the real one. The number
  * of calls does not depend on the database: SQLite only.
@@ -86,15 +87,27 @@ const DAVE_NO_APPROVE = new Set(
   Array.from({ length: 10 }, (_, i) => refOf(31 + i)),
 );
 
-/** The calls to `authorize` the plugin made, with how many questions each asked. */
-const authorizeCalls: number[] = [];
+/**
+ * The calls the plugin made to the permission framework: `policy N` for N
+ * permissions asked without a resource (`authorizeConditional`), `flows N`
+ * for N questions about flows (`authorize`).
+ */
+const permissionCalls: string[] = [];
 
+/**
+ * The test backend's policy, counted, with Dave denied some flows as a
+ * policy denies them: reading and approving are conditional for him (a
+ * policy does not see the resource), and his questions about flows are
+ * answered by those conditions.
+ */
 function countingAndDenying(policy: PermissionsService): PermissionsService {
   const userOf = (credentials: BackstageCredentials) =>
     (credentials.principal as { userEntityRef?: string }).userEntityRef;
+  const isDavesCondition = (name: string) =>
+    name === 'promotion.flow.read' || name === promotionApprovePermission.name;
   return {
     async authorize(requests, options) {
-      authorizeCalls.push(requests.length);
+      permissionCalls.push(`flows ${requests.length}`);
       const decisions = await policy.authorize(requests, options);
       if (userOf(options.credentials) !== USERS.dave) {
         return decisions;
@@ -111,8 +124,27 @@ function countingAndDenying(policy: PermissionsService): PermissionsService {
         return denied ? { result: AuthorizeResult.DENY } : decision;
       }) as typeof decisions;
     },
-    authorizeConditional: (requests, options) =>
-      policy.authorizeConditional(requests, options),
+    async authorizeConditional(requests, options) {
+      permissionCalls.push(`policy ${requests.length}`);
+      const decisions = await policy.authorizeConditional(requests, options);
+      if (userOf(options.credentials) !== USERS.dave) {
+        return decisions;
+      }
+      return decisions.map((decision, index) =>
+        isDavesCondition(requests[index].permission.name)
+          ? {
+              result: AuthorizeResult.CONDITIONAL,
+              pluginId: 'catalog',
+              resourceType: 'catalog-entity',
+              conditions: {
+                rule: 'IS_ENTITY_OWNER',
+                resourceType: 'catalog-entity',
+                params: { claims: [USERS.dave] },
+              },
+            }
+          : decision,
+      ) as typeof decisions;
+    },
   };
 }
 
@@ -144,11 +176,11 @@ describe.each(databases.eachSupportedId())(
       }
     }, DATABASE_HOOK_TIMEOUT_MS);
 
-    /** The inbox of `who`, with the calls to `authorize` it made. */
+    /** The inbox of `who`, with the calls to the permission framework it made. */
     const inboxOf = async (who: string) => {
-      authorizeCalls.length = 0;
+      permissionCalls.length = 0;
       const { items } = await bodyOf(api(who).get(`${BASE}/inbox`), 200);
-      return { items: items as InboxItem[], calls: [...authorizeCalls] };
+      return { items: items as InboxItem[], calls: [...permissionCalls] };
     };
 
     const byFlow = (items: InboxItem[]) =>
@@ -156,15 +188,15 @@ describe.each(databases.eachSupportedId())(
         a.request.entityRef.localeCompare(b.request.entityRef),
       );
 
-    it('asks the permission framework once for 50 pending requests across 50 flows', async () => {
+    it('asks the permission policy once for 50 pending requests across 50 flows', async () => {
       const answer = await inboxOf(USERS.erin);
       const { calls } = answer;
       // In flow order (the inbox lists them oldest first).
       const items = byFlow(answer.items);
 
-      // One batch: reading each of the 50 flows (in the catalog and in
-      // Promotion) and approving it (flow 1's dependencies are among them).
-      expect(calls).toEqual([150]);
+      // One request: the policy allows Erin to read flows (in the catalog
+      // and in Promotion) and to approve them, whatever the flow.
+      expect(calls).toEqual(['policy 3']);
       expect(items.map(i => i.request.id)).toEqual(
         Array.from({ length: FLOWS }, (_, i) => requestIds.get(i + 1)),
       );
@@ -199,13 +231,16 @@ describe.each(databases.eachSupportedId())(
       );
     });
 
-    it('shows an approver denied some flows only the others, from the same one batch', async () => {
+    it('shows an approver denied some flows only the others, from one batch of questions', async () => {
       const everything = byFlow((await inboxOf(USERS.erin)).items);
       const answer = await inboxOf(USERS.dave);
       const { calls } = answer;
       const items = byFlow(answer.items);
 
-      expect(calls).toEqual([150]);
+      // The policy, then one batch of what it decides on a condition:
+      // whether Dave reads and approves each of the 50 flows in Promotion
+      // (flow 1's dependencies are among them).
+      expect(calls).toEqual(['policy 3', 'flows 100']);
       // Flows 41–50 are left out; the rest are the items Erin sees.
       const readable = everything.filter(
         i => !DAVE_UNREADABLE.has(i.request.entityRef),

@@ -219,8 +219,27 @@ function permissions(
         ),
       })) as any;
     },
-    async authorizeConditional() {
-      throw new Error('not used by the inbox');
+    // As a policy decides without the resource: reading flows, in the
+    // catalog and in Promotion, on a condition resolved flow by flow
+    // (`authorize`); deciding for the Director alone.
+    async authorizeConditional(requests, options) {
+      return requests.map(r =>
+        r.permission.name === 'promotion.flow.read' ||
+        r.permission.name === 'catalog.entity.read'
+          ? {
+              result: AuthorizeResult.CONDITIONAL,
+              pluginId: 'catalog',
+              resourceType: 'catalog-entity',
+              conditions: {
+                rule: 'IS_READABLE',
+                resourceType: 'catalog-entity',
+                params: {},
+              },
+            }
+          : {
+              result: decide(r.permission.name, undefined, options.credentials),
+            },
+      ) as any;
     },
   };
 }
