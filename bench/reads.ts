@@ -1306,9 +1306,11 @@ async function main(): Promise<void> {
     const ratio = (read: string) => rate(read, hi) / rate('catalog', hi);
     const inboxP99 = percentile(inboxSorted, 99);
     /**
-     * One batch, split in requests of 250 questions (the permission
-     * backend's 100 kB request body): three per flow (catalog.entity.read,
-     * promotion.flow.read, promotion.request.decide), not one call per flow.
+     * One batch, not one call per flow: the policy asked once per
+     * permission, and what it decides on a condition asked flow by flow, at
+     * most three questions per flow (catalog.entity.read,
+     * promotion.flow.read, promotion.request.decide) in requests of 250
+     * (the permission backend's 100 kB request body).
      */
     const maxAuthorizeCalls = Math.max(2, Math.ceil((3 * INBOX) / 250));
     const first = sweepRows[0];

@@ -39,31 +39,42 @@ export function unionOf<Row extends {}>(
 }
 
 /**
- * A table's rows of a flow (`where`) of the versions a subquery lists
- * (`select … as version`, a few rows). On PostgreSQL each listed version's
- * rows are read through the index that leads with entity_ref,
- * environment_id and version (`cross join lateral (… offset 0)`, which the
- * planner cannot flatten into a join), whatever plan a prepared statement
- * is given: `version in (…)` may be planned as a scan of all the flow's
- * rows, filtered. Elsewhere `version in (…)`.
+ * A table's rows of a flow (`where`), in some environments, of the versions
+ * a subquery lists (`select … as version`, a few rows). On PostgreSQL each
+ * pair of an environment and a listed version is read through the index
+ * that leads with entity_ref, environment_id and version, all three given
+ * (`cross join lateral (… offset 0)`, which the planner cannot flatten into
+ * a join), whatever plan a prepared statement is given: `version in (…)`,
+ * or an environment among several, may be planned as a scan of all the
+ * flow's rows, filtered. Elsewhere `environment_id in (…) and version in
+ * (…)`.
  */
 export function rowsOfVersions<Row extends {}>(
   db: Knex | Knex.Transaction,
   table: string,
   where: (query: Knex.QueryBuilder) => void,
+  environmentIds: readonly string[],
   versions: Knex.QueryBuilder,
 ): Knex.QueryBuilder<Row, Row[]> {
   if (db.client.dialect !== 'postgresql') {
     return db(table)
       .where(where)
+      .whereIn('environment_id', environmentIds)
       .whereIn('version', versions) as unknown as Knex.QueryBuilder<Row, Row[]>;
   }
   const rows = db(table)
     .where(where)
+    .where('environment_id', db.ref('ladder.environment_id'))
     .where('version', db.ref('listed.version'));
   return db
     .select('found.*')
     .from(db.distinct('version').from(versions.as('listing')).as('listed'))
+    .joinRaw(
+      `cross join unnest(array[${environmentIds
+        .map(() => '?')
+        .join(', ')}]::text[]) as ladder(environment_id)`,
+      [...environmentIds],
+    )
     .joinRaw('cross join lateral (? offset 0) as found', [
       rows as unknown as Knex.Raw,
     ]) as unknown as Knex.QueryBuilder<Row, Row[]>;

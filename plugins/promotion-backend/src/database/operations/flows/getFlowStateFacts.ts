@@ -97,7 +97,8 @@ const readFlowState = togetherStatement(
       rowsOfVersions<Row>(
         db,
         table,
-        q => q.where('entity_ref', entityRef).whereIn('environment_id', ids),
+        q => q.where('entity_ref', entityRef),
+        ids,
         versions,
       );
     return {
@@ -130,10 +131,8 @@ const readFlowState = togetherStatement(
         query: rowsOfVersions<DbChecklistCompletionRow>(
           db,
           TABLES.checklistCompletions,
-          q =>
-            q
-              .where({ entity_ref: entityRef, undone_key: '' })
-              .whereIn('environment_id', environmentIds),
+          q => q.where({ entity_ref: entityRef, undone_key: '' }),
+          environmentIds,
           unionOf(db, [
             db.select({ version: db.raw('?', ['']) }),
             standingVersions(),

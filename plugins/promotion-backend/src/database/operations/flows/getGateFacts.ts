@@ -194,24 +194,27 @@ export function gateFactReads(
     standingDeploymentIn(db, entityRef, target).clearSelect().select('version');
   const rollbackInTarget = () =>
     latestRollback(db, entityRef).where('environment_id', target);
-  const deploymentsOf = (ids: readonly string[], of: string) =>
-    db<DbDeploymentRow>(TABLES.deployments)
-      .where('entity_ref', entityRef)
-      .whereIn('environment_id', ids)
-      .where('version', of);
+  const deploymentsOf = (environmentId: string, of: string) =>
+    db<DbDeploymentRow>(TABLES.deployments).where({
+      entity_ref: entityRef,
+      environment_id: environmentId,
+      version: of,
+    });
 
   return {
     // Each read a union of parts that each go through an index to the rows
     // of one version (or the flow's), never a scan of the flow's rows
     // filtered, whatever plan a prepared statement is given.
     deployments: unionOf<DbDeploymentRow>(db, [
-      // V up the ladder…
-      deploymentsOf(environmentIds, version),
+      // V up the ladder, environment by environment (each through the
+      // index, whatever the plan)…
+      ...environmentIds.map(id => deploymentsOf(id, version)),
       // …and, in E, the standing version and the rollback's versions.
       rowsOfVersions<DbDeploymentRow>(
         db,
         TABLES.deployments,
-        q => q.where({ entity_ref: entityRef, environment_id: target }),
+        q => q.where('entity_ref', entityRef),
+        [target],
         unionOf(db, [
           standingVersion(),
           rollbackInTarget().clearSelect().select({ version: 'from_version' }),
@@ -224,17 +227,17 @@ export function gateFactReads(
       latestRollback(db, entityRef),
     ]),
     completions: unionOf<DbChecklistCompletionRow>(db, [
-      // The previous environment's, for V and for the flow…
+      // The previous environment's, for V and for the flow (each through
+      // the index, whatever the plan)…
       ...(previous !== undefined
-        ? [
-            db(TABLES.checklistCompletions)
-              .where({
-                entity_ref: entityRef,
-                environment_id: previous,
-                undone_key: '',
-              })
-              .whereIn('version', [version, '']),
-          ]
+        ? [version, ''].map(of =>
+            db(TABLES.checklistCompletions).where({
+              entity_ref: entityRef,
+              environment_id: previous,
+              undone_key: '',
+              version: of,
+            }),
+          )
         : []),
       // …and the standing version's post-deployment items in E.
       db(TABLES.checklistCompletions)
