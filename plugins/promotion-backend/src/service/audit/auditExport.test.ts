@@ -1,5 +1,9 @@
 import { AuditEvent, Page } from '@promotion/plugin-promotion-common';
-import { EXPORT_PAGE_SIZE, formatAuditExport } from './auditExport';
+import {
+  EXPORT_CHUNK_EVENTS,
+  EXPORT_PAGE_SIZE,
+  formatAuditExport,
+} from './auditExport';
 
 const event = (seq: number): AuditEvent => ({
   seq,
@@ -44,6 +48,36 @@ async function collect(iterable: AsyncIterable<string>) {
 describe('formatAuditExport', () => {
   it('reads the store in pages of 500', () => {
     expect(EXPORT_PAGE_SIZE).toBe(500);
+  });
+
+  it('writes a page in chunks of at most 100 events, every event once, in order', async () => {
+    expect(EXPORT_CHUNK_EVENTS).toBe(100);
+    // 250 events a page: 100, 100, 50; then 200: 100, 100.
+    const csv = await collect(
+      formatAuditExport({ format: 'csv', ...trail(450, 250) }),
+    );
+    expect(csv).toHaveLength(5);
+    const { fetchPage, cursors } = trail(450, 250);
+    const ndjson = await collect(
+      formatAuditExport({ format: 'ndjson', fetchPage }),
+    );
+    expect(cursors).toEqual([undefined, '250']);
+    expect(ndjson.map(chunk => chunk.trim().split('\n').length)).toEqual([
+      100, 100, 50, 100, 100,
+    ]);
+    expect(
+      ndjson
+        .join('')
+        .trim()
+        .split('\n')
+        .map(line => JSON.parse(line).seq),
+    ).toEqual(Array.from({ length: 450 }, (_, i) => i + 1));
+    // The CSV holds the header and every event's row, the same text as
+    // written in one piece.
+    expect(csv.join('').split('\n')[0]).toBe(
+      'seq,id,type,occurredAt,actor,entityRef,environmentId,version,summary,payload,previousHash,hash',
+    );
+    expect(csv.join('')).toContain('\n450,e450,');
   });
 
   it('writes CSV with one header row, page by page', async () => {
