@@ -16,9 +16,10 @@
 #   BENCH_FLOWS=200 BENCH_EVENTS=20000 BENCH_ROUND_S=2 BENCH_SWEEP=10,200 scripts/bench.sh
 #   BENCH_SKIP_BUILD=1 scripts/bench.sh               # reuse packages/backend/dist/bundle.tar.gz
 #
-# At full size it takes about 70 minutes on the code of 27 Nov 2026 (2 cores,
-# busy), 45 of them the sweep's 9,000 deployment reports on one flow whose
-# every report reads its whole history; BENCH_SWEEP=10,1000 leaves them out.
+# At full size it takes about 10 minutes after the build on the code of 28
+# Nov 2026 (2 cores, quiet), the sweep's 9,000 deployment reports on one
+# flow 25 s of them (45 minutes on the code of 27 Nov, whose every report
+# read the flow's whole history); BENCH_SWEEP=10,1000 leaves them out.
 #
 # The backend listens on BENCH_PORT (7107): never 3000 or 7007, the ports of
 # the portal that e2e starts. It needs PostgreSQL (PGHOST, PGPORT, PGUSER,
