@@ -6,6 +6,11 @@ import {
 } from '../../__testUtils__/testDatabases';
 import { DatabasePromotionStore } from '../../DatabasePromotionStore';
 import { TABLES } from '../../tables';
+import {
+  PlanNode,
+  planNodes,
+  recordStatements,
+} from '../../__testUtils__/plans';
 
 /*
  * The gate's and the flow state's statements are prepared statements on
@@ -43,58 +48,8 @@ const MOST_DISCARDED = 50;
  * of an index's entries for the whole flow, filtered inside the index (no
  * rows "removed"), reads dozens of blocks for a few rows.
  */
-const readTooMuch = (node: PlanFinding) =>
+const readTooMuch = (node: PlanNode) =>
   node.blocks > 8 * node.loops + 2 * node.rows + 10;
-
-interface PlanFinding {
-  node: string;
-  relation?: string;
-  index?: string;
-  condition?: string;
-  discarded: number;
-  /** Rows it returned, over all its loops. */
-  rows: number;
-  loops: number;
-  /** Buffers it read (its children's too). */
-  blocks: number;
-}
-
-/** Every node of a plan (EXPLAIN ANALYZE's JSON) with the rows it threw away. */
-function nodesOf(plan: unknown): PlanFinding[] {
-  const found: PlanFinding[] = [];
-  const walk = (node: unknown) => {
-    if (Array.isArray(node)) {
-      node.forEach(walk);
-      return;
-    }
-    if (node && typeof node === 'object') {
-      const record = node as Record<string, unknown>;
-      if (typeof record['Node Type'] === 'string') {
-        found.push({
-          node: record['Node Type'],
-          relation: record['Relation Name'] as string | undefined,
-          index: record['Index Name'] as string | undefined,
-          condition: (record['Recheck Cond'] ?? record['Index Cond']) as
-            | string
-            | undefined,
-          discarded:
-            Number(record['Rows Removed by Filter'] ?? 0) +
-            Number(record['Rows Removed by Index Recheck'] ?? 0),
-          rows:
-            Number(record['Actual Rows'] ?? 0) *
-            Number(record['Actual Loops'] ?? 1),
-          loops: Number(record['Actual Loops'] ?? 1),
-          blocks:
-            Number(record['Shared Hit Blocks'] ?? 0) +
-            Number(record['Shared Read Blocks'] ?? 0),
-        });
-      }
-      Object.values(record).forEach(walk);
-    }
-  };
-  walk(plan);
-  return found;
-}
 
 describe.each(databases.eachSupportedId())(
   'the generic plans of the gate and the flow state on %s',
@@ -181,18 +136,7 @@ describe.each(databases.eachSupportedId())(
         await knex.raw(`analyze ${table}`);
       }
 
-      const sent: Array<{ sql: string; values: readonly unknown[] }> = [];
-      const record = (query: {
-        sql: string;
-        bindings?: readonly unknown[];
-        options?: { values?: readonly unknown[] };
-      }) =>
-        sent.push({
-          sql: query.sql,
-          values: query.options?.values ?? query.bindings ?? [],
-        });
-      knex.on('query', record);
-      try {
+      const { sent } = await recordStatements(knex, async () => {
         const gate = await store.getGateFacts({
           entityRef: FLOW,
           version: `1.${VERSIONS}.0`,
@@ -212,17 +156,14 @@ describe.each(databases.eachSupportedId())(
         expect(facts.deployments.length).toBeLessThan(20);
         expect(facts.signOffs.length).toBeLessThan(10);
         expect(facts.requests.length).toBeLessThan(5);
-      } finally {
-        knex.removeListener('query', record);
-      }
+      });
       expect(sent.length).toBeGreaterThanOrEqual(2);
 
       // Each statement prepared on one connection and run on its generic
       // plan, as the pool's connections soon run it.
       const literal = (value: unknown) =>
         knex.raw('?', [value as Knex.Value]).toQuery();
-      const findings: Array<{ statement: string; wasteful: PlanFinding[] }> =
-        [];
+      const findings: Array<{ statement: string; wasteful: PlanNode[] }> = [];
       await knex.transaction(async trx => {
         await trx.raw('set local plan_cache_mode = force_generic_plan');
         for (const [index, { sql, values }] of sent.entries()) {
@@ -232,8 +173,8 @@ describe.each(databases.eachSupportedId())(
               values.length > 0 ? `(${values.map(literal).join(', ')})` : ''
             }`,
           );
-          const nodes = nodesOf(explained.rows[0]['QUERY PLAN']).filter(node =>
-            (GROWING as string[]).includes(node.relation ?? ''),
+          const nodes = planNodes(explained.rows[0]['QUERY PLAN']).filter(
+            node => (GROWING as string[]).includes(node.relation ?? ''),
           );
           expect(nodes.length).toBeGreaterThan(0);
           const wasteful = nodes.filter(

@@ -7,6 +7,7 @@ import {
 import { DatabasePromotionStore } from '../../DatabasePromotionStore';
 import { GateFactsQuery } from '../../PromotionStore';
 import { TABLES } from '../../tables';
+import { planNodes, recordStatements } from '../../__testUtils__/plans';
 
 /*
  * The inbox's batched gate reads on PostgreSQL read each gate's rows through
@@ -31,24 +32,10 @@ const GROWING = [
 ];
 
 /** Every `Seq Scan` of a plan (EXPLAIN's JSON), by the table it reads. */
-function sequentialScans(plan: unknown): string[] {
-  const scans: string[] = [];
-  const walk = (node: unknown) => {
-    if (Array.isArray(node)) {
-      node.forEach(walk);
-      return;
-    }
-    if (node && typeof node === 'object') {
-      const record = node as Record<string, unknown>;
-      if (record['Node Type'] === 'Seq Scan') {
-        scans.push(String(record['Relation Name']));
-      }
-      Object.values(record).forEach(walk);
-    }
-  };
-  walk(plan);
-  return scans;
-}
+const sequentialScans = (plan: unknown): string[] =>
+  planNodes(plan)
+    .filter(node => node.node === 'Seq Scan')
+    .map(node => String(node.relation));
 
 describe.each(databases.eachSupportedId())(
   'the plans of the batched gate reads on %s',
@@ -95,16 +82,9 @@ describe.each(databases.eachSupportedId())(
         version: `1.${i * 29 + 1}.0`,
         environmentIds: ['dev', 'test', 'production'],
       }));
-      const sent: Array<{ sql: string; bindings: readonly unknown[] }> = [];
-      const record = (query: { sql: string; bindings?: readonly unknown[] }) =>
-        sent.push({ sql: query.sql, bindings: query.bindings ?? [] });
-      knex.on('query', record);
-      let facts;
-      try {
-        facts = await store.getManyGateFacts(gates);
-      } finally {
-        knex.removeListener('query', record);
-      }
+      const { result: facts, sent } = await recordStatements(knex, () =>
+        store.getManyGateFacts(gates),
+      );
       // What the reads found: each gate's own rows.
       expect(facts.map(f => f.checklistCompletions.length)).toEqual(
         gates.map(() => 10),
@@ -117,10 +97,10 @@ describe.each(databases.eachSupportedId())(
       // on a connection of the pool.
       const connection = await knex.client.acquireConnection();
       try {
-        for (const { sql, bindings } of sent) {
+        for (const { sql, values } of sent) {
           const explained = await connection.query(
             `explain (format json) ${sql}`,
-            bindings,
+            values,
           );
           const scans = sequentialScans(explained.rows[0]['QUERY PLAN']).filter(
             table => (GROWING as string[]).includes(table),

@@ -5,6 +5,7 @@ import {
   DATABASE_HOOK_TIMEOUT_MS,
   DATABASE_TEST_TIMEOUT_MS,
 } from '../../__testUtils__/testDatabases';
+import { recordStatements } from '../../__testUtils__/plans';
 import { readNamedTogether, togetherStatement } from './readTogether';
 
 /*
@@ -173,23 +174,15 @@ describe.each(databases.eachSupportedId())('togetherStatement on %p', id => {
   if (id.startsWith('POSTGRES')) {
     it('binds each value once, however many reads bind it', async () => {
       const read = togetherStatement(readsOf({ count: 0 }));
-      const sent: Array<{ sql: string; values?: unknown[] }> = [];
-      const listen = (query: {
-        sql: string;
-        options?: { values?: unknown[] };
-      }) => sent.push({ sql: query.sql, values: query.options?.values });
-      knex.on('query', listen);
-      try {
-        const rows = await read(knex, {
+      const { result: rows, sent } = await recordStatements(knex, () =>
+        read(knex, {
           kind: 'a',
           names: ['one', 'two'],
           above: 1,
           withRanks: true,
-        });
-        expect(rows.named.map(row => row.id)).toEqual(['a1', 'a2']);
-      } finally {
-        knex.removeListener('query', listen);
-      }
+        }),
+      );
+      expect(rows.named.map(row => row.id)).toEqual(['a1', 'a2']);
       expect(sent).toHaveLength(1);
       // names[0] is bound twice in the reads, once in the statement.
       expect(sent[0].values).toEqual(['a', 'one', 'two', 1, 'c']);

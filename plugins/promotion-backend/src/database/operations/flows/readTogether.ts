@@ -136,6 +136,15 @@ export async function readNamedTogether<Name extends string>(
     db,
     asked.map(name => reads[name]!),
   );
+  return byName(names, asked, answers);
+}
+
+/** Each read's rows by its name: those asked, in order, and none for the rest. */
+function byName<Name extends string>(
+  names: readonly Name[],
+  asked: readonly Name[],
+  answers: Array<Array<Record<string, unknown>>>,
+): Record<Name, Array<Record<string, unknown>>> {
   const rows = {} as Record<Name, Array<Record<string, unknown>>>;
   for (const name of names) {
     rows[name] = [];
@@ -167,10 +176,10 @@ interface TogetherTemplate {
   name: string;
   /** The value of each numbered parameter. */
   slots: TemplateSlot[];
-  /** The names of the reads it holds, in its order. */
+  /** The names of all its reads, those left out (no rows) too. */
   names: string[];
-  /** The names of the reads left out (no rows). */
-  leftOut: string[];
+  /** The names of the reads it holds, in its order. */
+  asked: string[];
 }
 
 /** The statements a {@link togetherStatement} keeps, at most. */
@@ -255,9 +264,9 @@ export function togetherStatement<
 
   const compile = (db: Knex | Knex.Transaction, params: P) => {
     const reads = build(db, sentinelsOf(params));
-    const all = Object.keys(reads) as Name[];
-    const names = all.filter(name => reads[name] !== undefined);
-    const { text, bindings } = togetherText(names.map(name => reads[name]!));
+    const names = Object.keys(reads) as Name[];
+    const asked = names.filter(name => reads[name] !== undefined);
+    const { text, bindings } = togetherText(asked.map(name => reads[name]!));
     if (text.includes(SENTINEL)) {
       throw new Error(
         'togetherStatement: a parameter was written into the statement, not bound',
@@ -310,7 +319,7 @@ export function togetherStatement<
       name: preparedStatementName(positional),
       slots,
       names,
-      leftOut: all.filter(name => reads[name] === undefined),
+      asked,
     };
   };
 
@@ -343,14 +352,10 @@ export function togetherStatement<
     const { rows } = await db
       .raw(template.text)
       .options({ name: template.name, values });
-    const answers = rowsOfTogether(rows, template.names.length);
-    const result = {} as Record<Name, Array<Record<string, unknown>>>;
-    for (const name of template.leftOut) {
-      result[name as Name] = [];
-    }
-    template.names.forEach((name, index) => {
-      result[name as Name] = answers[index];
-    });
-    return result;
+    return byName(
+      template.names as Name[],
+      template.asked as Name[],
+      rowsOfTogether(rows, template.asked.length),
+    );
   };
 }
