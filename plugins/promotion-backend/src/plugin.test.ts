@@ -389,6 +389,49 @@ describe('promotionPlugin', () => {
     ).toEqual([]);
   });
 
+  it("keeps the flows' entities fresh in a task of each instance, every half time to live: a flow read since costs no catalog lookup", async () => {
+    const { server, recordings } = await startPromotionBackend();
+    expect(recordings.tasks).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          id: 'promotion-refresh-flow-entities',
+          frequency: { milliseconds: 30_000 },
+          scope: 'local',
+        }),
+      ]),
+    );
+    const lookups = (name: string) =>
+      recordings.catalogCalls.filter(
+        call =>
+          call.method === 'getEntitiesByRefs' &&
+          JSON.stringify(call.request).includes(`component:default/${name}`),
+      );
+    const read = async (name: string) => {
+      const flow = `${BASE}/flows/default/component/${name}`;
+      await request(server)
+        .get(`${flow}/gate?environment=dev&version=1.0.0`)
+        .set('Authorization', serviceHeader())
+        .expect(200);
+      await request(server)
+        .get(flow)
+        .set('Authorization', userHeader(USERS.alice))
+        .expect(200);
+    };
+
+    // Before the task: the flow is looked up in the catalog.
+    await read('payments-sftp');
+    expect(lookups('payments-sftp')).toHaveLength(1);
+
+    await run(task(recordings, 'promotion-refresh-flow-entities'));
+    expect(
+      recordings.catalogCalls.filter(call => call.method === 'queryEntities'),
+    ).toHaveLength(1);
+    await read('ledger');
+    await read('billing');
+    expect(lookups('ledger')).toEqual([]);
+    expect(lookups('billing')).toEqual([]);
+  });
+
   describe('reminders', () => {
     const remindConfig = () => {
       const config = JSON.parse(JSON.stringify(PROMOTION_CONFIG));

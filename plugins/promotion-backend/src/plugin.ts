@@ -137,6 +137,29 @@ export const promotionPlugin = createBackendPlugin({
           },
         });
 
+        if (catalogCacheTtl > 0) {
+          await scheduler.scheduleTask({
+            id: 'promotion-refresh-flow-entities',
+            // Every half time to live, on each instance (its own cache): the
+            // flows' entities are read a page at a time, before the last
+            // read expires, so reads do not wait on the catalog per flow.
+            frequency: { milliseconds: Math.max(catalogCacheTtl / 2, 1000) },
+            timeout: { minutes: 5 },
+            scope: 'local',
+            fn: async () => {
+              try {
+                const read = await service.refreshFlowEntities();
+                logger.debug(`Read ${read} flow entities from the catalog`);
+              } catch (error) {
+                // Reads fall back to one catalog lookup per flow meanwhile.
+                logger.warn(
+                  `Could not read the flows' entities from the catalog: ${error}`,
+                );
+              }
+            },
+          });
+        }
+
         await scheduler.scheduleTask({
           id: 'promotion-audit-checkpoint',
           frequency: { hours: 1 },

@@ -118,6 +118,7 @@ export class PromotionService {
   readonly #insights: GovernanceInsights;
   readonly #checkpoints: AuditCheckpoints;
   readonly #breakGlasses: BreakGlasses;
+  readonly #flows: FlowResolver;
 
   static create(options: PromotionServiceOptions): PromotionService {
     return new PromotionService(options);
@@ -132,6 +133,7 @@ export class PromotionService {
       authorizer,
       catalogCacheTtlMs: options.catalogCacheTtlMs,
     });
+    this.#flows = flows;
     const parts: ServiceParts = {
       store: options.store,
       config: options.config,
@@ -167,6 +169,15 @@ export class PromotionService {
       auditor: options.auditor,
       logger: options.logger,
     });
+  }
+
+  /**
+   * Reads every flow's catalog entity into the plugin's cache, a page at a
+   * time; the number read. A task of each backend instance runs it every
+   * half `promotion.catalogCacheSeconds`.
+   */
+  refreshFlowEntities(): Promise<number> {
+    return this.#flows.refreshFlowEntities();
   }
 
   // Reading a flow

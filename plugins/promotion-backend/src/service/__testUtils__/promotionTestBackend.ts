@@ -158,7 +158,10 @@ export const PROMOTION_CONFIG: JsonObject = {
  * way the real catalog refuses a pipeline token whose `accessRestrictions`
  * name only the promotion plugin.
  */
-function pipelineRestrictedCatalog(entities: Entity[]) {
+function pipelineRestrictedCatalog(
+  entities: Entity[],
+  calls: Recordings['catalogCalls'],
+) {
   const catalog = catalogServiceMock({ entities });
   return createServiceFactory({
     service: catalogServiceRef,
@@ -171,6 +174,7 @@ function pipelineRestrictedCatalog(entities: Entity[]) {
             return value;
           }
           return async (...args: unknown[]) => {
+            calls.push({ method: String(key), request: args[0] });
             const options = args.at(-1) as
               | { credentials?: BackstageCredentials }
               | undefined;
@@ -266,6 +270,8 @@ export interface Recordings {
   notifications: NotificationSendOptions[];
   signals: SignalPayload[];
   auditorEvents: AuditorServiceCreateEventOptions[];
+  /** The calls to the catalog, in order: the method and its first argument. */
+  catalogCalls: Array<{ method: string; request: unknown }>;
   /** Scheduled tasks; a test runs them by calling `fn`. */
   tasks: Array<
     SchedulerServiceTaskInvocationDefinition &
@@ -289,6 +295,7 @@ export async function startPromotionBackend(options?: {
     notifications: [],
     signals: [],
     auditorEvents: [],
+    catalogCalls: [],
     tasks: [],
   };
   const auditor: AuditorService = {
@@ -301,7 +308,10 @@ export async function startPromotionBackend(options?: {
   const backend = await startTestBackend({
     features: [
       promotionPlugin,
-      pipelineRestrictedCatalog(options?.entities ?? ENTITIES),
+      pipelineRestrictedCatalog(
+        options?.entities ?? ENTITIES,
+        recordings.catalogCalls,
+      ),
       mockServices.rootConfig.factory({
         data: { promotion: options?.config ?? PROMOTION_CONFIG },
       }),

@@ -16,7 +16,11 @@ import {
   readPromotionConfig,
 } from '@promotion/plugin-promotion-common';
 import { PromotionAuthorizer } from '../../permissions/PromotionAuthorizer';
-import { DEFAULT_CATALOG_CACHE_TTL_MS, FlowResolver } from './FlowResolver';
+import {
+  DEFAULT_CATALOG_CACHE_TTL_MS,
+  FlowResolver,
+  ownersOf,
+} from './FlowResolver';
 
 const config = readPromotionConfig({
   policies: {
@@ -91,7 +95,7 @@ function setUp(options: { ttlMs?: number; entities?: Entity[] } = {}) {
       component('billing'),
     ],
   });
-  const getEntityByRef = jest.spyOn(catalog, 'getEntityByRef');
+  const lookUp = jest.spyOn(catalog, 'getEntitiesByRefs');
   const asked: string[][] = [];
   let now = 1_000_000;
   const flows = new FlowResolver({
@@ -105,7 +109,7 @@ function setUp(options: { ttlMs?: number; entities?: Entity[] } = {}) {
   return {
     flows,
     catalog,
-    getEntityByRef,
+    lookUp,
     asked,
     advance(ms: number) {
       now += ms;
@@ -115,7 +119,7 @@ function setUp(options: { ttlMs?: number; entities?: Entity[] } = {}) {
 
 describe('FlowResolver', () => {
   it('asks the catalog once per flow while the entity is fresh, and again after the time to live', async () => {
-    const { flows, getEntityByRef, advance } = setUp();
+    const { flows, lookUp, advance } = setUp();
     const first = await flows.readable(REF, { credentials: ALICE });
     expect(first.entityRef).toBe('component:default/payments-sftp');
     expect(first.policy.name).toBe('standard');
@@ -125,10 +129,10 @@ describe('FlowResolver', () => {
       { ...REF, name: 'Payments-SFTP' },
       { credentials: ALICE },
     );
-    expect(getEntityByRef).toHaveBeenCalledTimes(1);
+    expect(lookUp).toHaveBeenCalledTimes(1);
     advance(1);
     await flows.readable(REF, { credentials: ALICE });
-    expect(getEntityByRef).toHaveBeenCalledTimes(2);
+    expect(lookUp).toHaveBeenCalledTimes(2);
   });
 
   it("reads the dependency gate's entities in one batch, none while fresh, and keeps no miss", async () => {
@@ -167,26 +171,26 @@ describe('FlowResolver', () => {
   });
 
   it('asks the catalog every time with a time to live of 0', async () => {
-    const { flows, getEntityByRef } = setUp({ ttlMs: 0 });
+    const { flows, lookUp } = setUp({ ttlMs: 0 });
     await flows.readable(REF, { credentials: ALICE });
     await flows.readable(REF, { credentials: ALICE });
-    expect(getEntityByRef).toHaveBeenCalledTimes(2);
+    expect(lookUp).toHaveBeenCalledTimes(2);
   });
 
   it('keeps no miss: a flow added to the catalog is found at once', async () => {
-    const { flows, getEntityByRef } = setUp({ entities: [] });
+    const { flows, lookUp } = setUp({ entities: [] });
     await expect(flows.readable(REF, { credentials: ALICE })).rejects.toThrow(
       new NotFoundError(
         'No entity component:default/payments-sftp found in the catalog',
       ),
     );
-    getEntityByRef.mockResolvedValueOnce(
-      component('payments-sftp', 'standard'),
-    );
+    lookUp.mockResolvedValueOnce({
+      items: [component('payments-sftp', 'standard')],
+    });
     await expect(
       flows.readable(REF, { credentials: ALICE }),
     ).resolves.toMatchObject({ entityRef: 'component:default/payments-sftp' });
-    expect(getEntityByRef).toHaveBeenCalledTimes(2);
+    expect(lookUp).toHaveBeenCalledTimes(2);
   });
 
   it('answers a person who may not read the entity in the catalog as the catalog does: it does not exist, even once it is cached', async () => {
@@ -215,13 +219,13 @@ describe('FlowResolver', () => {
   });
 
   it('checks a pipeline with the flow permission only, and reads the catalog as the plugin', async () => {
-    const { flows, asked, getEntityByRef } = setUp();
+    const { flows, asked, lookUp } = setUp();
     await flows.authorized(REF, promotionApprovePermission, {
       credentials: PIPELINE,
     });
     expect(asked).toEqual([[promotionApprovePermission.name]]);
-    const [, options] = getEntityByRef.mock.calls[0] as unknown as [
-      string,
+    const [, options] = lookUp.mock.calls[0] as unknown as [
+      unknown,
       { credentials: BackstageCredentials },
     ];
     expect((options.credentials.principal as { type: string }).type).toBe(
@@ -240,5 +244,106 @@ describe('FlowResolver', () => {
         { credentials: ALICE },
       ),
     ).rejects.toThrow(/does not take part in Promotion/);
+  });
+
+  describe('refreshFlowEntities', () => {
+    /** 1,100 flows (annotated) and 103 components that are not flows. */
+    const many = () => [
+      ...Array.from({ length: 1100 }, (_, i) =>
+        component(`flow-${i}`, 'standard'),
+      ),
+      ...Array.from({ length: 103 }, (_, i) => component(`other-${i}`)),
+    ];
+
+    it("reads every flow's entity a page of 500 at a time, and a flow read since costs no catalog call", async () => {
+      const { flows, catalog, lookUp } = setUp({ entities: many() });
+      const query = jest.spyOn(catalog, 'queryEntities');
+      await expect(flows.refreshFlowEntities()).resolves.toBe(1100);
+      expect(query).toHaveBeenCalledTimes(3);
+      expect(query.mock.calls.map(([request]) => request?.limit)).toEqual([
+        500, 500, 500,
+      ]);
+      for (const i of [0, 499, 500, 1099]) {
+        await expect(
+          flows.readable({ ...REF, name: `flow-${i}` }, { credentials: ALICE }),
+        ).resolves.toMatchObject({ entityRef: `component:default/flow-${i}` });
+      }
+      await flows.readable(
+        { ...REF, name: 'FLOW-7' },
+        { credentials: PIPELINE },
+      );
+      expect(lookUp).not.toHaveBeenCalled();
+      // A component that is not a flow was not read: it is looked up, and
+      // answered as before.
+      await expect(
+        flows.readable(
+          { ...REF, name: 'other-3' },
+          { credentials: ALICE },
+        ),
+      ).rejects.toThrow(/does not take part in Promotion/);
+      expect(lookUp).toHaveBeenCalledTimes(1);
+    });
+
+    it('keeps the entities fresh when run every half time to live, and lets them expire once not run', async () => {
+      const { flows, lookUp, advance } = setUp({ entities: many() });
+      await flows.refreshFlowEntities();
+      advance(DEFAULT_CATALOG_CACHE_TTL_MS / 2);
+      await flows.refreshFlowEntities();
+      // Past the first read's time to live, within the second's.
+      advance(DEFAULT_CATALOG_CACHE_TTL_MS / 2 + 1);
+      await flows.readable({ ...REF, name: 'flow-42' }, { credentials: ALICE });
+      expect(lookUp).not.toHaveBeenCalled();
+      advance(DEFAULT_CATALOG_CACHE_TTL_MS / 2);
+      await flows.readable({ ...REF, name: 'flow-42' }, { credentials: ALICE });
+      expect(lookUp).toHaveBeenCalledTimes(1);
+    });
+
+    it('sees a flow that lost its annotation within the time to live', async () => {
+      const { flows, catalog, advance } = setUp();
+      await flows.refreshFlowEntities();
+      await flows.readable(REF, { credentials: ALICE });
+      // The annotation is removed in the catalog.
+      jest
+        .spyOn(catalog, 'getEntitiesByRefs')
+        .mockResolvedValue({ items: [component('payments-sftp')] });
+      jest
+        .spyOn(catalog, 'queryEntities')
+        .mockResolvedValue({ items: [], pageInfo: {}, totalItems: 0 });
+      advance(DEFAULT_CATALOG_CACHE_TTL_MS / 2);
+      await expect(flows.refreshFlowEntities()).resolves.toBe(0);
+      await flows.readable(REF, { credentials: ALICE });
+      advance(DEFAULT_CATALOG_CACHE_TTL_MS / 2);
+      await expect(
+        flows.readable(REF, { credentials: ALICE }),
+      ).rejects.toThrow(/does not take part in Promotion/);
+    });
+
+    it('reads nothing with a time to live of 0', async () => {
+      const { flows, catalog } = setUp({ ttlMs: 0 });
+      const query = jest.spyOn(catalog, 'queryEntities');
+      await expect(flows.refreshFlowEntities()).resolves.toBe(0);
+      expect(query).not.toHaveBeenCalled();
+    });
+
+    it('holds the same fields of a flow however it was read, the owner among them', async () => {
+      const refreshed = setUp();
+      await refreshed.flows.refreshFlowEntities();
+      const looked = setUp();
+      const a = await refreshed.flows.readable(REF, { credentials: ALICE });
+      const b = await looked.flows.readable(REF, { credentials: ALICE });
+      expect(refreshed.lookUp).not.toHaveBeenCalled();
+      expect(looked.lookUp).toHaveBeenCalledTimes(1);
+      expect(a.entity).toEqual(b.entity);
+      expect(a.entity).toEqual({
+        kind: 'Component',
+        metadata: {
+          name: 'payments-sftp',
+          namespace: 'default',
+          annotations: { 'promotion.io/policy': 'standard' },
+        },
+        spec: { owner: 'group:default/payments' },
+      });
+      expect(ownersOf(a.entity)).toEqual(['group:default/payments']);
+    });
   });
 });
