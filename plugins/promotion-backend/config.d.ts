@@ -35,7 +35,9 @@ export interface Config {
      * that time costs no call to the catalog. A removed flow or a changed
      * `promotion.io/policy` annotation takes effect within it. 60 by
      * default (the catalog itself takes 100 to 150 seconds to process a
-     * change); 0 asks the catalog every time.
+     * change); 0 asks the catalog every time. Every half this time, each
+     * backend instance reads every flow's entity (those with the
+     * annotation), 500 per catalog call, to keep them fresh.
      */
     catalogCacheSeconds?: number;
 
