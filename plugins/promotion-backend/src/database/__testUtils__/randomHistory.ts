@@ -2,6 +2,9 @@ import { isError } from '@backstage/errors';
 import {
   ChecklistKind,
   currentVersionIn,
+  evaluateGate,
+  FlowFacts,
+  GateResult,
   PromotionPolicy,
   readPromotionConfig,
 } from '@promotion/plugin-promotion-common';
@@ -16,7 +19,7 @@ import { ALICE, at, BOB, CAROL, dossier, PIPELINE } from './storeFixture';
  * approved, rejected, withdrawn, superseded and expired, standing approvals
  * granted and revoked, checklist items completed, undone and completed
  * again after a rollback, sign-offs; and two policies on the same ladder
- * that differ in every rule the facts feed. (As in boundedFacts.test.ts.)
+ * that differ in every rule the facts feed.
  */
 
 export const ENVIRONMENTS = ['dev', 'test', 'production'];
@@ -177,6 +180,66 @@ export interface History {
   entityRef: string;
   versions: string[];
   minutes: number;
+  /**
+   * When given, each deployment's gate, as its transaction evaluates it on
+   * its bounded facts, is compared under every policy with the gate on the
+   * whole history read just before; each difference is added here.
+   */
+  mismatches?: string[];
+}
+
+/** The gate for a version into an environment, on some facts, without names. */
+export function gateOf(
+  entityRef: string,
+  policy: PromotionPolicy,
+  facts: FlowFacts,
+  environmentId: string,
+  version: string,
+  now: Date,
+): GateResult {
+  return evaluateGate({
+    entityRef,
+    policy,
+    facts,
+    environmentId,
+    version,
+    now,
+  });
+}
+
+/** The differences between a deployment's gate on its facts and on the whole history. */
+function gateMismatches(
+  history: History,
+  full: FlowFacts,
+  facts: FlowFacts,
+  step: { environmentId: string; version: string; now: Date },
+): string[] {
+  const { environmentId, version, now } = step;
+  return POLICIES.flatMap(policy => {
+    const bounded = gateOf(
+      history.entityRef,
+      policy,
+      facts,
+      environmentId,
+      version,
+      now,
+    );
+    const whole = gateOf(
+      history.entityRef,
+      policy,
+      full,
+      environmentId,
+      version,
+      now,
+    );
+    return JSON.stringify(bounded) === JSON.stringify(whole)
+      ? []
+      : [
+          `deployment of ${version} into ${environmentId} (${
+            policy.name
+          }): ${JSON.stringify(bounded)} instead of ${JSON.stringify(whole)}`,
+        ];
+  });
 }
 
 /** The store refuses many random steps (409, 404, 400): they are part of the history. */
@@ -219,6 +282,10 @@ export async function randomStep(
     const version = random.chance(0.5)
       ? history.versions[history.versions.length - 1]
       : someVersion();
+    const full = history.mismatches
+      ? await store.getFlowFacts(history.entityRef)
+      : undefined;
+    const now = at(history.minutes);
     await store.recordDeployment(
       {
         entityRef: history.entityRef,
@@ -226,7 +293,18 @@ export async function randomStep(
         version,
         status: random.chance(0.85) ? 'succeeded' : 'failed',
         ladder: ladderUpTo(environmentId),
-        evaluateGate: () => [],
+        evaluateGate: facts => {
+          if (full) {
+            history.mismatches?.push(
+              ...gateMismatches(history, full, facts, {
+                environmentId,
+                version,
+                now,
+              }),
+            );
+          }
+          return [];
+        },
       },
       ctx(PIPELINE),
     );
