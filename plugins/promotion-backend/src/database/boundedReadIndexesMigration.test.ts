@@ -1,11 +1,4 @@
-import { TestDatabaseId } from '@backstage/backend-test-utils';
-import { Knex } from 'knex';
-import { expectIndexMigration } from './__testUtils__/indexMigration';
-import {
-  createTestDatabases,
-  DATABASE_HOOK_TIMEOUT_MS,
-  DATABASE_TEST_TIMEOUT_MS,
-} from './__testUtils__/testDatabases';
+import { describeIndexMigration } from './__testUtils__/indexMigration';
 import { TABLES } from './tables';
 
 /*
@@ -15,46 +8,28 @@ import { TABLES } from './tables';
  * and nothing else.
  */
 
-jest.setTimeout(DATABASE_TEST_TIMEOUT_MS);
-
-const databases = createTestDatabases();
-
-describe.each(databases.eachSupportedId())(
-  'migration 20261129000000_bounded_read_indexes on %s',
-  (databaseId: TestDatabaseId) => {
-    let knex: Knex;
-
-    beforeEach(async () => {
-      knex = await databases.init(databaseId);
-    }, DATABASE_HOOK_TIMEOUT_MS);
-
-    afterEach(async () => {
-      await knex.destroy();
-    }, DATABASE_HOOK_TIMEOUT_MS);
-
-    it('adds the indexes of the bounded reads, and its down drops only them', async () => {
-      await expectIndexMigration(knex, {
-        migration: '20261129000000_bounded_read_indexes.js',
-        indexes: {
-          [TABLES.deployments]: [
-            'promotion_deployments_version_idx',
-            'promotion_deployments_reported_idx',
-          ],
-          [TABLES.checklistCompletions]: [
-            'promotion_checklist_completions_version_idx',
-          ],
-          [TABLES.signOffs]: ['promotion_sign_offs_version_idx'],
-          [TABLES.requests]: ['promotion_requests_flow_status_idx'],
-          [TABLES.standingApprovals]: [
-            'promotion_standing_approvals_revoked_idx',
-            'promotion_standing_approvals_granted_idx',
-          ],
-          [TABLES.rollbacks]: [
-            'promotion_rollbacks_recorded_idx',
-            'promotion_rollbacks_environment_idx',
-          ],
-        },
-      });
-    });
-  },
+describeIndexMigration(
+  'adds the indexes of the bounded reads, and its down drops only them',
+  () => ({
+    migration: '20261129000000_bounded_read_indexes.js',
+    indexes: {
+      [TABLES.deployments]: [
+        'promotion_deployments_version_idx',
+        'promotion_deployments_reported_idx',
+      ],
+      [TABLES.checklistCompletions]: [
+        'promotion_checklist_completions_version_idx',
+      ],
+      [TABLES.signOffs]: ['promotion_sign_offs_version_idx'],
+      [TABLES.requests]: ['promotion_requests_flow_status_idx'],
+      [TABLES.standingApprovals]: [
+        'promotion_standing_approvals_revoked_idx',
+        'promotion_standing_approvals_granted_idx',
+      ],
+      [TABLES.rollbacks]: [
+        'promotion_rollbacks_recorded_idx',
+        'promotion_rollbacks_environment_idx',
+      ],
+    },
+  }),
 );

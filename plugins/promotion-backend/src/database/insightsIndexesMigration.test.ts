@@ -1,11 +1,4 @@
-import { TestDatabaseId } from '@backstage/backend-test-utils';
-import { Knex } from 'knex';
-import { expectIndexMigration } from './__testUtils__/indexMigration';
-import {
-  createTestDatabases,
-  DATABASE_HOOK_TIMEOUT_MS,
-  DATABASE_TEST_TIMEOUT_MS,
-} from './__testUtils__/testDatabases';
+import { describeIndexMigration } from './__testUtils__/indexMigration';
 import { TABLES } from './tables';
 
 /*
@@ -14,32 +7,14 @@ import { TABLES } from './tables';
  * database; its down drops them and nothing else.
  */
 
-jest.setTimeout(DATABASE_TEST_TIMEOUT_MS);
-
-const databases = createTestDatabases();
-
-describe.each(databases.eachSupportedId())(
-  'migration 20261203000000_insights_indexes on %s',
-  (databaseId: TestDatabaseId) => {
-    let knex: Knex;
-
-    beforeEach(async () => {
-      knex = await databases.init(databaseId);
-    }, DATABASE_HOOK_TIMEOUT_MS);
-
-    afterEach(async () => {
-      await knex.destroy();
-    }, DATABASE_HOOK_TIMEOUT_MS);
-
-    it('adds the indexes of the insights, and its down drops only them', async () => {
-      await expectIndexMigration(knex, {
-        migration: '20261203000000_insights_indexes.js',
-        indexes: {
-          [TABLES.deployments]: ['promotion_deployments_environment_time_idx'],
-          [TABLES.requests]: ['promotion_requests_decided_idx'],
-          [TABLES.rollbacks]: ['promotion_rollbacks_environment_time_idx'],
-        },
-      });
-    });
-  },
+describeIndexMigration(
+  'adds the indexes of the insights, and its down drops only them',
+  () => ({
+    migration: '20261203000000_insights_indexes.js',
+    indexes: {
+      [TABLES.deployments]: ['promotion_deployments_environment_time_idx'],
+      [TABLES.requests]: ['promotion_requests_decided_idx'],
+      [TABLES.rollbacks]: ['promotion_rollbacks_environment_time_idx'],
+    },
+  }),
 );

@@ -1,5 +1,14 @@
+// This module defines tests (describeIndexMigration) that run in the test
+// files calling it, beside the helpers they share.
+/* eslint-disable jest/no-export */
 import { resolvePackagePath } from '@backstage/backend-plugin-api';
+import { TestDatabaseId } from '@backstage/backend-test-utils';
 import { Knex } from 'knex';
+import {
+  createTestDatabases,
+  DATABASE_HOOK_TIMEOUT_MS,
+  DATABASE_TEST_TIMEOUT_MS,
+} from './testDatabases';
 
 const migrationsDir = resolvePackagePath(
   '@promotion/plugin-promotion-backend',
@@ -31,6 +40,16 @@ async function indexesOf(knex: Knex, table: string): Promise<string[]> {
   return names.sort();
 }
 
+/** A migration that only adds (or drops) indexes. */
+export interface IndexMigration {
+  /** The migration's file name, e.g. `20261129000000_bounded_read_indexes.js`. */
+  migration: string;
+  /** The indexes it adds, by table. */
+  indexes: Record<string, string[]>;
+  /** The indexes it drops, by table. */
+  dropped?: Record<string, string[]>;
+}
+
 /**
  * What a migration that only adds (or drops) indexes must do, on a fresh
  * database: after all migrations each table has the indexes it adds and not
@@ -39,14 +58,7 @@ async function indexesOf(knex: Knex, table: string): Promise<string[]> {
  */
 export async function expectIndexMigration(
   knex: Knex,
-  options: {
-    /** The migration's file name, e.g. `20261129000000_bounded_read_indexes.js`. */
-    migration: string;
-    /** The indexes it adds, by table. */
-    indexes: Record<string, string[]>;
-    /** The indexes it drops, by table. */
-    dropped?: Record<string, string[]>;
-  },
+  options: IndexMigration,
 ): Promise<void> {
   const { migration, indexes, dropped = {} } = options;
   const tables = [
@@ -83,4 +95,36 @@ export async function expectIndexMigration(
 
   await knex.migrate.up({ directory: migrationsDir, name: migration });
   expect(await allIndexes()).toEqual(migrated);
+}
+
+/**
+ * The test of an index migration ({@link expectIndexMigration}) on every
+ * supported database, each on a fresh one: `what` says what it does, e.g.
+ * "adds the indexes of the insights, and its down drops only them"; the
+ * indexes may depend on the database.
+ */
+export function describeIndexMigration(
+  what: string,
+  migrationOn: (databaseId: TestDatabaseId) => IndexMigration,
+): void {
+  jest.setTimeout(DATABASE_TEST_TIMEOUT_MS);
+  const databases = createTestDatabases();
+  describe.each(databases.eachSupportedId())(
+    'index migration on %s',
+    (databaseId: TestDatabaseId) => {
+      let knex: Knex;
+
+      beforeEach(async () => {
+        knex = await databases.init(databaseId);
+      }, DATABASE_HOOK_TIMEOUT_MS);
+
+      afterEach(async () => {
+        await knex.destroy();
+      }, DATABASE_HOOK_TIMEOUT_MS);
+
+      it(`${migrationOn(databaseId).migration} ${what}`, async () => {
+        await expectIndexMigration(knex, migrationOn(databaseId));
+      });
+    },
+  );
 }
