@@ -40,6 +40,7 @@ import {
   trailEventsUntil,
   TRAIL_EVENTS_PAGE_SIZE,
 } from './trailEvents';
+import { countReads } from '../../database/__testUtils__/queryCounts';
 
 /*
  * The deployment trail on bounded reads (readDeploymentTrail) is the trail
@@ -82,35 +83,6 @@ async function wholeHistoryTrail(
     deployment,
     events,
   });
-}
-
-/** The queries and rows of a call, as knex runs them. */
-async function reads<T>(
-  knex: Knex,
-  call: () => Promise<T>,
-): Promise<{ result: T; queries: number; rows: number }> {
-  let queries = 0;
-  let rows = 0;
-  const onQuery = () => {
-    queries++;
-  };
-  // The rows of a query builder's response, or of a raw query's result
-  // (PostgreSQL's `{ rows }`, MySQL's `[rows, fields]`).
-  const onResponse = (response: unknown) => {
-    if (Array.isArray(response)) {
-      rows += Array.isArray(response[0]) ? response[0].length : response.length;
-    } else if (Array.isArray((response as { rows?: unknown })?.rows)) {
-      rows += (response as { rows: unknown[] }).rows.length;
-    }
-  };
-  knex.on('query', onQuery);
-  knex.on('query-response', onResponse);
-  try {
-    return { result: await call(), queries, rows };
-  } finally {
-    knex.removeListener('query', onQuery);
-    knex.removeListener('query-response', onResponse);
-  }
 }
 
 describe.each(databases.eachSupportedId())(
@@ -275,7 +247,7 @@ describe.each(databases.eachSupportedId())(
       const trails = async () => {
         const measured = [];
         for (const deployment of [back, approved]) {
-          const { result, queries, rows } = await reads(
+          const { result, queries, rows } = await countReads(
             knex,
             trailOf(deployment),
           );

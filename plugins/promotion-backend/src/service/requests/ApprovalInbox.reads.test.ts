@@ -30,6 +30,7 @@ import { DbDeploymentRow, TABLES } from '../../database/tables';
 import { PromotionAuthorizer } from '../../permissions/PromotionAuthorizer';
 import { FlowResolver } from '../flows/FlowResolver';
 import { ApprovalInbox } from './ApprovalInbox';
+import { countReads } from '../../database/__testUtils__/queryCounts';
 
 /*
  * What the inbox reads, on a real store: the flows' entities in one catalog
@@ -128,35 +129,6 @@ const userInfo: UserInfoService = {
   },
 };
 
-/** The queries and rows of a call, as knex runs them. */
-async function reads<T>(
-  knex: Knex,
-  call: () => Promise<T>,
-): Promise<{ result: T; queries: number; rows: number }> {
-  let queries = 0;
-  let rows = 0;
-  const onQuery = () => {
-    queries++;
-  };
-  // The rows of a query builder's response, or of a raw query's result
-  // (PostgreSQL's `{ rows }`, MySQL's `[rows, fields]`).
-  const onResponse = (response: unknown) => {
-    if (Array.isArray(response)) {
-      rows += Array.isArray(response[0]) ? response[0].length : response.length;
-    } else if (Array.isArray((response as { rows?: unknown })?.rows)) {
-      rows += (response as { rows: unknown[] }).rows.length;
-    }
-  };
-  knex.on('query', onQuery);
-  knex.on('query-response', onResponse);
-  try {
-    return { result: await call(), queries, rows };
-  } finally {
-    knex.removeListener('query', onQuery);
-    knex.removeListener('query-response', onResponse);
-  }
-}
-
 describe.each(databases.eachSupportedId())(
   'the inbox reads on %s',
   (databaseId: TestDatabaseId) => {
@@ -250,7 +222,7 @@ describe.each(databases.eachSupportedId())(
       return {
         calls,
         read: () =>
-          reads(knex, () =>
+          countReads(knex, () =>
             inbox.getInbox({
               credentials: mockCredentials.user(DIRECTOR),
             }),

@@ -15,6 +15,7 @@ import {
 import { DatabasePromotionStore } from '../../DatabasePromotionStore';
 import { GateFactsQuery, StandingDeploymentQuery } from '../../PromotionStore';
 import { gateBatchSize } from './getManyGateFacts';
+import { countReads } from '../../__testUtils__/queryCounts';
 
 /*
  * The batched reads of the inbox (getManyGateFacts, getStandingDeployments)
@@ -28,22 +29,6 @@ import { gateBatchSize } from './getManyGateFacts';
 jest.setTimeout(DATABASE_TEST_TIMEOUT_MS * 3);
 
 const databases = createTestDatabases();
-
-async function countQueries<T>(
-  knex: Knex,
-  call: () => Promise<T>,
-): Promise<{ result: T; queries: number }> {
-  let queries = 0;
-  const count = () => {
-    queries++;
-  };
-  knex.on('query', count);
-  try {
-    return { result: await call(), queries };
-  } finally {
-    knex.removeListener('query', count);
-  }
-}
 
 describe.each(databases.eachSupportedId())(
   'batched gate facts on %s',
@@ -97,7 +82,7 @@ describe.each(databases.eachSupportedId())(
         queries.push(...queries.slice(0, BATCH_SIZE));
       }
 
-      const { result: batched, queries: batchedQueries } = await countQueries(
+      const { result: batched, queries: batchedQueries } = await countReads(
         knex,
         () => store.getManyGateFacts(queries),
       );
@@ -138,7 +123,7 @@ describe.each(databases.eachSupportedId())(
         environmentId: 'dev',
       });
       const { result: batchedStanding, queries: standingQueries } =
-        await countQueries(knex, () => store.getStandingDeployments(standing));
+        await countReads(knex, () => store.getStandingDeployments(standing));
       const standingAlone = [];
       for (const query of standing) {
         standingAlone.push(await store.getStandingDeployment(query));

@@ -20,6 +20,7 @@ import {
 } from '../../__testUtils__/testDatabases';
 import { DatabasePromotionStore } from '../../DatabasePromotionStore';
 import { DbDeploymentRow, TABLES } from '../../tables';
+import { countReads } from '../../__testUtils__/queryCounts';
 
 /*
  * Reads bounded by what they answer, not by history: a flow with 2,000
@@ -37,24 +38,6 @@ const ENVIRONMENTS = ['dev', 'test', 'production'];
 const { standard: policy } = readPromotionConfig({
   policies: { standard: { environments: ENVIRONMENTS.map(id => ({ id })) } },
 }).policies;
-
-/** The queries a call issues on the connection, counted as knex runs them. */
-async function countQueries<T>(
-  knex: Knex,
-  call: () => Promise<T>,
-): Promise<{ result: T; queries: number }> {
-  let queries = 0;
-  const count = () => {
-    queries++;
-  };
-  knex.on('query', count);
-  try {
-    const result = await call();
-    return { result, queries };
-  } finally {
-    knex.removeListener('query', count);
-  }
-}
 
 /** How many rows of each kind the facts hold. */
 function sizeOf(facts: FlowFacts) {
@@ -212,13 +195,13 @@ describe.each(databases.eachSupportedId())(
         const gateFacts = (environmentIds: string[]) => () =>
           store.getGateFacts({ entityRef, version: '1.2.0', environmentIds });
         for (const [index, environmentId] of ENVIRONMENTS.entries()) {
-          const { result, queries } = await countQueries(
+          const { result, queries } = await countReads(
             knex,
             gateFacts(ENVIRONMENTS.slice(0, index + 1)),
           );
           gates.push({ environmentId, size: sizeOf(result), queries });
         }
-        const state = await countQueries(knex, () =>
+        const state = await countReads(knex, () =>
           store.getFlowStateFacts({
             entityRef,
             environmentIds: ENVIRONMENTS,
@@ -233,7 +216,7 @@ describe.each(databases.eachSupportedId())(
               }),
           }),
         );
-        const deployment = await countQueries(knex, () =>
+        const deployment = await countReads(knex, () =>
           store.recordDeployment(
             {
               entityRef,
