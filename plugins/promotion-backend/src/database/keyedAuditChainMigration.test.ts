@@ -6,7 +6,7 @@ import { testKeyring } from '../audit/__testUtils__/testKeyring';
 import { computeEventHash, GENESIS_HASH } from '../audit/hashChain';
 import {
   createTestDatabases,
-  DATABASE_HOOK_TIMEOUT_MS,
+  setUpEmptyDatabase,
   DATABASE_TEST_TIMEOUT_MS,
 } from './__testUtils__/testDatabases';
 import { DatabasePromotionStore } from './DatabasePromotionStore';
@@ -69,14 +69,9 @@ describe.each(databases.eachSupportedId())(
   'migration 20261127000000_keyed_audit_chain on %s',
   (databaseId: TestDatabaseId) => {
     let knex: Knex;
-
-    beforeEach(async () => {
-      knex = await databases.init(databaseId);
-    }, DATABASE_HOOK_TIMEOUT_MS);
-
-    afterEach(async () => {
-      await knex.destroy();
-    }, DATABASE_HOOK_TIMEOUT_MS);
+    setUpEmptyDatabase(databases, databaseId, made => {
+      knex = made;
+    });
 
     it('keeps the legacy events as a verified prefix, continues each flow chain keyed, and its down and up keep the data', async () => {
       await knex.migrate.up({ directory: migrationsDir });

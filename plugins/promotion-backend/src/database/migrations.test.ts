@@ -4,7 +4,7 @@ import { Knex } from 'knex';
 import { GENESIS_HASH } from '../audit/hashChain';
 import {
   createTestDatabases,
-  DATABASE_HOOK_TIMEOUT_MS,
+  setUpEmptyDatabase,
   DATABASE_TEST_TIMEOUT_MS,
 } from './__testUtils__/testDatabases';
 import { testKeyring } from '../audit/__testUtils__/testKeyring';
@@ -60,14 +60,9 @@ describe.each(databases.eachSupportedId())(
   'migrations on %s',
   (databaseId: TestDatabaseId) => {
     let knex: Knex;
-
-    beforeEach(async () => {
-      knex = await databases.init(databaseId);
-    }, DATABASE_HOOK_TIMEOUT_MS);
-
-    afterEach(async () => {
-      await knex.destroy();
-    }, DATABASE_HOOK_TIMEOUT_MS);
+    setUpEmptyDatabase(databases, databaseId, made => {
+      knex = made;
+    });
 
     it('20261121000000_init creates every table, and its down removes them all', async () => {
       expect(await existingTables(knex)).toEqual([]);

@@ -6,7 +6,7 @@ import { TestDatabaseId } from '@backstage/backend-test-utils';
 import { Knex } from 'knex';
 import {
   createTestDatabases,
-  DATABASE_HOOK_TIMEOUT_MS,
+  setUpEmptyDatabase,
   DATABASE_TEST_TIMEOUT_MS,
 } from './testDatabases';
 
@@ -113,14 +113,9 @@ export function describeIndexMigration(
     'index migration on %s',
     (databaseId: TestDatabaseId) => {
       let knex: Knex;
-
-      beforeEach(async () => {
-        knex = await databases.init(databaseId);
-      }, DATABASE_HOOK_TIMEOUT_MS);
-
-      afterEach(async () => {
-        await knex.destroy();
-      }, DATABASE_HOOK_TIMEOUT_MS);
+      setUpEmptyDatabase(databases, databaseId, made => {
+        knex = made;
+      });
 
       it(`${migrationOn(databaseId).migration} ${what}`, async () => {
         await expectIndexMigration(knex, migrationOn(databaseId));

@@ -1,4 +1,5 @@
-import { TestDatabases } from '@backstage/backend-test-utils';
+import { TestDatabaseId, TestDatabases } from '@backstage/backend-test-utils';
+import { Knex } from 'knex';
 
 type TestDatabaseIds = NonNullable<
   NonNullable<Parameters<typeof TestDatabases.create>[0]>['ids']
@@ -43,4 +44,25 @@ export function createTestDatabases(
   }, DATABASE_HOOK_TIMEOUT_MS);
   databases = TestDatabases.create({ ids });
   return databases;
+}
+
+/**
+ * A fresh, empty database of this kind for each test (no migrations run),
+ * handed to `use`, and destroyed after it: what the migration tests start
+ * from. (`setUpTestStore` gives a migrated store instead.)
+ */
+export function setUpEmptyDatabase(
+  databases: TestDatabases,
+  databaseId: TestDatabaseId,
+  use: (knex: Knex) => void,
+): void {
+  let knex: Knex | undefined;
+  beforeEach(async () => {
+    knex = await databases.init(databaseId);
+    use(knex);
+  }, DATABASE_HOOK_TIMEOUT_MS);
+  afterEach(async () => {
+    await knex?.destroy();
+    knex = undefined;
+  }, DATABASE_HOOK_TIMEOUT_MS);
 }

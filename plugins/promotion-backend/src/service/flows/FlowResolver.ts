@@ -81,6 +81,9 @@ const CATALOG_CACHE_MAX_ENTRIES = 20_000;
 /** The entities {@link FlowResolver.refreshFlowEntities} reads per catalog call. */
 const REFRESH_PAGE_SIZE = 500;
 
+/** An entity's key in the caches: its ref, which the catalog matches case-insensitively. */
+const cacheKeyOf = (entityRef: string) => entityRef.toLocaleLowerCase('en-US');
+
 /** Where a wrong value came from, named in the error message. */
 export type InputLocation = 'body' | 'query' | 'path';
 
@@ -141,7 +144,7 @@ export class FlowResolver {
    * framework (the catalog's own `catalog.entity.read`), in {@link authorized}.
    */
   async #entity(entityRef: string): Promise<Entity | undefined> {
-    const key = entityRef.toLocaleLowerCase('en-US');
+    const key = cacheKeyOf(entityRef);
     const cached = this.#entities.get(key);
     if (cached) {
       return cached.value;
@@ -193,10 +196,7 @@ export class FlowResolver {
         { credentials },
       );
       for (const entity of page.items) {
-        this.#entities.set(
-          stringifyEntityRef(entity).toLocaleLowerCase('en-US'),
-          entity,
-        );
+        this.#entities.set(cacheKeyOf(stringifyEntityRef(entity)), entity);
       }
       read += page.items.length;
       cursor = page.pageInfo.nextCursor;
@@ -350,10 +350,9 @@ export class FlowResolver {
       string,
       { entity: Entity; policy?: PromotionPolicy } | undefined
     >();
-    const keyOf = (ref: string) => ref.toLocaleLowerCase('en-US');
     const missing: string[] = [];
     for (const ref of entityRefs) {
-      const cached = this.#dependencyEntities.get(keyOf(ref));
+      const cached = this.#dependencyEntities.get(cacheKeyOf(ref));
       if (cached) {
         found.set(ref, {
           entity: cached.value,
@@ -365,7 +364,7 @@ export class FlowResolver {
     }
     for (const [ref, read] of await this.entitiesOf(missing)) {
       if (read) {
-        this.#dependencyEntities.set(keyOf(ref), read.entity);
+        this.#dependencyEntities.set(cacheKeyOf(ref), read.entity);
       }
       found.set(ref, read);
     }
