@@ -75,7 +75,8 @@ describe.each(databases.eachSupportedId())(
             table !== TABLES.auditChains &&
             table !== TABLES.auditChainLocks &&
             table !== TABLES.auditCheckpoints &&
-            table !== TABLES.breakGlasses,
+            table !== TABLES.breakGlasses &&
+            table !== TABLES.flowStateReads,
         ),
       );
       expect(await knex(TABLES.auditChainHead)).toEqual([
@@ -280,6 +281,51 @@ describe.each(databases.eachSupportedId())(
       expect(row.result).toBeNull();
       expect(row.evidence_link).toBe(withoutResult.evidenceLink);
       expect(result).toBeDefined();
+    });
+
+    it('20261205000000_flow_state_reads adds the copy of the flow states (unlogged on PostgreSQL), and its down drops it without touching the record', async () => {
+      await knex.migrate.latest({ directory: migrationsDir });
+      const store = await storeOn(knex);
+      await store.recordDeployment(
+        {
+          entityRef: FLOW,
+          environmentId: 'dev',
+          version: '1.0.0',
+          status: 'succeeded',
+          evaluateGate: () => [],
+        },
+        actor,
+      );
+      const query = {
+        entityRef: FLOW,
+        environmentIds: ['dev', 'test'],
+        rollbackLimit: 3,
+      };
+      const state = await store.getFlowStateFacts(query);
+      expect(
+        await knex(TABLES.flowStateReads).pluck('entity_ref'),
+      ).toEqual([FLOW]);
+      const postgres = knex.client.dialect === 'postgresql';
+      const persistence = postgres
+        ? (
+            await knex.raw(
+              'select relpersistence from pg_class where relname = ?',
+              [TABLES.flowStateReads],
+            )
+          ).rows
+        : 'no such choice';
+      expect(persistence).toEqual(
+        postgres ? [{ relpersistence: 'u' }] : 'no such choice',
+      );
+
+      await migrateDownOne(knex);
+      expect(await knex.schema.hasTable(TABLES.flowStateReads)).toBe(false);
+      expect(await store.getFlowFacts(FLOW)).toMatchObject({
+        deployments: [expect.objectContaining({ version: '1.0.0' })],
+      });
+      await migrateUpOne(knex);
+      expect(await store.getFlowStateFacts(query)).toEqual(state);
+      expect(await store.verifyChain()).toMatchObject({ intact: true });
     });
 
     it('keeps data across a repeated migrate.latest, and starts empty after down and up', async () => {

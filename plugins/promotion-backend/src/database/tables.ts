@@ -20,6 +20,8 @@ export const TABLES = {
   auditChains: 'promotion_audit_chains',
   auditChainLocks: 'promotion_audit_chain_locks',
   auditCheckpoints: 'promotion_audit_checkpoints',
+  /** A copy: the rows each flow state last read (`flowStateReads`). */
+  flowStateReads: 'promotion_flow_state_reads',
 } as const;
 
 /** What a timestamp column returns, depending on the database. */
@@ -191,6 +193,17 @@ export interface DbAuditChainRow {
   link: string;
   key_id: string;
   /** HMAC of the head; '' for `sha256-legacy` heads the migration created. */
+  mac: string;
+}
+
+export interface DbFlowStateReadsRow {
+  entity_ref: string;
+  /** JSON: what the rows were read for. */
+  reads_key: string;
+  head_link: string;
+  /** JSON: the rows, by read. */
+  rows: string;
+  key_id: string;
   mac: string;
 }
 

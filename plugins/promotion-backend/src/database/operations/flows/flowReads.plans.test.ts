@@ -157,7 +157,14 @@ describe.each(databases.eachSupportedId())(
         expect(facts.signOffs.length).toBeLessThan(10);
         expect(facts.requests.length).toBeLessThan(5);
       });
-      expect(sent.length).toBeGreaterThanOrEqual(2);
+      // The flow state's first statement reads the flow's chain head and
+      // its copy (flowStateReads.ts), by their primary keys: no history.
+      const copyReads = sent.filter(({ sql }) =>
+        sql.includes(TABLES.flowStateReads),
+      );
+      expect(copyReads).toHaveLength(1);
+      const historyReads = sent.filter(read => !copyReads.includes(read));
+      expect(historyReads.length).toBeGreaterThanOrEqual(2);
 
       // Each statement prepared on one connection and run on its generic
       // plan, as the pool's connections soon run it.
@@ -166,7 +173,7 @@ describe.each(databases.eachSupportedId())(
       const findings: Array<{ statement: string; wasteful: PlanNode[] }> = [];
       await knex.transaction(async trx => {
         await trx.raw('set local plan_cache_mode = force_generic_plan');
-        for (const [index, { sql, values }] of sent.entries()) {
+        for (const [index, { sql, values }] of historyReads.entries()) {
           await trx.raw(`prepare plan_test_${index} as ${sql}`);
           const explained = await trx.raw(
             `explain (analyze, buffers, format json) execute plan_test_${index}${

@@ -36,6 +36,7 @@ import {
   unionOf,
   rowsOfVersions,
 } from './factQueries';
+import { readFlowStateWithCopy } from './flowStateReads';
 import { togetherStatement } from './readTogether';
 
 const NO_FACTS: FlowFacts = {
@@ -231,7 +232,10 @@ const readFlowState = togetherStatement(
  *
  * Oldest first, as `getFlowFacts` reads them. On PostgreSQL the first round
  * is one prepared statement (`readTogether`): the flow state costs one
- * statement (two after a rollback of its next step's environment).
+ * statement (two after a rollback of its next step's environment). The
+ * first round's rows are kept as the flow's copy (`readFlowStateWithCopy`),
+ * which answers in its place until the flow's chain head moves on: an
+ * unchanged flow's state costs one read of two rows by their keys.
  */
 export async function getFlowStateFacts(
   db: Knex | Knex.Transaction,
@@ -242,11 +246,12 @@ export async function getFlowStateFacts(
     return { facts: NO_FACTS };
   }
 
-  const rows = await readFlowState(db, {
+  const rows = await readFlowStateWithCopy(
+    db,
     entityRef,
-    environmentIds,
-    rollbackLimit,
-  });
+    { environmentIds, rollbackLimit },
+    () => readFlowState(db, { entityRef, environmentIds, rollbackLimit }),
+  );
   const deploymentRows = rows.deployments as unknown as DbDeploymentRow[];
   const completions = rows.completions as unknown as DbChecklistCompletionRow[];
   const signOffs = rows.signOffs as unknown as DbSignOffRow[];

@@ -254,7 +254,9 @@ describe.each(databases.eachSupportedId())(
         version: '1.2.0',
       });
       expect(total(withTwoThousand.state.size)).toBeLessThanOrEqual(20);
-      expect(withTwoThousand.state.queries).toBeLessThanOrEqual(8);
+      // (Read from the tables, as after every change of the flow: 2 of
+      // them read the flow's chain head and its copy, and keep the copy.)
+      expect(withTwoThousand.state.queries).toBeLessThanOrEqual(10);
     });
   },
 );

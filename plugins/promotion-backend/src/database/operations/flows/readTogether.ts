@@ -40,7 +40,7 @@ const TIMESTAMP_COLUMNS = new Set([
  * timestamps (ISO 8601 with an offset in PostgreSQL's JSON) as Dates; text,
  * booleans and integers are as the driver gives them.
  */
-function asDriverRow(row: Record<string, unknown>): Record<string, unknown> {
+export function asDriverRow(row: Record<string, unknown>): Record<string, unknown> {
   for (const column of Object.keys(row)) {
     const value = row[column];
     if (typeof value === 'string' && TIMESTAMP_COLUMNS.has(column)) {
