@@ -70,6 +70,8 @@ export interface RoundSpec {
   origin: string;
   connections: number;
   durationS: number;
+  /** When given, the round ends after this many requests instead. */
+  amount?: number;
   /** The next request's path (a different flow each time, say). */
   nextPath: () => string;
   headers: Record<string, string>;
@@ -106,7 +108,9 @@ export async function runRound(
     url: spec.origin,
     connections: spec.connections,
     pipelining: 1,
-    duration: spec.durationS,
+    ...(spec.amount !== undefined
+      ? { amount: spec.amount }
+      : { duration: spec.durationS }),
     timeout: spec.timeoutS,
     headers: spec.headers,
     requests: [
