@@ -146,6 +146,12 @@ const migrationsDir = resolvePackagePath(
  * against; only the pending request a successful deployment supersedes is
  * locked before it (a locking read, which fixes no snapshot), as every
  * change of a request locks the request before the head.
+ *
+ * Since every change of a flow moves its chain head, the head's link names
+ * the state of the flow's rows: the flow state keeps its rows as a copy
+ * under that link (`operations/flows/flowStateReads.ts`) and reads the copy
+ * until the head moves on. The copy is written by reads, never by the
+ * writes, and is no part of the record.
  */
 export class DatabasePromotionStore implements PromotionStore {
   static async create(options: {
