@@ -302,9 +302,9 @@ describe.each(databases.eachSupportedId())(
         rollbackLimit: 3,
       };
       const state = await store.getFlowStateFacts(query);
-      expect(
-        await knex(TABLES.flowStateReads).pluck('entity_ref'),
-      ).toEqual([FLOW]);
+      expect(await knex(TABLES.flowStateReads).pluck('entity_ref')).toEqual([
+        FLOW,
+      ]);
       const postgres = knex.client.dialect === 'postgresql';
       const persistence = postgres
         ? (

@@ -1,6 +1,9 @@
+import { resolvePackagePath } from '@backstage/backend-plugin-api';
 import { TestDatabaseId } from '@backstage/backend-test-utils';
 import { Knex } from 'knex';
+import { readdirSync } from 'node:fs';
 import { AuditKeyring } from '../../../audit/auditKeyring';
+import { testKeyring } from '../../../audit/__testUtils__/testKeyring';
 import { countReads } from '../../__testUtils__/queryCounts';
 import {
   ENVIRONMENTS,
@@ -210,6 +213,89 @@ describe.each(databases.eachSupportedId())(
           mac: forged.mac,
         });
       expect(await store.getFlowStateFacts(query)).toEqual(truth);
+    });
+
+    it('is not read in another schema or by another statement: its key names the newest migration and the statement', async () => {
+      await store.recordDeployment(
+        {
+          entityRef: FLOW,
+          environmentId: 'dev',
+          version: '1.0.0',
+          status: 'succeeded',
+          evaluateGate: () => [],
+        },
+        as(PIPELINE),
+      );
+      const query = stateQuery(FLOW);
+      const truth = await store.getFlowStateFacts(query);
+      const copy = (await copyOf(FLOW))!;
+      const [schema, statement, params] = JSON.parse(copy.reads_key);
+      expect(schema).toBe(
+        readdirSync(
+          resolvePackagePath(
+            '@promotion/plugin-promotion-backend',
+            'migrations',
+          ),
+        )
+          .filter(name => name.endsWith('.js'))
+          .sort()
+          .pop(),
+      );
+      expect(statement).toMatch(/^promotion_[0-9a-f]{40}$/);
+      expect(params).toEqual({
+        environmentIds: ENVIRONMENTS,
+        rollbackLimit: 3,
+      });
+
+      // A copy of the same rows, altered, signed with the store's key, kept
+      // under an older schema or another statement: not read.
+      const rows = JSON.parse(copy.rows);
+      rows.deployments[0].version = '6.6.6';
+      for (const readsKey of [
+        [`${schema}-older`, statement, params],
+        [schema, `${statement}0`, params],
+      ]) {
+        const key = JSON.stringify(readsKey);
+        const { keyId, mac } = testKeyring().sign(
+          JSON.stringify([
+            'promotion-flow-state-reads',
+            FLOW,
+            key,
+            copy.head_link,
+            JSON.stringify(rows),
+          ]),
+        );
+        await knex(TABLES.flowStateReads)
+          .where('entity_ref', FLOW)
+          .update({
+            reads_key: key,
+            rows: JSON.stringify(rows),
+            key_id: keyId,
+            mac,
+          });
+        expect(await store.getFlowStateFacts(query)).toEqual(truth);
+      }
+      // The same, under its own key: read (the alteration shows).
+      const { keyId, mac } = testKeyring().sign(
+        JSON.stringify([
+          'promotion-flow-state-reads',
+          FLOW,
+          copy.reads_key,
+          copy.head_link,
+          JSON.stringify(rows),
+        ]),
+      );
+      await knex(TABLES.flowStateReads)
+        .where('entity_ref', FLOW)
+        .update({
+          reads_key: copy.reads_key,
+          rows: JSON.stringify(rows),
+          key_id: keyId,
+          mac,
+        });
+      expect(
+        (await store.getFlowStateFacts(query)).facts.deployments[0].version,
+      ).toBe('6.6.6');
     });
 
     it('a flow without events has no copy', async () => {

@@ -1,4 +1,6 @@
+import { resolvePackagePath } from '@backstage/backend-plugin-api';
 import { Knex } from 'knex';
+import { readdirSync } from 'node:fs';
 import { auditKeyringOf } from '../audit/keyringBinding';
 import { preparedRaw } from '../audit/preparedStatements';
 import { DbFlowStateReadsRow, TABLES } from '../../tables';
@@ -10,11 +12,23 @@ export type FlowStateRows<Name extends string> = Record<
   Array<Record<string, unknown>>
 >;
 
+let newestMigration: string | undefined;
+
 /**
- * What a copy's rows were read for: the reads' version (raised whenever
- * the flow state's reads change what they return), and their parameters.
+ * The schema the rows were read in: the newest migration (the store
+ * migrates to it as it starts). A migration that adds a column to a table
+ * the reads read changes their rows, though not their statement.
  */
-export const FLOW_STATE_READS_VERSION = 1;
+export function schemaOfReads(): string {
+  newestMigration ??=
+    readdirSync(
+      resolvePackagePath('@promotion/plugin-promotion-backend', 'migrations'),
+    )
+      .filter(name => name.endsWith('.js'))
+      .sort()
+      .pop() ?? '';
+  return newestMigration;
+}
 
 /** The text the HMAC of a copy covers. */
 function macText(
@@ -93,8 +107,9 @@ function rowsOfCopy<Name extends string>(
  * transaction of the change (the rows of every table the reads read are
  * bound to events of their flow), so the link of the flow's chain head
  * names the state of its rows: a copy read at the head's present link,
- * for the same ladder and number of rollbacks (`readsKey`), and in the
- * present version of the reads, is what `read` returns now. A copy whose
+ * by the same statement (`readsFor.statement`, a hash of its text) with
+ * the same parameters (the ladder, the number of rollbacks), in the same
+ * schema (`schemaOfReads`), is what `read` returns now. A copy whose
  * HMAC (with the audit key) does not check, changed in the database or
  * made with a key no longer held, is not read.
  *
@@ -109,10 +124,14 @@ function rowsOfCopy<Name extends string>(
 export async function readFlowStateWithCopy<Name extends string>(
   db: Knex | Knex.Transaction,
   entityRef: string,
-  readsFor: unknown,
+  readsFor: { statement: string; params: unknown },
   read: () => Promise<FlowStateRows<Name>>,
 ): Promise<FlowStateRows<Name>> {
-  const readsKey = JSON.stringify([FLOW_STATE_READS_VERSION, readsFor]);
+  const readsKey = JSON.stringify([
+    schemaOfReads(),
+    readsFor.statement,
+    readsFor.params,
+  ]);
   const found = await readHeadAndCopy(db, entityRef);
   if (!found) {
     // No event yet, so no row of the flow either: nothing to keep.

@@ -246,11 +246,15 @@ export async function getFlowStateFacts(
     return { facts: NO_FACTS };
   }
 
+  const params = { entityRef, environmentIds, rollbackLimit };
   const rows = await readFlowStateWithCopy(
     db,
     entityRef,
-    { environmentIds, rollbackLimit },
-    () => readFlowState(db, { entityRef, environmentIds, rollbackLimit }),
+    {
+      statement: readFlowState.fingerprint(db, params),
+      params: { environmentIds, rollbackLimit },
+    },
+    () => readFlowState(db, params),
   );
   const deploymentRows = rows.deployments as unknown as DbDeploymentRow[];
   const completions = rows.completions as unknown as DbChecklistCompletionRow[];

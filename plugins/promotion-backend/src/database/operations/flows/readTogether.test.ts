@@ -171,6 +171,39 @@ describe.each(databases.eachSupportedId())('togetherStatement on %p', id => {
     expect(builds.count).toBe(3);
   });
 
+  it('names its statement: the same for every value of a shape, another for another shape or other reads', async () => {
+    const builds = { count: 0 };
+    const read = togetherStatement(readsOf(builds));
+    const params: Params = {
+      kind: 'a',
+      names: ['one', 'two'],
+      above: 1,
+      withRanks: true,
+    };
+    const name = read.fingerprint(knex, params);
+    expect(name).toMatch(/^promotion_[0-9a-f]{40}$/);
+    expect(
+      read.fingerprint(knex, { ...params, kind: 'b', names: ['x', 'y'] }),
+    ).toBe(name);
+    expect(read.fingerprint(knex, { ...params, names: ['one'] })).not.toBe(
+      name,
+    );
+    expect(read.fingerprint(knex, { ...params, above: 2 })).not.toBe(name);
+    // Built once per shape.
+    expect(builds.count).toBe(3);
+    // Other reads, one more column read: another name.
+    const wider = togetherStatement(
+      (db: Knex | Knex.Transaction, p: Params) => {
+        const reads = readsOf({ count: 0 })(db, p);
+        return {
+          ...reads,
+          named: { ...reads.named, query: reads.named.query.select('rank') },
+        };
+      },
+    );
+    expect(wider.fingerprint(knex, params)).not.toBe(name);
+  });
+
   if (id.startsWith('POSTGRES')) {
     it('binds each value once, however many reads bind it', async () => {
       const read = togetherStatement(readsOf({ count: 0 }));

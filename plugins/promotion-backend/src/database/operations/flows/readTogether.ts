@@ -40,7 +40,9 @@ const TIMESTAMP_COLUMNS = new Set([
  * timestamps (ISO 8601 with an offset in PostgreSQL's JSON) as Dates; text,
  * booleans and integers are as the driver gives them.
  */
-export function asDriverRow(row: Record<string, unknown>): Record<string, unknown> {
+export function asDriverRow(
+  row: Record<string, unknown>,
+): Record<string, unknown> {
   for (const column of Object.keys(row)) {
     const value = row[column];
     if (typeof value === 'string' && TIMESTAMP_COLUMNS.has(column)) {
@@ -234,6 +236,20 @@ function sentinelsOf<P extends TogetherParams>(params: P): P {
   return sentinels as P;
 }
 
+/** The reads of a {@link togetherStatement}, run with their parameters. */
+export interface TogetherStatement<P, Name extends string> {
+  (db: Knex | Knex.Transaction, params: P): Promise<
+    Record<Name, Array<Record<string, unknown>>>
+  >;
+  /**
+   * A name of the statement the parameters' shape gives on this database
+   * (a hash of its text and the constants it binds): another when the
+   * reads are built otherwise, the same for every text value of the
+   * parameters.
+   */
+  fingerprint(db: Knex | Knex.Transaction, params: P): string;
+}
+
 /**
  * Independent reads built from parameters, run as {@link readNamedTogether}
  * runs them, whose statement is built and compiled once per shape of the
@@ -256,11 +272,9 @@ export function togetherStatement<
     db: Knex | Knex.Transaction,
     params: P,
   ) => Record<Name, TogetherRead | undefined>,
-): (
-  db: Knex | Knex.Transaction,
-  params: P,
-) => Promise<Record<Name, Array<Record<string, unknown>>>> {
+): TogetherStatement<P, Name> {
   const templates = new Map<string, TogetherTemplate>();
+  const fingerprints = new Map<string, string>();
 
   const compile = (db: Knex | Knex.Transaction, params: P) => {
     const reads = build(db, sentinelsOf(params));
@@ -323,7 +337,7 @@ export function togetherStatement<
     };
   };
 
-  return async (db, params) => {
+  const run = async (db: Knex | Knex.Transaction, params: P) => {
     if (db.client.dialect !== 'postgresql') {
       return readNamedTogether(db, build(db, params));
     }
@@ -358,4 +372,21 @@ export function togetherStatement<
       rowsOfTogether(rows, template.asked.length),
     );
   };
+
+  const fingerprint = (db: Knex | Knex.Transaction, params: P) => {
+    const key = `${db.client.dialect} ${shapeOf(params)}`;
+    let found = fingerprints.get(key);
+    if (found === undefined) {
+      const { text, slots } = compile(db, params);
+      // Its text, and the constants bound in it (a number, a flag).
+      found = preparedStatementName(JSON.stringify([text, slots]));
+      if (fingerprints.size >= MAX_TEMPLATES) {
+        fingerprints.clear();
+      }
+      fingerprints.set(key, found);
+    }
+    return found;
+  };
+
+  return Object.assign(run, { fingerprint });
 }

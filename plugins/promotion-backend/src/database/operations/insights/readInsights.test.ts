@@ -1,5 +1,12 @@
 import { GateCondition } from '@promotion/plugin-promotion-common';
-import { ALICE, BOB, dossier, FLOW, PIPELINE, setUpTestStore } from '../../__testUtils__/storeFixture';
+import {
+  ALICE,
+  BOB,
+  dossier,
+  FLOW,
+  PIPELINE,
+  setUpTestStore,
+} from '../../__testUtils__/storeFixture';
 import {
   createTestDatabases,
   DATABASE_TEST_TIMEOUT_MS,
