@@ -357,7 +357,9 @@ export interface PromotionStore {
    * it elsewhere on the ladder, for the next step), standing approvals,
    * pending requests and the most recent rollbacks, with the facts of the
    * gate for the next step (as {@link PromotionStore.getGateFacts} reads
-   * them); bounded whatever the flow's history.
+   * them); bounded whatever the flow's history. While the flow has not
+   * changed since its last flow state, read from that read's copy (one
+   * statement).
    */
   getFlowStateFacts(query: FlowStateFactsQuery): Promise<FlowStateFacts>;
   /** Every deployment of one version into one environment, oldest first. */
