@@ -1,7 +1,4 @@
-import {
-  DatabaseService,
-  resolvePackagePath,
-} from '@backstage/backend-plugin-api';
+import { DatabaseService } from '@backstage/backend-plugin-api';
 import {
   AuditCheckpoint,
   AuditEvent,
@@ -111,11 +108,7 @@ import {
   VerifyChainOptions,
   VersionDeploymentsQuery,
 } from './PromotionStore';
-
-const migrationsDir = resolvePackagePath(
-  '@promotion/plugin-promotion-backend',
-  'migrations',
-);
+import { MIGRATIONS_DIR } from './migrationsDir';
 
 /**
  * The knex implementation of {@link PromotionStore}, portable across
@@ -163,7 +156,7 @@ export class DatabasePromotionStore implements PromotionStore {
     const { database, keyring, skipMigrations } = options;
     const client = await database.getClient();
     if (!database.migrations?.skip && !skipMigrations) {
-      await client.migrate.latest({ directory: migrationsDir });
+      await client.migrate.latest({ directory: MIGRATIONS_DIR });
     }
     bindAuditKeyring(client, keyring);
     return new DatabasePromotionStore(client, keyring);

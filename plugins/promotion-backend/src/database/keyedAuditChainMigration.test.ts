@@ -1,4 +1,4 @@
-import { resolvePackagePath } from '@backstage/backend-plugin-api';
+import { MIGRATIONS_DIR } from './migrationsDir';
 import { TestDatabaseId } from '@backstage/backend-test-utils';
 import { Knex } from 'knex';
 import { randomUUID } from 'node:crypto';
@@ -14,10 +14,6 @@ import { TABLES } from './tables';
 
 jest.setTimeout(DATABASE_TEST_TIMEOUT_MS);
 
-const migrationsDir = resolvePackagePath(
-  '@promotion/plugin-promotion-backend',
-  'migrations',
-);
 const KEYED = '20261127000000_keyed_audit_chain.js';
 
 const databases = createTestDatabases();
@@ -74,12 +70,12 @@ describe.each(databases.eachSupportedId())(
     });
 
     it('keeps the legacy events as a verified prefix, continues each flow chain keyed, and its down and up keep the data', async () => {
-      await knex.migrate.up({ directory: migrationsDir });
-      await knex.migrate.up({ directory: migrationsDir });
+      await knex.migrate.up({ directory: MIGRATIONS_DIR });
+      await knex.migrate.up({ directory: MIGRATIONS_DIR });
       await recordLegacyEvents(knex, [FLOW, OTHER_FLOW, FLOW]);
       const legacyRows = await knex(TABLES.auditEvents).orderBy('seq');
 
-      await knex.migrate.up({ directory: migrationsDir, name: KEYED });
+      await knex.migrate.up({ directory: MIGRATIONS_DIR, name: KEYED });
       const migrated = await knex(TABLES.auditEvents).orderBy('seq');
       expect(
         migrated.map(r => [
@@ -153,7 +149,7 @@ describe.each(databases.eachSupportedId())(
 
       // Down: one global chain again, every event kept with its seq, the head
       // at the last event.
-      await knex.migrate.down({ directory: migrationsDir, name: KEYED });
+      await knex.migrate.down({ directory: MIGRATIONS_DIR, name: KEYED });
       expect(await knex.schema.hasTable(TABLES.auditChains)).toBe(false);
       expect(await knex.schema.hasTable(TABLES.auditCheckpoints)).toBe(false);
       const down = await knex(TABLES.auditEvents).orderBy('seq');
@@ -165,7 +161,7 @@ describe.each(databases.eachSupportedId())(
       expect(legacyHead.hash).toBe(events[0].hash);
 
       // Up again: the data is still there.
-      await knex.migrate.up({ directory: migrationsDir, name: KEYED });
+      await knex.migrate.up({ directory: MIGRATIONS_DIR, name: KEYED });
       expect(
         (await knex(TABLES.auditEvents).orderBy('seq')).map(r => r.id),
       ).toEqual(down.map(r => r.id));

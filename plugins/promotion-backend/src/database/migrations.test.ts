@@ -1,4 +1,4 @@
-import { resolvePackagePath } from '@backstage/backend-plugin-api';
+import { MIGRATIONS_DIR } from './migrationsDir';
 import { TestDatabaseId } from '@backstage/backend-test-utils';
 import { Knex } from 'knex';
 import { GENESIS_HASH } from '../audit/hashChain';
@@ -13,11 +13,6 @@ import { TABLES } from './tables';
 
 jest.setTimeout(DATABASE_TEST_TIMEOUT_MS);
 
-const migrationsDir = resolvePackagePath(
-  '@promotion/plugin-promotion-backend',
-  'migrations',
-);
-
 const databases = createTestDatabases();
 
 const REMINDERS = '20261122000000_request_reminders.js';
@@ -31,11 +26,11 @@ const actor = {
 };
 
 async function migrateUpOne(knex: Knex) {
-  await knex.migrate.up({ directory: migrationsDir });
+  await knex.migrate.up({ directory: MIGRATIONS_DIR });
 }
 
 async function migrateDownOne(knex: Knex) {
-  await knex.migrate.down({ directory: migrationsDir });
+  await knex.migrate.down({ directory: MIGRATIONS_DIR });
 }
 
 async function storeOn(knex: Knex) {
@@ -85,12 +80,14 @@ describe.each(databases.eachSupportedId())(
 
       await migrateDownOne(knex);
       expect(await existingTables(knex)).toEqual([]);
-      const [completed] = await knex.migrate.list({ directory: migrationsDir });
+      const [completed] = await knex.migrate.list({
+        directory: MIGRATIONS_DIR,
+      });
       expect(completed).toEqual([]);
     });
 
     it('20261122000000_request_reminders adds last_reminded_at, and its down and up keep the data', async () => {
-      await knex.migrate.latest({ directory: migrationsDir });
+      await knex.migrate.latest({ directory: MIGRATIONS_DIR });
       expect(
         await knex.schema.hasColumn(TABLES.requests, 'last_reminded_at'),
       ).toBe(true);
@@ -133,7 +130,7 @@ describe.each(databases.eachSupportedId())(
 
       // Down: the column goes, the requests, decisions and events stay.
       // (That migration by name: the keyed audit chain came after it.)
-      await knex.migrate.down({ directory: migrationsDir, name: REMINDERS });
+      await knex.migrate.down({ directory: MIGRATIONS_DIR, name: REMINDERS });
       expect(
         await knex.schema.hasColumn(TABLES.requests, 'last_reminded_at'),
       ).toBe(false);
@@ -163,7 +160,7 @@ describe.each(databases.eachSupportedId())(
       });
 
       // Up again: the column is back, empty, so the request is due again.
-      await knex.migrate.up({ directory: migrationsDir, name: REMINDERS });
+      await knex.migrate.up({ directory: MIGRATIONS_DIR, name: REMINDERS });
       expect(await store.getRequest(request.id)).toEqual(decided.request);
       expect(
         (await knex(TABLES.requests).where({ id: request.id }).first())
@@ -173,7 +170,7 @@ describe.each(databases.eachSupportedId())(
     });
 
     it('20261128000000_superseded_requests adds closed_reason, and its down and up keep the data', async () => {
-      await knex.migrate.latest({ directory: migrationsDir });
+      await knex.migrate.latest({ directory: MIGRATIONS_DIR });
       const store = await storeOn(knex);
       const requestFor = (version: string, minutes: number) =>
         store.createRequest(
@@ -205,7 +202,7 @@ describe.each(databases.eachSupportedId())(
 
       // Down: the column goes, the requests and their events stay; the
       // state check names only the reason the request row lost.
-      await knex.migrate.down({ directory: migrationsDir, name: SUPERSEDED });
+      await knex.migrate.down({ directory: MIGRATIONS_DIR, name: SUPERSEDED });
       expect(
         await knex.schema.hasColumn(TABLES.requests, 'closed_reason'),
       ).toBe(false);
@@ -223,7 +220,7 @@ describe.each(databases.eachSupportedId())(
       ]);
 
       // Up again: the column is back, empty.
-      await knex.migrate.up({ directory: migrationsDir, name: SUPERSEDED });
+      await knex.migrate.up({ directory: MIGRATIONS_DIR, name: SUPERSEDED });
       expect(
         (await knex(TABLES.requests).where({ id: older.id }).first())
           .closed_reason,
@@ -232,7 +229,7 @@ describe.each(databases.eachSupportedId())(
     });
 
     it('20261202000000_attested_evidence adds result to checklist completions, and its down and up keep the data', async () => {
-      await knex.migrate.latest({ directory: migrationsDir });
+      await knex.migrate.latest({ directory: MIGRATIONS_DIR });
       const store = await storeOn(knex);
       const { value: attested } = await store.completeChecklistItem(
         {
@@ -254,7 +251,7 @@ describe.each(databases.eachSupportedId())(
 
       // Down: the column goes, the completion and its event stay; the state
       // check names only the result the row lost.
-      await knex.migrate.down({ directory: migrationsDir, name: ATTESTED });
+      await knex.migrate.down({ directory: MIGRATIONS_DIR, name: ATTESTED });
       expect(
         await knex.schema.hasColumn(TABLES.checklistCompletions, 'result'),
       ).toBe(false);
@@ -274,7 +271,7 @@ describe.each(databases.eachSupportedId())(
       ]);
 
       // Up again: the column is back, empty.
-      await knex.migrate.up({ directory: migrationsDir, name: ATTESTED });
+      await knex.migrate.up({ directory: MIGRATIONS_DIR, name: ATTESTED });
       const row = await knex(TABLES.checklistCompletions)
         .where({ id: attested.id })
         .first();
@@ -284,7 +281,7 @@ describe.each(databases.eachSupportedId())(
     });
 
     it('20261205000000_flow_state_reads adds the copy of the flow states (unlogged on PostgreSQL), and its down drops it without touching the record', async () => {
-      await knex.migrate.latest({ directory: migrationsDir });
+      await knex.migrate.latest({ directory: MIGRATIONS_DIR });
       const store = await storeOn(knex);
       await store.recordDeployment(
         {
@@ -329,7 +326,7 @@ describe.each(databases.eachSupportedId())(
     });
 
     it('keeps data across a repeated migrate.latest, and starts empty after down and up', async () => {
-      await knex.migrate.latest({ directory: migrationsDir });
+      await knex.migrate.latest({ directory: MIGRATIONS_DIR });
       const store = await storeOn(knex);
       const { value: deployment } = await store.recordDeployment(
         {
@@ -367,9 +364,9 @@ describe.each(databases.eachSupportedId())(
       });
 
       // Down to zero and up again: a fresh, working schema.
-      await knex.migrate.rollback({ directory: migrationsDir }, true);
+      await knex.migrate.rollback({ directory: MIGRATIONS_DIR }, true);
       expect(await existingTables(knex)).toEqual([]);
-      await knex.migrate.latest({ directory: migrationsDir });
+      await knex.migrate.latest({ directory: MIGRATIONS_DIR });
       expect(await store.getDeployment(deployment.id)).toBeUndefined();
       expect(await store.verifyChain()).toMatchObject({
         intact: true,

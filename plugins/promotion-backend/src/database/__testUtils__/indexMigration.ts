@@ -1,7 +1,7 @@
 // This module defines tests (describeIndexMigration) that run in the test
 // files calling it, beside the helpers they share.
 /* eslint-disable jest/no-export */
-import { resolvePackagePath } from '@backstage/backend-plugin-api';
+import { MIGRATIONS_DIR } from '../migrationsDir';
 import { TestDatabaseId } from '@backstage/backend-test-utils';
 import { Knex } from 'knex';
 import {
@@ -9,11 +9,6 @@ import {
   setUpEmptyDatabase,
   DATABASE_TEST_TIMEOUT_MS,
 } from './testDatabases';
-
-const migrationsDir = resolvePackagePath(
-  '@promotion/plugin-promotion-backend',
-  'migrations',
-);
 
 /** The names of a table's indexes, as the database lists them. */
 async function indexesOf(knex: Knex, table: string): Promise<string[]> {
@@ -72,7 +67,7 @@ export async function expectIndexMigration(
     return result;
   };
 
-  await knex.migrate.latest({ directory: migrationsDir });
+  await knex.migrate.latest({ directory: MIGRATIONS_DIR });
   const migrated = await allIndexes();
   for (const [table, names] of Object.entries(indexes)) {
     expect(migrated[table]).toEqual(expect.arrayContaining(names));
@@ -81,7 +76,7 @@ export async function expectIndexMigration(
     expect(migrated[table].filter(name => names.includes(name))).toEqual([]);
   }
 
-  await knex.migrate.down({ directory: migrationsDir, name: migration });
+  await knex.migrate.down({ directory: MIGRATIONS_DIR, name: migration });
   const before = await allIndexes();
   for (const table of tables) {
     const added = indexes[table] ?? [];
@@ -93,7 +88,7 @@ export async function expectIndexMigration(
     );
   }
 
-  await knex.migrate.up({ directory: migrationsDir, name: migration });
+  await knex.migrate.up({ directory: MIGRATIONS_DIR, name: migration });
   expect(await allIndexes()).toEqual(migrated);
 }
 

@@ -1,4 +1,3 @@
-import { resolvePackagePath } from '@backstage/backend-plugin-api';
 import { TestDatabaseId } from '@backstage/backend-test-utils';
 import { Knex } from 'knex';
 import { readdirSync } from 'node:fs';
@@ -22,8 +21,10 @@ import {
   DATABASE_TEST_TIMEOUT_MS,
 } from '../../__testUtils__/testDatabases';
 import { DatabasePromotionStore } from '../../DatabasePromotionStore';
+import { MIGRATIONS_DIR } from '../../migrationsDir';
 import { FlowStateFactsQuery } from '../../PromotionStore';
 import { DbFlowStateReadsRow, TABLES } from '../../tables';
+import { copyMacText } from './flowStateReads';
 
 /*
  * The flow state's copy (flowStateReads.ts): read in place of the flow
@@ -56,6 +57,33 @@ describe.each(databases.eachSupportedId())(
       (await knex(TABLES.flowStateReads)
         .where('entity_ref', entityRef)
         .first()) as DbFlowStateReadsRow | undefined;
+    /** 1.0.0 of FLOW deployed into an environment. */
+    const deploy = (environmentId: string) =>
+      store.recordDeployment(
+        {
+          entityRef: FLOW,
+          environmentId,
+          version: '1.0.0',
+          status: 'succeeded',
+          evaluateGate: () => [],
+        },
+        as(PIPELINE),
+      );
+    /** FLOW's copy replaced: these rows under this key, signed with `keyring`. */
+    const keepCopy = async (
+      copy: DbFlowStateReadsRow,
+      rows: unknown,
+      keyring: AuditKeyring,
+      readsKey = copy.reads_key,
+    ) => {
+      const text = JSON.stringify(rows);
+      const { keyId, mac } = keyring.sign(
+        copyMacText(FLOW, readsKey, copy.head_link, text),
+      );
+      await knex(TABLES.flowStateReads)
+        .where('entity_ref', FLOW)
+        .update({ reads_key: readsKey, rows: text, key_id: keyId, mac });
+    };
     /** The flow state as the tables give it: without any copy. */
     const fromTables = async (query: FlowStateFactsQuery) => {
       await knex(TABLES.flowStateReads).delete();
@@ -102,16 +130,7 @@ describe.each(databases.eachSupportedId())(
     });
 
     it('is read while the head has not moved, and never after a change of the flow', async () => {
-      await store.recordDeployment(
-        {
-          entityRef: FLOW,
-          environmentId: 'dev',
-          version: '1.0.0',
-          status: 'succeeded',
-          evaluateGate: () => [],
-        },
-        as(PIPELINE),
-      );
+      await deploy('dev');
       const query = stateQuery(FLOW);
       const first = await store.getFlowStateFacts(query);
       expect(first.facts.deployments).toHaveLength(1);
@@ -144,16 +163,7 @@ describe.each(databases.eachSupportedId())(
     });
 
     it('is not read for another ladder or another number of rollbacks', async () => {
-      await store.recordDeployment(
-        {
-          entityRef: FLOW,
-          environmentId: 'test',
-          version: '1.0.0',
-          status: 'succeeded',
-          evaluateGate: () => [],
-        },
-        as(PIPELINE),
-      );
+      await deploy('test');
       expect(
         (await store.getFlowStateFacts(stateQuery(FLOW))).facts.deployments,
       ).toHaveLength(1);
@@ -170,16 +180,7 @@ describe.each(databases.eachSupportedId())(
     });
 
     it('a copy changed in the database, or kept with a key no longer held, is not read', async () => {
-      await store.recordDeployment(
-        {
-          entityRef: FLOW,
-          environmentId: 'dev',
-          version: '1.0.0',
-          status: 'succeeded',
-          evaluateGate: () => [],
-        },
-        as(PIPELINE),
-      );
+      await deploy('dev');
       const query = stateQuery(FLOW);
       const truth = await store.getFlowStateFacts(query);
       const copy = (await copyOf(FLOW))!;
@@ -196,47 +197,18 @@ describe.each(databases.eachSupportedId())(
       const stranger = new AuditKeyring([
         { id: 'stranger', secret: Buffer.from('x'.repeat(40)) },
       ]);
-      const forged = stranger.sign(
-        JSON.stringify([
-          'promotion-flow-state-reads',
-          FLOW,
-          copy.reads_key,
-          copy.head_link,
-          JSON.stringify(rows),
-        ]),
-      );
-      await knex(TABLES.flowStateReads)
-        .where('entity_ref', FLOW)
-        .update({
-          rows: JSON.stringify(rows),
-          key_id: forged.keyId,
-          mac: forged.mac,
-        });
+      await keepCopy(copy, rows, stranger);
       expect(await store.getFlowStateFacts(query)).toEqual(truth);
     });
 
     it('is not read in another schema or by another statement: its key names the newest migration and the statement', async () => {
-      await store.recordDeployment(
-        {
-          entityRef: FLOW,
-          environmentId: 'dev',
-          version: '1.0.0',
-          status: 'succeeded',
-          evaluateGate: () => [],
-        },
-        as(PIPELINE),
-      );
+      await deploy('dev');
       const query = stateQuery(FLOW);
       const truth = await store.getFlowStateFacts(query);
       const copy = (await copyOf(FLOW))!;
       const [schema, statement, params] = JSON.parse(copy.reads_key);
       expect(schema).toBe(
-        readdirSync(
-          resolvePackagePath(
-            '@promotion/plugin-promotion-backend',
-            'migrations',
-          ),
-        )
+        readdirSync(MIGRATIONS_DIR)
           .filter(name => name.endsWith('.js'))
           .sort()
           .pop(),
@@ -255,44 +227,11 @@ describe.each(databases.eachSupportedId())(
         [`${schema}-older`, statement, params],
         [schema, `${statement}0`, params],
       ]) {
-        const key = JSON.stringify(readsKey);
-        const { keyId, mac } = testKeyring().sign(
-          JSON.stringify([
-            'promotion-flow-state-reads',
-            FLOW,
-            key,
-            copy.head_link,
-            JSON.stringify(rows),
-          ]),
-        );
-        await knex(TABLES.flowStateReads)
-          .where('entity_ref', FLOW)
-          .update({
-            reads_key: key,
-            rows: JSON.stringify(rows),
-            key_id: keyId,
-            mac,
-          });
+        await keepCopy(copy, rows, testKeyring(), JSON.stringify(readsKey));
         expect(await store.getFlowStateFacts(query)).toEqual(truth);
       }
       // The same, under its own key: read (the alteration shows).
-      const { keyId, mac } = testKeyring().sign(
-        JSON.stringify([
-          'promotion-flow-state-reads',
-          FLOW,
-          copy.reads_key,
-          copy.head_link,
-          JSON.stringify(rows),
-        ]),
-      );
-      await knex(TABLES.flowStateReads)
-        .where('entity_ref', FLOW)
-        .update({
-          reads_key: copy.reads_key,
-          rows: JSON.stringify(rows),
-          key_id: keyId,
-          mac,
-        });
+      await keepCopy(copy, rows, testKeyring());
       expect(
         (await store.getFlowStateFacts(query)).facts.deployments[0].version,
       ).toBe('6.6.6');

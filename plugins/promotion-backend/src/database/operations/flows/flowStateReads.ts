@@ -1,8 +1,8 @@
-import { resolvePackagePath } from '@backstage/backend-plugin-api';
 import { Knex } from 'knex';
 import { readdirSync } from 'node:fs';
 import { auditKeyringOf } from '../audit/keyringBinding';
 import { preparedRaw } from '../audit/preparedStatements';
+import { MIGRATIONS_DIR } from '../../migrationsDir';
 import { DbFlowStateReadsRow, TABLES } from '../../tables';
 import { asDriverRow } from './readTogether';
 
@@ -21,9 +21,7 @@ let newestMigration: string | undefined;
  */
 export function schemaOfReads(): string {
   newestMigration ??=
-    readdirSync(
-      resolvePackagePath('@promotion/plugin-promotion-backend', 'migrations'),
-    )
+    readdirSync(MIGRATIONS_DIR)
       .filter(name => name.endsWith('.js'))
       .sort()
       .pop() ?? '';
@@ -31,7 +29,7 @@ export function schemaOfReads(): string {
 }
 
 /** The text the HMAC of a copy covers. */
-function macText(
+export function copyMacText(
   entityRef: string,
   readsKey: string,
   headLink: string,
@@ -56,28 +54,33 @@ interface HeadAndCopy {
   mac: string | null;
 }
 
+/** The text of the read of the head and the copy, on PostgreSQL. */
+let headAndCopyText: string | undefined;
+
 async function readHeadAndCopy(
   db: Knex | Knex.Transaction,
   entityRef: string,
 ): Promise<HeadAndCopy | undefined> {
-  const query = db({ h: TABLES.auditChains })
-    .leftJoin({ c: TABLES.flowStateReads }, 'c.entity_ref', 'h.entity_ref')
-    .where('h.entity_ref', entityRef)
-    .select({
-      head_link: 'h.link',
-      reads_key: 'c.reads_key',
-      copy_link: 'c.head_link',
-      rows: 'c.rows',
-      key_id: 'c.key_id',
-      mac: 'c.mac',
-    });
+  const query = () =>
+    db({ h: TABLES.auditChains })
+      .leftJoin({ c: TABLES.flowStateReads }, 'c.entity_ref', 'h.entity_ref')
+      .where('h.entity_ref', entityRef)
+      .select({
+        head_link: 'h.link',
+        reads_key: 'c.reads_key',
+        copy_link: 'c.head_link',
+        rows: 'c.rows',
+        key_id: 'c.key_id',
+        mac: 'c.mac',
+      });
   if (db.client.dialect === 'postgresql') {
-    // A named prepared statement: parsed and planned once per connection.
-    const { sql, bindings } = query.toSQL();
-    const { rows } = await preparedRaw(db, sql, bindings);
+    // A named prepared statement: parsed and planned once per connection,
+    // its text built once.
+    headAndCopyText ??= query().toSQL().sql;
+    const { rows } = await preparedRaw(db, headAndCopyText, [entityRef]);
     return rows[0];
   }
-  const rows: HeadAndCopy[] = await query;
+  const rows: HeadAndCopy[] = await query();
   return rows[0];
 }
 
@@ -145,7 +148,7 @@ export async function readFlowStateWithCopy<Name extends string>(
     found.key_id !== null &&
     found.mac !== null &&
     keyring.check(
-      macText(entityRef, readsKey, found.head_link, found.rows),
+      copyMacText(entityRef, readsKey, found.head_link, found.rows),
       found.key_id,
       found.mac,
     ) === 'valid'
@@ -155,7 +158,7 @@ export async function readFlowStateWithCopy<Name extends string>(
   const rows = await read();
   const text = JSON.stringify(rows);
   const { keyId, mac } = keyring.sign(
-    macText(entityRef, readsKey, found.head_link, text),
+    copyMacText(entityRef, readsKey, found.head_link, text),
   );
   const copy: DbFlowStateReadsRow = {
     entity_ref: entityRef,

@@ -246,15 +246,19 @@ export async function getFlowStateFacts(
     return { facts: NO_FACTS };
   }
 
-  const params = { entityRef, environmentIds, rollbackLimit };
+  const statement = readFlowState.prepare(db, {
+    entityRef,
+    environmentIds,
+    rollbackLimit,
+  });
   const rows = await readFlowStateWithCopy(
     db,
     entityRef,
     {
-      statement: readFlowState.fingerprint(db, params),
+      statement: statement.fingerprint,
       params: { environmentIds, rollbackLimit },
     },
-    () => readFlowState(db, params),
+    statement.read,
   );
   const deploymentRows = rows.deployments as unknown as DbDeploymentRow[];
   const completions = rows.completions as unknown as DbChecklistCompletionRow[];

@@ -180,17 +180,24 @@ describe.each(databases.eachSupportedId())('togetherStatement on %p', id => {
       above: 1,
       withRanks: true,
     };
-    const name = read.fingerprint(knex, params);
+    const name = read.prepare(knex, params).fingerprint;
     expect(name).toMatch(/^promotion_[0-9a-f]{40}$/);
     expect(
-      read.fingerprint(knex, { ...params, kind: 'b', names: ['x', 'y'] }),
+      read.prepare(knex, { ...params, kind: 'b', names: ['x', 'y'] })
+        .fingerprint,
     ).toBe(name);
-    expect(read.fingerprint(knex, { ...params, names: ['one'] })).not.toBe(
+    expect(
+      read.prepare(knex, { ...params, names: ['one'] }).fingerprint,
+    ).not.toBe(name);
+    expect(read.prepare(knex, { ...params, above: 2 }).fingerprint).not.toBe(
       name,
     );
-    expect(read.fingerprint(knex, { ...params, above: 2 })).not.toBe(name);
     // Built once per shape.
     expect(builds.count).toBe(3);
+    // Read, it answers as the statement called.
+    expect(plain((await read.prepare(knex, params).read()).named)).toEqual(
+      plain((await read(knex, params)).named),
+    );
     // Other reads, one more column read: another name.
     const wider = togetherStatement(
       (db: Knex | Knex.Transaction, p: Params) => {
@@ -201,7 +208,7 @@ describe.each(databases.eachSupportedId())('togetherStatement on %p', id => {
         };
       },
     );
-    expect(wider.fingerprint(knex, params)).not.toBe(name);
+    expect(wider.prepare(knex, params).fingerprint).not.toBe(name);
   });
 
   if (id.startsWith('POSTGRES')) {

@@ -182,6 +182,8 @@ interface TogetherTemplate {
   names: string[];
   /** The names of the reads it holds, in its order. */
   asked: string[];
+  /** A hash of its text and the constants it binds (a number, a flag). */
+  fingerprint: string;
 }
 
 /** The statements a {@link togetherStatement} keeps, at most. */
@@ -242,12 +244,18 @@ export interface TogetherStatement<P, Name extends string> {
     Record<Name, Array<Record<string, unknown>>>
   >;
   /**
-   * A name of the statement the parameters' shape gives on this database
-   * (a hash of its text and the constants it binds): another when the
-   * reads are built otherwise, the same for every text value of the
-   * parameters.
+   * The statement of the parameters, to read later: its `fingerprint`
+   * names the statement their shape gives on this database (a hash of its
+   * text and the constants it binds), another when the reads are built
+   * otherwise, the same for every text value of the parameters.
    */
-  fingerprint(db: Knex | Knex.Transaction, params: P): string;
+  prepare(
+    db: Knex | Knex.Transaction,
+    params: P,
+  ): {
+    fingerprint: string;
+    read(): Promise<Record<Name, Array<Record<string, unknown>>>>;
+  };
 }
 
 /**
@@ -274,7 +282,6 @@ export function togetherStatement<
   ) => Record<Name, TogetherRead | undefined>,
 ): TogetherStatement<P, Name> {
   const templates = new Map<string, TogetherTemplate>();
-  const fingerprints = new Map<string, string>();
 
   const compile = (db: Knex | Knex.Transaction, params: P) => {
     const reads = build(db, sentinelsOf(params));
@@ -334,15 +341,14 @@ export function togetherStatement<
       slots,
       names,
       asked,
+      fingerprint: preparedStatementName(JSON.stringify([positional, slots])),
     };
   };
 
-  const run = async (db: Knex | Knex.Transaction, params: P) => {
-    if (db.client.dialect !== 'postgresql') {
-      return readNamedTogether(db, build(db, params));
-    }
-    const shape = shapeOf(params);
-    let template = templates.get(shape);
+  /** The template of the parameters' shape on this database, compiled once. */
+  const templateFor = (db: Knex | Knex.Transaction, params: P) => {
+    const key = `${db.client.dialect} ${shapeOf(params)}`;
+    let template = templates.get(key);
     if (!template) {
       template = compile(db, params);
       if (templates.size >= MAX_TEMPLATES) {
@@ -350,8 +356,16 @@ export function togetherStatement<
         // reads by more would otherwise grow this without end.
         templates.clear();
       }
-      templates.set(shape, template);
+      templates.set(key, template);
     }
+    return template;
+  };
+
+  const runTemplate = async (
+    db: Knex | Knex.Transaction,
+    template: TogetherTemplate,
+    params: P,
+  ) => {
     const values = template.slots.map(slot => {
       if ('constant' in slot) {
         return slot.constant;
@@ -373,20 +387,25 @@ export function togetherStatement<
     );
   };
 
-  const fingerprint = (db: Knex | Knex.Transaction, params: P) => {
-    const key = `${db.client.dialect} ${shapeOf(params)}`;
-    let found = fingerprints.get(key);
-    if (found === undefined) {
-      const { text, slots } = compile(db, params);
-      // Its text, and the constants bound in it (a number, a flag).
-      found = preparedStatementName(JSON.stringify([text, slots]));
-      if (fingerprints.size >= MAX_TEMPLATES) {
-        fingerprints.clear();
-      }
-      fingerprints.set(key, found);
-    }
-    return found;
+  const readWith = (
+    db: Knex | Knex.Transaction,
+    params: P,
+    template: () => TogetherTemplate,
+  ) =>
+    db.client.dialect === 'postgresql'
+      ? runTemplate(db, template(), params)
+      : readNamedTogether(db, build(db, params));
+
+  const run = async (db: Knex | Knex.Transaction, params: P) =>
+    readWith(db, params, () => templateFor(db, params));
+
+  const prepare = (db: Knex | Knex.Transaction, params: P) => {
+    const template = templateFor(db, params);
+    return {
+      fingerprint: template.fingerprint,
+      read: () => readWith(db, params, () => template),
+    };
   };
 
-  return Object.assign(run, { fingerprint });
+  return Object.assign(run, { prepare });
 }
